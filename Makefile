@@ -1,0 +1,62 @@
+# meetup: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test lint format bench translations compile-translations clean help
+
+help:
+	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test          the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)"
+	@echo "make lint          ruff check and format check"
+	@echo "make bench         benchmarks in bench/"
+	@echo "make translations  extract messages and update the catalogues"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed: apt-get install python3.11 python3.11-venv"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+	  { echo "Could not create a virtualenv: apt-get install python3.11-venv"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+instance/secret_key:
+	@mkdir -p instance
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+	@chmod 600 $@
+	@echo "wrote a development SECRET_KEY into $@"
+
+run: $(BIN)/.installed instance/secret_key
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(BIN)/.installed
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .
+	$(BIN)/pybabel update -i meetup/translations/messages.pot -d meetup/translations --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) compile-translations
+
+compile-translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d meetup/translations --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,155 @@
+"""meetup: café des entreprenants evenings, from signup to the neighbour directory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from meetup.config import UNSAFE_SECRET_KEYS, Config, load_secret_key
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(
+    config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _finish_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    secret = app.config.get("SECRET_KEY") or ""
+    if not (app.debug or app.testing) and secret in UNSAFE_SECRET_KEYS:
+        raise ConfigurationError(
+            "SECRET_KEY is missing or a known default. Set the SECRET_KEY environment variable "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+            "or run `make run`, which writes one into instance/secret_key for development."
+        )
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "meetup.sqlite3"
+        )
+
+
+@sa_event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL (readers never block the writer), a busy timeout, and enforced foreign keys."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from meetup import i18n
+    from meetup.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations"))
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories="translations",
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the random login-session id does this job
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from meetup import api, auth, checkin, events, ops
+
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(events.public_bp)
+    app.register_blueprint(events.admin_bp)
+    app.register_blueprint(checkin.bp)
+    app.register_blueprint(api.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from meetup.ops import errors, headers, logs
+
+    errors.init_app(app)
+    headers.init_app(app)
+    logs.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask import request
+    from flask_babel import get_locale
+
+    from meetup import i18n
+    from meetup.markup import render_markdown
+    from meetup.registrations.sectors import sector_label
+    from meetup.timeutil import utcnow
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["in_zone"] = i18n.format_in_zone
+    app.jinja_env.filters["date_in_zone"] = i18n.format_date_in_zone
+    app.jinja_env.filters["time_in_zone"] = i18n.format_time_in_zone
+    app.jinja_env.filters["sector"] = sector_label
+    app.jinja_env.filters["capfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "now_utc": utcnow(),
+        }
+
+
+def register_commands(app: Flask) -> None:
+    from meetup.auth.cli import tokens_cli, users_cli
+    from meetup.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,54 @@
+"""JSON errors: {"error": {"code", "message", "fields"}} with the matching HTTP status."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields or {}
+
+
+def error_body(status: int, message: str, fields: dict[str, str] | None = None):
+    response = jsonify(
+        error={"code": CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    )
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="meetup"'
+    return response
+
+
+def api_error_response(error: HTTPException):
+    status = error.code or 500
+    message = {
+        400: "The request could not be understood.",
+        401: "A valid API token is required (Authorization: Bearer TOKEN).",
+        403: "This token may not do that.",
+        404: "Not found.",
+        405: "Method not allowed on this resource.",
+        429: "Too many requests; slow down.",
+        500: "Something went wrong on our side; it has been logged.",
+    }.get(status, error.description or error.name)
+    return error_body(status, message)
+
+
+def handle_api_error(error: ApiError):
+    return error_body(error.status, error.message, error.fields)

@@ -1,0 +1,104 @@
+"""Parsing JSON request bodies into typed values, collecting one message per bad field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import request
+
+from meetup.api.errors import ApiError
+
+
+class Invalid(ValueError):
+    pass
+
+
+def json_object() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
+    return data
+
+
+def text(max_length: int, *, allow_empty: bool = True) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid("must be a string")
+        value = value.strip()
+        if not value and not allow_empty:
+            raise Invalid("must not be empty")
+        if len(value) > max_length:
+            raise Invalid(f"must be at most {max_length} characters")
+        return value
+
+    return parse
+
+
+def integer(minimum: int, maximum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid("must be a whole number")
+        if not minimum <= value <= maximum:
+            raise Invalid(f"must be between {minimum} and {maximum}")
+        return value
+
+    return parse
+
+
+def aware_datetime(value: Any) -> datetime:
+    """ISO 8601 with a UTC offset, e.g. 2026-12-10T19:00:00+01:00 or ...Z."""
+    if not isinstance(value, str):
+        raise Invalid("must be an ISO 8601 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid("must be an ISO 8601 date-time, e.g. 2026-12-10T19:00:00+01:00") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise Invalid("needs a UTC offset, e.g. +01:00 or Z")
+    return parsed
+
+
+def optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def wrapped(value: Any) -> Any:
+        return None if value is None else parse(value)
+
+    return wrapped
+
+
+def choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in allowed:
+            raise Invalid("must be one of " + ", ".join(allowed))
+        return value
+
+    return parse
+
+
+def parse_object(
+    data: dict[str, Any],
+    spec: dict[str, Callable[[Any], Any]],
+    *,
+    required: tuple[str, ...] = (),
+    read_only: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Values for the keys present in `data`; 422 listing every bad, missing or unknown field."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in required:
+        if name not in data:
+            errors[name] = "is required"
+    for name, raw in data.items():
+        if name in read_only:
+            errors[name] = "is read-only"
+        elif name not in spec:
+            errors[name] = "is not a known field"
+        elif name not in errors:
+            try:
+                values[name] = spec[name](raw)
+            except Invalid as error:
+                errors[name] = str(error)
+    if errors:
+        raise ApiError(422, "Some fields are missing or invalid.", errors)
+    return values

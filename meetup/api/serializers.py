@@ -1,0 +1,51 @@
+"""Series and events as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, url_for
+
+from meetup.events.models import Event, Series
+
+
+def _local_iso(value: datetime | None, event: Event) -> str | None:
+    return value.astimezone(event.zone).isoformat() if value is not None else None
+
+
+def public_url(endpoint: str, **values) -> str:
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def series_json(series: Series) -> dict:
+    return {
+        "slug": series.slug,
+        "name": series.name,
+        "city": series.city,
+        "timezone": series.timezone,
+        "description": series.description,
+        "default_venue_name": series.default_venue_name,
+        "default_venue_address": series.default_venue_address,
+        "default_capacity": series.default_capacity,
+        "url": public_url("public.series_page", slug=series.slug),
+    }
+
+
+def event_json(event: Event, seats_left: int) -> dict:
+    return {
+        "slug": event.slug,
+        "series": event.series.slug,
+        "title": event.title,
+        "theme": event.theme,
+        "description": event.description,
+        "starts_at": _local_iso(event.starts_at, event),
+        "ends_at": _local_iso(event.ends_at, event),
+        "venue_name": event.venue_name,
+        "venue_address": event.venue_address,
+        "capacity": event.capacity,
+        "registration_opens_at": _local_iso(event.registration_opens_at, event),
+        "registration_closes_at": _local_iso(event.registration_closes_at, event),
+        "status": event.status.value,
+        "seats_left": seats_left,
+        "url": public_url("public.event_page", slug=event.slug),
+    }

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from meetup.api import bp
+from meetup.api import fields as f
+from meetup.api.auth import api_user, token_required
+from meetup.api.errors import ApiError, handle_api_error
+from meetup.api.openapi import openapi_document
+from meetup.api.serializers import event_json, series_json
+from meetup.auth.access import can_manage_series
+from meetup.auth.models import Role
+from meetup.events import queries, services
+from meetup.events.models import Event, EventStatus, Series
+from meetup.extensions import db
+from meetup.registrations.queries import counts_for
+from meetup.timeutil import is_valid_timezone
+
+STAFF = (Role.ADMIN, Role.ORGANISER)
+MAX_PER_PAGE = 200
+
+bp.register_error_handler(ApiError, handle_api_error)
+
+
+def _timezone(value) -> str:
+    value = f.text(64, allow_empty=False)(value)
+    if not is_valid_timezone(value):
+        raise f.Invalid("must be an IANA time zone name, e.g. Europe/Paris")
+    return value
+
+
+SERIES_FIELDS = {
+    "name": f.text(160, allow_empty=False),
+    "city": f.text(120),
+    "timezone": _timezone,
+    "slug": f.text(80, allow_empty=False),
+    "description": f.text(10_000),
+    "default_venue_name": f.text(160),
+    "default_venue_address": f.text(300),
+    "default_capacity": f.integer(0, services.MAX_CAPACITY),
+}
+
+EVENT_FIELDS = {
+    "series": f.text(80, allow_empty=False),
+    "title": f.text(200, allow_empty=False),
+    "theme": f.text(200),
+    "description": f.text(20_000),
+    "starts_at": f.aware_datetime,
+    "ends_at": f.aware_datetime,
+    "venue_name": f.text(160),
+    "venue_address": f.text(300),
+    "capacity": f.integer(0, services.MAX_CAPACITY),
+    "registration_opens_at": f.optional(f.aware_datetime),
+    "registration_closes_at": f.optional(f.aware_datetime),
+    "status": f.choice(*(status.value for status in EventStatus)),
+}
+EVENT_READ_ONLY = ("slug", "seats_left", "url")
+
+
+def _page() -> tuple[int, int]:
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+        per_page = min(max(int(request.args.get("per_page", 50)), 1), MAX_PER_PAGE)
+    except ValueError:
+        raise ApiError(400, "page and per_page must be whole numbers.") from None
+    return page, per_page
+
+
+def _paginated(query, serialise) -> dict:
+    page, per_page = _page()
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return {
+        "items": serialise(result.items),
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+    }
+
+
+def _service_call(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except services.SlugTaken as error:
+        raise ApiError(409, "That slug is already taken.", error.errors) from None
+    except services.InvalidData as error:
+        raise ApiError(422, "Some fields are missing or invalid.", error.errors) from None
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+# -- series -------------------------------------------------------------------------------
+
+
+@bp.get("/series")
+@token_required(*STAFF)
+def series_index():
+    return jsonify(
+        _paginated(queries.series_for(api_user()), lambda rows: [series_json(s) for s in rows])
+    )
+
+
+@bp.post("/series")
+@token_required(*STAFF)
+def series_create():
+    values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
+    user = api_user()
+    team = [user] if user.role is Role.ORGANISER else []
+    series = _service_call(services.create_series, team=team, **values)
+    db.session.commit()
+    response = jsonify(series_json(series))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.series_show", slug=series.slug)
+    return response
+
+
+@bp.get("/series/<slug>")
+@token_required(*STAFF)
+def series_show(slug: str):
+    series = db.session.scalar(db.select(Series).where(Series.slug == slug))
+    if series is None:
+        raise ApiError(404, "No series with that slug.")
+    if not can_manage_series(api_user(), series):
+        raise ApiError(403, "This token may not manage that series.")
+    return jsonify(series_json(series))
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+def _events_json(events: list[Event]) -> list[dict]:
+    counts = counts_for(event.id for event in events)
+    return [event_json(event, counts[event.id].seats_left(event.capacity)) for event in events]
+
+
+def _event_or_error(slug: str) -> Event:
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    if event is None:
+        raise ApiError(404, "No event with that slug.")
+    if not can_manage_series(api_user(), event.series):
+        raise ApiError(403, "This token may not manage that event's series.")
+    return event
+
+
+@bp.get("/events")
+@token_required(*STAFF)
+def events_index():
+    query = queries.events_for(api_user()).order_by(Event.starts_at.desc(), Event.id)
+    if series_slug := request.args.get("series"):
+        query = query.where(Series.slug == series_slug)
+    if status := request.args.get("status"):
+        if status not in {s.value for s in EventStatus}:
+            raise ApiError(400, "status must be draft, published or cancelled.")
+        query = query.where(Event.status == EventStatus(status))
+    return jsonify(_paginated(query, _events_json))
+
+
+@bp.post("/events")
+@token_required(*STAFF)
+def events_create():
+    values = f.parse_object(
+        f.json_object(),
+        EVENT_FIELDS,
+        required=("series", "title", "starts_at", "ends_at"),
+        read_only=EVENT_READ_ONLY,
+    )
+    series = db.session.scalar(db.select(Series).where(Series.slug == values.pop("series")))
+    if series is None:
+        raise ApiError(422, "Some fields are missing or invalid.", {"series": "no such series"})
+    if not can_manage_series(api_user(), series):
+        raise ApiError(403, "This token may not manage that series.")
+    status = EventStatus(values.pop("status", EventStatus.DRAFT.value))
+    event = _service_call(services.create_event, series, status=status, **values)
+    db.session.commit()
+    response = jsonify(_events_json([event])[0])
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.event_show", slug=event.slug)
+    return response
+
+
+@bp.get("/events/<slug>")
+@token_required(*STAFF)
+def event_show(slug: str):
+    return jsonify(_events_json([_event_or_error(slug)])[0])
+
+
+@bp.patch("/events/<slug>")
+@token_required(*STAFF)
+def event_update(slug: str):
+    event = _event_or_error(slug)
+    values = f.parse_object(f.json_object(), EVENT_FIELDS, read_only=EVENT_READ_ONLY)
+    if "series" in values and values.pop("series") != event.series.slug:
+        raise ApiError(
+            422, "Some fields are missing or invalid.", {"series": "an event cannot change series"}
+        )
+    status = values.pop("status", None)
+    _service_call(services.update_event, event, **values)
+    if status is not None:
+        services.set_status(event, EventStatus(status))
+    db.session.commit()
+    return jsonify(_events_json([event])[0])

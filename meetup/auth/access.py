@@ -1,0 +1,55 @@
+"""Who may do what: roles and series membership."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from meetup.auth.models import Role, User
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Log in first (redirect), then 403 unless the user has one of `roles`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(Role.ADMIN, Role.ORGANISER)
+admin_required = roles_required(Role.ADMIN)
+door_required = roles_required(Role.ADMIN, Role.ORGANISER, Role.DOOR)
+
+
+def can_manage_series(user: User, series) -> bool:
+    """Admins manage every series; organisers the series they organise; door users none."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.ORGANISER:
+        return is_on_team(user, series)
+    return False
+
+
+def can_run_door(user: User, series) -> bool:
+    """Admins everywhere; organisers and door volunteers on their series' team."""
+    return user.role is Role.ADMIN or is_on_team(user, series)
+
+
+def is_on_team(user: User, series) -> bool:
+    return any(member.id == user.id for member in series.team)
+
+
+def require_series_access(user: User, series) -> None:
+    if not can_manage_series(user, series):
+        abort(403)

@@ -1,0 +1,101 @@
+"""Staff accounts (admins, organisers, door volunteers), their login sessions and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetup.extensions import db
+from meetup.models_base import enum_column
+from meetup.timeutil import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    DOOR = "door"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", func.lower("email"), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name; unique without regard to case.
+    email: Mapped[str] = mapped_column(String(254))
+    #: Shown to other staff, e.g. on the series' organiser list.
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when an admin deactivates the account; a deactivated user cannot log in.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    login_sessions: Mapped[list[LoginSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    #: The login session this object was loaded through (not stored; see get_id).
+    current_session_id = None
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.deactivated_at is None
+
+    def get_id(self) -> str | None:  # Flask-Login stores this in the session cookie
+        return self.current_session_id
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login on one device. Logging out deletes it, so a copied cookie stops working."""
+
+    __tablename__ = "login_sessions"
+
+    #: Random, ≥128 bits; the only thing the session cookie carries about the login.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; it acts with its user's role. Only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    #: SHA-256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: First characters of the token, to recognise it in lists.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.user.is_active

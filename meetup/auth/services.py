@@ -1,0 +1,142 @@
+"""Accounts, login sessions and API tokens: the writes and the rules."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from meetup.auth.models import ApiToken, LoginSession, Role, User
+from meetup.extensions import db
+from meetup.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+#: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+#: A hash to check against when the email is unknown, so both paths take the same time.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is meant for the person who asked."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(email: str, role: Role | str, password: str, name: str = "") -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"not an email address: {email!r}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"a user with the email {email} already exists")
+    user = User(email=email, name=name.strip(), role=Role(role))
+    user.password_hash = generate_password_hash(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Change the password and end every login session of the user."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = generate_password_hash(password)
+    end_all_sessions(user)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (in constant-ish time)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def start_session(user: User) -> LoginSession:
+    """A new login session with a fresh random id (so the id changes at every login)."""
+    session = LoginSession(id=secrets.token_urlsafe(32), user=user)
+    user.last_login_at = utcnow()
+    db.session.add(session)
+    db.session.flush()
+    user.current_session_id = session.id
+    return session
+
+
+def load_session_user(session_id: str) -> User | None:
+    login_session = db.session.get(LoginSession, session_id)
+    if login_session is None or not login_session.user.is_active:
+        return None
+    now = utcnow()
+    if now - login_session.last_seen_at > SESSION_TOUCH_INTERVAL:
+        login_session.last_seen_at = now
+        db.session.commit()
+    user = login_session.user
+    user.current_session_id = login_session.id
+    return user
+
+
+def end_session(session_id: str | None) -> None:
+    if session_id:
+        login_session = db.session.get(LoginSession, session_id)
+        if login_session is not None:
+            db.session.delete(login_session)
+
+
+def end_all_sessions(user: User) -> None:
+    for login_session in list(user.login_sessions):
+        db.session.delete(login_session)
+
+
+def deactivate_user(user: User) -> None:
+    user.deactivated_at = utcnow()
+    end_all_sessions(user)
+
+
+def reactivate_user(user: User) -> None:
+    user.deactivated_at = None
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
+    """A new token; the clear text is returned once and never stored."""
+    token = "mt_" + secrets.token_urlsafe(32)
+    api_token = ApiToken(user=user, name=name.strip()[:80], token_hash=_hash_token(token))
+    api_token.prefix = token[:10]
+    db.session.add(api_token)
+    db.session.flush()
+    return token, api_token
+
+
+def verify_api_token(token: str) -> ApiToken | None:
+    if not token:
+        return None
+    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if api_token is None or not api_token.is_active:
+        return None
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > SESSION_TOUCH_INTERVAL:
+        api_token.last_used_at = now
+        db.session.commit()
+    return api_token
+
+
+def revoke_api_token(api_token: ApiToken) -> None:
+    if api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from meetup.auth import bp, services
+from meetup.auth.access import admin_required, staff_required
+from meetup.auth.forms import ConfirmForm, LoginForm, TokenForm, UserForm
+from meetup.auth.models import ApiToken, Role, User
+from meetup.auth.urls import safe_next_url
+from meetup.extensions import db, limiter, login_manager
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    return services.load_session_user(session_id)
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email_key() -> str:
+    email = services.normalise_email(request.form.get("email", ""))
+    return "login-email:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _login_failed(response) -> bool:
+    return response.status_code != 302
+
+
+def home_for(user: User) -> str:
+    if user.role is Role.DOOR:
+        return url_for("door.home")
+    return url_for("admin.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(
+    "10 per hour", methods=["POST"], key_func=_login_email_key, deduct_when=_login_failed
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            # A fresh session at every login: nothing set before it survives (no fixation).
+            session.clear()
+            services.start_session(user)
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.end_session(current_user.get_id())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    all_users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return render_template("auth/users.html", users=all_users, form=ConfirmForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    form = UserForm()
+    if form.validate_on_submit():
+        user = services.create_user(
+            form.email.data, form.role.data, form.password.data, name=form.name.data or ""
+        )
+        db.session.commit()
+        flash(_("Account created for %(email)s.", email=user.email), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_new.html", form=form)
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@admin_required
+def user_deactivate(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            services.deactivate_user(user)
+            db.session.commit()
+            flash(_("%(email)s can no longer log in.", email=user.email), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@admin_required
+def user_reactivate(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        services.reactivate_user(user)
+        db.session.commit()
+        flash(_("%(email)s can log in again.", email=user.email), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@staff_required
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token, _api_token = services.create_api_token(current_user, form.name.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    my_tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template(
+        "auth/tokens.html", form=form, tokens=my_tokens, new_token=new_token, confirm=ConfirmForm()
+    )
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@staff_required
+def token_revoke(token_id: int):
+    api_token = db.get_or_404(ApiToken, token_id)
+    if api_token.user_id != current_user.id and current_user.role is not Role.ADMIN:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        services.revoke_api_token(api_token)
+        db.session.commit()
+        flash(_("Token revoked: it no longer works."), "success")
+    return redirect(url_for("auth.tokens"))

@@ -1,0 +1,43 @@
+"""`flask demo load`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from meetup.demo.loader import load_demo
+from meetup.events.models import Series
+from meetup.extensions import db
+
+demo_cli = AppGroup("demo", help="A demo series to try the application with.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no series at all.")
+def demo_load(if_empty: bool) -> None:
+    """Create the demo series, events, attendees and organiser (idempotent)."""
+    login_file = Path(current_app.instance_path) / "demo-login.txt"
+    if if_empty and db.session.scalar(select(Series.id).limit(1)) is not None:
+        click.echo("the database already has series: demo not loaded")
+        _print_login(login_file)
+        return
+    result = load_demo()
+    db.session.commit()
+    if result.organiser_password:
+        login_file.write_text(f"{result.organiser_email}\n{result.organiser_password}\n")
+        login_file.chmod(0o600)
+    if result.created:
+        click.echo(f"demo series created: {result.series.name}")
+    else:
+        click.echo("demo series already present: nothing changed")
+    _print_login(login_file)
+
+
+def _print_login(login_file: Path) -> None:
+    if login_file.exists():
+        email, password = login_file.read_text().split()[:2]
+        click.echo(f"demo organiser login: {email} / {password}")

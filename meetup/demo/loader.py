@@ -1,0 +1,174 @@
+"""Build the demo series: a past evening with check-ins, an upcoming one with seats left."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from meetup.auth import services as auth_services
+from meetup.auth.models import Role
+from meetup.demo.data import BUSINESSES, FIRST_NAMES, LAST_NAMES, OFFICES
+from meetup.events import services as event_services
+from meetup.events.models import Event, EventStatus, Series
+from meetup.events.recurrence import nth_weekday
+from meetup.extensions import db
+from meetup.registrations.models import Registration, RegistrationStatus, Visibility
+from meetup.timeutil import local_to_utc, utcnow
+
+SERIES_SLUG = "cafe-des-entreprenants-de-vienne"
+ORGANISER_EMAIL = "organisatrice@demo.example.org"
+ZONE = ZoneInfo("Europe/Paris")
+ATTENDEES = 60
+THURSDAY = 3
+
+
+@dataclass
+class DemoResult:
+    series: Series
+    created: bool
+    organiser_email: str
+    organiser_password: str | None
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _second_thursday_at_seven(year: int, month: int) -> datetime:
+    day = nth_weekday(year, month, THURSDAY, 2)
+    return local_to_utc(datetime.combine(day, time(19, 0)), ZONE)
+
+
+def _months_around(today: date) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(past month, upcoming month) such that the past event is over and the next one ahead."""
+    this_month = (today.year, today.month)
+    prev = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    nxt = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    this_event = nth_weekday(*this_month, THURSDAY, 2)
+    return (this_month, nxt) if this_event < today else (prev, this_month)
+
+
+def _people(rng: random.Random) -> list[dict]:
+    first_names = rng.sample(FIRST_NAMES * 2, ATTENDEES)
+    last_names = rng.sample(LAST_NAMES, ATTENDEES)
+    people = []
+    for index in range(ATTENDEES):
+        company, sector, job, helps, looks = BUSINESSES[index % len(BUSINESSES)]
+        street, postcode, city, lat, lon = OFFICES[index % len(OFFICES)]
+        first, last = first_names[index], last_names[index]
+        if index >= len(BUSINESSES):
+            company = f"{last} {['Conseil', 'Services', 'Solutions', '& Associés'][index % 4]}"
+        people.append(
+            {
+                "first_name": first,
+                "last_name": last,
+                "email": f"{_ascii(first)}.{_ascii(last)}@demo.example.org".replace(" ", "-"),
+                "company": company,
+                "sector": sector,
+                "job_title": job,
+                "help_with": helps,
+                "looking_for": looks,
+                "street": street,
+                "postcode": postcode,
+                "city": city,
+                "latitude": lat,
+                "longitude": lon,
+                "visibility": rng.choice(
+                    [
+                        Visibility.COMMUNITY,
+                        Visibility.COMMUNITY,
+                        Visibility.ATTENDEES,
+                        Visibility.NOBODY,
+                    ]
+                ),
+                "language": "fr" if index % 7 else "en",
+            }
+        )
+    return people
+
+
+def _register(event: Event, person: dict, status: RegistrationStatus, checked_in: datetime | None):
+    db.session.add(Registration(event=event, status=status, checked_in_at=checked_in, **person))
+
+
+def load_demo(today: date | None = None) -> DemoResult:
+    """Create the demo series once; calling it again changes nothing."""
+    today = today or utcnow().astimezone(ZONE).date()
+    organiser = auth_services.find_user_by_email(ORGANISER_EMAIL)
+    password = None
+    if organiser is None:
+        password = secrets.token_urlsafe(9)
+        organiser = auth_services.create_user(
+            ORGANISER_EMAIL, Role.ORGANISER, password, name="Claire Fontaine"
+        )
+    series = db.session.scalar(select(Series).where(Series.slug == SERIES_SLUG))
+    if series is not None:
+        return DemoResult(series, False, ORGANISER_EMAIL, password)
+
+    series = event_services.create_series(
+        name="Café des entreprenants de Vienne",
+        city="Vienne (Isère)",
+        timezone="Europe/Paris",
+        slug=SERIES_SLUG,
+        description=(
+            "Chaque mois, entrepreneurs, indépendants et commerçants du pays viennois se "
+            "retrouvent autour d'un thème, d'un intervenant et d'un verre.\n\n"
+            "**Le but : repartir en sachant qui travaille à côté de chez vous.**"
+        ),
+        default_venue_name="Café du Théâtre",
+        default_venue_address="3 rue Chantelouve, 38200 Vienne",
+        default_capacity=40,
+        team=[organiser],
+    )
+    (past_y, past_m), (next_y, next_m) = _months_around(today)
+    past_start = _second_thursday_at_seven(past_y, past_m)
+    past = event_services.create_event(
+        series,
+        title="Café des entreprenants de Vienne — Réseaux sociaux : pour quoi faire ?",
+        theme="Réseaux sociaux : pour quoi faire ?",
+        description="LinkedIn, Facebook, Instagram : lesquels servent vraiment une petite "
+        "entreprise locale, et combien de temps y consacrer ?",
+        starts_at=past_start,
+        ends_at=past_start + timedelta(hours=2, minutes=30),
+        status=EventStatus.PUBLISHED,
+    )
+    event_services.add_speaker(
+        past, name="Sophie Garnier", title="Consultante en communication", company="Studio Pilat Design",
+        bio="Accompagne depuis dix ans les commerçants de la vallée du Rhône sur les réseaux sociaux.",
+    )  # fmt: skip
+    next_start = _second_thursday_at_seven(next_y, next_m)
+    upcoming = event_services.create_event(
+        series,
+        title="Café des entreprenants de Vienne — Travailler par et sur Internet",
+        theme="Travailler par et sur Internet",
+        description="Vendre en ligne, travailler à distance, être trouvé sur Internet quand on "
+        "est une entreprise de proximité : retours d'expérience et questions libres.\n\n"
+        "- 19:00 accueil\n- 19:30 intervention et échanges\n- 20:15 rencontres libres",
+        starts_at=next_start,
+        ends_at=next_start + timedelta(hours=2, minutes=30),
+        status=EventStatus.PUBLISHED,
+    )
+    event_services.add_speaker(
+        upcoming, name="Julien Mercier", title="Développeur indépendant", company="NumériSoft",
+        bio="Conçoit des outils en ligne pour les artisans et les commerces du pays viennois.",
+    )  # fmt: skip
+    event_services.add_speaker(
+        upcoming, name="Hélène Faure", title="Formatrice", company="Formation Isère Numérique",
+    )  # fmt: skip
+
+    rng = random.Random(38200)
+    people = _people(rng)
+    for index, person in enumerate(people[:34]):  # the past evening: 34 signed up, 28 came
+        arrival = past_start + timedelta(minutes=rng.randint(-10, 35)) if index < 28 else None
+        _register(past, person, RegistrationStatus.CONFIRMED, arrival)
+    for index, person in enumerate(people[20:56]):  # the next one: 34 confirmed, 6 seats left
+        status = RegistrationStatus.CANCELLED if index < 2 else RegistrationStatus.CONFIRMED
+        _register(upcoming, person, status, None)
+    db.session.flush()
+    return DemoResult(series, True, ORGANISER_EMAIL, password)

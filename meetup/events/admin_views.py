@@ -1,0 +1,302 @@
+"""The organisers' screens for series, events and speakers."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from meetup.auth.access import require_series_access, staff_required
+from meetup.auth.forms import ConfirmForm
+from meetup.auth.models import Role, User
+from meetup.events import admin_bp as bp
+from meetup.events import queries, services
+from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
+from meetup.events.models import Event, EventStatus, Speaker
+from meetup.extensions import db
+from meetup.registrations.queries import counts_for
+from meetup.timeutil import utcnow
+
+
+def _apply_errors(form, error: services.InvalidData) -> None:
+    """Show service-level errors beside the matching fields (or the first field)."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None) or getattr(form, "date", None) or next(iter(form))
+        field.errors = [*field.errors, message]
+
+
+def _team_choices() -> list[tuple[int, str]]:
+    users = db.session.scalars(
+        select(User)
+        .where(User.role != Role.ADMIN, User.deactivated_at.is_(None))
+        .order_by(User.email)
+    )
+    labels = {Role.ORGANISER: _("organiser"), Role.DOOR: _("door")}
+    return [(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
+
+
+@bp.get("/")
+@staff_required
+def dashboard():
+    now = utcnow()
+    upcoming = db.session.scalars(
+        queries.events_for(current_user).where(Event.ends_at >= now).order_by(Event.starts_at)
+    ).all()
+    recent = db.session.scalars(
+        queries.events_for(current_user)
+        .where(Event.ends_at < now)
+        .order_by(Event.starts_at.desc())
+        .limit(5)
+    ).all()
+    series = db.session.scalars(queries.series_for(current_user)).all()
+    counts = counts_for(event.id for event in [*upcoming, *recent])
+    return render_template(
+        "admin/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
+    )
+
+
+@bp.get("/series")
+@staff_required
+def series_list():
+    series = db.session.scalars(queries.series_for(current_user)).all()
+    return render_template("admin/series_list.html", series=series)
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+@staff_required
+def series_new():
+    form = SeriesForm()
+    form.team.choices = _team_choices()
+    if form.validate_on_submit():
+        team = db.session.scalars(select(User).where(User.id.in_(form.team.data or []))).all()
+        if current_user.role is Role.ORGANISER:
+            team = [current_user, *team]
+        try:
+            series = services.create_series(
+                name=form.name.data,
+                city=form.city.data or "",
+                timezone=form.timezone.data,
+                description=form.description.data or "",
+                slug=form.slug.data or None,
+                default_venue_name=form.default_venue_name.data or "",
+                default_venue_address=form.default_venue_address.data or "",
+                default_capacity=form.default_capacity.data,
+                team=team,
+            )
+        except services.InvalidData as error:
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series created."), "success")
+            return redirect(url_for("admin.series_detail", slug=series.slug))
+    return render_template("admin/series_form.html", form=form, series=None)
+
+
+@bp.get("/series/<slug>")
+@staff_required
+def series_detail(slug: str):
+    series = queries.series_or_404(slug)
+    require_series_access(current_user, series)
+    events = sorted(series.events, key=lambda event: event.starts_at, reverse=True)
+    counts = counts_for(event.id for event in events)
+    return render_template(
+        "admin/series_detail.html", series=series, events=events, counts=counts, now=utcnow()
+    )
+
+
+@bp.route("/series/<slug>/edit", methods=["GET", "POST"])
+@staff_required
+def series_edit(slug: str):
+    series = queries.series_or_404(slug)
+    require_series_access(current_user, series)
+    form = SeriesForm(obj=series)
+    del form.slug
+    form.team.choices = _team_choices()
+    if not form.is_submitted():
+        form.team.data = [member.id for member in series.team]
+    if form.validate_on_submit():
+        team = list(db.session.scalars(select(User).where(User.id.in_(form.team.data or []))))
+        if current_user.role is Role.ORGANISER and current_user not in team:
+            team.append(current_user)  # organisers cannot lock themselves out
+        try:
+            services.update_series(
+                series,
+                name=form.name.data,
+                city=form.city.data or "",
+                timezone=form.timezone.data,
+                description=form.description.data or "",
+                default_venue_name=form.default_venue_name.data or "",
+                default_venue_address=form.default_venue_address.data or "",
+                default_capacity=form.default_capacity.data,
+                team=team,
+            )
+        except services.InvalidData as error:
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series saved."), "success")
+            return redirect(url_for("admin.series_detail", slug=series.slug))
+    return render_template("admin/series_form.html", form=form, series=series)
+
+
+@bp.route("/series/<slug>/events/new", methods=["GET", "POST"])
+@staff_required
+def event_new(slug: str):
+    series = queries.series_or_404(slug)
+    require_series_access(current_user, series)
+    form = EventForm(zone=series.zone)
+    if not form.is_submitted():
+        form.title.data = series.name
+        form.venue_name.data = series.default_venue_name
+        form.venue_address.data = series.default_venue_address
+        form.capacity.data = series.default_capacity
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(series, **form.service_values())
+        except services.InvalidData as error:
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Event created as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for("admin.event_detail", slug=event.slug))
+    return render_template("admin/event_form.html", form=form, series=series, event=None)
+
+
+def _event_for_staff(slug: str) -> Event:
+    event = queries.event_or_404(slug)
+    require_series_access(current_user, event.series)
+    return event
+
+
+@bp.get("/events/<slug>")
+@staff_required
+def event_detail(slug: str):
+    event = _event_for_staff(slug)
+    counts = counts_for([event.id])[event.id]
+    return render_template(
+        "admin/event_detail.html",
+        event=event,
+        counts=counts,
+        confirm=ConfirmForm(),
+        speaker_form=SpeakerForm(formdata=None),
+        signup_state=services.signup_state(event),
+    )
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@staff_required
+def event_edit(slug: str):
+    event = _event_for_staff(slug)
+    form = EventForm(zone=event.zone)
+    if not form.is_submitted():
+        form.fill_from(event)
+    if form.validate_on_submit():
+        try:
+            services.update_event(event, **form.service_values())
+        except services.InvalidData as error:
+            _apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Event saved."), "success")
+            return redirect(url_for("admin.event_detail", slug=event.slug))
+    return render_template("admin/event_form.html", form=form, series=event.series, event=event)
+
+
+_STATUS_ACTIONS = {
+    "publish": (EventStatus.PUBLISHED, _l("Event published: its public page is online.")),
+    "cancel": (EventStatus.CANCELLED, _l("Event cancelled. Its page now says so.")),
+    "unpublish": (EventStatus.DRAFT, _l("Event back to draft: its public page is offline.")),
+}
+
+
+@bp.post("/events/<slug>/<any(publish, cancel, unpublish):action>")
+@staff_required
+def event_status(slug: str, action: str):
+    event = _event_for_staff(slug)
+    if ConfirmForm().validate_on_submit():
+        status, message = _STATUS_ACTIONS[action]
+        services.set_status(event, status)
+        db.session.commit()
+        flash(str(message), "success")
+    return redirect(url_for("admin.event_detail", slug=event.slug))
+
+
+@bp.post("/events/<slug>/duplicate")
+@staff_required
+def event_duplicate(slug: str):
+    event = _event_for_staff(slug)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.event_detail", slug=event.slug))
+    copy = services.duplicate_as_next_month(event)
+    db.session.commit()
+    flash(_("Next month's event is ready as a draft: check it, add speakers, publish."), "success")
+    return redirect(url_for("admin.event_edit", slug=copy.slug))
+
+
+@bp.post("/events/<slug>/speakers")
+@staff_required
+def speaker_add(slug: str):
+    event = _event_for_staff(slug)
+    form = SpeakerForm()
+    if form.validate_on_submit():
+        services.add_speaker(
+            event,
+            name=form.name.data,
+            title=form.title.data or "",
+            company=form.company.data or "",
+            bio=form.bio.data or "",
+        )
+        db.session.commit()
+        flash(_("Speaker added."), "success")
+        return redirect(url_for("admin.event_detail", slug=event.slug) + "#speakers")
+    counts = counts_for([event.id])[event.id]
+    return render_template(
+        "admin/event_detail.html",
+        event=event,
+        counts=counts,
+        confirm=ConfirmForm(),
+        speaker_form=form,
+        signup_state=services.signup_state(event),
+    ), 422
+
+
+def _speaker_for_staff(slug: str, speaker_id: int) -> Speaker:
+    event = _event_for_staff(slug)
+    speaker = db.session.get(Speaker, speaker_id)
+    if speaker is None or speaker.event_id != event.id:
+        abort(404)
+    return speaker
+
+
+@bp.route("/events/<slug>/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
+@staff_required
+def speaker_edit(slug: str, speaker_id: int):
+    speaker = _speaker_for_staff(slug, speaker_id)
+    form = SpeakerForm(obj=speaker)
+    if form.validate_on_submit():
+        services.update_speaker(
+            speaker,
+            name=form.name.data,
+            title=form.title.data or "",
+            company=form.company.data or "",
+            bio=form.bio.data or "",
+        )
+        db.session.commit()
+        flash(_("Speaker saved."), "success")
+        return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")
+    return render_template(
+        "admin/speaker_form.html", form=form, event=speaker.event, speaker=speaker
+    )
+
+
+@bp.post("/events/<slug>/speakers/<int:speaker_id>/delete")
+@staff_required
+def speaker_delete(slug: str, speaker_id: int):
+    speaker = _speaker_for_staff(slug, speaker_id)
+    if ConfirmForm().validate_on_submit():
+        services.remove_speaker(speaker)
+        db.session.commit()
+        flash(_("Speaker removed."), "success")
+    return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from meetup.events.services import MAX_CAPACITY
+from meetup.slugs import is_valid_slug
+from meetup.timeutil import NonexistentLocalTime, local_to_utc
+
+MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, lists with “- ”, links as [text](https://…).")
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    zones = sorted(
+        zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/")
+    )
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class SeriesForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=160)],
+        description=_l("e.g. Café des entreprenants de Vienne"),
+    )
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    slug = StringField(
+        _l("Web address"),
+        validators=[Optional(), Length(max=80)],
+        description=_l(
+            "Lowercase letters, digits and hyphens; left empty, it is made from the "
+            "name. It cannot change later, so that shared links keep working."
+        ),
+    )
+    timezone = SelectField(_l("Time zone"), default="Europe/Paris")
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=10_000)], description=MARKDOWN_HELP
+    )
+    default_venue_name = StringField(_l("Usual venue"), validators=[Optional(), Length(max=160)])
+    default_venue_address = StringField(
+        _l("Usual venue address"), validators=[Optional(), Length(max=300)]
+    )
+    default_capacity = IntegerField(
+        _l("Usual capacity"),
+        default=40,
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
+    )
+    team = SelectMultipleField(
+        _l("Team"),
+        coerce=int,
+        description=_l("Organisers manage the series; door volunteers only run its check-in."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate_slug(self, field) -> None:
+        if field.data and not is_valid_slug(field.data):
+            raise ValidationError(_l("Use lowercase letters, digits and hyphens only."))
+
+
+class EventForm(FlaskForm):
+    """An evening, typed in the series' time zone."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    theme = StringField(
+        _l("Theme"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("e.g. Working through and on the Internet"),
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=20_000)], description=MARKDOWN_HELP
+    )
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Starts at"), validators=[DataRequired()])
+    end_time = TimeField(
+        _l("Ends at"),
+        validators=[DataRequired()],
+        description=_l("An end time before the start means the next day."),
+    )
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
+    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=300)])
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
+        description=_l("Confirmed seats; later signups join the waitlist."),
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens"),
+        validators=[Optional()],
+        description=_l("Empty: as soon as the event is published."),
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"),
+        validators=[Optional()],
+        description=_l("Empty: when the event starts."),
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def _utc(self, field, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return local_to_utc(value, self.zone)
+        except NonexistentLocalTime:
+            field.errors.append(_l("This time does not exist here (clocks change that night)."))
+            return None
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        start_local = datetime.combine(self.date.data, self.start_time.data)
+        end_local = datetime.combine(self.date.data, self.end_time.data)
+        if end_local <= start_local:
+            end_local += timedelta(days=1)
+        self.starts_at = self._utc(self.start_time, start_local)
+        self.ends_at = self._utc(self.end_time, end_local)
+        self.opens_at = self._utc(self.registration_opens_at, self.registration_opens_at.data)
+        self.closes_at = self._utc(self.registration_closes_at, self.registration_closes_at.data)
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            self.registration_closes_at.errors.append(_l("Registration must close after it opens."))
+        return not any(field.errors for field in self)
+
+    def service_values(self) -> dict:
+        """The validated values, in UTC, as the events services take them."""
+        return {
+            "title": self.title.data,
+            "theme": self.theme.data or "",
+            "description": self.description.data or "",
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "venue_name": self.venue_name.data or "",
+            "venue_address": self.venue_address.data or "",
+            "capacity": self.capacity.data,
+            "registration_opens_at": self.opens_at,
+            "registration_closes_at": self.closes_at,
+        }
+
+    def fill_from(self, event) -> None:
+        """Show an event's values in its series' time zone."""
+        zone = self.zone
+        start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
+        for name in ("title", "theme", "description", "venue_name", "venue_address", "capacity"):
+            getattr(self, name).data = getattr(event, name)
+        self.date.data, self.start_time.data, self.end_time.data = (
+            start.date(),
+            start.time(),
+            end.time(),
+        )
+        for name in ("registration_opens_at", "registration_closes_at"):
+            value = getattr(event, name)
+            getattr(self, name).data = (
+                value.astimezone(zone).replace(tzinfo=None) if value else None
+            )
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=160)])
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=160)])
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2_000)])

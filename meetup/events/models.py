@@ -1,0 +1,135 @@
+"""Series (a club's monthly evenings), their events and speakers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetup.auth.models import Role, User
+from meetup.extensions import db
+from meetup.models_base import enum_column
+from meetup.timeutil import UTCDateTime, utcnow
+
+#: The series' team: organisers, and door volunteers who may only run its check-in.
+series_team = Table(
+    "series_team",
+    db.metadata,
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Series(db.Model):
+    __tablename__ = "series"
+    __table_args__ = (
+        CheckConstraint("default_capacity >= 0", name="default_capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Public, stable identifier used in URLs; never changes once created.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    city: Mapped[str] = mapped_column(String(120), default="")
+    #: IANA time zone name; event times are shown and typed in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    #: Markdown, rendered through nh3.
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_venue_name: Mapped[str] = mapped_column(String(160), default="")
+    default_venue_address: Mapped[str] = mapped_column(String(300), default="")
+    default_capacity: Mapped[int] = mapped_column(default=40)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
+    events: Mapped[list[Event]] = relationship(
+        back_populates="series", order_by="Event.starts_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def organisers(self) -> list[User]:
+        return [user for user in self.team if user.role is Role.ORGANISER]
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def __repr__(self) -> str:
+        return f"<Series {self.slug}>"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
+    #: Public, stable identifier (URLs, API); never changes once created.
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    #: Markdown, rendered through nh3.
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    venue_name: Mapped[str] = mapped_column(String(160), default="")
+    venue_address: Mapped[str] = mapped_column(String(300), default="")
+    #: Confirmed seats; the rest go to the waitlist.
+    capacity: Mapped[int] = mapped_column(default=40)
+    #: Signups are accepted from then (None: as soon as published).
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: ... until then (None: until the event starts).
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[EventStatus] = mapped_column(
+        enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    series: Mapped[Series] = relationship(back_populates="events")
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="event",
+        order_by="Speaker.position, Speaker.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.series.zone
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class Speaker(db.Model):
+    """An "intervenant": who gives the evening's short talk."""
+
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    #: Job title, e.g. "Consultante en stratégie numérique".
+    title: Mapped[str] = mapped_column(String(160), default="")
+    company: Mapped[str] = mapped_column(String(160), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="speakers")

@@ -1,0 +1,78 @@
+"""Public pages: the home page, a series and its events, an event."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, redirect, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from meetup.auth.access import can_manage_series
+from meetup.auth.urls import safe_next_url
+from meetup.events import public_bp as bp
+from meetup.events import queries, services
+from meetup.events.models import Event, EventStatus, Series
+from meetup.extensions import db
+from meetup.i18n import LANGUAGE_COOKIE
+from meetup.registrations.queries import counts_for
+from meetup.timeutil import utcnow
+
+
+@bp.get("/")
+def home():
+    now = utcnow()
+    upcoming = db.session.scalars(
+        select(Event)
+        .where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now)
+        .order_by(Event.starts_at)
+        .limit(20)
+    ).all()
+    series = db.session.scalars(
+        select(Series)
+        .where(Series.events.any(Event.status == EventStatus.PUBLISHED))
+        .order_by(Series.name)
+    ).all()
+    counts = counts_for(event.id for event in upcoming)
+    return render_template("public/home.html", upcoming=upcoming, series=series, counts=counts)
+
+
+@bp.get("/series/<slug>")
+def series_page(slug: str):
+    series = queries.series_or_404(slug)
+    now = utcnow()
+    upcoming = queries.public_events(series, upcoming=True, now=now)
+    past = queries.public_events(series, upcoming=False, now=now)
+    counts = counts_for(event.id for event in upcoming)
+    return render_template(
+        "public/series.html", series=series, upcoming=upcoming, past=past, counts=counts
+    )
+
+
+@bp.get("/events/<slug>")
+def event_page(slug: str):
+    event = queries.event_or_404(slug)
+    is_preview = event.status is EventStatus.DRAFT
+    if is_preview and not (
+        current_user.is_authenticated and can_manage_series(current_user, event.series)
+    ):
+        abort(404)
+    counts = counts_for([event.id])[event.id]
+    return render_template(
+        "public/event.html",
+        event=event,
+        seats_left=counts.seats_left(event.capacity),
+        signup_state=services.signup_state(event),
+        is_past=event.ends_at < utcnow(),
+        is_preview=is_preview,
+    )
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """Remember an explicit language choice, then go back where the visitor was."""
+    target = safe_next_url(request.args.get("next")) or "/"
+    response = make_response(redirect(target))
+    if code in ("fr", "en"):
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True
+        )
+    return response

@@ -1,0 +1,56 @@
+"""Read-only lookups of series and events, scoped to what a user may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import Select, select
+
+from meetup.auth.models import Role, User
+from meetup.events.models import Event, EventStatus, Series, series_team
+from meetup.extensions import db
+
+
+def series_for(user: User) -> Select:
+    """The series a staff user works on (all of them for admins)."""
+    query = select(Series).order_by(Series.name)
+    if user.role is not Role.ADMIN:
+        query = query.join(series_team).where(series_team.c.user_id == user.id)
+    return query
+
+
+def events_for(user: User) -> Select:
+    query = select(Event).join(Event.series)
+    if user.role is not Role.ADMIN:
+        query = query.join(series_team, series_team.c.series_id == Series.id).where(
+            series_team.c.user_id == user.id
+        )
+    return query
+
+
+def series_or_404(slug: str) -> Series:
+    series = db.session.scalar(select(Series).where(Series.slug == slug))
+    if series is None:
+        abort(404)
+    return series
+
+
+def event_or_404(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    return event
+
+
+def public_events(series: Series, *, upcoming: bool, now: datetime) -> list[Event]:
+    """Published and cancelled events (cancelled ones stay visible, marked as such)."""
+    query = select(Event).where(
+        Event.series_id == series.id,
+        Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+    )
+    if upcoming:
+        query = query.where(Event.ends_at >= now).order_by(Event.starts_at)
+    else:
+        query = query.where(Event.ends_at < now).order_by(Event.starts_at.desc())
+    return list(db.session.scalars(query))

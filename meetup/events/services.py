@@ -1,0 +1,327 @@
+"""Series and events: the writes and the rules. Views, the API and the CLI call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from meetup.auth.models import User
+from meetup.events.models import Event, EventStatus, Series, Speaker
+from meetup.events.recurrence import same_weekday_next_month
+from meetup.extensions import db
+from meetup.slugs import is_valid_slug, slugify
+from meetup.timeutil import is_valid_timezone, local_to_utc, utcnow
+
+MAX_CAPACITY = 100_000
+
+
+@dataclass
+class InvalidData(ValueError):
+    """Field errors, keyed by field name; the messages are shown to the user."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{name}: {message}" for name, message in self.errors.items())
+
+
+class SlugTaken(InvalidData):
+    """The requested slug is already used (a conflict, HTTP 409 in the API)."""
+
+
+# -- series -------------------------------------------------------------------------------
+
+
+def _series_slug_exists(slug: str) -> bool:
+    return db.session.scalar(select(Series.id).where(Series.slug == slug)) is not None
+
+
+def _event_slug_exists(slug: str) -> bool:
+    return db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None
+
+
+def _unique_slug(base: str, exists) -> str:
+    base = base or "event"
+    candidate, counter = base, 2
+    while exists(candidate):
+        candidate, counter = f"{base}-{counter}", counter + 1
+    return candidate
+
+
+def _check_series(name: str, timezone: str, default_capacity: int) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = str(_l("A name is required."))
+    if not is_valid_timezone(timezone):
+        errors["timezone"] = str(_l("Unknown time zone; use a name like Europe/Paris."))
+    if not 0 <= default_capacity <= MAX_CAPACITY:
+        errors["default_capacity"] = str(
+            _l("Capacity must be between 0 and %(max)d.", max=MAX_CAPACITY)
+        )
+    return errors
+
+
+def create_series(
+    *,
+    name: str,
+    city: str = "",
+    timezone: str = "Europe/Paris",
+    description: str = "",
+    slug: str | None = None,
+    default_venue_name: str = "",
+    default_venue_address: str = "",
+    default_capacity: int = 40,
+    team: Iterable[User] = (),
+) -> Series:
+    errors = _check_series(name, timezone, default_capacity)
+    if slug:
+        if not is_valid_slug(slug):
+            errors["slug"] = str(_l("Use lowercase letters, digits and hyphens only."))
+        elif _series_slug_exists(slug):
+            raise SlugTaken({"slug": str(_l("This address is already used by another series."))})
+    if errors:
+        raise InvalidData(errors)
+    series = Series(
+        name=name.strip(),
+        city=city.strip(),
+        timezone=timezone,
+        description=description,
+        slug=slug or _unique_slug(slugify(f"{name}"), _series_slug_exists),
+        default_venue_name=default_venue_name.strip(),
+        default_venue_address=default_venue_address.strip(),
+        default_capacity=default_capacity,
+    )
+    series.team = list(dict.fromkeys(team))
+    db.session.add(series)
+    db.session.flush()
+    return series
+
+
+def update_series(series: Series, **changes) -> Series:
+    """Change a series' settings; the slug never changes (links stay valid)."""
+    changes.pop("slug", None)
+    merged = {
+        "name": changes.get("name", series.name),
+        "timezone": changes.get("timezone", series.timezone),
+        "default_capacity": changes.get("default_capacity", series.default_capacity),
+    }
+    errors = _check_series(**merged)
+    if errors:
+        raise InvalidData(errors)
+    team = changes.pop("team", None)
+    for key, value in changes.items():
+        setattr(
+            series, key, value.strip() if isinstance(value, str) and key != "description" else value
+        )
+    if team is not None:
+        series.team = list(dict.fromkeys(team))
+    series.__dict__.pop("zone", None)  # the cached ZoneInfo follows a time zone change
+    return series
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+def event_slug_for(series: Series, starts_at: datetime) -> str:
+    """ "cafe-des-entreprenants-de-vienne-2026-12-10": series and local date, unique."""
+    local_date = starts_at.astimezone(series.zone).date().isoformat()
+    return _unique_slug(f"{series.slug}-{local_date}", _event_slug_exists)
+
+
+def _check_event(values: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not (values.get("title") or "").strip():
+        errors["title"] = str(_l("A title is required."))
+    starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
+    if starts_at is None:
+        errors["starts_at"] = str(_l("A start date and time are required."))
+    if ends_at is None:
+        errors["ends_at"] = str(_l("An end time is required."))
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = str(_l("The end must come after the start."))
+    capacity = values.get("capacity")
+    if capacity is None or not 0 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = str(_l("Capacity must be between 0 and %(max)d.", max=MAX_CAPACITY))
+    opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        errors["registration_closes_at"] = str(_l("Registration must close after it opens."))
+    return errors
+
+
+EVENT_FIELDS = (
+    "title",
+    "theme",
+    "description",
+    "starts_at",
+    "ends_at",
+    "venue_name",
+    "venue_address",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
+def create_event(
+    series: Series,
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    theme: str = "",
+    description: str = "",
+    venue_name: str | None = None,
+    venue_address: str | None = None,
+    capacity: int | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+    status: EventStatus = EventStatus.DRAFT,
+) -> Event:
+    values = {
+        "title": title,
+        "theme": theme,
+        "description": description,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue_name": series.default_venue_name if venue_name is None else venue_name,
+        "venue_address": series.default_venue_address if venue_address is None else venue_address,
+        "capacity": series.default_capacity if capacity is None else capacity,
+        "registration_opens_at": registration_opens_at,
+        "registration_closes_at": registration_closes_at,
+    }
+    errors = _check_event(values)
+    if errors:
+        raise InvalidData(errors)
+    for key in ("title", "theme", "venue_name", "venue_address"):
+        values[key] = values[key].strip()
+    event = Event(series=series, slug=event_slug_for(series, starts_at), status=status, **values)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(event: Event, **changes) -> Event:
+    """Change an event's details; its slug never changes."""
+    unknown = set(changes) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not event fields: {sorted(unknown)}")
+    merged = {name: changes.get(name, getattr(event, name)) for name in EVENT_FIELDS}
+    errors = _check_event(merged)
+    if errors:
+        raise InvalidData(errors)
+    for key, value in changes.items():
+        setattr(
+            event, key, value.strip() if isinstance(value, str) and key != "description" else value
+        )
+    return event
+
+
+def set_status(event: Event, status: EventStatus) -> Event:
+    if event.status is not status:
+        event.status = status
+        event.status_changed_at = utcnow()
+    return event
+
+
+def publish_event(event: Event) -> Event:
+    return set_status(event, EventStatus.PUBLISHED)
+
+
+def cancel_event(event: Event) -> Event:
+    return set_status(event, EventStatus.CANCELLED)
+
+
+def duplicate_as_next_month(event: Event) -> Event:
+    """A draft copy on the same weekday of next month (2nd Thursday -> 2nd Thursday).
+
+    Wall-clock times are kept in the series' time zone across daylight-saving changes;
+    registration windows move with the event. Speakers are not copied: they change monthly.
+    """
+    zone = event.zone
+    local_start = event.starts_at.astimezone(zone).replace(tzinfo=None)
+    new_local_start = same_weekday_next_month(local_start)
+    new_start = local_to_utc(new_local_start, zone)
+    duration = event.ends_at - event.starts_at
+    shift = new_start - event.starts_at
+
+    def moved(value: datetime | None) -> datetime | None:
+        return value + shift if value is not None else None
+
+    return create_event(
+        event.series,
+        title=event.title,
+        theme=event.theme,
+        description=event.description,
+        starts_at=new_start,
+        ends_at=new_start + duration,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        capacity=event.capacity,
+        registration_opens_at=moved(event.registration_opens_at),
+        registration_closes_at=moved(event.registration_closes_at),
+    )
+
+
+# -- speakers -----------------------------------------------------------------------------
+
+
+def add_speaker(
+    event: Event, *, name: str, title: str = "", company: str = "", bio: str = ""
+) -> Speaker:
+    if not name.strip():
+        raise InvalidData({"name": str(_l("A name is required."))})
+    position = max((speaker.position for speaker in event.speakers), default=-1) + 1
+    speaker = Speaker(
+        name=name.strip(), title=title.strip(), company=company.strip(), bio=bio, position=position
+    )
+    event.speakers.append(speaker)
+    db.session.flush()
+    return speaker
+
+
+def update_speaker(
+    speaker: Speaker, *, name: str, title: str = "", company: str = "", bio: str = ""
+) -> Speaker:
+    if not name.strip():
+        raise InvalidData({"name": str(_l("A name is required."))})
+    speaker.name, speaker.title, speaker.company, speaker.bio = (
+        name.strip(),
+        title.strip(),
+        company.strip(),
+        bio,
+    )
+    return speaker
+
+
+def remove_speaker(speaker: Speaker) -> None:
+    db.session.delete(speaker)
+
+
+# -- registration window ------------------------------------------------------------------
+
+
+class SignupState:
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+
+
+def signup_state(event: Event, now: datetime | None = None) -> str:
+    """Whether the public may sign up right now, and if not, why."""
+    now = now or utcnow()
+    if event.status is EventStatus.CANCELLED:
+        return SignupState.CANCELLED
+    if event.status is EventStatus.DRAFT:
+        return SignupState.DRAFT
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return SignupState.NOT_YET
+    closes = event.registration_closes_at or event.starts_at
+    if now >= closes:
+        return SignupState.CLOSED
+    return SignupState.OPEN

@@ -1,0 +1,52 @@
+"""Language choice and locale-aware formatting of event times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from flask import current_app, request
+from flask_babel import get_locale
+
+#: Cookie remembering an explicit language choice (a preference, not personal data).
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """An explicit choice (cookie) first, then the browser's Accept-Language, then the default."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def format_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "medium") -> str:
+    """Format a UTC datetime as wall-clock time in `zone`, in the current language.
+
+    `fmt` is a Babel format name ("short", "medium", "long", "full") or a pattern.
+    """
+    if value is None:
+        return ""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+def format_date_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "full") -> str:
+    if value is None:
+        return ""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    return babel_dates.format_date(value.astimezone(zone).date(), fmt, locale=get_locale())
+
+
+def format_time_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    if isinstance(zone, str):
+        zone = ZoneInfo(zone)
+    return babel_dates.format_time(value, fmt, tzinfo=zone, locale=get_locale())

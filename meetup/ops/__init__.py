@@ -1,0 +1,7 @@
+"""Operations: health check, security headers, request logs and error pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("ops", __name__)
+
+from meetup.ops import views  # noqa: E402, F401

@@ -1,0 +1,77 @@
+"""Who signed up for an event, with the card they may later share."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.models_base import enum_column
+from meetup.timeutil import UTCDateTime, utcnow
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Visibility(enum.StrEnum):
+    """Who may see the attendee's card after the evening."""
+
+    NOBODY = "nobody"
+    ATTENDEES = "attendees"
+    COMMUNITY = "community"
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index("uq_registrations_event_email", "event_id", func.lower("email"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254))
+    company: Mapped[str] = mapped_column(String(160), default="")
+    job_title: Mapped[str] = mapped_column(String(160), default="")
+    #: A key of meetup.registrations.sectors.SECTORS.
+    sector: Mapped[str] = mapped_column(String(40), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(16), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    #: Office location (WGS84), once geocoded or placed by the attendee.
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    #: "I can help with": shown on the badge as "ask me about".
+    help_with: Mapped[str] = mapped_column(Text, default="")
+    looking_for: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "registration_visibility"), default=Visibility.NOBODY
+    )
+    #: Language of the attendee's emails and pages.
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    status: Mapped[RegistrationStatus] = mapped_column(
+        enum_column(RegistrationStatus, "registration_status"),
+        default=RegistrationStatus.CONFIRMED,
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"

@@ -1,0 +1,164 @@
+"""Fixtures: one app and one migrated database per run, emptied after every test.
+
+SQLite by default (a file, so threads and the live server share it); PostgreSQL when
+TEST_DATABASE_URL is set. With CI=true a skipped test fails the run: in CI every service
+(PostgreSQL, Chromium, ...) must be there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from meetup import create_app
+from meetup.config import TestConfig
+from meetup.extensions import db, limiter
+from tests import factories
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+
+
+# -- CI: no silent skips ------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected (not skipped) on the SQLite leg."""
+    if POSTGRES:
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres_only") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_runtest_logreport(report):
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI, where every service must be present: {reason}"
+
+
+# -- app and database ---------------------------------------------------------------------
+
+
+def _reset_database(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if POSTGRES:
+        return TestConfig.SQLALCHEMY_DATABASE_URI
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    config = type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(config, instance_path=str(tmp_path_factory.mktemp("instance")))
+    _reset_database(app)
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request) -> Iterator[None]:
+    """Empty every table and the rate limiter after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+    limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app) -> Iterator[None]:
+    """An application context for tests that call services directly (no client)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app) -> factories.Factory:
+    return factories.Factory(app)
+
+
+# -- logging in ---------------------------------------------------------------------------
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+def post_form(client: FlaskClient, url: str, data: dict, page: str | None = None, **kwargs):
+    """POST like a browser: take the CSRF token from the page the form is on."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_from(html)}, **kwargs)
+
+
+def log_in(client: FlaskClient, email: str, password: str = factories.PASSWORD):
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def login(client, make):
+    """login("organiser") creates a user with that role, logs the client in, returns the email."""
+
+    def _login(role: str, email: str | None = None) -> str:
+        email = email or make.user(role)
+        response = log_in(client, email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return email
+
+    return _login
+
+
+# -- a live server for the browser ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -1,0 +1,98 @@
+"""Test data, written through the real services and committed, so the app sees it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+from flask import Flask
+
+from meetup.auth import services as auth_services
+from meetup.auth.models import User
+from meetup.events import services as event_services
+from meetup.events.models import EventStatus, Series
+from meetup.extensions import db
+from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.timeutil import utcnow
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+class Factory:
+    """Each method commits in its own app context and returns identifiers, not ORM objects."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def user(
+        self, role: str = "organiser", email: str | None = None, password: str = PASSWORD
+    ) -> str:
+        email = email or f"{role}{next(_counter)}@example.org"
+        with self.app.app_context():
+            auth_services.create_user(email, role, password, name=role.title())
+            db.session.commit()
+        return email
+
+    def series(self, *, team: tuple[str, ...] = (), name: str | None = None, **values) -> str:
+        with self.app.app_context():
+            members = [auth_services.find_user_by_email(email) for email in team]
+            series = event_services.create_series(
+                name=name or f"Café des entreprenants {next(_counter)}",
+                city=values.pop("city", "Vienne"),
+                timezone=values.pop("timezone", "Europe/Paris"),
+                team=members,
+                **values,
+            )
+            db.session.commit()
+            return series.slug
+
+    def event(
+        self,
+        series_slug: str,
+        *,
+        starts_at: datetime | None = None,
+        status: str = "published",
+        capacity: int = 40,
+        **values,
+    ) -> str:
+        starts_at = starts_at or (utcnow() + timedelta(days=10)).replace(microsecond=0)
+        with self.app.app_context():
+            series = db.session.scalar(db.select(Series).where(Series.slug == series_slug))
+            event = event_services.create_event(
+                series,
+                title=values.pop("title", "Café des entreprenants"),
+                theme=values.pop("theme", "Travailler par et sur Internet"),
+                starts_at=starts_at,
+                ends_at=values.pop("ends_at", starts_at + timedelta(hours=2)),
+                capacity=capacity,
+                status=EventStatus(status),
+                **values,
+            )
+            db.session.commit()
+            return event.slug
+
+    def registrations(self, event_slug: str, count: int, status: str = "confirmed") -> None:
+        with self.app.app_context():
+            event = db.session.scalar(
+                db.select(event_services.Event).where(event_services.Event.slug == event_slug)
+            )
+            for _ in range(count):
+                n = next(_counter)
+                db.session.add(
+                    Registration(
+                        event=event,
+                        first_name="Camille",
+                        last_name=f"Martin {n}",
+                        email=f"camille{n}@example.org",
+                        status=RegistrationStatus(status),
+                    )
+                )
+            db.session.commit()
+
+    def api_token(self, email: str, name: str = "test") -> str:
+        with self.app.app_context():
+            user = db.session.scalar(db.select(User).where(User.email == email))
+            token, _ = auth_services.create_api_token(user, name)
+            db.session.commit()
+            return token
