@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from meetup.config import UNSAFE_SECRET_KEYS, Config, load_secret_key
+from meetup.config import MIN_SECRET_KEY_LENGTH, UNSAFE_SECRET_KEYS, Config, load_secret_key
 
 
 class ConfigurationError(RuntimeError):
@@ -50,9 +50,12 @@ def _finish_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     secret = app.config.get("SECRET_KEY") or ""
-    if not (app.debug or app.testing) and secret in UNSAFE_SECRET_KEYS:
+    if not (app.debug or app.testing) and (
+        secret in UNSAFE_SECRET_KEYS or len(secret) < MIN_SECRET_KEY_LENGTH
+    ):
         raise ConfigurationError(
-            "SECRET_KEY is missing or a known default. Set the SECRET_KEY environment variable "
+            f"SECRET_KEY is missing, too short (under {MIN_SECRET_KEY_LENGTH} characters) or a "
+            "known default. Set the SECRET_KEY environment variable "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
             "or run `make run`, which writes one into instance/secret_key for development."
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 #: Values of SECRET_KEY that must never reach production.
 UNSAFE_SECRET_KEYS = frozenset({"", "dev", "change-me", "secret", "testing"})
+MIN_SECRET_KEY_LENGTH = 24
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -41,7 +42,8 @@ class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", ""))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: hide_parameters: SQL errors in logs never show the values (names, emails) they carried.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/Paris")
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "fr")
@@ -67,7 +69,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))
     REMEMBER_COOKIE_DURATION = 0
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    #: werkzeug hash method for staff passwords (memory-hard scrypt by default).
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+    #: Staff sessions end after this many seconds without a request (12 hours).
+    PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME", 60 * 60 * 12)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
@@ -82,6 +87,8 @@ class TestConfig(Config):
     SERVER_NAME = None
     BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Fast hashing in tests only: hundreds of logins would otherwise take minutes.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 #: Cookie remembering an explicit language choice (a preference, not personal data).
@@ -16,6 +16,8 @@ LANGUAGE_COOKIE = "lang"
 def select_locale() -> str:
     """An explicit choice (cookie) first, then the browser's Accept-Language, then the default."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, workers: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

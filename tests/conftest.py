@@ -32,12 +32,12 @@ POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are deselected (not skipped) on the SQLite leg."""
-    if POSTGRES:
-        return
+    """Tests for the other database are deselected (not skipped): PostgreSQL-only tests on
+    the SQLite leg, SQLite-only tests on the PostgreSQL leg."""
+    other = "sqlite_only" if POSTGRES else "postgres_only"
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgres_only") else selected).append(item)
+        (deselected if item.get_closest_marker(other) else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -76,6 +76,9 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
     app = create_app(config, instance_path=str(tmp_path_factory.mktemp("instance")))
     _reset_database(app)
     yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +106,10 @@ def app_ctx(app) -> Iterator[None]:
 
 @pytest.fixture
 def client(app) -> FlaskClient:
-    return app.test_client()
+    """A browser that prefers English (tests of French pages say so explicitly)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

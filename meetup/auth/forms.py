@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from meetup.auth.models import Role
@@ -24,7 +25,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(
-        _l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     password = PasswordField(
         _l("Password"),

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +18,15 @@ MIN_PASSWORD_LENGTH = 10
 #: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 #: A hash to check against when the email is unknown, so both paths take the same time.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
+_DUMMY_PASSWORD = secrets.token_urlsafe(16)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the configured method, so an unknown email costs as much as a known one."""
+    config = current_app.config
+    if config.get("_DUMMY_PASSWORD_HASH") is None:
+        config["_DUMMY_PASSWORD_HASH"] = _hash_password(_DUMMY_PASSWORD)
+    return config["_DUMMY_PASSWORD_HASH"]
 
 
 class AccountError(ValueError):
@@ -41,17 +50,21 @@ def create_user(email: str, role: Role | str, password: str, name: str = "") -> 
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with the email {email} already exists")
     user = User(email=email, name=name.strip(), role=Role(role))
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def set_password(user: User, password: str) -> None:
     """Change the password and end every login session of the user."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     end_all_sessions(user)
 
 
@@ -59,7 +72,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (in constant-ish time)."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None
@@ -77,10 +90,17 @@ def start_session(user: User) -> LoginSession:
 
 
 def load_session_user(session_id: str) -> User | None:
+    """The user of a live login session; a session idle for longer than the session
+    lifetime is deleted, so an old cookie stops working even if it was kept."""
     login_session = db.session.get(LoginSession, session_id)
     if login_session is None or not login_session.user.is_active:
         return None
     now = utcnow()
+    idle_limit = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    if now - login_session.last_seen_at > idle_limit:
+        db.session.delete(login_session)
+        db.session.commit()
+        return None
     if now - login_session.last_seen_at > SESSION_TOUCH_INTERVAL:
         login_session.last_seen_at = now
         db.session.commit()

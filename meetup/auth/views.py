@@ -53,6 +53,7 @@ def login():
         if user is not None:
             # A fresh session at every login: nothing set before it survives (no fixation).
             session.clear()
+            session.permanent = True  # the cookie expires with PERMANENT_SESSION_LIFETIME
             services.start_session(user)
             db.session.commit()
             login_user(user)

@@ -167,7 +167,7 @@ def load_demo(today: date | None = None) -> DemoResult:
     for index, person in enumerate(people[:34]):  # the past evening: 34 signed up, 28 came
         arrival = past_start + timedelta(minutes=rng.randint(-10, 35)) if index < 28 else None
         _register(past, person, RegistrationStatus.CONFIRMED, arrival)
-    for index, person in enumerate(people[20:56]):  # the next one: 34 confirmed, 6 seats left
+    for index, person in enumerate(people[24:60]):  # the next one: 34 confirmed, 6 seats left
         status = RegistrationStatus.CANCELLED if index < 2 else RegistrationStatus.CONFIRMED
         _register(upcoming, person, status, None)
     db.session.flush()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
@@ -27,14 +28,14 @@ def _apply_errors(form, error: services.InvalidData) -> None:
         field.errors = [*field.errors, message]
 
 
-def _team_choices() -> list[tuple[int, str]]:
+def _team_choices() -> list[SelectChoice]:
     users = db.session.scalars(
         select(User)
         .where(User.role != Role.ADMIN, User.deactivated_at.is_(None))
         .order_by(User.email)
     )
     labels = {Role.ORGANISER: _("organiser"), Role.DOOR: _("door")}
-    return [(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
+    return [SelectChoice(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
 
 
 @bp.get("/")
@@ -69,6 +70,8 @@ def series_list():
 def series_new():
     form = SeriesForm()
     form.team.choices = _team_choices()
+    if not form.is_submitted():
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
         team = db.session.scalars(select(User).where(User.id.in_(form.team.data or []))).all()
         if current_user.role is Role.ORGANISER:

@@ -15,7 +15,15 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from meetup.events.services import MAX_CAPACITY
 from meetup.slugs import is_valid_slug
@@ -24,11 +32,11 @@ from meetup.timeutil import NonexistentLocalTime, local_to_utc
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, lists with “- ”, links as [text](https://…).")
 
 
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     zones = sorted(
         zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/")
     )
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    return [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
 
 
 class SeriesForm(FlaskForm):
@@ -57,7 +65,7 @@ class SeriesForm(FlaskForm):
     default_capacity = IntegerField(
         _l("Usual capacity"),
         default=40,
-        validators=[DataRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
     team = SelectMultipleField(
         _l("Team"),
@@ -86,18 +94,18 @@ class EventForm(FlaskForm):
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=20_000)], description=MARKDOWN_HELP
     )
-    date = DateField(_l("Date"), validators=[DataRequired()])
-    start_time = TimeField(_l("Starts at"), validators=[DataRequired()])
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
     end_time = TimeField(
         _l("Ends at"),
-        validators=[DataRequired()],
+        validators=[InputRequired()],
         description=_l("An end time before the start means the next day."),
     )
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(
         _l("Capacity"),
-        validators=[DataRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
         description=_l("Confirmed seats; later signups join the waitlist."),
     )
     registration_opens_at = DateTimeLocalField(

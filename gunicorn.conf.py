@@ -1,0 +1,42 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be changed through the environment (see deploy/env.example).
+"""
+
+import os
+
+#: Where gunicorn listens; the reverse proxy (nginx) forwards to this address.
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+
+#: Sync workers: one request at a time each. Two fit a small server; raise WEB_CONCURRENCY
+#: on a bigger one. With more than one worker, set REDIS_URL so the login rate limit is shared.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+
+#: A worker silent for this long is killed and restarted. Generous enough for a PDF of a full
+#: label sheet; a stuck request must not hold a worker for minutes.
+timeout = 60
+#: Time given to workers to finish their requests on restart or stop.
+graceful_timeout = 30
+#: Keep-alive towards the reverse proxy only; browsers never talk to gunicorn directly.
+keepalive = 5
+
+#: Proxies allowed to say the request came over HTTPS (X-Forwarded-Proto). The app itself
+#: trusts X-Forwarded-* from PROXY_COUNT proxies (werkzeug's ProxyFix).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# No access log. gunicorn's access log writes the full path, the query string and the client
+# address of every request: paths carry personal tokens (ticket and edit links), query strings
+# carry names typed into search boxes. The app logs each request itself as method, route
+# pattern ("/events/<slug>"), status and duration, without path, query or client address
+# (meetup/ops/logs.py). Personal data must not reach the logs.
+accesslog = None
+#: Errors and the app's request log go to stderr, i.e. the systemd journal.
+errorlog = "-"
+loglevel = "info"
+
+#: The runtime control socket (gunicornc) is not used; under systemd's ProtectSystem=strict
+#: its default place ($HOME/.gunicorn/) is not writable anyway.
+control_socket_disable = True
+
+proc_name = "meetup"

@@ -1,0 +1,215 @@
+"""Who may open what: every staff route × every role, and CSRF on every form POST."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from meetup.auth.models import ApiToken, User
+from meetup.events.models import Event, Speaker
+from meetup.extensions import db
+from tests.conftest import csrf_from, log_in
+
+ROLES = ("anonymous", "door", "organiser", "outsider", "admin")
+LOGIN = "login"  # expected answer: a redirect to the login page
+
+# endpoint -> (url template, {role: expected}); `outsider` is an organiser of another series.
+SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 403, "admin": 200}
+STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200}
+ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200}
+DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200}
+
+GET_ROUTES = {
+    "admin.dashboard": ("/admin/", STAFF_ANY),
+    "admin.series_list": ("/admin/series", STAFF_ANY),
+    "admin.series_new": ("/admin/series/new", STAFF_ANY),
+    "admin.series_detail": ("/admin/series/{series}", SERIES_SCOPED),
+    "admin.series_edit": ("/admin/series/{series}/edit", SERIES_SCOPED),
+    "admin.event_new": ("/admin/series/{series}/events/new", SERIES_SCOPED),
+    "admin.event_detail": ("/admin/events/{event}", SERIES_SCOPED),
+    "admin.event_edit": ("/admin/events/{event}/edit", SERIES_SCOPED),
+    "admin.speaker_edit": ("/admin/events/{event}/speakers/{speaker}/edit", SERIES_SCOPED),
+    "auth.users": ("/admin/users", ADMIN_ONLY),
+    "auth.user_new": ("/admin/users/new", ADMIN_ONLY),
+    "auth.tokens": ("/admin/tokens", STAFF_ANY),
+    "door.home": ("/door/", DOOR_UP),
+}
+
+# POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
+POST_ROUTES = {
+    "admin.series_new": ("/admin/series/new", STAFF_ANY),
+    "admin.series_edit": ("/admin/series/{series}/edit", SERIES_SCOPED),
+    "admin.event_new": ("/admin/series/{series}/events/new", SERIES_SCOPED),
+    "admin.event_edit": ("/admin/events/{event}/edit", SERIES_SCOPED),
+    "admin.event_status": ("/admin/events/{event}/cancel", SERIES_SCOPED),
+    "admin.event_duplicate": ("/admin/events/{event}/duplicate", SERIES_SCOPED),
+    "admin.speaker_add": ("/admin/events/{event}/speakers", SERIES_SCOPED),
+    "admin.speaker_edit": ("/admin/events/{event}/speakers/{speaker}/edit", SERIES_SCOPED),
+    "admin.speaker_delete": ("/admin/events/{event}/speakers/{speaker}/delete", SERIES_SCOPED),
+    "auth.user_new": ("/admin/users/new", ADMIN_ONLY),
+    "auth.user_deactivate": ("/admin/users/{victim}/deactivate", ADMIN_ONLY),
+    "auth.user_reactivate": ("/admin/users/{victim}/reactivate", ADMIN_ONLY),
+    "auth.tokens": ("/admin/tokens", STAFF_ANY),
+    "auth.token_revoke": ("/admin/tokens/{token}/revoke", {**SERIES_SCOPED, "outsider": 403}),
+}
+
+#: Routes outside the matrix on purpose, with the reason.
+PUBLIC_OR_SELF = {"auth.login", "auth.logout"}
+
+
+@dataclass
+class World:
+    emails: dict[str, str]
+    ids: dict[str, str]
+
+
+@pytest.fixture
+def world(app, make) -> World:
+    organiser = make.user("organiser")
+    door = make.user("door")
+    outsider = make.user("organiser")
+    admin = make.user("admin")
+    victim = make.user("organiser")
+    series = make.series(team=(organiser, door))
+    make.series(team=(outsider,))
+    event = make.event(series)
+    make.api_token(organiser)
+    with app.app_context():
+        event_obj = db.session.scalar(select(Event).where(Event.slug == event))
+        speaker = Speaker(name="Julien Mercier", event=event_obj)
+        db.session.add(speaker)
+        db.session.commit()
+        ids = {
+            "series": series,
+            "event": event,
+            "speaker": str(speaker.id),
+            "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
+            "token": str(db.session.scalar(select(ApiToken.id))),
+        }
+    emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
+    return World(emails, ids)
+
+
+def _expectations(routes):
+    for endpoint, (url, expected) in routes.items():
+        for role in ROLES:
+            yield pytest.param(endpoint, url, role, expected[role], id=f"{endpoint}-{role}")
+
+
+def _as(client, world: World, role: str) -> None:
+    if role != "anonymous":
+        assert log_in(client, world.emails[role]).status_code == 302
+
+
+def _assert_answer(response, expected) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+    elif expected == 200:
+        assert response.status_code in (200, 302, 422), response.status_code
+    else:
+        assert response.status_code == expected
+
+
+@pytest.mark.parametrize(("endpoint", "url", "role", "expected"), list(_expectations(GET_ROUTES)))
+def test_get_matrix(client, world, endpoint, url, role, expected):
+    _as(client, world, role)
+    response = client.get(url.format(**world.ids))
+    if expected == 200:
+        assert response.status_code == 200
+    else:
+        _assert_answer(response, expected)
+
+
+@pytest.mark.parametrize(("endpoint", "url", "role", "expected"), list(_expectations(POST_ROUTES)))
+def test_post_matrix(app, client, world, endpoint, url, role, expected):
+    _as(client, world, role)
+    page = "/door/" if role == "door" else ("/login" if role == "anonymous" else "/admin/tokens")
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    before = _snapshot(app)
+    response = client.post(url.format(**world.ids), data={"csrf_token": token})
+    _assert_answer(response, expected)
+    if expected != 200:
+        assert _snapshot(app) == before, "a refused request changed the database"
+
+
+def _snapshot(app):
+    with app.app_context():
+        rows = []
+        for table in db.metadata.sorted_tables:
+            if table.name == "login_sessions":
+                continue  # logging in for the test itself writes here
+            rows.append(sorted(map(repr, db.session.execute(table.select()).all())))
+        return rows
+
+
+def test_matrix_covers_every_staff_route(app):
+    """A new admin, auth or door route must be added to the matrix above."""
+    routed = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in {"admin", "auth", "door"}
+        and rule.endpoint not in PUBLIC_OR_SELF
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(e, "GET") for e in GET_ROUTES} | {(e, "POST") for e in POST_ROUTES}
+    assert routed == covered
+
+
+def _post_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.endpoint.startswith("api."):
+            yield rule
+
+
+def test_every_form_post_requires_csrf(app, client, world):
+    """Every POST outside the bearer-token API answers 400 without a CSRF token."""
+    _as(client, world, "admin")
+    values = {
+        "slug": world.ids["event"],
+        "action": "publish",
+        "speaker_id": world.ids["speaker"],
+        "user_id": world.ids["victim"],
+        "token_id": world.ids["token"],
+        "code": "fr",
+    }
+    checked = 0
+    for rule in _post_routes(app):
+        url = rule.rule
+        for name in rule.arguments:
+            value = (
+                world.ids["series"]
+                if rule.endpoint.startswith("admin.series") or (rule.endpoint == "admin.event_new")
+                else values[name]
+            )
+            url = url.replace(f"<{name}>", value).replace(f"<int:{name}>", value)
+            url = url.replace(f"<any(publish, cancel, unpublish):{name}>", value)
+        response = client.post(url, data={"name": "x", "email": "a@b.fr", "password": "y"})
+        assert response.status_code == 400, (rule.endpoint, response.status_code)
+        assert "csrf" in response.get_data(as_text=True).lower() or b"expired" in response.data
+        checked += 1
+    assert checked >= len(POST_ROUTES) + 1  # + logout; login is tested in test_auth
+
+
+def test_draft_event_page_is_hidden_from_the_public_and_outsiders(client, make):
+    organiser, outsider = make.user("organiser"), make.user("organiser")
+    series = make.series(team=(organiser,))
+    draft = make.event(series, status="draft")
+    assert client.get(f"/events/{draft}").status_code == 404
+    log_in(client, outsider)
+    assert client.get(f"/events/{draft}").status_code == 404
+    client.post(
+        "/logout", data={"csrf_token": csrf_from(client.get("/admin/").get_data(as_text=True))}
+    )
+    log_in(client, organiser)
+    response = client.get(f"/events/{draft}")
+    assert response.status_code == 200
+    assert b"Preview" in response.data
+
+
+def test_admin_pages_are_not_cached(client, world):
+    _as(client, world, "organiser")
+    for url in ("/admin/", f"/admin/events/{world.ids['event']}", "/door/", "/login"):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url

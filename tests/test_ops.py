@@ -1,0 +1,146 @@
+"""Operations: health, headers, logs and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from meetup import ConfigurationError, create_app
+from meetup.config import Config, TestConfig
+from tests.conftest import log_in
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/login", "/nope", "/healthz", "/api/v1/openapi.json"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_hsts_behind_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_public_pages_may_be_cached_but_admin_pages_not(client, login):
+    assert client.get("/").headers.get("Cache-Control") != "no-store"
+    login("organiser")
+    assert client.get("/admin/").headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_fails_when_the_database_does_not_answer(app, client, monkeypatch):
+    from meetup.extensions import db
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("database is down"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] is False
+
+
+@pytest.fixture
+def failing_route(app, monkeypatch):
+    """Make the home page raise, with exceptions handled as in production."""
+    from meetup.events import public_views
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom with marie.curie@example.org")
+
+    monkeypatch.setitem(app.view_functions, "public.home", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert public_views  # the real module stays importable
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Something went wrong"), ("fr", "Une erreur s’est produite")],
+)
+def test_500_page_is_polite_and_translated(client, failing_route, language, text):
+    response = client.get("/", headers={"Accept-Language": language})
+    assert response.status_code == 500
+    assert text in response.get_data(as_text=True)
+    assert "kaboom" not in response.get_data(as_text=True)
+
+
+def test_500_rolls_the_session_back(app, client, failing_route, monkeypatch):
+    from meetup.extensions import db
+
+    calls = []
+    original = db.session.rollback
+    monkeypatch.setattr(db.session, "rollback", lambda: (calls.append(1), original()))
+    client.get("/")
+    assert calls
+
+
+def test_request_logs_carry_no_personal_data(client, make, caplog):
+    email = make.user("organiser")
+    with caplog.at_level(logging.INFO, logger="meetup.requests"):
+        log_in(client, email)
+        client.get("/admin/events/some-slug?q=Marie+Curie")
+    text = caplog.text
+    assert "GET /admin/events/<slug> 404" in text
+    assert email not in text
+    assert "Marie" not in text
+    assert "127.0.0.1" not in text
+
+
+def test_api_404_is_json(client):
+    response = client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = type("Prod", (Config,), {"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app(config, instance_path=str(tmp_path))
+    for weak in ("dev", "change-me", "", "short-but-not-empty"):
+        config = type(
+            "Prod", (Config,), {"SECRET_KEY": weak, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        )
+        with pytest.raises(ConfigurationError):
+            create_app(config, instance_path=str(tmp_path))
+
+
+def test_secret_key_from_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    (tmp_path / "secret_key").write_text("a-long-random-key-written-by-make-run\n")
+    config = type("Prod", (Config,), {"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(config, instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] == "a-long-random-key-written-by-make-run"
+
+
+def test_testing_may_use_a_fixed_key(tmp_path):
+    app = create_app(
+        type("T", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://"}), str(tmp_path)
+    )
+    assert app.testing
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    from sqlalchemy import text
+
+    from meetup.extensions import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_database_url_normalisation():
+    from meetup.config import normalise_database_url
+
+    assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
