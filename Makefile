@@ -48,7 +48,8 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format .
 
 bench: $(BIN)/.installed
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/web.py
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .
@@ -57,6 +58,7 @@ translations: $(BIN)/.installed
 
 compile-translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d meetup/translations --statistics
+	@echo "now translate the new strings in meetup/translations/fr/LC_MESSAGES/messages.po, then make compile-translations"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

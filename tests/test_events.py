@@ -378,3 +378,23 @@ def test_signup_state(app_ctx):
     services.cancel_event(event)
     assert services.signup_state(event, start - timedelta(days=1)) == "cancelled"
     assert datetime.combine(start.date(), time(18), tzinfo=UTC) == start
+
+
+def test_slug_race_gets_a_new_slug_or_a_conflict(app_ctx, monkeypatch):
+    """Two requests creating the same slug at once: the loser retries, or gets a 409."""
+    first = services.create_series(name="Café de Vienne")
+    real_check, calls = services._series_slug_exists, []
+
+    def stale_check(slug):  # the first check ran before the other request committed
+        calls.append(slug)
+        return False if len(calls) == 1 else real_check(slug)
+
+    monkeypatch.setattr(services, "_series_slug_exists", stale_check)
+    second = services.create_series(name="Café de Vienne")
+    assert second.slug == "cafe-de-vienne-2" and first.slug == "cafe-de-vienne"
+    with pytest.raises(services.SlugTaken):
+        services.create_series(name="Autre", slug="cafe-de-vienne")
+
+
+def test_series_with_no_ascii_name_gets_a_slug(app_ctx):
+    assert services.create_series(name="東京").slug == "series"

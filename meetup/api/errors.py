@@ -47,7 +47,11 @@ def api_error_response(error: HTTPException):
         429: "Too many requests; slow down.",
         500: "Something went wrong on our side; it has been logged.",
     }.get(status, error.description or error.name)
-    return error_body(status, message)
+    response = error_body(status, message)
+    for name, value in error.get_headers():  # Allow on a 405, Retry-After on a 429
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_api_error(error: ApiError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
@@ -22,12 +22,22 @@ def json_object() -> dict[str, Any]:
     return data
 
 
-def text(max_length: int, *, allow_empty: bool = True) -> Callable[[Any], str]:
+#: Instants a series' zone can still show (no overflow at year 1 or 9999 once shifted).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def text(max_length: int, *, allow_empty: bool = True, strip: bool = True) -> Callable[[Any], str]:
+    """A string; `strip=False` keeps Markdown's meaningful leading spaces."""
+
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
-        value = value.strip()
-        if not value and not allow_empty:
+        if "\x00" in value:  # PostgreSQL refuses NUL in text columns
+            raise Invalid("must not contain NUL characters")
+        if strip:
+            value = value.strip()
+        if not value.strip() and not allow_empty:
             raise Invalid("must not be empty")
         if len(value) > max_length:
             raise Invalid(f"must be at most {max_length} characters")
@@ -57,6 +67,12 @@ def aware_datetime(value: Any) -> datetime:
         raise Invalid("must be an ISO 8601 date-time, e.g. 2026-12-10T19:00:00+01:00") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise Invalid("needs a UTC offset, e.g. +01:00 or Z")
+    try:
+        in_range = EARLIEST <= parsed.astimezone(UTC) <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise Invalid("must be between the years 1 and 9999")
     return parsed
 
 

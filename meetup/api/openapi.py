@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
+from meetup.events.services import MAX_CAPACITY
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -23,7 +25,10 @@ ERRORS = {
     "403": _error("The token's role or series does not allow this"),
 }
 NOT_FOUND = {"404": _error("No such series or event")}
-UNPROCESSABLE = {"422": _error("Invalid fields; `fields` names each one")}
+BODY_ERRORS = {
+    "413": _error("The request body is too large"),
+    "422": _error("Invalid fields; `fields` names each one"),
+}
 CONFLICT = {"409": _error("The slug is already taken")}
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -37,15 +42,51 @@ PAGING = [
 ]
 
 DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"}
+CAPACITY = {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY}
+STATUS = {"type": "string", "enum": ["draft", "published", "cancelled"]}
+
+#: What a client may send; the responses carry the same fields plus read-only ones.
+SERIES_PROPERTIES = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 160},
+    "city": {"type": "string", "maxLength": 120},
+    "timezone": {
+        "type": "string",
+        "description": "IANA name",
+        "maxLength": 64,
+        "examples": ["Europe/Paris"],
+    },
+    "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
+    "description": {"type": "string", "description": "Markdown", "maxLength": 10_000},
+    "default_venue_name": {"type": "string", "maxLength": 160},
+    "default_venue_address": {"type": "string", "maxLength": 300},
+    "default_capacity": CAPACITY,
+}
+EVENT_PROPERTIES = {
+    "series": {"type": "string", "maxLength": 80, "description": "The series' slug"},
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "theme": {"type": "string", "maxLength": 200},
+    "description": {"type": "string", "description": "Markdown", "maxLength": 20_000},
+    "starts_at": DATETIME,
+    "ends_at": DATETIME,
+    "venue_name": {"type": "string", "maxLength": 160},
+    "venue_address": {"type": "string", "maxLength": 300},
+    "capacity": CAPACITY,
+    "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
+    "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
+    "status": STATUS,
+}
+READ_ONLY_URL = {"type": "string", "format": "uri", "readOnly": True}
 
 SCHEMAS = {
     "Error": {
         "type": "object",
         "required": ["error"],
+        "additionalProperties": False,
         "properties": {
             "error": {
                 "type": "object",
                 "required": ["code", "message", "fields"],
+                "additionalProperties": False,
                 "properties": {
                     "code": {"type": "string", "examples": ["validation_failed"]},
                     "message": {"type": "string"},
@@ -58,62 +99,29 @@ SCHEMAS = {
         "type": "object",
         "required": ["name", "timezone"],
         "additionalProperties": False,
-        "properties": {
-            "name": {"type": "string", "maxLength": 160},
-            "city": {"type": "string", "maxLength": 120},
-            "timezone": {
-                "type": "string",
-                "description": "IANA name",
-                "examples": ["Europe/Paris"],
-            },
-            "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
-            "description": {"type": "string", "description": "Markdown"},
-            "default_venue_name": {"type": "string"},
-            "default_venue_address": {"type": "string"},
-            "default_capacity": {"type": "integer", "minimum": 0},
-        },
+        "properties": SERIES_PROPERTIES,
     },
+    # Not an allOf of SeriesInput: its additionalProperties: false would refuse `url`.
     "Series": {
-        "allOf": [
-            _ref("SeriesInput"),
-            {
-                "type": "object",
-                "required": ["slug", "url"],
-                "properties": {"url": {"type": "string", "format": "uri", "readOnly": True}},
-            },
-        ]
+        "type": "object",
+        "required": [*SERIES_PROPERTIES, "url"],
+        "properties": {**SERIES_PROPERTIES, "url": READ_ONLY_URL},
     },
     "EventInput": {
         "type": "object",
+        "description": "`series` is set at creation; a change is refused.",
         "additionalProperties": False,
-        "properties": {
-            "series": {"type": "string", "description": "The series' slug (create only)"},
-            "title": {"type": "string", "maxLength": 200},
-            "theme": {"type": "string", "maxLength": 200},
-            "description": {"type": "string", "description": "Markdown"},
-            "starts_at": DATETIME,
-            "ends_at": DATETIME,
-            "venue_name": {"type": "string"},
-            "venue_address": {"type": "string"},
-            "capacity": {"type": "integer", "minimum": 0},
-            "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
-            "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["draft", "published", "cancelled"]},
-        },
+        "properties": EVENT_PROPERTIES,
     },
     "Event": {
-        "allOf": [
-            _ref("EventInput"),
-            {
-                "type": "object",
-                "required": ["slug", "series", "title", "starts_at", "ends_at", "status"],
-                "properties": {
-                    "slug": {"type": "string", "readOnly": True},
-                    "seats_left": {"type": "integer", "readOnly": True},
-                    "url": {"type": "string", "format": "uri", "readOnly": True},
-                },
-            },
-        ]
+        "type": "object",
+        "required": [*EVENT_PROPERTIES, "slug", "seats_left", "url"],
+        "properties": {
+            **EVENT_PROPERTIES,
+            "slug": {"type": "string", "readOnly": True},
+            "seats_left": {"type": "integer", "minimum": 0, "readOnly": True},
+            "url": READ_ONLY_URL,
+        },
     },
 }
 
@@ -150,7 +158,7 @@ PATHS = {
                 "201": {"description": "Created", **_json(_ref("Series"))},
                 **ERRORS,
                 **CONFLICT,
-                **UNPROCESSABLE,
+                **BODY_ERRORS,
             },
         },
     },
@@ -175,7 +183,7 @@ PATHS = {
                 {
                     "name": "status",
                     "in": "query",
-                    "schema": {"enum": ["draft", "published", "cancelled"]},
+                    "schema": STATUS,
                 },
                 *PAGING,
             ],
@@ -201,7 +209,7 @@ PATHS = {
             "responses": {
                 "201": {"description": "Created", **_json(_ref("Event"))},
                 **ERRORS,
-                **UNPROCESSABLE,
+                **BODY_ERRORS,
             },
         },
     },
@@ -225,7 +233,7 @@ PATHS = {
                 "200": {"description": "The changed event", **_json(_ref("Event"))},
                 **ERRORS,
                 **NOT_FOUND,
-                **UNPROCESSABLE,
+                **BODY_ERRORS,
             },
         },
     },

@@ -18,8 +18,17 @@ from meetup.timeutil import is_valid_timezone
 
 STAFF = (Role.ADMIN, Role.ORGANISER)
 MAX_PER_PAGE = 200
+#: Past this the SQL OFFSET overflows (a 500); any page this far is empty anyway.
+MAX_PAGE = 1_000_000
 
 bp.register_error_handler(ApiError, handle_api_error)
+
+
+@bp.before_request
+def _refuse_nul_characters() -> None:
+    """A NUL in a slug or filter makes PostgreSQL fail the query: refuse it up front."""
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        raise ApiError(400, "The URL must not contain NUL characters.")
 
 
 def _timezone(value) -> str:
@@ -34,7 +43,7 @@ SERIES_FIELDS = {
     "city": f.text(120),
     "timezone": _timezone,
     "slug": f.text(80, allow_empty=False),
-    "description": f.text(10_000),
+    "description": f.text(10_000, strip=False),
     "default_venue_name": f.text(160),
     "default_venue_address": f.text(300),
     "default_capacity": f.integer(0, services.MAX_CAPACITY),
@@ -44,7 +53,7 @@ EVENT_FIELDS = {
     "series": f.text(80, allow_empty=False),
     "title": f.text(200, allow_empty=False),
     "theme": f.text(200),
-    "description": f.text(20_000),
+    "description": f.text(20_000, strip=False),
     "starts_at": f.aware_datetime,
     "ends_at": f.aware_datetime,
     "venue_name": f.text(160),
@@ -59,7 +68,7 @@ EVENT_READ_ONLY = ("slug", "seats_left", "url")
 
 def _page() -> tuple[int, int]:
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
         per_page = min(max(int(request.args.get("per_page", 50)), 1), MAX_PER_PAGE)
     except ValueError:
         raise ApiError(400, "page and per_page must be whole numbers.") from None
@@ -97,9 +106,8 @@ def openapi():
 @bp.get("/series")
 @token_required(*STAFF)
 def series_index():
-    return jsonify(
-        _paginated(queries.series_for(api_user()), lambda rows: [series_json(s) for s in rows])
-    )
+    query = queries.series_for(api_user()).order_by(Series.id)  # names tie: pages need an order
+    return jsonify(_paginated(query, lambda rows: [series_json(s) for s in rows]))
 
 
 @bp.post("/series")

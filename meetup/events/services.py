@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import User
 from meetup.events.models import Event, EventStatus, Series, Speaker
@@ -33,6 +34,26 @@ class SlugTaken(InvalidData):
     """The requested slug is already used (a conflict, HTTP 409 in the API)."""
 
 
+def _insert_with_unique_slug(row, new_slug, *, retry: bool, attempts: int = 3) -> None:
+    """Insert `row`; if another request took its slug in the meantime, pick a new one
+    (generated slugs) or report the conflict (a slug the user asked for)."""
+    db.session.flush()  # anything else pending goes in first, outside the savepoint
+    for attempt in range(attempts):
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+            return
+        except IntegrityError:
+            if not retry or attempt == attempts - 1 or not _slug_exists_for(row):
+                raise SlugTaken({"slug": str(_l("This address is already used."))}) from None
+            row.slug = new_slug()
+
+
+def _slug_exists_for(row) -> bool:
+    model = type(row)
+    return db.session.scalar(select(model.id).where(model.slug == row.slug)) is not None
+
+
 # -- series -------------------------------------------------------------------------------
 
 
@@ -44,8 +65,8 @@ def _event_slug_exists(slug: str) -> bool:
     return db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None
 
 
-def _unique_slug(base: str, exists) -> str:
-    base = base or "event"
+def _unique_slug(base: str, exists, fallback: str) -> str:
+    base = base or fallback
     candidate, counter = base, 2
     while exists(candidate):
         candidate, counter = f"{base}-{counter}", counter + 1
@@ -90,14 +111,15 @@ def create_series(
         city=city.strip(),
         timezone=timezone,
         description=description,
-        slug=slug or _unique_slug(slugify(f"{name}"), _series_slug_exists),
+        slug=slug or _unique_slug(slugify(name), _series_slug_exists, "series"),
         default_venue_name=default_venue_name.strip(),
         default_venue_address=default_venue_address.strip(),
         default_capacity=default_capacity,
     )
     series.team = list(dict.fromkeys(team))
-    db.session.add(series)
-    db.session.flush()
+    _insert_with_unique_slug(
+        series, lambda: _unique_slug(slugify(name), _series_slug_exists, "series"), retry=not slug
+    )
     return series
 
 
@@ -129,7 +151,7 @@ def update_series(series: Series, **changes) -> Series:
 def event_slug_for(series: Series, starts_at: datetime) -> str:
     """ "cafe-des-entreprenants-de-vienne-2026-12-10": series and local date, unique."""
     local_date = starts_at.astimezone(series.zone).date().isoformat()
-    return _unique_slug(f"{series.slug}-{local_date}", _event_slug_exists)
+    return _unique_slug(f"{series.slug}-{local_date}", _event_slug_exists, "event")
 
 
 def _check_event(values: dict) -> dict[str, str]:
@@ -198,9 +220,12 @@ def create_event(
         raise InvalidData(errors)
     for key in ("title", "theme", "venue_name", "venue_address"):
         values[key] = values[key].strip()
-    event = Event(series=series, slug=event_slug_for(series, starts_at), status=status, **values)
-    db.session.add(event)
-    db.session.flush()
+    # series_id rather than series=: the row must join the session inside the savepoint.
+    event = Event(
+        series_id=series.id, slug=event_slug_for(series, starts_at), status=status, **values
+    )
+    _insert_with_unique_slug(event, lambda: event_slug_for(series, starts_at), retry=True)
+    db.session.expire(series, ["events"])
     return event
 
 
