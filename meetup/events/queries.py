@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from meetup.auth.models import Role, User
 from meetup.events.models import Event, EventStatus, Series, series_team
@@ -37,7 +38,12 @@ def series_or_404(slug: str) -> Series:
 
 
 def event_or_404(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    """The event with its series and speakers, loaded in one round trip."""
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug)
+        .options(joinedload(Event.series), selectinload(Event.speakers))
+    )
     if event is None:
         abort(404)
     return event

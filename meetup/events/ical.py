@@ -1,0 +1,53 @@
+"""iCalendar (.ics) for an event: pure, no Flask. The confirmation email reuses it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    #: Stable across edits, so a calendar replaces the entry instead of adding a second one.
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str = ""
+    description: str = ""
+    url: str = ""
+    cancelled: bool = False
+    #: Bumped on every change (seconds since the epoch of the last update).
+    sequence: int = 0
+
+
+def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:
+    """A VCALENDAR with one VEVENT in the series' time zone, with its VTIMEZONE."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(entry.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//meetup//café des entreprenants//FR")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if entry.cancelled else "PUBLISH")
+    vevent = VEvent()
+    vevent.add("uid", entry.uid)
+    vevent.add("dtstamp", stamp)
+    vevent.add("sequence", entry.sequence)
+    vevent.add("summary", entry.title)
+    vevent.add("dtstart", entry.starts_at.astimezone(zone))
+    vevent.add("dtend", entry.ends_at.astimezone(zone))
+    vevent.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    if entry.location:
+        vevent.add("location", entry.location)
+    if entry.description:
+        vevent.add("description", entry.description)
+    if entry.url:
+        vevent.add("url", entry.url)
+    calendar.add_component(vevent)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,54 @@
+"""The .ics of an evening: right time zone, stable UID, parsed back with icalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+
+
+def _parse(data: bytes):
+    calendar = Calendar.from_ical(data)
+    return calendar, next(iter(calendar.walk("VEVENT")))
+
+
+def test_event_calendar_file(client, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    slug = make.event(
+        series,
+        theme="Travailler par et sur Internet",
+        starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
+        venue_name="Café du Théâtre",
+        venue_address="3 rue Chantelouve, 38200 Vienne",
+    )
+    response = client.get(f"/events/{slug}/calendar.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    calendar, vevent = _parse(response.data)
+    start = vevent.decoded("dtstart")
+    assert start == datetime(2030, 12, 12, 19, tzinfo=ZoneInfo("Europe/Paris"))
+    assert str(start.tzinfo) == "Europe/Paris"
+    assert vevent["summary"] == "Café des entreprenants de Vienne — Travailler par et sur Internet"
+    assert vevent["location"] == "Café du Théâtre, 3 rue Chantelouve, 38200 Vienne"
+    assert vevent["url"] == f"http://localhost/events/{slug}"
+    assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
+    # the same UID every time, so a calendar updates the entry instead of duplicating it
+    _, again = _parse(client.get(f"/events/{slug}/calendar.ics").data)
+    assert again["uid"] == vevent["uid"] == f"event-{slug}@localhost"
+
+
+def test_cancelled_event_calendar_says_so(client, make):
+    slug = make.event(make.series(), status="cancelled")
+    _, vevent = _parse(client.get(f"/events/{slug}/calendar.ics").data)
+    assert vevent["status"] == "CANCELLED"
+
+
+def test_draft_has_no_calendar_file(client, make):
+    slug = make.event(make.series(), status="draft")
+    assert client.get(f"/events/{slug}/calendar.ics").status_code == 404
+
+
+def test_event_page_links_to_the_calendar(client, make):
+    slug = make.event(make.series())
+    assert f"/events/{slug}/calendar.ics" in client.get(f"/events/{slug}").get_data(as_text=True)
