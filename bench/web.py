@@ -96,6 +96,7 @@ def main() -> int:
         **os.environ,
         "SECRET_KEY": "bench-" + "x" * 40,
         "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
+        "MEETUP_INSTANCE_PATH": str(workdir),  # never touch the developer's instance/
         "PYTHONPATH": str(ROOT),
     }
     flask = [PYTHON, "-m", "flask", "--app", "wsgi"]

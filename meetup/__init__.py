@@ -5,22 +5,31 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetup.config import MIN_SECRET_KEY_LENGTH, UNSAFE_SECRET_KEYS, Config, load_secret_key
+from meetup.ops import guards
 
 
 class ConfigurationError(RuntimeError):
     pass
 
 
+class MeetupFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Log an unhandled error with the route pattern, never the path (it can carry
+        personal tokens) nor the query string."""
+        rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        self.logger.error("unhandled error on %s %s", request.method, rule, exc_info=exc_info)
+
+
 def create_app(
     config: type[Config] | dict[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
-    app = Flask(
+    app = MeetupFlask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
@@ -36,6 +45,7 @@ def create_app(
     _finish_config(app)
 
     register_extensions(app)
+    guards.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

@@ -20,7 +20,8 @@ def render_markdown(text: str | None) -> Markup:
     """CommonMark to HTML, then cleaned by nh3 (no raw HTML, no scripts, safe links only)."""
     if not text:
         return Markup("")
-    html = _markdown.render(text)
+    # The page has its own h1: a "# Title" in a description becomes a section heading.
+    html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

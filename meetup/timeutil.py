@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime
@@ -40,8 +41,19 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+@cache
+def selectable_timezones() -> tuple[str, ...]:
+    """IANA "Area/City" names (and UTC), sorted: what a series may use."""
+    names = {
+        name
+        for name in available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    }
+    return tuple(sorted(names | {"UTC"}))
+
+
 def is_valid_timezone(name: str) -> bool:
-    if not name or name not in available_timezones():
+    if name not in selectable_timezones():
         return False
     try:
         ZoneInfo(name)
@@ -61,7 +73,3 @@ def local_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
     if round_trip != naive:
         raise NonexistentLocalTime(naive.isoformat())
     return aware.astimezone(UTC)
-
-
-def utc_to_local(value: datetime, zone: ZoneInfo) -> datetime:
-    return value.astimezone(zone)

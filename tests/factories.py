@@ -26,11 +26,15 @@ class Factory:
         self.app = app
 
     def user(
-        self, role: str = "organiser", email: str | None = None, password: str = PASSWORD
+        self,
+        role: str = "organiser",
+        email: str | None = None,
+        password: str = PASSWORD,
+        name: str | None = None,
     ) -> str:
         email = email or f"{role}{next(_counter)}@example.org"
         with self.app.app_context():
-            auth_services.create_user(email, role, password, name=role.title())
+            auth_services.create_user(email, role, password, name=name or role.title())
             db.session.commit()
         return email
 

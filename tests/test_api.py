@@ -772,7 +772,7 @@ def test_patch_may_repeat_the_events_own_series(client, world):
         ({"capacity": False}, {"capacity"}),
         (
             {
-                "registration_opens_at": "2026-12-20T10:00:00Z",
+                "registration_opens_at": "2026-12-05T10:00:00Z",
                 "registration_closes_at": "2026-12-01T10:00:00Z",
             },
             {"registration_closes_at"},

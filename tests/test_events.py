@@ -398,3 +398,53 @@ def test_slug_race_gets_a_new_slug_or_a_conflict(app_ctx, monkeypatch):
 
 def test_series_with_no_ascii_name_gets_a_slug(app_ctx):
     assert services.create_series(name="東京").slug == "series"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"date": "9999-12-31", "start_time": "21:00", "end_time": "01:00"},
+            "between 2000 and 2100",
+        ),
+        ({"date": "0001-01-01"}, "between 2000 and 2100"),
+        ({"registration_opens_at": "0001-01-01T00:00"}, "between 2000 and 2100"),
+        ({"start_time": "19:00", "end_time": "19:00"}, "The end must come after the start."),
+        (
+            {"registration_opens_at": "2030-01-01T09:00"},
+            "Registration must open before the event starts.",
+        ),
+        (
+            {"registration_closes_at": "2026-12-11T09:00"},
+            "Registration must close before the event ends.",
+        ),
+    ],
+)
+def test_event_dates_out_of_bounds_are_refused_politely(client, series, values, message):
+    response = post_form(client, f"/admin/series/{series}/events/new", _event_form(**values))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_duplicate_keeps_registration_times_on_the_wall_clock(app, client, series, make):
+    # October (summer time) -> November (winter time): opening stays at 09:00 local.
+    slug = make.event(
+        series,
+        starts_at=datetime(2026, 10, 8, 17, tzinfo=UTC),
+        registration_opens_at=datetime(2026, 9, 24, 7, tzinfo=UTC),  # 09:00 in Paris
+    )
+    response = post_form(
+        client, f"/admin/events/{slug}/duplicate", {}, page=f"/admin/events/{slug}"
+    )
+    copy = _event(app, response.headers["Location"].split("/")[-2])
+    opens = copy.registration_opens_at.astimezone(PARIS)
+    assert (opens.date().isoformat(), opens.hour) == ("2026-10-29", 9)
+
+
+def test_organiser_only_sees_colleagues_in_the_team_list(client, make, organiser, series):
+    colleague = make.user("door", name="Bénévole Colette")
+    make.series(team=(organiser, colleague))
+    make.user("organiser", name="Stranger From Lyon")
+    html = client.get("/admin/series/new").get_data(as_text=True)
+    assert "Bénévole Colette (door)" in html
+    assert "Stranger From Lyon" not in html

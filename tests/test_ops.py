@@ -144,3 +144,48 @@ def test_database_url_normalisation():
     assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/events/%00",
+        "/series/a%00b",
+        "/events/a%00/calendar.ics",
+        "/?q=%00",
+        "/language/en?next=/%00",
+        "/admin/events/x%00",
+    ],
+)
+def test_nul_bytes_are_refused_everywhere(client, url):
+    """PostgreSQL refuses NUL in text; the app answers 400 instead of a 500 on both databases."""
+    assert client.get(url).status_code == 400
+
+
+def test_nul_bytes_in_a_form_are_refused(client, make):
+    email = make.user("organiser")
+    response = client.post("/login", data={"email": email + "\x00", "password": "x"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/events/{event}/speakers/99999999999999999999999/edit",
+        "/admin/events/{event}/speakers/0/edit",
+        "/admin/events/{event}/speakers/2147483648/edit",
+    ],
+)
+def test_out_of_range_ids_are_404(client, login, make, url):
+    organiser = login("organiser")
+    event = make.event(make.series(team=(organiser,)))
+    assert client.get(url.format(event=event)).status_code == 404
+
+
+def test_unhandled_errors_are_logged_with_the_route_pattern_only(client, failing_route, caplog):
+    with caplog.at_level(logging.ERROR):
+        client.get("/?name=Marie+Curie")
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1  # logged once, not twice
+    assert errors[0].getMessage() == "unhandled error on GET /"
+    assert "Marie" not in caplog.text.split("Traceback")[0]

@@ -114,9 +114,7 @@ def series_index():
 @token_required(*STAFF)
 def series_create():
     values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
-    user = api_user()
-    team = [user] if user.role is Role.ORGANISER else []
-    series = _service_call(services.create_series, team=team, **values)
+    series = _service_call(services.create_series, acting_user=api_user(), **values)
     db.session.commit()
     response = jsonify(series_json(series))
     response.status_code = 201

@@ -94,7 +94,7 @@ def user_new():
     return render_template("auth/user_new.html", form=form)
 
 
-@bp.post("/admin/users/<int:user_id>/deactivate")
+@bp.post("/admin/users/<id:user_id>/deactivate")
 @admin_required
 def user_deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -108,7 +108,7 @@ def user_deactivate(user_id: int):
     return redirect(url_for("auth.users"))
 
 
-@bp.post("/admin/users/<int:user_id>/reactivate")
+@bp.post("/admin/users/<id:user_id>/reactivate")
 @admin_required
 def user_reactivate(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -136,7 +136,7 @@ def tokens():
     )
 
 
-@bp.post("/admin/tokens/<int:token_id>/revoke")
+@bp.post("/admin/tokens/<id:token_id>/revoke")
 @staff_required
 def token_revoke(token_id: int):
     api_token = db.get_or_404(ApiToken, token_id)

@@ -15,7 +15,7 @@ from meetup.auth.models import Role, User
 from meetup.events import admin_bp as bp
 from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
-from meetup.events.models import Event, EventStatus, Speaker
+from meetup.events.models import Event, EventStatus, Series, Speaker, series_team
 from meetup.extensions import db
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
@@ -28,14 +28,26 @@ def _apply_errors(form, error: services.InvalidData) -> None:
         field.errors = [*field.errors, message]
 
 
-def _team_choices() -> list[SelectChoice]:
-    users = db.session.scalars(
-        select(User)
-        .where(User.role != Role.ADMIN, User.deactivated_at.is_(None))
-        .order_by(User.email)
-    )
+def _team_choices(series: Series | None = None) -> list[SelectChoice]:
+    """Staff who can be put on a team. An organiser only sees people they already work with
+    (their series' teams): accounts of other clubs stay private; an admin adds newcomers."""
+    query = select(User).where(User.role != Role.ADMIN, User.deactivated_at.is_(None))
+    if current_user.role is not Role.ADMIN:
+        colleagues = select(series_team.c.user_id).where(
+            series_team.c.series_id.in_(
+                select(series_team.c.series_id).where(series_team.c.user_id == current_user.id)
+            )
+        )
+        query = query.where(User.id.in_(colleagues))
+    users = db.session.scalars(query.order_by(User.email))
     labels = {Role.ORGANISER: _("organiser"), Role.DOOR: _("door")}
     return [SelectChoice(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
+
+
+def _chosen_team(form: SeriesForm) -> list[User]:
+    allowed = {choice.value for choice in form.team.choices}
+    ids = [user_id for user_id in form.team.data or [] if user_id in allowed]
+    return list(db.session.scalars(select(User).where(User.id.in_(ids))))
 
 
 @bp.get("/")
@@ -73,20 +85,9 @@ def series_new():
     if not form.is_submitted():
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
-        team = db.session.scalars(select(User).where(User.id.in_(form.team.data or []))).all()
-        if current_user.role is Role.ORGANISER:
-            team = [current_user, *team]
         try:
             series = services.create_series(
-                name=form.name.data,
-                city=form.city.data or "",
-                timezone=form.timezone.data,
-                description=form.description.data or "",
-                slug=form.slug.data or None,
-                default_venue_name=form.default_venue_name.data or "",
-                default_venue_address=form.default_venue_address.data or "",
-                default_capacity=form.default_capacity.data,
-                team=team,
+                **form.service_values(), team=_chosen_team(form), acting_user=current_user
             )
         except services.InvalidData as error:
             _apply_errors(form, error)
@@ -120,20 +121,9 @@ def series_edit(slug: str):
     if not form.is_submitted():
         form.team.data = [member.id for member in series.team]
     if form.validate_on_submit():
-        team = list(db.session.scalars(select(User).where(User.id.in_(form.team.data or []))))
-        if current_user.role is Role.ORGANISER and current_user not in team:
-            team.append(current_user)  # organisers cannot lock themselves out
         try:
             services.update_series(
-                series,
-                name=form.name.data,
-                city=form.city.data or "",
-                timezone=form.timezone.data,
-                description=form.description.data or "",
-                default_venue_name=form.default_venue_name.data or "",
-                default_venue_address=form.default_venue_address.data or "",
-                default_capacity=form.default_capacity.data,
-                team=team,
+                series, **form.service_values(), team=_chosen_team(form), acting_user=current_user
             )
         except services.InvalidData as error:
             _apply_errors(form, error)
@@ -173,19 +163,21 @@ def _event_for_staff(slug: str) -> Event:
     return event
 
 
-@bp.get("/events/<slug>")
-@staff_required
-def event_detail(slug: str):
-    event = _event_for_staff(slug)
-    counts = counts_for([event.id])[event.id]
+def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
     return render_template(
         "admin/event_detail.html",
         event=event,
-        counts=counts,
+        counts=counts_for([event.id])[event.id],
         confirm=ConfirmForm(),
-        speaker_form=SpeakerForm(formdata=None),
+        speaker_form=speaker_form,
         signup_state=services.signup_state(event),
     )
+
+
+@bp.get("/events/<slug>")
+@staff_required
+def event_detail(slug: str):
+    return _render_event_detail(_event_for_staff(slug), SpeakerForm(formdata=None))
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
@@ -244,25 +236,11 @@ def speaker_add(slug: str):
     event = _event_for_staff(slug)
     form = SpeakerForm()
     if form.validate_on_submit():
-        services.add_speaker(
-            event,
-            name=form.name.data,
-            title=form.title.data or "",
-            company=form.company.data or "",
-            bio=form.bio.data or "",
-        )
+        services.add_speaker(event, **form.service_values())
         db.session.commit()
         flash(_("Speaker added."), "success")
         return redirect(url_for("admin.event_detail", slug=event.slug) + "#speakers")
-    counts = counts_for([event.id])[event.id]
-    return render_template(
-        "admin/event_detail.html",
-        event=event,
-        counts=counts,
-        confirm=ConfirmForm(),
-        speaker_form=form,
-        signup_state=services.signup_state(event),
-    ), 422
+    return _render_event_detail(event, form), 422
 
 
 def _speaker_for_staff(slug: str, speaker_id: int) -> Speaker:
@@ -273,19 +251,13 @@ def _speaker_for_staff(slug: str, speaker_id: int) -> Speaker:
     return speaker
 
 
-@bp.route("/events/<slug>/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
+@bp.route("/events/<slug>/speakers/<id:speaker_id>/edit", methods=["GET", "POST"])
 @staff_required
 def speaker_edit(slug: str, speaker_id: int):
     speaker = _speaker_for_staff(slug, speaker_id)
     form = SpeakerForm(obj=speaker)
     if form.validate_on_submit():
-        services.update_speaker(
-            speaker,
-            name=form.name.data,
-            title=form.title.data or "",
-            company=form.company.data or "",
-            bio=form.bio.data or "",
-        )
+        services.update_speaker(speaker, **form.service_values())
         db.session.commit()
         flash(_("Speaker saved."), "success")
         return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")
@@ -294,7 +266,7 @@ def speaker_edit(slug: str, speaker_id: int):
     )
 
 
-@bp.post("/events/<slug>/speakers/<int:speaker_id>/delete")
+@bp.post("/events/<slug>/speakers/<id:speaker_id>/delete")
 @staff_required
 def speaker_delete(slug: str, speaker_id: int):
     speaker = _speaker_for_staff(slug, speaker_id)

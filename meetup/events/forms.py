@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -27,16 +27,16 @@ from wtforms.validators import (
 
 from meetup.events.services import MAX_CAPACITY
 from meetup.slugs import is_valid_slug
-from meetup.timeutil import NonexistentLocalTime, local_to_utc
+from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
+
+#: Dates outside these years are typing mistakes (and overflow date arithmetic at the edges).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italic*, lists with “- ”, links as [text](https://…).")
 
 
 def timezone_choices() -> list[SelectChoice]:
-    zones = sorted(
-        zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/")
-    )
-    return [SelectChoice(zone, zone.replace("_", " ")) for zone in zones]
+    return [SelectChoice(zone, zone.replace("_", " ")) for zone in selectable_timezones()]
 
 
 class SeriesForm(FlaskForm):
@@ -76,6 +76,20 @@ class SeriesForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+    def service_values(self) -> dict:
+        values = {
+            "name": self.name.data,
+            "city": self.city.data or "",
+            "timezone": self.timezone.data,
+            "description": self.description.data or "",
+            "default_venue_name": self.default_venue_name.data or "",
+            "default_venue_address": self.default_venue_address.data or "",
+            "default_capacity": self.default_capacity.data,
+        }
+        if "slug" in self:
+            values["slug"] = self.slug.data or None
+        return values
 
     def validate_slug(self, field) -> None:
         if field.data and not is_valid_slug(field.data):
@@ -126,6 +140,15 @@ class EventForm(FlaskForm):
     def _utc(self, field, value: datetime | None) -> datetime | None:
         if value is None:
             return None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            field.errors.append(
+                _l(
+                    "Choose a date between %(first)d and %(last)d.",
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
+            return None
         try:
             return local_to_utc(value, self.zone)
         except NonexistentLocalTime:
@@ -135,12 +158,23 @@ class EventForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
+        if not FIRST_YEAR <= self.date.data.year <= LAST_YEAR:
+            self.date.errors.append(
+                _l(
+                    "Choose a date between %(first)d and %(last)d.",
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
+            return False
         start_local = datetime.combine(self.date.data, self.start_time.data)
         end_local = datetime.combine(self.date.data, self.end_time.data)
-        if end_local <= start_local:
+        if end_local == start_local:
+            self.end_time.errors.append(_l("The end must come after the start."))
+        elif end_local < start_local:
             end_local += timedelta(days=1)
-        self.starts_at = self._utc(self.start_time, start_local)
-        self.ends_at = self._utc(self.end_time, end_local)
+        self.starts_at = self._utc(self.date, start_local)
+        self.ends_at = self._utc(self.end_time, end_local) if self.starts_at else None
         self.opens_at = self._utc(self.registration_opens_at, self.registration_opens_at.data)
         self.closes_at = self._utc(self.registration_closes_at, self.registration_closes_at.data)
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
@@ -185,3 +219,11 @@ class SpeakerForm(FlaskForm):
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=160)])
     company = StringField(_l("Company"), validators=[Optional(), Length(max=160)])
     bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2_000)])
+
+    def service_values(self) -> dict:
+        return {
+            "name": self.name.data,
+            "title": self.title.data or "",
+            "company": self.company.data or "",
+            "bio": self.bio.data or "",
+        }

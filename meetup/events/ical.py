@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -21,8 +21,16 @@ class CalendarEntry:
     description: str = ""
     url: str = ""
     cancelled: bool = False
-    #: Bumped on every change (seconds since the epoch of the last update).
+    #: Grows with every change (see sequence_for).
     sequence: int = 0
+
+
+#: SEQUENCE must fit a 32-bit integer: count seconds from here, good until 2088.
+SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def sequence_for(updated_at: datetime) -> int:
+    return max(int((updated_at - SEQUENCE_EPOCH).total_seconds()), 0)
 
 
 def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:
@@ -33,7 +41,7 @@ def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//meetup//café des entreprenants//FR")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if entry.cancelled else "PUBLISH")
+    calendar.add("method", "PUBLISH")  # CANCEL would need an ORGANIZER; STATUS says it
     vevent = VEvent()
     vevent.add("uid", entry.uid)
     vevent.add("dtstamp", stamp)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetup.auth.models import Role, User
+from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.models_base import enum_column
 from meetup.timeutil import UTCDateTime, utcnow
@@ -48,10 +48,6 @@ class Series(db.Model):
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="Event.starts_at", cascade="all, delete-orphan"
     )
-
-    @property
-    def organisers(self) -> list[User]:
-        return [user for user in self.team if user.role is Role.ORGANISER]
 
     @cached_property
     def zone(self) -> ZoneInfo:

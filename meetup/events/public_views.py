@@ -58,14 +58,19 @@ def event_page(slug: str):
     ):
         abort(404)
     counts = counts_for([event.id])[event.id]
-    return render_template(
-        "public/event.html",
-        event=event,
-        seats_left=counts.seats_left(event.capacity),
-        signup_state=services.signup_state(event),
-        is_past=event.ends_at < utcnow(),
-        is_preview=is_preview,
+    response = make_response(
+        render_template(
+            "public/event.html",
+            event=event,
+            seats_left=counts.seats_left(event.capacity),
+            signup_state=services.signup_state(event),
+            is_past=event.ends_at < utcnow(),
+            is_preview=is_preview,
+        )
     )
+    if is_preview:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/events/<slug>/calendar.ics")
@@ -94,7 +99,7 @@ def ical_entry(event: Event) -> ical.CalendarEntry:
         description=event.description,
         url=base_url + url_for("public.event_page", slug=event.slug),
         cancelled=event.status is EventStatus.CANCELLED,
-        sequence=int(event.updated_at.timestamp()),
+        sequence=ical.sequence_for(event.updated_at),
     )
 
 

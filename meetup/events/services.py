@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from meetup.auth.models import User
+from meetup.auth.models import Role, User
 from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.events.recurrence import same_weekday_next_month
 from meetup.extensions import db
 from meetup.slugs import is_valid_slug, slugify
-from meetup.timeutil import is_valid_timezone, local_to_utc, utcnow
+from meetup.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc, utcnow
 
 MAX_CAPACITY = 100_000
 
@@ -97,7 +97,9 @@ def create_series(
     default_venue_address: str = "",
     default_capacity: int = 40,
     team: Iterable[User] = (),
+    acting_user: User | None = None,
 ) -> Series:
+    """A new series. An organiser who creates one is on its team."""
     errors = _check_series(name, timezone, default_capacity)
     if slug:
         if not is_valid_slug(slug):
@@ -116,14 +118,26 @@ def create_series(
         default_venue_address=default_venue_address.strip(),
         default_capacity=default_capacity,
     )
-    series.team = list(dict.fromkeys(team))
+    series.team = _team_with(team, acting_user)
     _insert_with_unique_slug(
         series, lambda: _unique_slug(slugify(name), _series_slug_exists, "series"), retry=not slug
     )
     return series
 
 
-def update_series(series: Series, **changes) -> Series:
+def _team_with(team: Iterable[User], acting_user: User | None) -> list[User]:
+    """The team, with the acting organiser kept on it (nobody locks themselves out)."""
+    members = list(dict.fromkeys(team))
+    if (
+        acting_user is not None
+        and acting_user.role is Role.ORGANISER
+        and acting_user not in members
+    ):
+        members.insert(0, acting_user)
+    return members
+
+
+def update_series(series: Series, acting_user: User | None = None, **changes) -> Series:
     """Change a series' settings; the slug never changes (links stay valid)."""
     changes.pop("slug", None)
     merged = {
@@ -140,7 +154,7 @@ def update_series(series: Series, **changes) -> Series:
             series, key, value.strip() if isinstance(value, str) and key != "description" else value
         )
     if team is not None:
-        series.team = list(dict.fromkeys(team))
+        series.team = _team_with(team, acting_user)
     series.__dict__.pop("zone", None)  # the cached ZoneInfo follows a time zone change
     return series
 
@@ -171,6 +185,10 @@ def _check_event(values: dict) -> dict[str, str]:
     opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
     if opens and closes and closes <= opens:
         errors["registration_closes_at"] = str(_l("Registration must close after it opens."))
+    elif closes and ends_at and closes > ends_at:
+        errors["registration_closes_at"] = str(_l("Registration must close before the event ends."))
+    if opens and starts_at and opens >= starts_at:
+        errors["registration_opens_at"] = str(_l("Registration must open before the event starts."))
     return errors
 
 
@@ -268,13 +286,20 @@ def duplicate_as_next_month(event: Event) -> Event:
     """
     zone = event.zone
     local_start = event.starts_at.astimezone(zone).replace(tzinfo=None)
-    new_local_start = same_weekday_next_month(local_start)
-    new_start = local_to_utc(new_local_start, zone)
+    local_shift = same_weekday_next_month(local_start) - local_start
     duration = event.ends_at - event.starts_at
-    shift = new_start - event.starts_at
 
     def moved(value: datetime | None) -> datetime | None:
-        return value + shift if value is not None else None
+        """The same wall-clock time, as many days later as the event moved."""
+        if value is None:
+            return None
+        local = value.astimezone(zone).replace(tzinfo=None) + local_shift
+        try:
+            return local_to_utc(local, zone)
+        except NonexistentLocalTime:  # fell in the hour skipped in spring: an hour later
+            return local_to_utc(local + timedelta(hours=1), zone)
+
+    new_start = moved(event.starts_at)
 
     return create_event(
         event.series,

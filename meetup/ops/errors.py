@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from meetup.extensions import db
-
-logger = logging.getLogger("meetup.errors")
 
 _TEMPLATES = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}
 
@@ -37,10 +33,8 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_server_error(error: Exception):
+    """Flask has already logged the error (MeetupFlask.log_exception); roll back and apologise."""
     db.session.rollback()
-    rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    original = getattr(error, "original_exception", None) or error
-    logger.error("unhandled error on %s %s", request.method, rule, exc_info=original)
     if _wants_json():
         from meetup.api.errors import api_error_response
 

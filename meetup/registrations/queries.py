@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus
 
@@ -44,7 +43,3 @@ def counts_for(event_ids: Iterable[int]) -> dict[int, Counts]:
         raw[event_id][RegistrationStatus(status).value] = count
         raw[event_id]["checked_in"] = raw[event_id].get("checked_in", 0) + checked_in
     return {event_id: Counts(**raw.get(event_id, {})) for event_id in ids}
-
-
-def seats_left(event: Event) -> int:
-    return counts_for([event.id])[event.id].seats_left(event.capacity)
