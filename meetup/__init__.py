@@ -123,14 +123,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from meetup import api, auth, checkin, events, ops
+    from meetup import api, auth, checkin, events, mail, ops, registrations
 
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(events.public_bp)
     app.register_blueprint(events.admin_bp)
+    app.register_blueprint(registrations.bp)
+    app.register_blueprint(registrations.admin_bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(mail.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -171,7 +174,9 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from meetup.auth.cli import tokens_cli, users_cli
     from meetup.demo.cli import demo_cli
+    from meetup.mail.cli import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)

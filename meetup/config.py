@@ -56,11 +56,19 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "meetup@localhost")
+    #: Seconds to wait for the SMTP server on each step.
+    MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+    #: Attempts before an outbox message is marked failed (backoff 1, 2, 4 … 60 minutes).
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    #: Seconds after which a message a worker claimed but never finished is taken over.
+    MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 15 * 60)
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    #: Public signups per client address (the form and the API; organiser tokens are exempt).
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;60 per hour")
 
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

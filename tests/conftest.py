@@ -76,7 +76,13 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory) -> Iterator[Flask]:
-    config = type("RunConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
+    # Room for the concurrency tests' threads (PostgreSQL allows about 100 connections).
+    engine_options = {**TestConfig.SQLALCHEMY_ENGINE_OPTIONS, "pool_size": 20, "max_overflow": 70}
+    config = type(
+        "RunConfig",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options},
+    )
     app = create_app(config, instance_path=str(tmp_path_factory.mktemp("instance")))
     _reset_database(app)
     yield app

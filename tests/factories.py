@@ -13,6 +13,7 @@ from meetup.events import services as event_services
 from meetup.events.models import EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 
 PASSWORD = "correct horse battery"
@@ -86,6 +87,8 @@ class Factory:
                 db.session.add(
                     Registration(
                         event=event,
+                        manage_token_hash=new_manage_token()[1],
+                        ticket_code=new_ticket_code(),
                         first_name="Camille",
                         last_name=f"Martin {n}",
                         email=f"camille{n}@example.org",

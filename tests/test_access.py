@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from meetup.auth.models import ApiToken, User
 from meetup.events.models import Event, Speaker
 from meetup.extensions import db
+from meetup.registrations.models import Registration
 from tests.conftest import csrf_from, log_in
 
 ROLES = ("anonymous", "door", "organiser", "outsider", "admin")
@@ -35,6 +37,15 @@ GET_ROUTES = {
     "auth.user_new": ("/admin/users/new", ADMIN_ONLY),
     "auth.tokens": ("/admin/tokens", STAFF_ANY),
     "door.home": ("/door/", DOOR_UP),
+    "registrations_admin.registrations": ("/admin/events/{event}/registrations", SERIES_SCOPED),
+    "registrations_admin.registrations_csv": (
+        "/admin/events/{event}/registrations.csv",
+        SERIES_SCOPED,
+    ),
+    "registrations_admin.registration_new": (
+        "/admin/events/{event}/registrations/new",
+        SERIES_SCOPED,
+    ),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -53,6 +64,14 @@ POST_ROUTES = {
     "auth.user_reactivate": ("/admin/users/{victim}/reactivate", ADMIN_ONLY),
     "auth.tokens": ("/admin/tokens", STAFF_ANY),
     "auth.token_revoke": ("/admin/tokens/{token}/revoke", {**SERIES_SCOPED, "outsider": 403}),
+    "registrations_admin.registration_new": (
+        "/admin/events/{event}/registrations/new",
+        SERIES_SCOPED,
+    ),
+    "registrations_admin.registration_action": (
+        "/admin/events/{event}/registrations/{registration}/cancel",
+        SERIES_SCOPED,
+    ),
 }
 
 #: Routes outside the matrix on purpose, with the reason.
@@ -75,6 +94,7 @@ def world(app, make) -> World:
     series = make.series(team=(organiser, door))
     make.series(team=(outsider,))
     event = make.event(series)
+    make.registrations(event, 1)
     make.api_token(organiser)
     with app.app_context():
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
@@ -87,6 +107,7 @@ def world(app, make) -> World:
             "speaker": str(speaker.id),
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
             "token": str(db.session.scalar(select(ApiToken.id))),
+            "registration": str(db.session.scalar(select(Registration.id))),
         }
     emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
     return World(emails, ids)
@@ -151,7 +172,7 @@ def test_matrix_covers_every_staff_route(app):
     routed = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in {"admin", "auth", "door"}
+        if rule.endpoint.split(".")[0] in {"admin", "auth", "door", "registrations_admin"}
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -175,6 +196,9 @@ def test_every_form_post_requires_csrf(app, client, world):
         "user_id": world.ids["victim"],
         "token_id": world.ids["token"],
         "code": "fr",
+        "registration_id": world.ids["registration"],
+        "token": "not-a-real-token",
+        "message_id": "1",
     }
     checked = 0
     for rule in _post_routes(app):
@@ -185,8 +209,9 @@ def test_every_form_post_requires_csrf(app, client, world):
                 if rule.endpoint.startswith("admin.series") or (rule.endpoint == "admin.event_new")
                 else values[name]
             )
-            url = url.replace(f"<{name}>", value).replace(f"<id:{name}>", value)
-            url = url.replace(f"<any(publish, cancel, unpublish):{name}>", value)
+            url = re.sub(rf"<(?:[^:>]+:)?{name}>", value, url)
+            if name == "action":
+                url = url.replace("/publish", "/cancel") if "registrations" in url else url
         response = client.post(url, data={"name": "x", "email": "a@b.fr", "password": "y"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)
         assert "csrf" in response.get_data(as_text=True).lower() or b"expired" in response.data

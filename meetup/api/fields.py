@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,14 +28,27 @@ EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
-def text(max_length: int, *, allow_empty: bool = True, strip: bool = True) -> Callable[[Any], str]:
-    """A string; `strip=False` keeps Markdown's meaningful leading spaces."""
+def text(
+    max_length: int, *, allow_empty: bool = True, strip: bool = True, multiline: bool = False
+) -> Callable[[Any], str]:
+    """A string; `strip=False` keeps Markdown's meaningful leading spaces; only `multiline`
+    ones may hold line breaks (a title ends up in email subjects and calendar entries)."""
 
     def parse(value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
         if "\x00" in value:  # PostgreSQL refuses NUL in text columns
             raise Invalid("must not contain NUL characters")
+        allowed = "\n\r\t" if multiline else "\t"
+        if any(
+            unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in allowed
+            for char in value
+        ):
+            raise Invalid(
+                "must not contain line breaks or control characters"
+                if not multiline
+                else "must not contain control characters"
+            )
         if strip:
             value = value.strip()
         if not value.strip() and not allow_empty:

@@ -126,6 +126,54 @@ SCHEMAS = {
 }
 
 
+_TEXT = {"type": "string"}
+REGISTRATION_INPUT = {
+    "first_name": {"type": "string", "maxLength": 80},
+    "last_name": {"type": "string", "maxLength": 80},
+    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "company": {"type": "string", "maxLength": 160},
+    "job_title": {"type": "string", "maxLength": 160},
+    "sector": {"type": "string", "description": "A sector key, e.g. digital, consulting, food"},
+    "website": {"type": "string", "maxLength": 300},
+    "phone": {"type": "string", "maxLength": 40},
+    "street": {"type": "string", "maxLength": 200},
+    "postcode": {"type": "string", "maxLength": 16},
+    "city": {"type": "string", "maxLength": 120},
+    "help_with": {"type": "string", "maxLength": 300},
+    "looking_for": {"type": "string", "maxLength": 300},
+    "visibility": {"type": "string", "enum": ["nobody", "attendees", "community"]},
+    "language": {"type": "string", "enum": ["fr", "en"]},
+    "nickname": {"type": "string", "description": "Honeypot: leave empty"},
+}
+SCHEMAS["RegistrationInput"] = {
+    "type": "object",
+    "required": ["first_name", "last_name", "email", "visibility"],
+    "additionalProperties": False,
+    "properties": REGISTRATION_INPUT,
+}
+SCHEMAS["SignupAnswer"] = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {"status": {"type": "string", "enum": ["confirmed", "waitlisted"]}},
+    "description": "The status a newcomer gets; an email already registered gets the same "
+    "answer (and a fresh personal link by email), so nothing is revealed.",
+}
+SCHEMAS["Registration"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["first_name", "last_name", "email", "status", "checked_in_at"],
+    "properties": {
+        **{name: schema for name, schema in REGISTRATION_INPUT.items() if name != "nickname"},
+        "source": {"type": "string", "enum": ["public", "organiser", "api", "import", "walk_in"]},
+        "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+        "status_changed_at": DATETIME,
+        "checked_in_at": {**DATETIME, "type": ["string", "null"]},
+        "created_at": DATETIME,
+    },
+}
+
+
 def _page_of(item: str) -> dict:
     return {
         "type": "object",
@@ -234,6 +282,48 @@ PATHS = {
                 **ERRORS,
                 **NOT_FOUND,
                 **BODY_ERRORS,
+            },
+        },
+    },
+    "/events/{slug}/registrations": {
+        "post": {
+            "summary": "Sign someone up (public: no token needed; rate-limited unless an "
+            "organiser token is sent)",
+            "operationId": "createRegistration",
+            "security": [],
+            "parameters": [SLUG],
+            "requestBody": {"required": True, **_json(_ref("RegistrationInput"))},
+            "responses": {
+                "201": {
+                    "description": "Registered (or already was)",
+                    **_json(_ref("SignupAnswer")),
+                },
+                "400": ERRORS["400"],
+                "404": _error("No such published event"),
+                "409": _error("Signups are not open (not yet, closed, or cancelled)"),
+                "429": _error("Too many signups from this client"),
+                **BODY_ERRORS,
+            },
+        },
+        "get": {
+            "summary": "The event's registrations (organisers)",
+            "operationId": "listRegistrations",
+            "parameters": [
+                SLUG,
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"enum": ["confirmed", "waitlisted", "cancelled"]},
+                },
+                *PAGING,
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page of registrations",
+                    **_json(_page_of("Registration")),
+                },
+                **ERRORS,
+                **NOT_FOUND,
             },
         },
     },

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, url_for
-
 from meetup.events.models import Event, Series
+from meetup.links import absolute_url
 
 
 def _local_iso(value: datetime | None, event: Event) -> str | None:
@@ -14,7 +13,7 @@ def _local_iso(value: datetime | None, event: Event) -> str | None:
 
 
 def public_url(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    return absolute_url(endpoint, **values)
 
 
 def series_json(series: Series) -> dict:

@@ -13,6 +13,7 @@ from meetup.auth.models import Role
 from meetup.events import queries, services
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
+from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import is_valid_timezone
 
@@ -43,7 +44,7 @@ SERIES_FIELDS = {
     "city": f.text(120),
     "timezone": _timezone,
     "slug": f.text(80, allow_empty=False),
-    "description": f.text(10_000, strip=False),
+    "description": f.text(10_000, strip=False, multiline=True),
     "default_venue_name": f.text(160),
     "default_venue_address": f.text(300),
     "default_capacity": f.integer(0, services.MAX_CAPACITY),
@@ -53,7 +54,7 @@ EVENT_FIELDS = {
     "series": f.text(80, allow_empty=False),
     "title": f.text(200, allow_empty=False),
     "theme": f.text(200),
-    "description": f.text(20_000, strip=False),
+    "description": f.text(20_000, strip=False, multiline=True),
     "starts_at": f.aware_datetime,
     "ends_at": f.aware_datetime,
     "venue_name": f.text(160),
@@ -206,4 +207,6 @@ def event_update(slug: str):
     if status is not None:
         services.set_status(event, EventStatus(status))
     db.session.commit()
+    if "capacity" in values:
+        registration_services.capacity_changed(event)
     return jsonify(_events_json([event])[0])

@@ -19,6 +19,7 @@ from meetup.events.models import Event, EventStatus, Series
 from meetup.events.recurrence import nth_weekday
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
+from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import local_to_utc, utcnow
 
 SERIES_SLUG = "cafe-des-entreprenants-de-vienne"
@@ -94,7 +95,18 @@ def _people(rng: random.Random) -> list[dict]:
 
 
 def _register(event: Event, person: dict, status: RegistrationStatus, checked_in: datetime | None):
-    db.session.add(Registration(event=event, status=status, checked_in_at=checked_in, **person))
+    """Demo rows skip the emails a real signup sends; their personal links are never shown."""
+    _token, token_hash = new_manage_token()
+    db.session.add(
+        Registration(
+            event=event,
+            status=status,
+            checked_in_at=checked_in,
+            manage_token_hash=token_hash,
+            ticket_code=new_ticket_code(),
+            **person,
+        )
+    )
 
 
 def load_demo(today: date | None = None) -> DemoResult:

@@ -17,6 +17,7 @@ from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
 from meetup.events.models import Event, EventStatus, Series, Speaker, series_team
 from meetup.extensions import db
+from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
 
@@ -195,6 +196,10 @@ def event_edit(slug: str):
         else:
             db.session.commit()
             flash(_("Event saved."), "success")
+            for person in registration_services.capacity_changed(event):
+                flash(
+                    _("%(name)s gets a seat from the waitlist.", name=person.full_name), "success"
+                )
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("admin/event_form.html", form=form, series=event.series, event=event)
 

@@ -28,6 +28,7 @@ from wtforms.validators import (
 from meetup.events.services import MAX_CAPACITY
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
+from meetup.validators import no_control_characters, one_line
 
 #: Dates outside these years are typing mistakes (and overflow date arithmetic at the edges).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -42,7 +43,8 @@ def timezone_choices() -> list[SelectChoice]:
 class SeriesForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=160)],
+        filters=[one_line],
+        validators=[no_control_characters, DataRequired(), Length(max=160)],
         description=_l("e.g. Café des entreprenants de Vienne"),
     )
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
@@ -99,10 +101,15 @@ class SeriesForm(FlaskForm):
 class EventForm(FlaskForm):
     """An evening, typed in the series' time zone."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Title"),
+        filters=[one_line],
+        validators=[no_control_characters, DataRequired(), Length(max=200)],
+    )
     theme = StringField(
         _l("Theme"),
-        validators=[Optional(), Length(max=200)],
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=200)],
         description=_l("e.g. Working through and on the Internet"),
     )
     description = TextAreaField(

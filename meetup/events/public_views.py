@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from meetup.auth.access import can_manage_series
 from meetup.auth.urls import safe_next_url
-from meetup.events import ical, queries, services
 from meetup.events import public_bp as bp
+from meetup.events import queries, services
+from meetup.events.calendar import calendar_file
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
@@ -79,28 +78,11 @@ def event_calendar(slug: str):
     event = queries.event_or_404(slug)
     if event.status is EventStatus.DRAFT:
         abort(404)
-    body = ical.event_calendar(ical_entry(event), stamp=utcnow())
+    body = calendar_file(event)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response
-
-
-def ical_entry(event: Event) -> ical.CalendarEntry:
-    base_url = current_app.config["BASE_URL"]
-    venue = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    return ical.CalendarEntry(
-        uid=f"event-{event.slug}@{urlsplit(base_url).hostname or 'meetup'}",
-        title=f"{event.series.name} — {event.theme}" if event.theme else event.title,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        timezone=event.series.timezone,
-        location=venue,
-        description=event.description,
-        url=base_url + url_for("public.event_page", slug=event.slug),
-        cancelled=event.status is EventStatus.CANCELLED,
-        sequence=ical.sequence_for(event.updated_at),
-    )
 
 
 @bp.get("/language/<code>")

@@ -20,6 +20,16 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class Source(enum.StrEnum):
+    """How the registration was made."""
+
+    PUBLIC = "public"
+    ORGANISER = "organiser"
+    API = "api"
+    IMPORT = "import"
+    WALK_IN = "walk_in"
+
+
 class Visibility(enum.StrEnum):
     """Who may see the attendee's card after the evening."""
 
@@ -36,6 +46,13 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the personal link's token (the token itself is only ever emailed).
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The ticket's QR code: random, 128 bits, URL-safe; never an id or personal data.
+    ticket_code: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[Source] = mapped_column(
+        enum_column(Source, "registration_source"), default=Source.PUBLIC
+    )
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
     email: Mapped[str] = mapped_column(String(254))

@@ -1,0 +1,118 @@
+"""Registrations in the API: the public signup (club websites) and the organisers' list."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from meetup.api import bp
+from meetup.api import fields as f
+from meetup.api.auth import bearer_token, token_required
+from meetup.api.errors import ApiError
+from meetup.api.views import STAFF, _event_or_error, _paginated
+from meetup.auth.models import Role
+from meetup.auth.services import verify_api_token
+from meetup.events import queries
+from meetup.events.services import SignupState, signup_state
+from meetup.extensions import limiter
+from meetup.registrations import services
+from meetup.registrations.forms import SignupForm
+from meetup.registrations.models import Registration, RegistrationStatus, Source
+
+SIGNUP_FIELDS = (
+    "first_name", "last_name", "email", "company", "job_title", "sector", "website", "phone",
+    "street", "postcode", "city", "help_with", "looking_for", "visibility", "language", "nickname",
+)  # fmt: skip
+
+
+def _organiser_token_present() -> bool:
+    """Requests carrying a staff token (a club's back end, an import) are not rate-limited."""
+    api_token = verify_api_token(bearer_token() or "")
+    return api_token is not None and api_token.user.role in (Role.ADMIN, Role.ORGANISER)
+
+
+def _signup_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+def _signup_form(data: dict) -> SignupForm:
+    """The public form's own validation, fed from JSON (every value must be a string)."""
+    unknown = set(data) - set(SIGNUP_FIELDS)
+    wrong_type = {name for name, value in data.items() if not isinstance(value, str)}
+    if unknown or wrong_type:
+        errors = {name: "is not a known field" for name in unknown}
+        errors |= {name: "must be a string" for name in wrong_type - unknown}
+        raise ApiError(422, "Some fields are missing or invalid.", errors)
+    form = SignupForm(formdata=MultiDict(data), meta={"csrf": False})
+    if not form.validate():
+        errors = {
+            name: " ".join(str(message) for message in messages)
+            for name, messages in form.errors.items()
+        }
+        raise ApiError(422, "Some fields are missing or invalid.", errors)
+    return form
+
+
+@bp.post("/events/<slug>/registrations")
+@limiter.limit(_signup_limit, exempt_when=_organiser_token_present)
+def registration_create(slug: str):
+    """Public signup: answers the status a newcomer gets, and nothing personal."""
+    event = queries.event_or_404(slug)
+    state = signup_state(event)
+    if state == SignupState.DRAFT:
+        raise ApiError(404, "No event with that slug.")
+    if state != SignupState.OPEN:
+        raise ApiError(409, f"Signups are not open for this event ({state}).")
+    form = _signup_form(f.json_object())
+    if form.is_bot():
+        status = services.public_status(event)
+    else:
+        source = Source.API if _organiser_token_present() else Source.PUBLIC
+        status = services.register(
+            event, form.profile(form.normalised_email()), source
+        ).public_status
+    response = jsonify(status=status.value)
+    response.status_code = 201
+    return response
+
+
+def registration_json(registration: Registration) -> dict:
+    return {
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "company": registration.company,
+        "job_title": registration.job_title,
+        "sector": registration.sector,
+        "website": registration.website,
+        "phone": registration.phone,
+        "street": registration.street,
+        "postcode": registration.postcode,
+        "city": registration.city,
+        "help_with": registration.help_with,
+        "looking_for": registration.looking_for,
+        "visibility": registration.visibility.value,
+        "language": registration.language,
+        "source": registration.source.value,
+        "status": registration.status.value,
+        "status_changed_at": registration.status_changed_at.isoformat(),
+        "checked_in_at": registration.checked_in_at.isoformat()
+        if registration.checked_in_at
+        else None,
+        "created_at": registration.created_at.isoformat(),
+    }
+
+
+@bp.get("/events/<slug>/registrations")
+@token_required(*STAFF)
+def registration_index(slug: str):
+    event = _event_or_error(slug)
+    query = select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
+    if status := request.args.get("status"):
+        if status not in {s.value for s in RegistrationStatus}:
+            raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
+        query = query.where(Registration.status == RegistrationStatus(status))
+    return jsonify(_paginated(query, lambda rows: [registration_json(r) for r in rows]))

@@ -1,0 +1,67 @@
+"""The outbox: every email, written in the transaction of the change that caused it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meetup.extensions import db
+from meetup.models_base import enum_column
+from meetup.timeutil import UTCDateTime, utcnow
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        #: What the workers ask for: pending messages by due time (see services.due_messages).
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: RFC 5322 Message-ID, angle brackets included; fixed at queue time, so receivers can
+    #: recognise a message sent twice.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    #: The envelope recipient (one address).
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    #: What the message is about: confirmation, waitlisted, promoted, cancelled, event_changed…
+    kind: Mapped[str] = mapped_column(String(40))
+    #: The registration it concerns, if any (organisers see the messages of their series).
+    #: No foreign key yet: the registrations table is being reshaped.
+    registration_id: Mapped[int | None] = mapped_column(index=True)
+    #: The complete message as it goes over the wire, built once: every retry sends these bytes.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    #: Delivery attempts that ended in an error or a success.
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: A pending message is due from this time on.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The last SMTP or connection error, short; never any of the message's content.
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a worker took the message (status "sending"); a lease that ends after
+    #: MAIL_CLAIM_TIMEOUT seconds, after which another worker may take it.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Which claim holds the message: a worker only records the outcome of its own claim.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status is OutboxStatus.FAILED
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

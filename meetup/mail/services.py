@@ -1,0 +1,367 @@
+"""The outbox: queue an email inside the caller's transaction, deliver it later, once.
+
+How a message travels:
+
+1. `queue_email` builds the complete message (its Message-ID included) and adds a `pending`
+   row to the current session without committing: the caller's commit stores it together
+   with the change that caused it (a signup and its confirmation), or a rollback drops both.
+   Nothing is sent inside a request.
+2. A worker (`flask mail send`, `flask mail work`) calls `deliver_due`, which first
+   `claim_batch`es due messages in one short transaction: they become `sending`, stamped with
+   the claim (`claimed_by`, `claimed_at`). On PostgreSQL the rows are picked with
+   `FOR UPDATE SKIP LOCKED`, so concurrent workers take different messages without waiting;
+   SQLite lets one writer in at a time, so the same UPDATE simply runs after the other's.
+3. Each claimed message is sent, then its outcome is committed at once, and only if the claim
+   is still the worker's: `sent` (with `sent_at`), or back to `pending` with a later
+   `next_attempt_at` (1, 2, 4, 8 … minutes, at most an hour), or `failed` after
+   MAIL_MAX_ATTEMPTS attempts or a permanent (5xx) refusal.
+
+No message is sent twice by the outbox itself: only the worker holding the claim sends it, and
+a claim is only taken over after MAIL_CLAIM_TIMEOUT seconds (a crashed worker), while a
+worker stops sending from a claim well before that (see `deliver_due`).
+
+What remains is at-least-once, not exactly-once: if a worker dies (or the database becomes
+unreachable) after the SMTP server answered 250 to a message and before the `sent` commit,
+the claim expires and another worker sends the same message again. That window lasts one
+commit. The retry carries the same bytes and so the same Message-ID header, which is what
+lets receivers recognise the duplicate (RFC 5322 §3.6.4: one Message-ID per message;
+mailing list software, many mail stores and clients drop a second copy with a known
+Message-ID) and lets a person searching the logs see it is one message, not two.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+
+from meetup.extensions import db
+from meetup.mail.compose import Attachment, InlineImage, build_message
+from meetup.mail.delivery import (
+    DeliveryError,
+    Outgoing,
+    ServerUnavailable,
+    Transport,
+    short_error,
+)
+from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.timeutil import utcnow
+
+logger = logging.getLogger("meetup.mail")
+
+DEFAULT_MAX_ATTEMPTS = 8
+#: Seconds a claim lasts before another worker may take the message over.
+DEFAULT_CLAIM_TIMEOUT = 15 * 60
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+class NotRetryable(ValueError):
+    """Only a failed message can be put back in the queue."""
+
+
+# -- queueing -----------------------------------------------------------------------------
+
+
+def queue_email(
+    *,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: Iterable[Attachment] = (),
+    inline_images: Iterable[InlineImage] = (),
+    kind: str,
+    registration_id: int | None = None,
+    language: str = "fr",
+    recipient_name: str = "",
+) -> OutboxMessage:
+    """Add a pending message to the current session; the caller's commit stores it.
+
+    Raises ValueError for a header that would not be safe (see compose.build_message).
+    """
+    config = current_app.config
+    now = utcnow()
+    recipient = recipient.strip()
+    if not kind or len(kind) > 40:
+        raise ValueError("kind is a short word such as 'confirmation'")
+    message_id = new_message_id(config["BASE_URL"])
+    raw = build_message(
+        sender=config["MAIL_DEFAULT_SENDER"],
+        recipient=(recipient_name, recipient),
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=attachments,
+        inline_images=inline_images,
+        message_id=message_id,
+        language=language,
+        date=now,
+    )
+    message = OutboxMessage(
+        message_id=message_id,
+        recipient=recipient,
+        subject=subject[:300],
+        kind=kind,
+        registration_id=registration_id,
+        raw=raw,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    db.session.add(message)
+    return message
+
+
+def new_message_id(base_url: str) -> str:
+    """<144 random bits@host of BASE_URL>.
+
+    Shorter than email.utils.make_msgid's (time.pid.random), so that the header fits on one
+    line: a folded Message-ID is legal, but some software compares it with the fold.
+    """
+    host = urlsplit(base_url).hostname or "localhost"
+    host = host.encode("idna").decode("ascii")
+    return f"<{secrets.token_urlsafe(18)}@{host}>"
+
+
+def retry(message: OutboxMessage, now: datetime | None = None) -> None:
+    """Put a failed message back in the queue with a fresh set of attempts (not committed)."""
+    if message.status is not OutboxStatus.FAILED:
+        raise NotRetryable(f"message {message.id} is {message.status.value}, not failed")
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now or utcnow()
+
+
+# -- claiming -----------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: 1, 2, 4, 8 … minutes, at most an hour."""
+    return min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16), LONGEST_RETRY)
+
+
+def _claim_timeout() -> timedelta:
+    return timedelta(seconds=current_app.config.get("MAIL_CLAIM_TIMEOUT", DEFAULT_CLAIM_TIMEOUT))
+
+
+def _is_due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        # A claim older than the timeout belongs to a worker that died: take it over.
+        and_(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - _claim_timeout(),
+        ),
+    )
+
+
+def due_messages(now: datetime | None = None) -> Select[tuple[OutboxMessage]]:
+    """Messages to send now, oldest due first (a query, to count or to page through)."""
+    now = now or utcnow()
+    return (
+        select(OutboxMessage)
+        .where(_is_due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Messages one worker holds, and the token proving it."""
+
+    token: str
+    claimed_at: datetime
+    messages: list[Outgoing]
+    #: Attempts made before this claim, by message id.
+    attempts: dict[int, int]
+
+
+def claim_batch(limit: int = 50, now: datetime | None = None) -> Claim:
+    """Mark up to `limit` due messages `sending` for this worker, in one committed statement."""
+    now = now or utcnow()
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(8)}"
+    due = due_messages(now).with_only_columns(OutboxMessage.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Rows another worker is claiming right now are skipped, not waited for.
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(OutboxMessage)
+        # _is_due again: on PostgreSQL it is re-checked on the current row after a wait.
+        .where(OutboxMessage.id.in_(due), _is_due(now))
+        .values(status=OutboxStatus.SENDING, claimed_at=now, claimed_by=token)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.message_id,
+            OutboxMessage.recipient,
+            OutboxMessage.raw,
+            OutboxMessage.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        rows = db.session.execute(statement).all()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    rows.sort(key=lambda row: row.id)
+    return Claim(
+        token=token,
+        claimed_at=now,
+        messages=[Outgoing(row.id, row.message_id, row.recipient, bytes(row.raw)) for row in rows],
+        attempts={row.id: row.attempts for row in rows},
+    )
+
+
+# -- delivering ---------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    #: Back in the queue with a later retry time.
+    retrying: int = 0
+    failed: int = 0
+    #: Given back untried (the claim was running out, or the worker is stopping).
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver_due(
+    transport: Transport,
+    now: datetime | None = None,
+    limit: int = 50,
+    stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """Claim due messages and send them over one connection of `transport`.
+
+    `now` freezes the clock (tests); otherwise each outcome is stamped with the current time.
+    A refused message is retried later or failed; when the server cannot be reached, every
+    message of the batch not yet sent counts a failed attempt. A worker stops sending from its
+    claim once less than two transport timeouts are left before the claim could be taken over,
+    and gives the rest back: a message is never sent by two workers that both hold it.
+    `stop()` returning true (a worker asked to shut down) gives the rest back as well.
+    """
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    claim = claim_batch(limit, now=clock())
+    report = DeliveryReport(claimed=len(claim.messages))
+    if not claim.messages:
+        return report
+    margin = 2 * float(getattr(transport, "timeout", 0) or 0)
+    deadline = time.monotonic() + max(_claim_timeout().total_seconds() - margin, 0)
+    unsent = list(claim.messages)
+    try:
+        with transport.open() as connection:
+            while unsent and time.monotonic() < deadline and not (stop and stop()):
+                message = unsent[0]
+                try:
+                    connection.send(message)
+                except DeliveryError as error:
+                    _record_failure(claim, message, short_error(error), error.permanent, clock)
+                    _count_failure(report, claim, message, error.permanent)
+                else:
+                    _record_sent(claim, message, clock())
+                    report.sent += 1
+                unsent.pop(0)
+    except ServerUnavailable as error:
+        reason = short_error(error)
+        logger.warning("mail server unavailable, %d messages to retry: %s", len(unsent), reason)
+        report.errors.append(reason)
+        for message in unsent:
+            _record_failure(claim, message, reason, False, clock)
+            _count_failure(report, claim, message, False)
+        unsent = []
+    if unsent:
+        _release(claim, unsent)
+        report.released = len(unsent)
+    return report
+
+
+def _max_attempts() -> int:
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+
+
+def _count_failure(report: DeliveryReport, claim: Claim, message: Outgoing, permanent) -> None:
+    if permanent or claim.attempts[message.id] + 1 >= _max_attempts():
+        report.failed += 1
+    else:
+        report.retrying += 1
+
+
+def _still_ours(claim: Claim, message: Outgoing) -> ColumnElement[bool]:
+    return and_(
+        OutboxMessage.id == message.id,
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.claimed_by == claim.token,
+    )
+
+
+def _commit_outcome(claim: Claim, message: Outgoing, values: dict) -> None:
+    """One UPDATE, committed at once, applied only while the claim is still ours."""
+    statement = (
+        update(OutboxMessage)
+        .where(_still_ours(claim, message))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        result = db.session.execute(statement)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    if result.rowcount != 1:
+        logger.error("outbox message %s: claim lost before its outcome was recorded", message.id)
+
+
+def _record_sent(claim: Claim, message: Outgoing, at: datetime) -> None:
+    attempts = claim.attempts[message.id] + 1
+    values = {"status": OutboxStatus.SENT, "sent_at": at, "attempts": attempts, "last_error": ""}
+    _commit_outcome(claim, message, values)
+
+
+def _record_failure(
+    claim: Claim,
+    message: Outgoing,
+    reason: str,
+    permanent: bool,
+    clock: Callable[[], datetime],
+) -> None:
+    attempts = claim.attempts[message.id] + 1
+    values: dict = {"attempts": attempts, "last_error": reason}
+    if permanent or attempts >= _max_attempts():
+        values["status"] = OutboxStatus.FAILED
+        logger.warning("outbox message %s failed after %d attempts", message.id, attempts)
+    else:
+        values["status"] = OutboxStatus.PENDING
+        values["next_attempt_at"] = clock() + retry_delay(attempts)
+    _commit_outcome(claim, message, values)
+
+
+def _release(claim: Claim, messages: list[Outgoing]) -> None:
+    """Give untried messages back, due at once, without counting an attempt."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([message.id for message in messages]),
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_by == claim.token,
+        )
+        .values(status=OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(statement)
+    db.session.commit()

@@ -1,0 +1,101 @@
+"""The admin outbox: what was sent, what waits, what failed, and a retry button."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from meetup.auth.access import staff_required
+from meetup.auth.forms import ConfirmForm
+from meetup.extensions import db
+from meetup.mail import bp, queries, services
+from meetup.mail.compose import read_message
+from meetup.mail.models import OutboxMessage, OutboxStatus
+
+PER_PAGE = 50
+
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Pending"),
+    OutboxStatus.SENDING: _l("Sending"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+}
+
+KIND_LABELS = {
+    "confirmation": _l("Confirmation"),
+    "waitlisted": _l("Waitlisted"),
+    "promoted": _l("Promoted from the waitlist"),
+    "cancelled": _l("Cancellation"),
+    "event_changed": _l("Event changed"),
+}
+
+
+def _visible_message_or_abort(message_id: int) -> OutboxMessage:
+    message = queries.message_or_404(message_id)
+    if not queries.can_see(current_user, message):
+        abort(403)
+    return message
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
+
+
+@bp.get("")
+@staff_required
+def outbox():
+    try:
+        status = OutboxStatus(request.args.get("status", ""))
+    except ValueError:
+        status = None
+    page = db.paginate(
+        queries.messages_for(current_user, status), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "mail_admin/outbox.html",
+        page=page,
+        status=status,
+        counts=queries.counts_for(current_user),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/<id:message_id>")
+@staff_required
+def message_detail(message_id: int):
+    message = _visible_message_or_abort(message_id)
+    return render_template(
+        "mail_admin/message.html",
+        message=message,
+        readable=read_message(message.raw),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/<id:message_id>.eml")
+@staff_required
+def message_eml(message_id: int):
+    message = _visible_message_or_abort(message_id)
+    return Response(
+        message.raw,
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="message-{message.id}.eml"'},
+    )
+
+
+@bp.post("/<id:message_id>/retry")
+@staff_required
+def message_retry(message_id: int):
+    message = _visible_message_or_abort(message_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.retry(message)
+        except services.NotRetryable:
+            flash(_("Only a failed message can be sent again."), "error")
+        else:
+            db.session.commit()
+            flash(_("The message is back in the queue: it will be sent in a moment."), "success")
+    return redirect(url_for("mail_admin.message_detail", message_id=message.id))

@@ -1,0 +1,190 @@
+"""The signup form (public), the attendee's own card (personal page), the organiser's add form."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+)
+
+from meetup.registrations.models import Visibility
+from meetup.registrations.sectors import SECTORS
+from meetup.registrations.services import Profile
+from meetup.validators import no_control_characters, one_line
+
+VISIBILITY_CHOICES = [
+    SelectChoice(
+        Visibility.NOBODY.value,
+        _l("Nobody: only the organisers see my details."),
+    ),
+    SelectChoice(
+        Visibility.ATTENDEES.value,
+        _l("The people who came to this evening, after the evening."),
+    ),
+    SelectChoice(
+        Visibility.COMMUNITY.value,
+        _l("The club's community: everyone who came to one of its evenings and chose this too."),
+    ),
+]
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
+
+
+def trimmed(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def with_scheme(value: str | None) -> str | None:
+    """ "monsite.fr" -> "https://monsite.fr"."""
+    value = one_line(value)
+    if value and not re.match(r"^https?://", value, re.IGNORECASE):
+        return "https://" + value
+    return value
+
+
+class CardForm(FlaskForm):
+    """What an attendee tells about themselves; every field but the names is optional."""
+
+    first_name = StringField(
+        _l("First name"),
+        filters=[one_line],
+        validators=[no_control_characters, DataRequired(), Length(max=80)],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        filters=[one_line],
+        validators=[no_control_characters, DataRequired(), Length(max=80)],
+    )
+    company = StringField(
+        _l("Company"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=160)],
+    )
+    job_title = StringField(
+        _l("Job title"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=160)],
+    )
+    sector = SelectField(_l("Sector"), validators=[no_control_characters, Optional()])
+    website = StringField(
+        _l("Website"),
+        filters=[with_scheme],
+        validators=[
+            Optional(),
+            Length(max=300),
+            Regexp(
+                r"^https?://[^\s/$.?#].[^\s]*$",
+                message=_l("This does not look like a web address."),
+            ),
+        ],
+    )
+    phone = StringField(
+        _l("Phone"),
+        filters=[one_line],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9 ().\-]{6,}$", message=_l("Digits, spaces and + only, please.")),
+        ],
+    )
+    street = StringField(
+        _l("Street and number"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=200)],
+    )
+    postcode = StringField(
+        _l("Postcode"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=16)],
+    )
+    city = StringField(
+        _l("City"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=120)],
+    )
+    help_with = TextAreaField(
+        _l("I can help with"),
+        filters=[trimmed],
+        validators=[no_control_characters, Optional(), Length(max=300)],
+        description=_l("A few words, e.g. “websites for shops, local SEO”. Shown on your badge."),
+    )
+    looking_for = TextAreaField(
+        _l("I'm looking for"),
+        filters=[trimmed],
+        validators=[no_control_characters, Optional(), Length(max=300)],
+        description=_l("e.g. “an accountant”, “clients among craftspeople”."),
+    )
+    visibility = RadioField(
+        _l("After the evening, who may see my card (name, company, what I offer)?"),
+        choices=VISIBILITY_CHOICES,
+        validators=[InputRequired(message=_l("Please choose who may see your card."))],
+        description=_l("You can change this at any time with your personal link."),
+    )
+    language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sector.choices = [SelectChoice("", _l("— choose —"))] + [
+            SelectChoice(key, label) for key, label in SECTORS.items()
+        ]
+        if not self.is_submitted() and not self.language.data:
+            self.language.data = str(get_locale())
+
+    def validate_sector(self, field) -> None:
+        if field.data and field.data not in SECTORS:
+            field.errors.append(_l("Choose a sector from the list."))
+
+    def profile(self, email: str) -> Profile:
+        return Profile(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=email,
+            company=self.company.data or "",
+            job_title=self.job_title.data or "",
+            sector=self.sector.data or "",
+            website=self.website.data or "",
+            phone=self.phone.data or "",
+            street=self.street.data or "",
+            postcode=self.postcode.data or "",
+            city=self.city.data or "",
+            help_with=self.help_with.data or "",
+            looking_for=self.looking_for.data or "",
+            visibility=Visibility(self.visibility.data),
+            language=self.language.data,
+        )
+
+
+class SignupForm(CardForm):
+    email = EmailField(
+        _l("Email"),
+        filters=[one_line],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(message=_l("This email address is not valid.")),
+        ],
+        description=_l(
+            "Your ticket and personal link arrive here. Never shown to other attendees unless you allow it."
+        ),
+    )
+    #: A trap for bots: hidden from people (CSS and aria), filled only by form robots.
+    nickname = StringField(_l("Leave this field empty"))
+
+    field_order = ("first_name", "last_name", "email")
+
+    def normalised_email(self) -> str:
+        local, _, domain = self.email.data.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+    def is_bot(self) -> bool:
+        return bool(self.nickname.data)

@@ -1,0 +1,227 @@
+"""Signups, cancellations and the waitlist: the writes and the rules.
+
+Capacity holds under concurrency: every change that can move a seat first locks the event
+(`_lock_event`), so counting confirmed seats and writing happen one request at a time per
+event — PostgreSQL through a row lock, SQLite through its single writer lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import func, select, text
+
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.registrations import emails
+from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.registrations.tokens import hash_token, new_manage_token, new_ticket_code
+from meetup.timeutil import utcnow
+
+
+@dataclass
+class Profile:
+    """What an attendee tells about themselves (the signup form, the API, the personal page)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    company: str = ""
+    job_title: str = ""
+    sector: str = ""
+    website: str = ""
+    phone: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    help_with: str = ""
+    looking_for: str = ""
+    visibility: Visibility = Visibility.NOBODY
+    language: str = "fr"
+
+    def values(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    registration: Registration
+    #: What the page and the API may say: a new signup's status, whether or not the email was
+    #: already registered (so nobody can learn who signed up).
+    public_status: RegistrationStatus
+
+
+def _lock_event(event_id: int) -> None:
+    """Serialise seat changes for one event until the transaction ends. Must be the first
+    statement of its transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+    else:
+        # SQLite: the first write of a transaction takes the database's single writer lock
+        # (waiting up to busy_timeout); a no-op update is that first write.
+        db.session.execute(
+            text("UPDATE events SET capacity = capacity WHERE id = :id"), {"id": event_id}
+        )
+
+
+def _begin_seat_change(event: Event) -> None:
+    # End any read transaction first: on SQLite a snapshot taken before another writer
+    # committed cannot be upgraded to a write. The id is read before: after the commit,
+    # reading the expired event would start the next transaction with a read.
+    event_id = event.id
+    db.session.commit()
+    _lock_event(event_id)
+
+
+def confirmed_count(event: Event) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+    )
+
+
+def public_status(event: Event) -> RegistrationStatus:
+    """What a newcomer would get right now (for answers that must not reveal anything)."""
+    return _status_for_newcomer(event)
+
+
+def _status_for_newcomer(event: Event) -> RegistrationStatus:
+    has_seat = confirmed_count(event) < event.capacity
+    return RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
+
+
+def find_by_email(event: Event, email: str) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            func.lower(Registration.email) == email.strip().lower(),
+        )
+    )
+
+
+def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> SignupResult:
+    """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
+
+    Someone already registered gets their personal link again (a fresh one) and the same
+    answer a newcomer would get. A cancelled registration comes back to life.
+    Commits.
+    """
+    _begin_seat_change(event)
+    newcomer_status = _status_for_newcomer(event)
+    existing = find_by_email(event, profile.email)
+    token, token_hash = new_manage_token()
+    if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+        existing.manage_token_hash = token_hash
+        emails.queue_link_again(existing, token)
+        db.session.commit()
+        return SignupResult(existing, newcomer_status)
+
+    if existing is not None:  # signing up again after cancelling
+        registration = existing
+        for key, value in profile.values().items():
+            setattr(registration, key, value)
+        registration.manage_token_hash = token_hash
+    else:
+        registration = Registration(
+            event=event,
+            manage_token_hash=token_hash,
+            ticket_code=new_ticket_code(),
+            source=source,
+            **profile.values(),
+        )
+        db.session.add(registration)
+    _set_status(registration, newcomer_status)
+    db.session.flush()
+    emails.queue_signup(registration, token)
+    db.session.commit()
+    return SignupResult(registration, newcomer_status)
+
+
+def _set_status(registration: Registration, status: RegistrationStatus) -> None:
+    registration.status = status
+    registration.status_changed_at = utcnow()
+
+
+def fill_seats(event: Event) -> list[Registration]:
+    """Promote the longest-waiting people while seats are free; each is told by email.
+    Call inside a seat change (the event locked). Returns those promoted."""
+    free = event.capacity - confirmed_count(event)
+    if free <= 0:
+        return []
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED
+        )
+        .order_by(Registration.status_changed_at, Registration.id)
+        .limit(free)
+    ).all()
+    for registration in waiting:
+        _confirm_from_waitlist(registration)
+    return list(waiting)
+
+
+def _confirm_from_waitlist(registration: Registration) -> None:
+    """A seat for someone waiting; their email brings the ticket and a fresh personal link."""
+    _set_status(registration, RegistrationStatus.CONFIRMED)
+    token, registration.manage_token_hash = new_manage_token()
+    emails.queue_promoted(registration, token)
+
+
+def cancel(registration: Registration, *, by_organiser: bool = False) -> list[Registration]:
+    """Cancel a registration; the freed seat goes to the waitlist. Commits."""
+    event = registration.event
+    _begin_seat_change(event)
+    db.session.refresh(registration)
+    if registration.status is RegistrationStatus.CANCELLED:
+        return []
+    was_confirmed = registration.status is RegistrationStatus.CONFIRMED
+    _set_status(registration, RegistrationStatus.CANCELLED)
+    emails.queue_cancelled(registration, by_organiser=by_organiser)
+    promoted = fill_seats(event) if was_confirmed else []
+    db.session.commit()
+    return promoted
+
+
+def promote(registration: Registration) -> bool:
+    """An organiser gives a waitlisted person a seat, even beyond capacity. Commits."""
+    _begin_seat_change(registration.event)
+    db.session.refresh(registration)
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return False
+    _confirm_from_waitlist(registration)
+    db.session.commit()
+    return True
+
+
+def capacity_changed(event: Event) -> list[Registration]:
+    """After an event's capacity changed: promote from the waitlist if seats opened. Commits."""
+    _begin_seat_change(event)
+    db.session.refresh(event)
+    promoted = fill_seats(event)
+    db.session.commit()
+    return promoted
+
+
+def resend_link(registration: Registration) -> None:
+    """A fresh personal link by email (the old one stops working). Commits."""
+    token, registration.manage_token_hash = new_manage_token()
+    emails.queue_link_again(registration, token)
+    db.session.commit()
+
+
+def update_profile(registration: Registration, profile: Profile) -> None:
+    """The attendee changes their card. The email stays: it identifies the registration."""
+    for key, value in profile.values().items():
+        if key != "email":
+            setattr(registration, key, value)
+    db.session.commit()
+
+
+def by_manage_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.manage_token_hash == hash_token(token))
+    )

@@ -1,0 +1,113 @@
+"""Public side: the signup form, the thank-you page, the personal page, the ticket link."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from meetup.auth.forms import ConfirmForm
+from meetup.events import queries
+from meetup.events.services import SignupState, signup_state
+from meetup.extensions import db, limiter
+from meetup.registrations import bp, services
+from meetup.registrations.emails import ticket_url
+from meetup.registrations.forms import CardForm, SignupForm
+from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.qr import qr_png
+
+
+def _signup_limit() -> str:
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+@bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"])
+def signup(slug: str):
+    event = queries.event_or_404(slug)
+    state = signup_state(event)
+    if state == SignupState.DRAFT:
+        abort(404)
+    if state != SignupState.OPEN:
+        return redirect(url_for("public.event_page", slug=slug))
+    form = SignupForm()
+    if form.validate_on_submit():
+        if form.is_bot():
+            # Answer as if it worked: a bot learns nothing, nothing is stored or sent.
+            session["signup_status"] = services.public_status(event).value
+        else:
+            result = services.register(event, form.profile(form.normalised_email()))
+            session["signup_status"] = result.public_status.value
+        return redirect(url_for("registrations.signed_up", slug=slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("registrations/signup.html", event=event, form=form), status
+
+
+@bp.get("/events/<slug>/signed-up")
+def signed_up(slug: str):
+    event = queries.event_or_404(slug)
+    status = session.pop("signup_status", None)
+    if status is None:
+        return redirect(url_for("public.event_page", slug=slug))
+    return render_template("registrations/signed_up.html", event=event, status=status)
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = services.by_manage_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _ticket_image(registration: Registration) -> str:
+    png = qr_png(ticket_url(registration), box_size=6)
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    """The attendee's personal page: ticket, card, visibility, cancel."""
+    registration = _registration_or_404(token)
+    form = CardForm(obj=registration)
+    if form.validate_on_submit():
+        services.update_profile(registration, form.profile(registration.email))
+        flash(_("Saved. Your card now shows what you chose."), "success")
+        return redirect(url_for("registrations.manage", token=token))
+    response = current_app.make_response(
+        render_template(
+            "registrations/manage.html",
+            registration=registration,
+            event=registration.event,
+            form=form,
+            confirm=ConfirmForm(),
+            ticket_image=_ticket_image(registration)
+            if registration.status is RegistrationStatus.CONFIRMED
+            else None,
+            token=token,
+        )
+    )
+    response.status_code = 422 if form.is_submitted() else 200
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/r/<token>/cancel")
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    if ConfirmForm().validate_on_submit():
+        services.cancel(registration)
+        flash(_("Your registration is cancelled. Thank you for freeing your seat."), "success")
+    return redirect(url_for("registrations.manage", token=token))
+
+
+@bp.get("/b/<code>")
+def ticket(code: str):
+    """What a ticket's QR code opens. For now: which evening it is for (the door and the
+    directory add their own answers later). Says nothing about the person."""
+    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
+    if registration is None:
+        abort(404)
+    return render_template("registrations/ticket.html", event=registration.event)

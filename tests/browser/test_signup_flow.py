@@ -1,0 +1,50 @@
+"""An attendee signs up from their phone, reads the confirmation and opens their personal page."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+
+import pytest
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _confirmation(app) -> email.message.EmailMessage:
+    with app.app_context():
+        raw = db.session.scalar(
+            select(OutboxMessage.raw).where(OutboxMessage.kind == "confirmation")
+        )
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+def test_signup_on_a_phone_in_under_a_minute(app, phone, make):
+    slug = make.event(make.series(name="Café des entreprenants de Vienne"), capacity=40)
+    phone.goto(f"/events/{slug}")
+    phone.get_by_role("button", name="S’inscrire").click()
+    phone.fill("#first_name", "Zoë")
+    phone.fill("#last_name", "O’Brien")
+    phone.fill("#email", "zoe@example.org")
+    phone.locator("summary", has_text="Votre activité").click()
+    phone.fill("#company", "Atelier Rhône Web")
+    phone.check("input[name=visibility][value=attendees]")
+    screenshot(phone, "signup-phone-fr")
+    phone.get_by_role("button", name="S’inscrire").click()
+    assert phone.locator("h1").inner_text() == "À bientôt !"
+    screenshot(phone, "signed-up-phone-fr")
+
+    message = _confirmation(app)
+    text = message.get_body(("plain",)).get_content()
+    assert "Bonjour Zoë," in text
+    link = re.search(r"http://localhost(/r/[\w-]+)", text).group(1)
+    phone.goto(link)
+    assert phone.locator(".ticket-box h2").inner_text() == "Votre billet"
+    assert phone.locator("img.ticket-qr").evaluate("img => img.naturalWidth") > 100
+    assert phone.input_value("#company") == "Atelier Rhône Web"
+    screenshot(phone, "personal-page-phone-fr")

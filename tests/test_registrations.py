@@ -1,0 +1,426 @@
+"""Signup, the waitlist, personal links and the emails they cause."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from meetup.events.models import Event
+from meetup.extensions import db, limiter
+from meetup.mail.models import OutboxMessage
+from meetup.registrations import services
+from meetup.registrations.models import Registration, RegistrationStatus, Visibility
+from meetup.registrations.tokens import hash_token
+from tests.conftest import csrf_from, post_form
+
+MANAGE_LINK = re.compile(r"http://localhost/r/([A-Za-z0-9_-]{40,})")
+
+
+def signup_data(**overrides) -> dict:
+    values = {
+        "first_name": "Marie",
+        "last_name": "Dupont",
+        "email": "marie.dupont@example.org",
+        "company": "Atelier Rhône Web",
+        "job_title": "Développeuse",
+        "sector": "digital",
+        "website": "atelier-rhone.fr",
+        "phone": "+33 4 74 00 00 00",
+        "street": "12 rue Marchande",
+        "postcode": "38200",
+        "city": "Vienne",
+        "help_with": "sites vitrines",
+        "looking_for": "un comptable",
+        "visibility": "attendees",
+        "language": "fr",
+    }
+    return {**values, **overrides}
+
+
+@pytest.fixture
+def event(make):
+    return make.event(make.series(name="Café des entreprenants de Vienne"), capacity=3)
+
+
+def sign_up(client, event_slug, **overrides):
+    return post_form(client, f"/events/{event_slug}/signup", signup_data(**overrides))
+
+
+def registrations(app, event_slug) -> list[Registration]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Registration)
+            .join(Event)
+            .where(Event.slug == event_slug)
+            .order_by(Registration.id)
+        ).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def outbox(app, kind: str | None = None) -> list[email.message.EmailMessage]:
+    with app.app_context():
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        return [
+            email.message_from_bytes(m.raw, policy=policy.default)
+            for m in db.session.scalars(query)
+        ]
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def manage_token(message) -> str:
+    return MANAGE_LINK.search(text_of(message)).group(1)
+
+
+# -- signing up -----------------------------------------------------------------------------
+
+
+def test_signup_confirms_and_queues_the_confirmation(app, client, event):
+    response = sign_up(client, event)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/events/{event}/signed-up"
+    assert "See you there!" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+    [row] = registrations(app, event)
+    assert (row.status, row.email, row.website) == (
+        RegistrationStatus.CONFIRMED,
+        "marie.dupont@example.org",
+        "https://atelier-rhone.fr",
+    )
+    [message] = outbox(app, "confirmation")
+    assert message["To"].addresses[0].addr_spec == "marie.dupont@example.org"
+    assert message["Subject"] == "C’est noté : Travailler par et sur Internet"
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert {"text/plain", "text/html", "image/png", "text/calendar"} <= set(parts)
+    html = parts["text/html"].get_content()
+    cid = parts["image/png"]["Content-ID"].strip("<>")
+    assert f"cid:{cid}" in html
+    calendar = Calendar.from_ical(parts["text/calendar"].get_content())
+    assert next(iter(calendar.walk("VEVENT")))["uid"] == f"event-{event}@localhost"
+    # the personal link in the email is the registration's, and only its hash is stored
+    token = manage_token(message)
+    assert row.manage_token_hash == hash_token(token)
+    assert token not in row.manage_token_hash
+
+
+def test_the_email_is_in_the_attendees_language(app, client, event):
+    sign_up(client, event, language="en", email="zoe@example.org")
+    [message] = outbox(app, "confirmation")
+    assert "Your seat is booked." in text_of(message)
+    sign_up(client, event, language="fr", email="jean@example.org")
+    assert "Votre place est réservée." in text_of(outbox(app, "confirmation")[1])
+
+
+def test_the_fourth_is_waitlisted_then_promoted_when_someone_cancels(app, client, event):
+    for n in range(3):
+        sign_up(client, event, email=f"p{n}@example.org")
+    response = sign_up(client, event, email="waiting@example.org")
+    assert "You are on the waitlist" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert [r.status for r in registrations(app, event)][-1] is RegistrationStatus.WAITLISTED
+    assert len(outbox(app, "waitlisted")) == 1
+
+    token = manage_token(outbox(app, "confirmation")[0])
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_from(page)})
+    statuses = {r.email: r.status for r in registrations(app, event)}
+    assert statuses["p0@example.org"] is RegistrationStatus.CANCELLED
+    assert statuses["waiting@example.org"] is RegistrationStatus.CONFIRMED
+    [promoted] = outbox(app, "promoted")
+    assert promoted["To"].addresses[0].addr_spec == "waiting@example.org"
+    assert {p.get_content_type() for p in promoted.walk()} >= {"image/png", "text/calendar"}
+    assert len(outbox(app, "cancelled")) == 1
+
+
+def test_a_second_signup_resends_the_link_and_looks_the_same(app, client, event):
+    first = sign_up(client, event)
+    first_page = client.get(first.headers["Location"]).get_data(as_text=True)
+    again = sign_up(client, event, email="Marie.Dupont@EXAMPLE.org", first_name="Someone")
+    assert again.headers["Location"] == first.headers["Location"]
+    assert client.get(again.headers["Location"]).get_data(as_text=True) == first_page
+    [row] = registrations(app, event)
+    assert row.first_name == "Marie"  # a stranger cannot overwrite the card
+    [link] = outbox(app, "link")
+    assert row.manage_token_hash == hash_token(manage_token(link))
+    old = manage_token(outbox(app, "confirmation")[0])
+    assert client.get(f"/r/{old}").status_code == 404  # the old link stops working
+
+
+def test_signing_up_again_after_cancelling(app, client, event):
+    sign_up(client, event)
+    token = manage_token(outbox(app, "confirmation")[0])
+    client.post(
+        f"/r/{token}/cancel",
+        data={"csrf_token": csrf_from(client.get(f"/r/{token}").get_data(as_text=True))},
+    )
+    sign_up(client, event, company="Nouvelle société")
+    [row] = registrations(app, event)
+    assert (row.status, row.company) == (RegistrationStatus.CONFIRMED, "Nouvelle société")
+
+
+def test_unicode_names_are_kept_as_typed(app, client, event):
+    names = [("Zoë", "O’Brien 🎉"), ("مريم", "العلي"), ("Ģirts", "Ødegård-Nguyễn")]
+    for n, (first, last) in enumerate(names):
+        sign_up(client, event, first_name=first, last_name=last, email=f"u{n}@example.org")
+    assert [(r.first_name, r.last_name) for r in registrations(app, event)] == names
+    assert "Bonjour Zoë," in text_of(outbox(app, "confirmation")[0])
+
+
+def test_the_honeypot_stores_nothing_and_says_nothing(app, client, event):
+    response = sign_up(client, event, nickname="I am a bot")
+    assert response.headers["Location"] == f"/events/{event}/signed-up"
+    assert registrations(app, event) == []
+    assert outbox(app) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "", "This field is required."),
+        ("email", "not-an-email", "This email address is not valid."),
+        ("email", "marie@", "This email address is not valid."),
+        ("visibility", "", "Please choose who may see your card."),
+        ("visibility", "everyone", "Not a valid choice."),
+        ("sector", "astrology", "Not a valid choice."),
+        ("website", "http://", "This does not look like a web address."),
+        ("phone", "call me", "Digits, spaces and + only, please."),
+        ("last_name", "x" * 81, "Field cannot be longer than 80 characters."),
+        ("help_with", "x" * 301, "Field cannot be longer than 300 characters."),
+        ("first_name", "Zoë\x01", "Please remove the invisible control characters."),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_typed_is_lost(
+    app, client, event, field, value, message
+):
+    response = sign_up(client, event, **{field: value}, looking_for="un comptable à Vienne")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert "un comptable à Vienne" in html
+    assert "Atelier Rhône Web" in html
+    assert registrations(app, event) == []
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dictionaries(
+        st.sampled_from([*signup_data(), "nickname", "csrf_token", "extra"]),
+        st.text(max_size=400),
+    )
+)
+def test_arbitrary_input_never_breaks_the_form(app, event, data):
+    """Arbitrary text over a valid form (so it reaches the database and the emails)."""
+    limiter.reset()  # many examples from one address: the rate limit is tested elsewhere
+    client = app.test_client()
+    token = csrf_from(client.get(f"/events/{event}/signup").get_data(as_text=True))
+    response = client.post(
+        f"/events/{event}/signup", data={**signup_data(), **data, "csrf_token": token}
+    )
+    assert response.status_code in (302, 400, 422)
+
+
+def test_signup_is_closed_for_past_cancelled_and_draft_events(client, make):
+    from datetime import timedelta
+
+    from meetup.timeutil import utcnow
+
+    series = make.series()
+    past = make.event(series, starts_at=utcnow() - timedelta(days=2))
+    cancelled = make.event(series, status="cancelled")
+    draft = make.event(series, status="draft")
+    assert client.get(f"/events/{past}/signup").status_code == 302
+    assert client.get(f"/events/{cancelled}/signup").status_code == 302
+    assert client.get(f"/events/{draft}/signup").status_code == 404
+
+
+# -- the personal page ----------------------------------------------------------------------
+
+
+def test_personal_page_shows_the_ticket_and_saves_the_card(app, client, event):
+    sign_up(client, event)
+    token = manage_token(outbox(app, "confirmation")[0])
+    response = client.get(f"/r/{token}")
+    html = response.get_data(as_text=True)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'src="data:image/png;base64,' in html
+    form = signup_data(company="Rhône Web SARL", visibility="community")
+    del form["email"]
+    response = client.post(f"/r/{token}", data={**form, "csrf_token": csrf_from(html)})
+    assert response.status_code == 302
+    [row] = registrations(app, event)
+    assert (row.company, row.visibility) == ("Rhône Web SARL", Visibility.COMMUNITY)
+    assert row.email == "marie.dupont@example.org"
+
+
+def test_personal_page_keeps_bad_input(app, client, event):
+    sign_up(client, event)
+    token = manage_token(outbox(app, "confirmation")[0])
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    form = {**signup_data(first_name="", company="Gardée SARL"), "csrf_token": csrf_from(html)}
+    response = client.post(f"/r/{token}", data=form)
+    assert response.status_code == 422
+    assert "Gardée SARL" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43, "a" * 500])
+def test_unknown_personal_links_are_404(client, token):
+    assert client.get(f"/r/{token}").status_code == 404
+
+
+def test_ticket_link_shows_the_event_and_nothing_personal(app, client, event):
+    sign_up(client, event)
+    [row] = registrations(app, event)
+    html = client.get(f"/b/{row.ticket_code}").get_data(as_text=True)
+    assert "Travailler par et sur Internet" in html
+    assert "Dupont" not in html and "marie" not in html.lower()
+    assert client.get("/b/unknown-code").status_code == 404
+
+
+def test_ticket_code_and_token_carry_no_personal_data(app, client, event):
+    sign_up(client, event)
+    [row] = registrations(app, event)
+    assert len(row.ticket_code) >= 22  # 128 bits
+    assert "marie" not in row.ticket_code.lower() and str(row.id) != row.ticket_code
+
+
+# -- capacity and the waitlist --------------------------------------------------------------
+
+
+def test_raising_capacity_promotes_in_order(app, client, make, login):
+    organiser = login("organiser")
+    event_slug = make.event(make.series(team=(organiser,)), capacity=1)
+    for n in range(4):
+        sign_up(app.test_client(), event_slug, email=f"p{n}@example.org")
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+        event.capacity = 3
+        db.session.commit()
+        promoted = services.capacity_changed(event)
+        assert [p.email for p in promoted] == ["p1@example.org", "p2@example.org"]
+    statuses = [r.status for r in registrations(app, event_slug)]
+    assert statuses == [RegistrationStatus.CONFIRMED] * 3 + [RegistrationStatus.WAITLISTED]
+
+
+def test_counts_by_status(app, client, event):
+    for n in range(5):
+        sign_up(client, event, email=f"p{n}@example.org")
+    with app.app_context():
+        counts = dict(
+            db.session.execute(
+                select(Registration.status, func.count()).group_by(Registration.status)
+            ).all()
+        )
+    assert counts == {RegistrationStatus.CONFIRMED: 3, RegistrationStatus.WAITLISTED: 2}
+
+
+# -- the organisers' list -------------------------------------------------------------------
+
+
+@pytest.fixture
+def organised(app, make, login):
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)), capacity=2)
+    for n, (first, last, company) in enumerate(
+        [("Élodie", "Martin", "Boulangerie du Forum"), ("Karim", "Benali", "Traductions"),
+         ("Loïc", "Roux", "Plomberie")]
+    ):  # fmt: skip
+        sign_up(
+            app.test_client(),
+            slug,
+            first_name=first,
+            last_name=last,
+            company=company,
+            email=f"p{n}@example.org",
+        )
+    return slug
+
+
+def test_list_counts_filters_and_search(client, organised):
+    url = f"/admin/events/{organised}/registrations"
+    html = client.get(url).get_data(as_text=True)
+    assert html.index("Martin") < html.index("Roux")  # confirmed first, then the waitlist
+    assert "Roux" in client.get(url + "?status=waitlisted").get_data(as_text=True)
+    assert "Martin" not in client.get(url + "?status=waitlisted").get_data(as_text=True)
+    found = client.get(url + "?q=boulang").get_data(as_text=True)
+    assert "Martin" in found and "Benali" not in found
+    assert "Nobody matches." in client.get(url + "?q=zzz").get_data(as_text=True)
+
+
+def _row_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Registration.id).where(Registration.email == email))
+
+
+def test_organiser_cancels_and_the_waitlist_moves(app, client, organised):
+    url = f"/admin/events/{organised}/registrations"
+    response = post_form(client, f"{url}/{_row_id(app, 'p0@example.org')}/cancel", {}, page=url)
+    assert response.status_code == 302
+    statuses = {r.email: r.status for r in registrations(app, organised)}
+    assert statuses["p0@example.org"] is RegistrationStatus.CANCELLED
+    assert statuses["p2@example.org"] is RegistrationStatus.CONFIRMED
+    assert "Les organisateurs ont annulé votre inscription" in text_of(outbox(app, "cancelled")[0])
+
+
+def test_organiser_promotes_beyond_capacity_and_resends_a_link(app, client, organised):
+    url = f"/admin/events/{organised}/registrations"
+    post_form(client, f"{url}/{_row_id(app, 'p2@example.org')}/promote", {}, page=url)
+    assert all(r.status is RegistrationStatus.CONFIRMED for r in registrations(app, organised))
+    post_form(client, f"{url}/{_row_id(app, 'p1@example.org')}/resend", {}, page=url)
+    assert len(outbox(app, "link")) == 1
+
+
+def test_organiser_adds_someone_by_hand(app, client, organised):
+    url = f"/admin/events/{organised}/registrations/new"
+    response = post_form(client, url, signup_data(email="phone.call@example.org"))
+    assert response.status_code == 302
+    row = next(r for r in registrations(app, organised) if r.email == "phone.call@example.org")
+    assert row.status is RegistrationStatus.WAITLISTED  # same rules as the public form
+    response = post_form(client, url, signup_data(email="bad"))
+    assert response.status_code == 200 and "This email address is not valid." in response.get_data(
+        as_text=True
+    )
+
+
+def test_a_registration_of_another_event_is_404(app, client, organised, make):
+    other = make.event(make.series())
+    make.registrations(other, 1)
+    with app.app_context():
+        foreign = db.session.scalar(select(Registration.id).join(Event).where(Event.slug == other))
+    url = f"/admin/events/{organised}/registrations"
+    response = post_form(client, f"{url}/{foreign}/cancel", {}, page=url)
+    assert response.status_code == 404
+
+
+def test_csv_export_neutralises_formulas(app, client, make, login):
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    sign_up(app.test_client(), slug, company='=HYPERLINK("http://evil")', first_name="+33 Zoë")
+    response = client.get(f"/admin/events/{slug}/registrations.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    import csv
+    import io
+
+    header, row = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    values = dict(zip(header, row, strict=True))
+    assert values["company"] == '\'=HYPERLINK("http://evil")'
+    assert values["first_name"] == "'+33 Zoë"
+    assert values["email"] == "marie.dupont@example.org"
+    assert values["status"] == "confirmed"

@@ -1,0 +1,71 @@
+"""Capacity holds under concurrency: 100 simultaneous signups for the last 5 seats."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.registrations import services
+from meetup.registrations.models import Registration, RegistrationStatus
+
+SIGNUPS = 100
+SEATS_LEFT = 5
+
+
+def _race(app, event_slug: str) -> list[str]:
+    """SIGNUPS threads, each with its own app context and connection, all released at once."""
+    barrier = threading.Barrier(SIGNUPS)
+
+    def one(n: int) -> str:
+        with app.app_context():
+            event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+            db.session.commit()
+            barrier.wait(timeout=60)
+            profile = services.Profile(
+                first_name="Camille", last_name=f"N{n}", email=f"c{n}@example.org"
+            )
+            try:
+                return services.register(event, profile).registration.status.value
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=SIGNUPS) as pool:
+        return list(pool.map(one, range(SIGNUPS)))
+
+
+def _confirmed(app, event_slug: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .join(Event)
+            .where(Event.slug == event_slug, Registration.status == RegistrationStatus.CONFIRMED)
+        )
+
+
+@pytest.fixture
+def nearly_full(app, make):
+    slug = make.event(make.series(), capacity=40)
+    make.registrations(slug, 40 - SEATS_LEFT)
+    return slug
+
+
+def test_exactly_the_free_seats_are_confirmed(app, nearly_full):
+    statuses = _race(app, nearly_full)
+    assert statuses.count("confirmed") == SEATS_LEFT
+    assert statuses.count("waitlisted") == SIGNUPS - SEATS_LEFT
+    assert _confirmed(app, nearly_full) == 40
+
+
+@pytest.mark.postgres_only
+def test_without_the_lock_the_race_shows(app, nearly_full, monkeypatch):
+    """The control: with the event lock disabled, PostgreSQL lets too many in. This proves the
+    test above would catch a missing lock."""
+    monkeypatch.setattr(services, "_lock_event", lambda event_id: None)
+    _race(app, nearly_full)
+    assert _confirmed(app, nearly_full) > 40
