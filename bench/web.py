@@ -1,12 +1,12 @@
-"""Web throughput: the public event page under gunicorn, against a bare Flask baseline.
+"""Web throughput: the application under gunicorn against bare baselines, in one run.
 
-Runs, in the same session and on this machine:
-  - baseline: a bare Flask "hello" route (bench/baseline_app.py) under gunicorn, 2 sync workers;
-  - the app on a fresh SQLite database in WAL mode with the demo loaded, 2 sync workers;
-and loads each from loopback with wrk (8 connections, 2 threads). Prints requests/s, p50/p99
-and the ratio to the baseline. Needs wrk (apt-get install wrk).
-
-The signup POST and the form baselines of issue #3 are to be added here with that issue.
+Baselines (bench/baseline_app.py, gunicorn, 2 sync workers, SQLite in WAL mode):
+  hello GET, a minimal Flask + WTForms form GET, and that form's POST inserting one row.
+The application (same settings, the demo loaded):
+  the public event page GET, and the real signup POST (CSRF, validation, the capacity lock,
+  the registration row and its confirmation email written to the outbox in one transaction).
+Loaded from loopback with wrk (8 connections, 2 threads). Prints requests/s, p50/p99 and the
+ratios the issue sets as targets. Needs wrk (apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -72,12 +73,14 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(url: str) -> dict[str, float]:
+def run_wrk(url: str, post_body: str | None = None, cookie: str = "") -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    env = dict(os.environ)
+    if post_body is not None:
+        command += ["-s", str(ROOT / "bench" / "post.lua")]
+        env |= {"BODY": post_body, "COOKIE": cookie}
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
+        [*command, url], capture_output=True, text=True, check=True, env=env
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"\s+(50|99)%\s+([\d.]+(?:us|ms|s))", output))
@@ -96,7 +99,9 @@ def main() -> int:
         **os.environ,
         "SECRET_KEY": "bench-" + "x" * 40,
         "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
+        "BASELINE_DATABASE_URL": f"sqlite:///{workdir}/baseline.sqlite3",
         "MEETUP_INSTANCE_PATH": str(workdir),  # never touch the developer's instance/
+        "SIGNUP_RATE_LIMIT": "1000000 per minute",  # one client sends everything here
         "PYTHONPATH": str(ROOT),
     }
     flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
@@ -109,7 +114,10 @@ def main() -> int:
         port = free_port()
         servers.append(start_gunicorn("bench.baseline_app:app", env, port))
         wait_for(f"http://127.0.0.1:{port}/")
-        results["hello (baseline)"] = run_wrk(f"http://127.0.0.1:{port}/")
+        base = f"http://127.0.0.1:{port}"
+        results["hello (baseline)"] = run_wrk(f"{base}/")
+        results["form GET (baseline)"] = run_wrk(f"{base}/form")
+        results["form POST insert (baseline)"] = run_wrk(f"{base}/form", "name=Bench&email=EMAIL")
 
         port = free_port()
         servers.append(start_gunicorn("wsgi:app", env, port))
@@ -119,20 +127,47 @@ def main() -> int:
         event_path = re.search(r'href="(/events/[^"]+)"', html).group(1)
         results["event page GET"] = run_wrk(f"http://127.0.0.1:{port}{event_path}")
         results["series page GET"] = run_wrk(series)
+        signup = f"http://127.0.0.1:{port}{event_path}/signup"
+        cookie, token = session_and_token(signup)
+        body = (
+            f"csrf_token={quote(token)}&first_name=Bench&last_name=Mark&email=EMAIL"
+            "&company=Bench+SARL&visibility=attendees&language=fr"
+        )
+        results["signup POST"] = run_wrk(signup, body, cookie)
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    baseline = results["hello (baseline)"]["rps"]
-    print(f"{'route':<20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs hello':>9}")
+    hello = results["hello (baseline)"]["rps"]
+    print(f"{'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs hello':>9}")
     for name, figures in results.items():
-        ratio = figures["rps"] / baseline
         print(
-            f"{name:<20} {figures['rps']:>9.0f} {figures['p50']:>8.2f} {figures['p99']:>8.2f} {ratio:>8.0%}"
+            f"{name:<30} {figures['rps']:>8.0f} {figures['p50']:>8.2f} {figures['p99']:>8.2f}"
+            f" {figures['rps'] / hello:>8.0%}"
         )
+    targets = [
+        ("signup POST / form POST insert", "signup POST", "form POST insert (baseline)", 0.50),
+        ("event page GET / form GET", "event page GET", "form GET (baseline)", 0.60),
+    ]
+    print()
+    for label, ours, theirs, target in targets:
+        ratio = results[ours]["rps"] / results[theirs]["rps"]
+        verdict = "ok" if ratio >= target else "BELOW TARGET"
+        print(f"{label:<34} {ratio:>6.0%}  (target >= {target:.0%}) {verdict}")
+    worst = max(results[name]["p99"] for name in ("event page GET", "signup POST"))
+    print(f"{'p99 of the app at 8 connections':<34} {worst:>5.1f} ms (target <= 50 ms)")
     return 0
+
+
+def session_and_token(url: str) -> tuple[str, str]:
+    """A browser's visit: the session cookie and the form's CSRF token that go with it."""
+    with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback only
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        html = response.read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return cookie, token
 
 
 if __name__ == "__main__":

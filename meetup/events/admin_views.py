@@ -198,7 +198,7 @@ def event_edit(slug: str):
             flash(_("Event saved."), "success")
             for person in registration_services.capacity_changed(event):
                 flash(
-                    _("%(name)s gets a seat from the waitlist.", name=person.full_name), "success"
+                    _("%(name)s gets the seat from the waitlist.", name=person.full_name), "success"
                 )
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("admin/event_form.html", form=form, series=event.series, event=event)

@@ -141,7 +141,7 @@ def registration_new(slug: str):
             event, form.profile(form.normalised_email()), source=Source.ORGANISER
         )
         flash(
-            _("%(name)s is registered (%(status)s); their email is on its way.",
+            _("%(name)s is registered (%(status)s); an email is on its way to them.",
               name=result.registration.full_name,
               status=_status_label(result.registration.status)),
             "success",
@@ -166,7 +166,7 @@ def registration_action(slug: str, registration_id: int, action: str):
         name = registration.full_name
         if action == "cancel":
             promoted = services.cancel(registration, by_organiser=True)
-            flash(_("%(name)s is cancelled.", name=name), "success")
+            flash(_("The registration of %(name)s is cancelled.", name=name), "success")
             for person in promoted:
                 flash(
                     _("%(name)s gets the seat from the waitlist.", name=person.full_name), "success"
