@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -424,3 +425,74 @@ def test_csv_export_neutralises_formulas(app, client, make, login):
     assert values["first_name"] == "'+33 Zoë"
     assert values["email"] == "marie.dupont@example.org"
     assert values["status"] == "confirmed"
+
+
+# -- when the event changes -----------------------------------------------------------------
+
+
+def test_moving_the_event_tells_everyone_registered(app, client, make, login):
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)), capacity=1)
+    sign_up(app.test_client(), slug, email="seat@example.org", language="en")
+    sign_up(app.test_client(), slug, email="waiting@example.org", language="en")
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        new_start = event.starts_at + timedelta(days=7)
+        told = services.update_event_and_notify(
+            event, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
+        )
+        db.session.commit()
+    assert told == 2
+    changed = {m["To"].addresses[0].addr_spec: m for m in outbox(app, "event_changed")}
+    assert set(changed) == {"seat@example.org", "waiting@example.org"}
+    seat = changed["seat@example.org"]
+    assert "Your seat is kept." in text_of(seat)
+    calendar = next(p for p in seat.walk() if p.get_content_type() == "text/calendar")
+    vevent = next(iter(Calendar.from_ical(calendar.get_content()).walk("VEVENT")))
+    assert vevent.decoded("dtstart") == new_start
+    first = next(
+        p for p in outbox(app, "confirmation")[0].walk() if p.get_content_type() == "text/calendar"
+    )
+    first_event = next(iter(Calendar.from_ical(first.get_content()).walk("VEVENT")))
+    assert vevent["uid"] == first_event["uid"]
+    assert vevent["sequence"] > first_event["sequence"]  # calendars replace the entry
+    assert "still on the waitlist" in text_of(changed["waiting@example.org"])
+
+
+def test_a_title_change_alone_sends_nothing(app, make):
+    slug = make.event(make.series())
+    make.registrations(slug, 2)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        assert services.update_event_and_notify(event, title="Nouveau titre") == 0
+        db.session.commit()
+    assert outbox(app) == []
+
+
+def test_cancelling_a_published_event_tells_everyone(app, client, make, login):
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    make.registrations(slug, 3)
+    make.registrations(slug, 1, status="cancelled")
+    response = post_form(client, f"/admin/events/{slug}/cancel", {}, page=f"/admin/events/{slug}")
+    assert response.status_code == 302
+    cancelled = outbox(app, "event_cancelled")
+    assert len(cancelled) == 3
+    calendar = next(p for p in cancelled[0].walk() if p.get_content_type() == "text/calendar")
+    assert (
+        next(iter(Calendar.from_ical(calendar.get_content()).walk("VEVENT")))["status"]
+        == "CANCELLED"
+    )
+
+
+def test_api_patch_moving_the_event_tells_everyone(app, client, make):
+    organiser = make.user("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    make.registrations(slug, 2)
+    response = client.patch(
+        f"/api/v1/events/{slug}",
+        json={"venue_name": "Salle des fêtes"},
+        headers={"Authorization": f"Bearer {make.api_token(organiser)}"},
+    )
+    assert response.status_code == 200
+    assert len(outbox(app, "event_changed")) == 2

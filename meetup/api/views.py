@@ -203,9 +203,9 @@ def event_update(slug: str):
             422, "Some fields are missing or invalid.", {"series": "an event cannot change series"}
         )
     status = values.pop("status", None)
-    _service_call(services.update_event, event, **values)
+    _service_call(registration_services.update_event_and_notify, event, **values)
     if status is not None:
-        services.set_status(event, EventStatus(status))
+        registration_services.set_status_and_notify(event, EventStatus(status))
     db.session.commit()
     if "capacity" in values:
         registration_services.capacity_changed(event)

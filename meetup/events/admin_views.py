@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -190,12 +191,21 @@ def event_edit(slug: str):
         form.fill_from(event)
     if form.validate_on_submit():
         try:
-            services.update_event(event, **form.service_values())
+            told = registration_services.update_event_and_notify(event, **form.service_values())
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
             db.session.commit()
             flash(_("Event saved."), "success")
+            if told:
+                flash(
+                    ngettext(
+                        "%(num)d person registered is told of the change by email.",
+                        "%(num)d people registered are told of the change by email.",
+                        told,
+                    ),
+                    "success",
+                )
             for person in registration_services.capacity_changed(event):
                 flash(
                     _("%(name)s gets the seat from the waitlist.", name=person.full_name), "success"
@@ -217,9 +227,18 @@ def event_status(slug: str, action: str):
     event = _event_for_staff(slug)
     if ConfirmForm().validate_on_submit():
         status, message = _STATUS_ACTIONS[action]
-        services.set_status(event, status)
+        told = registration_services.set_status_and_notify(event, status)
         db.session.commit()
         flash(str(message), "success")
+        if told:
+            flash(
+                ngettext(
+                    "%(num)d person registered is told by email.",
+                    "%(num)d people registered are told by email.",
+                    told,
+                ),
+                "success",
+            )
     return redirect(url_for("admin.event_detail", slug=event.slug))
 
 

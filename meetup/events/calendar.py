@@ -25,7 +25,7 @@ def calendar_entry(event: Event) -> ical.CalendarEntry:
         description=event.description,
         url=absolute_url("public.event_page", slug=event.slug),
         cancelled=event.status is EventStatus.CANCELLED,
-        sequence=ical.sequence_for(event.updated_at),
+        sequence=event.revision,
     )
 
 

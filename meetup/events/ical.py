@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -21,16 +21,8 @@ class CalendarEntry:
     description: str = ""
     url: str = ""
     cancelled: bool = False
-    #: Grows with every change (see sequence_for).
+    #: Grows with every change, so calendars replace the entry they have.
     sequence: int = 0
-
-
-#: SEQUENCE must fit a 32-bit integer: count seconds from here, good until 2088.
-SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-def sequence_for(updated_at: datetime) -> int:
-    return max(int((updated_at - SEQUENCE_EPOCH).total_seconds()), 0)
 
 
 def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:

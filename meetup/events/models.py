@@ -92,6 +92,8 @@ class Event(db.Model):
         enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Grows with every change of the event; the calendar files' SEQUENCE.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

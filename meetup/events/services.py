@@ -260,6 +260,8 @@ def update_event(event: Event, **changes) -> Event:
         setattr(
             event, key, value.strip() if isinstance(value, str) and key != "description" else value
         )
+    if changes:
+        event.revision = (event.revision or 0) + 1
     return event
 
 
@@ -267,6 +269,7 @@ def set_status(event: Event, status: EventStatus) -> Event:
     if event.status is not status:
         event.status = status
         event.status_changed_at = utcnow()
+        event.revision = (event.revision or 0) + 1
     return event
 
 

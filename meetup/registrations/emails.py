@@ -33,12 +33,14 @@ def _queue(registration: Registration, kind: str, subject: str, template: str, *
         **context,
     }
     attachments, images = [], []
-    if context.pop("with_ticket", False):
+    with_ticket = context.pop("with_ticket", False)
+    if with_ticket:
         images.append(InlineImage(TICKET_CID, "image/png", qr_png(ticket_url(registration))))
+        context["ticket_cid"] = TICKET_CID
+    if with_ticket or context.pop("with_calendar", False):
         attachments.append(
             Attachment(f"{event.slug}.ics", "text/calendar; method=PUBLISH", calendar_file(event))
         )
-        context["ticket_cid"] = TICKET_CID
     queue_email(
         recipient=registration.email,
         recipient_name=registration.full_name,
@@ -113,4 +115,29 @@ def queue_cancelled(registration: Registration, *, by_organiser: bool) -> None:
             _("Registration cancelled: %(title)s", title=_title(registration)),
             "cancelled",
             by_organiser=by_organiser,
+        )
+
+
+def queue_event_changed(registration: Registration) -> None:
+    """The time or place changed: the new details, and for those with a seat the new
+    calendar file (same UID, higher SEQUENCE: calendars update the entry)."""
+    confirmed = registration.status is RegistrationStatus.CONFIRMED
+    with force_locale(registration.language):
+        _queue(
+            registration,
+            "event_changed",
+            _("Change for %(title)s", title=_title(registration)),
+            "event_changed",
+            with_calendar=confirmed,
+        )
+
+
+def queue_event_cancelled(registration: Registration) -> None:
+    with force_locale(registration.language):
+        _queue(
+            registration,
+            "event_cancelled",
+            _("Cancelled: %(title)s", title=_title(registration)),
+            "event_cancelled",
+            with_calendar=True,
         )

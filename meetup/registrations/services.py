@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy import func, select, text
 
-from meetup.events.models import Event
+from meetup.events import services as event_services
+from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.registrations import emails
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
@@ -225,3 +226,54 @@ def by_manage_token(token: str) -> Registration | None:
     return db.session.scalar(
         select(Registration).where(Registration.manage_token_hash == hash_token(token))
     )
+
+
+# -- telling everyone when the event changes ------------------------------------------------
+
+#: Changes that matter to someone who plans to come: they get an email.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address")
+
+
+def _people_to_tell(event: Event) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status.in_(
+                    [RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+                ),
+            )
+            .order_by(Registration.id)
+        )
+    )
+
+
+def update_event_and_notify(event: Event, **changes) -> int:
+    """Change the event; if its time or place changed, everyone registered is told (in the
+    same transaction). Returns how many emails were queued. Does not commit."""
+    before = {name: getattr(event, name) for name in NOTIFIED_FIELDS}
+    event_services.update_event(event, **changes)
+    if event.status is not EventStatus.PUBLISHED:
+        return 0
+    if all(getattr(event, name) == value for name, value in before.items()):
+        return 0
+    db.session.flush()  # the calendar file carries the new times and a higher SEQUENCE
+    people = _people_to_tell(event)
+    for registration in people:
+        emails.queue_event_changed(registration)
+    return len(people)
+
+
+def set_status_and_notify(event: Event, status: EventStatus) -> int:
+    """Change the event's status; cancelling a published event tells everyone registered.
+    Returns how many emails were queued. Does not commit."""
+    was_published = event.status is EventStatus.PUBLISHED
+    event_services.set_status(event, status)
+    if not (was_published and status is EventStatus.CANCELLED):
+        return 0
+    db.session.flush()
+    people = _people_to_tell(event)
+    for registration in people:
+        emails.queue_event_cancelled(registration)
+    return len(people)
