@@ -72,7 +72,15 @@ class NotRetryable(ValueError):
 # -- queueing -----------------------------------------------------------------------------
 
 
-def queue_email(
+def queue_email(**values) -> OutboxMessage:
+    """Add a pending message to the current session; the caller's commit stores it.
+    Takes the arguments of compose_email."""
+    message = compose_email(**values)
+    db.session.add(message)
+    return message
+
+
+def compose_email(
     *,
     recipient: str,
     subject: str,
@@ -85,7 +93,8 @@ def queue_email(
     language: str = "fr",
     recipient_name: str = "",
 ) -> OutboxMessage:
-    """Add a pending message to the current session; the caller's commit stores it.
+    """A pending message, built but not yet in the session: callers that must hold a lock
+    only briefly build it first and add it inside the locked transaction.
 
     Raises ValueError for a header that would not be safe (see compose.build_message).
     """
@@ -120,7 +129,6 @@ def queue_email(
         last_error="",
         created_at=now,
     )
-    db.session.add(message)
     return message
 
 

@@ -11,9 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from meetup.events.calendar import calendar_file
+from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.mail.compose import Attachment, InlineImage
-from meetup.mail.services import queue_email
+from meetup.mail.models import OutboxMessage
+from meetup.mail.services import compose_email
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.qr import qr_png
 
@@ -24,7 +26,10 @@ def ticket_url(registration: Registration) -> str:
     return absolute_url("registrations.ticket", code=registration.ticket_code)
 
 
-def _queue(registration: Registration, kind: str, subject: str, template: str, **context) -> None:
+def _queue(
+    registration: Registration, kind: str, subject: str, template: str, add: bool = True, **context
+) -> OutboxMessage:
+    """Build the message; add it to the session unless `add` is false (the caller adds it)."""
     event = registration.event
     context = {
         "registration": registration,
@@ -41,7 +46,7 @@ def _queue(registration: Registration, kind: str, subject: str, template: str, *
         attachments.append(
             Attachment(f"{event.slug}.ics", "text/calendar; method=PUBLISH", calendar_file(event))
         )
-    queue_email(
+    message = compose_email(
         recipient=registration.email,
         recipient_name=registration.full_name,
         subject=subject,
@@ -53,6 +58,9 @@ def _queue(registration: Registration, kind: str, subject: str, template: str, *
         registration_id=registration.id,
         language=registration.language,
     )
+    if add:
+        db.session.add(message)
+    return message
 
 
 def _title(registration: Registration) -> str:
@@ -61,27 +69,28 @@ def _title(registration: Registration) -> str:
     return " ".join((event.theme or event.title).split())
 
 
-def queue_signup(registration: Registration, token: str) -> None:
+def queue_signup(registration: Registration, token: str, add: bool = True) -> OutboxMessage:
     """Confirmation (with the QR ticket and the calendar file) or waitlist notice."""
     with force_locale(registration.language):
         manage_url = absolute_url("registrations.manage", token=token)
         if registration.status is RegistrationStatus.CONFIRMED:
-            _queue(
+            return _queue(
                 registration,
                 "confirmation",
                 _("You're in: %(title)s", title=_title(registration)),
                 "confirmation",
+                add=add,
                 manage_url=manage_url,
                 with_ticket=True,
             )
-        else:
-            _queue(
-                registration,
-                "waitlisted",
-                _("On the waitlist: %(title)s", title=_title(registration)),
-                "waitlisted",
-                manage_url=manage_url,
-            )
+        return _queue(
+            registration,
+            "waitlisted",
+            _("On the waitlist: %(title)s", title=_title(registration)),
+            "waitlisted",
+            add=add,
+            manage_url=manage_url,
+        )
 
 
 def queue_link_again(registration: Registration, token: str) -> None:

@@ -106,35 +106,49 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
 
     Someone already registered gets their personal link again (a fresh one) and the same
     answer a newcomer would get. A cancelled registration comes back to life.
+
+    The email a newcomer would get (templates, QR code, calendar file, MIME: the slow part)
+    is built before the event is locked, so the lock is held only for the reads and writes
+    that decide the seat; it is rebuilt under the lock in the rare case the guess was wrong.
     Commits.
     """
+    token, token_hash = new_manage_token()
+    draft = Registration(
+        event_id=event.id,
+        manage_token_hash=token_hash,
+        ticket_code=new_ticket_code(),
+        source=source,
+        **profile.values(),
+    )
+    draft.event = event
+    _set_status(draft, _status_for_newcomer(event))
+    prepared = emails.queue_signup(draft, token, add=False)
+
     _begin_seat_change(event)
     newcomer_status = _status_for_newcomer(event)
     existing = find_by_email(event, profile.email)
-    token, token_hash = new_manage_token()
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         existing.manage_token_hash = token_hash
         emails.queue_link_again(existing, token)
         db.session.commit()
         return SignupResult(existing, newcomer_status)
 
-    if existing is not None:  # signing up again after cancelling
+    if existing is not None:  # signing up again after cancelling: the same row comes back
         registration = existing
         for key, value in profile.values().items():
             setattr(registration, key, value)
         registration.manage_token_hash = token_hash
+        _set_status(registration, newcomer_status)
+        emails.queue_signup(registration, token)
     else:
-        registration = Registration(
-            event=event,
-            manage_token_hash=token_hash,
-            ticket_code=new_ticket_code(),
-            source=source,
-            **profile.values(),
-        )
+        registration = draft
         db.session.add(registration)
-    _set_status(registration, newcomer_status)
-    db.session.flush()
-    emails.queue_signup(registration, token)
+        if registration.status is not newcomer_status:  # a seat went meanwhile (or came back)
+            _set_status(registration, newcomer_status)
+            prepared = emails.queue_signup(registration, token, add=False)
+        db.session.flush()
+        prepared.registration_id = registration.id
+        db.session.add(prepared)
     db.session.commit()
     return SignupResult(registration, newcomer_status)
 
