@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -20,6 +22,12 @@ def render_markdown(text: str | None) -> Markup:
     """CommonMark to HTML, then cleaned by nh3 (no raw HTML, no scripts, safe links only)."""
     if not text:
         return Markup("")
+    return _render(text)
+
+
+@lru_cache(maxsize=512)
+def _render(text: str) -> Markup:
+    """Pure and deterministic, so an event page shown a thousand times renders once."""
     # The page has its own h1: a "# Title" in a description becomes a section heading.
     html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     cleaned = nh3.clean(
