@@ -38,6 +38,10 @@ GET_ROUTES = {
     "auth.tokens": ("/admin/tokens", STAFF_ANY),
     "door.home": ("/door/", DOOR_UP),
     "registrations_admin.registrations": ("/admin/events/{event}/registrations", SERIES_SCOPED),
+    "registrations_admin.registrations_import": (
+        "/admin/events/{event}/registrations/import",
+        SERIES_SCOPED,
+    ),
     "registrations_admin.registrations_csv": (
         "/admin/events/{event}/registrations.csv",
         SERIES_SCOPED,
@@ -66,6 +70,14 @@ POST_ROUTES = {
     "auth.token_revoke": ("/admin/tokens/{token}/revoke", {**SERIES_SCOPED, "outsider": 403}),
     "registrations_admin.registration_new": (
         "/admin/events/{event}/registrations/new",
+        SERIES_SCOPED,
+    ),
+    "registrations_admin.registrations_import": (
+        "/admin/events/{event}/registrations/import",
+        SERIES_SCOPED,
+    ),
+    "registrations_admin.registrations_import_confirm": (
+        "/admin/events/{event}/registrations/import/confirm",
         SERIES_SCOPED,
     ),
     "registrations_admin.registration_action": (

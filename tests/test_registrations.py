@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email
+import io
 import re
 from datetime import timedelta
 from email import policy
+from html import unescape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -496,3 +498,95 @@ def test_api_patch_moving_the_event_tells_everyone(app, client, make):
     )
     assert response.status_code == 200
     assert len(outbox(app, "event_changed")) == 2
+
+
+# -- CSV import -----------------------------------------------------------------------------
+
+GOOD_CSV = (
+    "prénom;nom;e-mail;entreprise;couleur préférée\n"
+    "Élodie;Martin;elodie@example.org;Boulangerie du Forum;bleu\n"
+    "Karim;Benali;karim@example.org;Traductions;\n"
+    "Loïc;Roux;loic@example.org;;\n"
+)
+
+
+def _upload(client, slug, text, send_emails=True):
+    url = f"/admin/events/{slug}/registrations/import"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    data = {"csrf_token": token, "file": (io.BytesIO(text.encode("utf-8")), "list.csv")}
+    if send_emails:
+        data["send_emails"] = "y"
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def _hidden_csv(html: str) -> str:
+    return unescape(re.search(r'name="csv_text" type="hidden" value="([^"]*)"', html).group(1))
+
+
+@pytest.fixture
+def importing(app, make, login):
+    organiser = login("organiser")
+    return make.event(make.series(team=(organiser,)), capacity=2)
+
+
+def test_import_previews_then_imports_everything(app, client, importing):
+    response = _upload(client, importing, GOOD_CSV)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "3 rows read." in html and "couleur préférée" in html
+    assert registrations(app, importing) == []  # nothing before the confirmation
+    response = client.post(
+        f"/admin/events/{importing}/registrations/import/confirm",
+        data={
+            "csrf_token": csrf_from(html),
+            "csv_text": re.search(r'name="csv_text" type="hidden" value="([^"]*)"', html)
+            .group(1)
+            .replace("&#34;", '"'),
+            "send_emails": "1",
+        },
+    )
+    assert response.status_code == 302
+    rows = registrations(app, importing)
+    assert [(r.first_name, r.status.value, r.visibility.value, r.source.value) for r in rows] == [
+        ("Élodie", "confirmed", "nobody", "import"),
+        ("Karim", "confirmed", "nobody", "import"),
+        ("Loïc", "waitlisted", "nobody", "import"),
+    ]
+    assert len(outbox(app, "confirmation")) == 2 and len(outbox(app, "waitlisted")) == 1
+
+
+def test_import_with_a_bad_row_imports_nothing(app, client, importing):
+    text = GOOD_CSV + "Anne;;pas-un-email;;\nKarim;Bis;KARIM@example.org;;\n"
+    response = _upload(client, importing, text)
+    html = response.get_data(as_text=True)
+    assert "Nothing was imported." in html
+    assert "This email address is not valid." in html
+    assert "This email appears twice in the file." in html
+    assert 'name="csv_text"' not in html  # no way to confirm
+    assert registrations(app, importing) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "The file is empty."), ("name,company\nA,B\n", "No email column")],
+)
+def test_import_refuses_unreadable_files(client, importing, text, message):
+    response = _upload(client, importing, text)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_import_leaves_people_already_registered_alone(app, client, importing):
+    sign_up(app.test_client(), importing, email="karim@example.org", company="Avant")
+    html = _upload(client, importing, GOOD_CSV).get_data(as_text=True)
+    assert "1 person is already registered" in html
+    token = csrf_from(html)
+    csv_text = _hidden_csv(html)
+    client.post(
+        f"/admin/events/{importing}/registrations/import/confirm",
+        data={"csrf_token": token, "csv_text": csv_text, "send_emails": ""},
+    )
+    rows = {r.email: r for r in registrations(app, importing)}
+    assert rows["karim@example.org"].company == "Avant"
+    assert len(rows) == 3
+    assert outbox(app, "waitlisted") == []  # no emails asked for this time

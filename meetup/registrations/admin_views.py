@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
+from werkzeug.datastructures import MultiDict
 
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
@@ -14,12 +18,19 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
 from meetup.registrations import services
-from meetup.registrations.csvio import to_csv
-from meetup.registrations.forms import SignupForm
+from meetup.registrations.csvio import CsvProblem, parse_import, to_csv
+from meetup.registrations.forms import ConfirmImportForm, ImportForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for
 
 PAGE_SIZE = 100
+_CSV_PROBLEMS = {
+    "empty": _l("The file is empty."),
+    "no email column": _l(
+        "No email column: the first row must name the columns (email, first_name, last_name, …)."
+    ),
+    "too many rows": _l("Too many rows: at most 2,000 people per import."),
+}
 
 
 def _event_for_staff(slug: str) -> Event:
@@ -148,6 +159,111 @@ def registration_new(slug: str):
         )  # fmt: skip
         return redirect(url_for("registrations_admin.registrations", slug=slug))
     return render_template("registrations/admin_new.html", event=event, form=form)
+
+
+@dataclass
+class CheckedRow:
+    number: int
+    values: dict[str, str]
+    profile: services.Profile | None = None
+    errors: list[str] = field(default_factory=list)
+    already_registered: bool = False
+
+
+def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
+    """Every row through the signup form's own rules. Imported people have not chosen who
+    may see their card: it stays visible to nobody until they choose (personal link)."""
+    unknown, rows = parse_import(text)
+    checked, seen = [], set()
+    for number, values in enumerate(rows, start=2):  # row 1 is the header
+        row = CheckedRow(number, values)
+        data = {**values, "visibility": "nobody", "language": values.get("language") or "fr"}
+        form = SignupForm(formdata=MultiDict(data), meta={"csrf": False})
+        if not form.validate():
+            row.errors = [
+                f"{form[name].label.text}: {' '.join(str(m) for m in messages)}"
+                for name, messages in form.errors.items()
+            ]
+        else:
+            email = form.normalised_email()
+            if email.lower() in seen:
+                row.errors = [_("This email appears twice in the file.")]
+            else:
+                seen.add(email.lower())
+                row.profile = form.profile(email)
+                row.already_registered = services.find_by_email(event, email) is not None
+        checked.append(row)
+    return unknown, checked
+
+
+def _read_upload(storage) -> str:
+    data = storage.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")  # spreadsheets saved "CSV (Windows)"
+
+
+@bp.route("/events/<slug>/registrations/import", methods=["GET", "POST"])
+@staff_required
+def registrations_import(slug: str):
+    """Upload a CSV, see every row checked, then import all of it or nothing."""
+    event = _event_for_staff(slug)
+    form = ImportForm()
+    if form.validate_on_submit():
+        text = _read_upload(form.file.data)
+        try:
+            unknown, rows = _check_rows(event, text)
+        except CsvProblem as problem:
+            form.file.errors.append(
+                _CSV_PROBLEMS.get(str(problem), _("This file cannot be read as CSV."))
+            )
+        else:
+            confirm = ConfirmImportForm(
+                formdata=None, csv_text=text, send_emails="1" if form.send_emails.data else ""
+            )
+            return render_template(
+                "registrations/admin_import_preview.html",
+                event=event,
+                rows=rows,
+                unknown=unknown,
+                confirm=confirm,
+                has_errors=any(row.errors for row in rows),
+            )
+    return render_template("registrations/admin_import.html", event=event, form=form), (
+        422 if form.is_submitted() else 200
+    )
+
+
+@bp.post("/events/<slug>/registrations/import/confirm")
+@staff_required
+def registrations_import_confirm(slug: str):
+    event = _event_for_staff(slug)
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        abort(400)
+    try:
+        unknown, rows = _check_rows(event, confirm.csv_text.data or "")
+    except CsvProblem:
+        flash(_("The file could not be read again: please choose it once more."), "error")
+        return redirect(url_for("registrations_admin.registrations_import", slug=slug))
+    if any(row.errors for row in rows):  # the file changed in between: show the checks again
+        return render_template(
+            "registrations/admin_import_preview.html",
+            event=event, rows=rows, unknown=unknown, confirm=confirm, has_errors=True,
+        ), 422  # fmt: skip
+    report = services.import_profiles(
+        event,
+        [row.profile for row in rows if row.profile and not row.already_registered],
+        send_emails=bool(confirm.send_emails.data),
+    )
+    flash(
+        _("Imported: %(confirmed)d confirmed, %(waitlisted)d on the waitlist, %(already)d already registered (left as they were).",
+          confirmed=report.confirmed, waitlisted=report.waitlisted,
+          already=len(report.already_registered) + sum(row.already_registered for row in rows)),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for("registrations_admin.registrations", slug=slug))
 
 
 def _status_label(status: RegistrationStatus) -> str:

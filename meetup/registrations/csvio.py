@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,3 +27,59 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow([neutralise(value) for value in row])
     return buffer.getvalue()
+
+
+#: Column names accepted on import (lowercase, accents and spaces ignored) -> field.
+IMPORT_COLUMNS = {
+    "first_name": "first_name", "firstname": "first_name", "prenom": "first_name",
+    "last_name": "last_name", "lastname": "last_name", "nom": "last_name",
+    "email": "email", "e-mail": "email", "mail": "email", "courriel": "email",
+    "company": "company", "entreprise": "company", "societe": "company",
+    "job_title": "job_title", "fonction": "job_title",
+    "sector": "sector", "secteur": "sector",
+    "website": "website", "site": "website", "site_web": "website",
+    "phone": "phone", "telephone": "phone",
+    "street": "street", "adresse": "street", "rue": "street",
+    "postcode": "postcode", "code_postal": "postcode", "cp": "postcode",
+    "city": "city", "ville": "city",
+    "help_with": "help_with", "looking_for": "looking_for",
+    "language": "language", "langue": "language",
+}  # fmt: skip
+MAX_IMPORT_ROWS = 2000
+
+
+class CsvProblem(ValueError):
+    """The file as a whole cannot be read (not the rows' own errors)."""
+
+
+def _column_key(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return ascii_name.strip().lower().replace(" ", "_")
+
+
+def parse_import(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """(unknown column names, rows as {field: value}) from a CSV with a header row.
+    Commas or semicolons (French spreadsheets) are both accepted."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CsvProblem("empty")
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader)
+    fields = [IMPORT_COLUMNS.get(_column_key(name)) for name in header]
+    if "email" not in fields:
+        raise CsvProblem("no email column")
+    unknown = [
+        name for name, field in zip(header, fields, strict=True) if field is None and name.strip()
+    ]
+    rows = []
+    for values in reader:
+        if not any(value.strip() for value in values):
+            continue
+        rows.append({field: value for field, value in zip(fields, values, strict=False) if field})
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise CsvProblem("too many rows")
+    return unknown, rows

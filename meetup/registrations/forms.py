@@ -7,7 +7,16 @@ import re
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -188,3 +197,24 @@ class SignupForm(CardForm):
 
     def is_bot(self) -> bool:
         return bool(self.nickname.data)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(message=_l("Choose a CSV file.")), FileSize(max_size=1024 * 1024)],
+        description=_l(
+            "A header row, then one person per row. Columns: first_name, last_name, email "
+            "(required), company, job_title, sector, website, phone, street, postcode, city, "
+            "help_with, looking_for, language (French names such as prénom, nom, entreprise "
+            "work too). Commas or semicolons."
+        ),
+    )
+    send_emails = BooleanField(_l("Email each person their ticket and personal link"), default=True)
+
+
+class ConfirmImportForm(FlaskForm):
+    """The checked file comes back with the confirmation, and is checked again."""
+
+    csv_text = HiddenField()
+    send_emails = HiddenField()

@@ -153,6 +153,50 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     return SignupResult(registration, newcomer_status)
 
 
+@dataclass(frozen=True)
+class ImportReport:
+    confirmed: int
+    waitlisted: int
+    already_registered: list[str]
+
+
+def import_profiles(event: Event, profiles: list[Profile], *, send_emails: bool) -> ImportReport:
+    """Register a list at once, all or nothing: seats first come first served, then the
+    waitlist; people already registered are left as they are. Commits."""
+    _begin_seat_change(event)
+    free = event.capacity - confirmed_count(event)
+    confirmed = waitlisted = 0
+    already = []
+    try:
+        for profile in profiles:
+            if find_by_email(event, profile.email) is not None:
+                already.append(profile.email)
+                continue
+            token, token_hash = new_manage_token()
+            registration = Registration(
+                event=event,
+                manage_token_hash=token_hash,
+                ticket_code=new_ticket_code(),
+                source=Source.IMPORT,
+                **profile.values(),
+            )
+            has_seat = confirmed < free
+            _set_status(
+                registration,
+                RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED,
+            )
+            confirmed, waitlisted = confirmed + has_seat, waitlisted + (not has_seat)
+            db.session.add(registration)
+            db.session.flush()
+            if send_emails:
+                emails.queue_signup(registration, token)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return ImportReport(confirmed, waitlisted, already)
+
+
 def _set_status(registration: Registration, status: RegistrationStatus) -> None:
     registration.status = status
     registration.status_changed_at = utcnow()
