@@ -181,7 +181,11 @@ def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
         form = SignupForm(formdata=MultiDict(data), meta={"csrf": False})
         if not form.validate():
             row.errors = [
-                f"{form[name].label.text}: {' '.join(str(m) for m in messages)}"
+                _(
+                    "%(field)s: %(problem)s",
+                    field=form[name].label.text,
+                    problem=" ".join(str(m) for m in messages),
+                )
                 for name, messages in form.errors.items()
             ]
         else:
