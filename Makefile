@@ -33,8 +33,10 @@ instance/secret_key:
 run: $(BIN)/.installed instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop); emails go to instance/mail/"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(FLASK) mail work & \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
