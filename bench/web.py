@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
-CONNECTIONS = 8
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 8))
 
 
 def free_port() -> int:
@@ -74,7 +74,7 @@ def to_ms(value: str) -> float:
 
 
 def run_wrk(url: str, post_body: str | None = None, cookie: str = "") -> dict[str, float]:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
+    command = ["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency"]
     env = dict(os.environ)
     if post_body is not None:
         command += ["-s", str(ROOT / "bench" / "post.lua")]

@@ -42,6 +42,8 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         Index("uq_registrations_event_email", "event_id", func.lower("email"), unique=True),
+        #: Seat counts (confirmed per event) read the index, not every registration.
+        Index("ix_registrations_event_id_status", "event_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
