@@ -69,3 +69,26 @@ def test_without_the_lock_the_race_shows(app, nearly_full, monkeypatch):
     monkeypatch.setattr(services, "_lock_event", lambda event_id: None)
     _race(app, nearly_full)
     assert _confirmed(app, nearly_full) > 40
+
+
+@pytest.mark.postgres_only
+def test_a_seat_change_holds_the_event_row_lock(app, nearly_full):
+    """While one signup decides a seat, another transaction cannot lock the event."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == nearly_full))
+        services._begin_seat_change(event)  # the first statement of a signup's transaction
+        with db.engine.connect() as other:
+            with pytest.raises(OperationalError, match="could not obtain lock"):
+                other.execute(
+                    text("SELECT id FROM events WHERE id = :id FOR UPDATE NOWAIT"), {"id": event.id}
+                )
+            other.rollback()
+        db.session.rollback()  # the lock goes with the transaction
+        with db.engine.connect() as other:
+            other.execute(
+                text("SELECT id FROM events WHERE id = :id FOR UPDATE NOWAIT"), {"id": event.id}
+            )
+            other.rollback()
