@@ -37,13 +37,12 @@ def series_or_404(slug: str) -> Series:
     return series
 
 
-def event_or_404(slug: str) -> Event:
-    """The event with its series and speakers, loaded in one round trip."""
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(joinedload(Event.series), selectinload(Event.speakers))
-    )
+def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
+    """The event with its series (and speakers, for the pages that show them)."""
+    options = [joinedload(Event.series)]
+    if with_speakers:
+        options.append(selectinload(Event.speakers))
+    event = db.session.scalar(select(Event).where(Event.slug == slug).options(*options))
     if event is None:
         abort(404)
     return event

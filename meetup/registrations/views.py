@@ -26,7 +26,7 @@ def _signup_limit() -> str:
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
 @limiter.limit(_signup_limit, methods=["POST"])
 def signup(slug: str):
-    event = queries.event_or_404(slug)
+    event = queries.event_or_404(slug, with_speakers=False)
     state = signup_state(event)
     if state == SignupState.DRAFT:
         abort(404)
