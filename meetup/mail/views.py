@@ -29,6 +29,8 @@ KIND_LABELS = {
     "promoted": _l("Promoted from the waitlist"),
     "cancelled": _l("Cancellation"),
     "event_changed": _l("Event changed"),
+    "event_cancelled": _l("Event cancelled"),
+    "link": _l("Personal link sent again"),
 }
 
 
