@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from flask import jsonify, request
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from meetup.api import bp
 from meetup.api import fields as f
-from meetup.api.auth import bearer_token, token_required
+from meetup.api.auth import request_token, token_required
 from meetup.api.errors import ApiError
 from meetup.api.views import STAFF, _event_or_error, _paginated
 from meetup.auth.models import Role
-from meetup.auth.services import verify_api_token
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import limiter
 from meetup.registrations import services
 from meetup.registrations.forms import SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source
+from meetup.registrations.records import registration_record
+from meetup.registrations.views import signup_rate_limit
 
 SIGNUP_FIELDS = (
     "first_name", "last_name", "email", "company", "job_title", "sector", "website", "phone",
@@ -28,14 +28,8 @@ SIGNUP_FIELDS = (
 
 def _organiser_token_present() -> bool:
     """Requests carrying a staff token (a club's back end, an import) are not rate-limited."""
-    api_token = verify_api_token(bearer_token() or "")
+    api_token = request_token()
     return api_token is not None and api_token.user.role in (Role.ADMIN, Role.ORGANISER)
-
-
-def _signup_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 def _signup_form(data: dict) -> SignupForm:
@@ -46,7 +40,7 @@ def _signup_form(data: dict) -> SignupForm:
         errors = {name: "is not a known field" for name in unknown}
         errors |= {name: "must be a string" for name in wrong_type - unknown}
         raise ApiError(422, "Some fields are missing or invalid.", errors)
-    form = SignupForm(formdata=MultiDict(data), meta={"csrf": False})
+    form = SignupForm.for_data(data)
     if not form.validate():
         errors = {
             name: " ".join(str(message) for message in messages)
@@ -57,7 +51,7 @@ def _signup_form(data: dict) -> SignupForm:
 
 
 @bp.post("/events/<slug>/registrations")
-@limiter.limit(_signup_limit, exempt_when=_organiser_token_present)
+@limiter.limit(signup_rate_limit, exempt_when=_organiser_token_present)
 def registration_create(slug: str):
     """Public signup: answers the status a newcomer gets, and nothing personal."""
     event = queries.event_or_404(slug)
@@ -79,33 +73,6 @@ def registration_create(slug: str):
     return response
 
 
-def registration_json(registration: Registration) -> dict:
-    return {
-        "first_name": registration.first_name,
-        "last_name": registration.last_name,
-        "email": registration.email,
-        "company": registration.company,
-        "job_title": registration.job_title,
-        "sector": registration.sector,
-        "website": registration.website,
-        "phone": registration.phone,
-        "street": registration.street,
-        "postcode": registration.postcode,
-        "city": registration.city,
-        "help_with": registration.help_with,
-        "looking_for": registration.looking_for,
-        "visibility": registration.visibility.value,
-        "language": registration.language,
-        "source": registration.source.value,
-        "status": registration.status.value,
-        "status_changed_at": registration.status_changed_at.isoformat(),
-        "checked_in_at": registration.checked_in_at.isoformat()
-        if registration.checked_in_at
-        else None,
-        "created_at": registration.created_at.isoformat(),
-    }
-
-
 @bp.get("/events/<slug>/registrations")
 @token_required(*STAFF)
 def registration_index(slug: str):
@@ -115,4 +82,4 @@ def registration_index(slug: str):
         if status not in {s.value for s in RegistrationStatus}:
             raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
         query = query.where(Registration.status == RegistrationStatus(status))
-    return jsonify(_paginated(query, lambda rows: [registration_json(r) for r in rows]))
+    return jsonify(_paginated(query, lambda rows: [registration_record(r) for r in rows]))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from meetup.auth.access import require_series_access, staff_required
@@ -75,7 +76,9 @@ def dashboard():
 @bp.get("/series")
 @staff_required
 def series_list():
-    series = db.session.scalars(queries.series_for(current_user)).all()
+    series = db.session.scalars(
+        queries.series_for(current_user).options(selectinload(Series.events))
+    ).all()
     return render_template("admin/series_list.html", series=series)
 
 
@@ -159,12 +162,6 @@ def event_new(slug: str):
     return render_template("admin/event_form.html", form=form, series=series, event=None)
 
 
-def _event_for_staff(slug: str) -> Event:
-    event = queries.event_or_404(slug)
-    require_series_access(current_user, event.series)
-    return event
-
-
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
     return render_template(
         "admin/event_detail.html",
@@ -179,13 +176,15 @@ def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
 @bp.get("/events/<slug>")
 @staff_required
 def event_detail(slug: str):
-    return _render_event_detail(_event_for_staff(slug), SpeakerForm(formdata=None))
+    return _render_event_detail(
+        queries.managed_event_or_404(slug, current_user), SpeakerForm(formdata=None)
+    )
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 @staff_required
 def event_edit(slug: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     form = EventForm(zone=event.zone)
     if not form.is_submitted():
         form.fill_from(event)
@@ -224,7 +223,7 @@ _STATUS_ACTIONS = {
 @bp.post("/events/<slug>/<any(publish, cancel, unpublish):action>")
 @staff_required
 def event_status(slug: str, action: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     if ConfirmForm().validate_on_submit():
         status, message = _STATUS_ACTIONS[action]
         told = registration_services.set_status_and_notify(event, status)
@@ -245,7 +244,7 @@ def event_status(slug: str, action: str):
 @bp.post("/events/<slug>/duplicate")
 @staff_required
 def event_duplicate(slug: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.event_detail", slug=event.slug))
     copy = services.duplicate_as_next_month(event)
@@ -257,7 +256,7 @@ def event_duplicate(slug: str):
 @bp.post("/events/<slug>/speakers")
 @staff_required
 def speaker_add(slug: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     form = SpeakerForm()
     if form.validate_on_submit():
         services.add_speaker(event, **form.service_values())
@@ -268,7 +267,7 @@ def speaker_add(slug: str):
 
 
 def _speaker_for_staff(slug: str, speaker_id: int) -> Speaker:
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     speaker = db.session.get(Speaker, speaker_id)
     if speaker is None or speaker.event_id != event.id:
         abort(404)

@@ -8,6 +8,7 @@ from flask import abort
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from meetup.auth.access import can_manage_series
 from meetup.auth.models import Role, User
 from meetup.events.models import Event, EventStatus, Series, series_team
 from meetup.extensions import db
@@ -45,6 +46,14 @@ def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
     event = db.session.scalar(select(Event).where(Event.slug == slug).options(*options))
     if event is None:
         abort(404)
+    return event
+
+
+def managed_event_or_404(slug: str, user: User) -> Event:
+    """The event, if `user` manages its series: 404 when it does not exist, 403 otherwise."""
+    event = event_or_404(slug)
+    if not can_manage_series(user, event.series):
+        abort(403)
     return event
 
 

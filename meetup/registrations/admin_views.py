@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select
-from werkzeug.datastructures import MultiDict
 
-from meetup.auth.access import require_series_access, staff_required
+from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
 from meetup.events.models import Event
@@ -22,6 +21,7 @@ from meetup.registrations.csvio import CsvProblem, parse_import, to_csv
 from meetup.registrations.forms import ConfirmImportForm, ImportForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for
+from meetup.registrations.records import FIELDS, registration_record
 
 PAGE_SIZE = 100
 _CSV_PROBLEMS = {
@@ -33,14 +33,8 @@ _CSV_PROBLEMS = {
 }
 
 
-def _event_for_staff(slug: str) -> Event:
-    event = queries.event_or_404(slug)
-    require_series_access(current_user, event.series)
-    return event
-
-
 def _registration_for_staff(slug: str, registration_id: int) -> Registration:
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
@@ -62,7 +56,7 @@ def _search(query, text: str):
 @bp.get("/events/<slug>/registrations")
 @staff_required
 def registrations(slug: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     status = request.args.get("status", "")
     text = request.args.get("q", "")[:100]
     query = select(Registration).where(Registration.event_id == event.id)
@@ -96,42 +90,15 @@ def registrations(slug: str):
     )
 
 
-CSV_COLUMNS = (
-    ("status", lambda r: r.status.value),
-    ("first_name", lambda r: r.first_name),
-    ("last_name", lambda r: r.last_name),
-    ("email", lambda r: r.email),
-    ("company", lambda r: r.company),
-    ("job_title", lambda r: r.job_title),
-    ("sector", lambda r: r.sector),
-    ("website", lambda r: r.website),
-    ("phone", lambda r: r.phone),
-    ("street", lambda r: r.street),
-    ("postcode", lambda r: r.postcode),
-    ("city", lambda r: r.city),
-    ("help_with", lambda r: r.help_with),
-    ("looking_for", lambda r: r.looking_for),
-    ("visibility", lambda r: r.visibility.value),
-    ("language", lambda r: r.language),
-    ("source", lambda r: r.source.value),
-    ("registered_at", lambda r: r.created_at.isoformat()),
-    ("status_changed_at", lambda r: r.status_changed_at.isoformat()),
-    ("checked_in_at", lambda r: r.checked_in_at.isoformat() if r.checked_in_at else ""),
-)
-
-
 @bp.get("/events/<slug>/registrations.csv")
 @staff_required
 def registrations_csv(slug: str):
     """Everything the organisers hold about the event's registrations, for a spreadsheet."""
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
     )
-    body = to_csv(
-        [name for name, _value in CSV_COLUMNS],
-        ([value(row) for _name, value in CSV_COLUMNS] for row in rows),
-    )
+    body = to_csv(FIELDS, ([registration_record(row)[name] for name in FIELDS] for row in rows))
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
@@ -144,7 +111,7 @@ def registrations_csv(slug: str):
 @staff_required
 def registration_new(slug: str):
     """An organiser adds someone (a phone call, an email): same rules as a public signup."""
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     form = SignupForm()
     del form.nickname
     if form.validate_on_submit():
@@ -174,11 +141,12 @@ def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
     """Every row through the signup form's own rules. Imported people have not chosen who
     may see their card: it stays visible to nobody until they choose (personal link)."""
     unknown, rows = parse_import(text)
+    already_there = services.registered_emails(event)
     checked, seen = [], set()
     for number, values in enumerate(rows, start=2):  # row 1 is the header
         row = CheckedRow(number, values)
         data = {**values, "visibility": "nobody", "language": values.get("language") or "fr"}
-        form = SignupForm(formdata=MultiDict(data), meta={"csrf": False})
+        form = SignupForm.for_data(data)
         if not form.validate():
             row.errors = [
                 _(
@@ -195,7 +163,7 @@ def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
             else:
                 seen.add(email.lower())
                 row.profile = form.profile(email)
-                row.already_registered = services.find_by_email(event, email) is not None
+                row.already_registered = email.lower() in already_there
         checked.append(row)
     return unknown, checked
 
@@ -212,7 +180,7 @@ def _read_upload(storage) -> str:
 @staff_required
 def registrations_import(slug: str):
     """Upload a CSV, see every row checked, then import all of it or nothing."""
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     form = ImportForm()
     if form.validate_on_submit():
         text = _read_upload(form.file.data)
@@ -242,7 +210,7 @@ def registrations_import(slug: str):
 @bp.post("/events/<slug>/registrations/import/confirm")
 @staff_required
 def registrations_import_confirm(slug: str):
-    event = _event_for_staff(slug)
+    event = queries.managed_event_or_404(slug, current_user)
     confirm = ConfirmImportForm()
     if not confirm.validate_on_submit():
         abort(400)

@@ -160,41 +160,53 @@ class ImportReport:
     already_registered: list[str]
 
 
+def registered_emails(event: Event) -> set[str]:
+    """Lowercased emails already registered for the event (any status), in one query."""
+    return set(
+        db.session.scalars(
+            select(func.lower(Registration.email)).where(Registration.event_id == event.id)
+        )
+    )
+
+
 def import_profiles(event: Event, profiles: list[Profile], *, send_emails: bool) -> ImportReport:
     """Register a list at once, all or nothing: seats first come first served, then the
     waitlist; people already registered are left as they are. Commits."""
     _begin_seat_change(event)
     free = event.capacity - confirmed_count(event)
-    confirmed = waitlisted = 0
+    already_there = registered_emails(event)
+    added: list[tuple[Registration, str]] = []
     already = []
+    for profile in profiles:
+        if profile.email.lower() in already_there:
+            already.append(profile.email)
+            continue
+        token, token_hash = new_manage_token()
+        registration = Registration(
+            event=event,
+            manage_token_hash=token_hash,
+            ticket_code=new_ticket_code(),
+            source=Source.IMPORT,
+            **profile.values(),
+        )
+        has_seat = len(added) < free
+        _set_status(
+            registration,
+            RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED,
+        )
+        db.session.add(registration)
+        added.append((registration, token))
+    confirmed = min(len(added), max(free, 0))
     try:
-        for profile in profiles:
-            if find_by_email(event, profile.email) is not None:
-                already.append(profile.email)
-                continue
-            token, token_hash = new_manage_token()
-            registration = Registration(
-                event=event,
-                manage_token_hash=token_hash,
-                ticket_code=new_ticket_code(),
-                source=Source.IMPORT,
-                **profile.values(),
-            )
-            has_seat = confirmed < free
-            _set_status(
-                registration,
-                RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED,
-            )
-            confirmed, waitlisted = confirmed + has_seat, waitlisted + (not has_seat)
-            db.session.add(registration)
-            db.session.flush()
-            if send_emails:
+        db.session.flush()  # one flush: ids for the emails below
+        if send_emails:
+            for registration, token in added:
                 emails.queue_signup(registration, token)
+        db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
-    return ImportReport(confirmed, waitlisted, already)
+    return ImportReport(confirmed, len(added) - confirmed, already)
 
 
 def _set_status(registration: Registration, status: RegistrationStatus) -> None:

@@ -19,12 +19,13 @@ from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.qr import qr_png
 
 
-def _signup_limit() -> str:
+def signup_rate_limit() -> str:
+    """Public signups per client address (the form here and the API)."""
     return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(signup_rate_limit, methods=["POST"])
 def signup(slug: str):
     event = queries.event_or_404(slug, with_speakers=False)
     state = signup_state(event)

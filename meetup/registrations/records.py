@@ -1,0 +1,33 @@
+"""A registration as plain data: what the API answers and what the CSV export holds."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import fields
+from datetime import datetime
+
+from meetup.registrations.models import Registration
+from meetup.registrations.services import Profile
+
+#: The attendee's own fields, then the organisers' bookkeeping.
+FIELDS = (
+    *(field.name for field in fields(Profile)),
+    "source",
+    "status",
+    "status_changed_at",
+    "checked_in_at",
+    "created_at",
+)
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def registration_record(registration: Registration) -> dict:
+    """Field name -> JSON-ready value (enums as their values, times in ISO 8601, None kept)."""
+    return {name: _plain(getattr(registration, name)) for name in FIELDS}
