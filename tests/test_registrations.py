@@ -590,3 +590,19 @@ def test_import_leaves_people_already_registered_alone(app, client, importing):
     assert rows["karim@example.org"].company == "Avant"
     assert len(rows) == 3
     assert outbox(app, "waitlisted") == []  # no emails asked for this time
+
+
+def test_staff_never_see_an_attendees_personal_link(app, client, make, login):
+    """The outbox shows what was sent, minus the token that would let staff act as the attendee."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    sign_up(app.test_client(), slug)
+    token = manage_token(outbox(app, "confirmation")[0])
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    page = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    download = client.get(f"/admin/outbox/{message_id}.eml").data
+    assert token not in page and token.encode() not in download
+    assert "http://localhost/r/…" in page
+    parsed = email.message_from_bytes(download, policy=policy.default)
+    assert "http://localhost/r/…" in parsed.get_body(("html",)).get_content()

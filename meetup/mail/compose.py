@@ -7,6 +7,7 @@ control character in a header value is refused: nothing typed by an attendee can
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -202,3 +203,28 @@ def read_message(raw: bytes) -> ReadableMessage:
         text=text.replace("\r\n", "\n"),
         attachments=attachments,
     )
+
+
+#: A long random path segment in a link: someone's personal token (e.g. /r/<token>).
+_SECRET_IN_LINK = re.compile(r"(https?://[^\s\"'<>]*/)([A-Za-z0-9_-]{32,})")
+
+
+def redact_secrets(text: str) -> str:
+    """Cut the personal tokens out of the links in `text`: "https://…/r/…"."""
+    return _SECRET_IN_LINK.sub(lambda match: match.group(1) + "…", text)
+
+
+def redacted(raw: bytes) -> bytes:
+    """The message with the personal tokens cut out of its text parts: what staff may see.
+
+    A personal link lets its holder act as the attendee (change their card, cancel), so it
+    belongs in the attendee's inbox only, not in the organisers' outbox view.
+    """
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            content = part.get_content()
+            cleaned = redact_secrets(content)
+            if cleaned != content:
+                part.set_content(cleaned, subtype=part.get_content_subtype())
+    return message.as_bytes()

@@ -11,7 +11,7 @@ from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.extensions import db
 from meetup.mail import bp, queries, services
-from meetup.mail.compose import read_message
+from meetup.mail.compose import read_message, redacted
 from meetup.mail.models import OutboxMessage, OutboxStatus
 
 PER_PAGE = 50
@@ -72,7 +72,7 @@ def message_detail(message_id: int):
     return render_template(
         "mail_admin/message.html",
         message=message,
-        readable=read_message(message.raw),
+        readable=read_message(redacted(message.raw)),
         confirm=ConfirmForm(),
     )
 
@@ -82,7 +82,7 @@ def message_detail(message_id: int):
 def message_eml(message_id: int):
     message = _visible_message_or_abort(message_id)
     return Response(
-        message.raw,
+        redacted(message.raw),
         mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="message-{message.id}.eml"'},
     )
