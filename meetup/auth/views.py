@@ -77,7 +77,7 @@ def logout():
 @admin_required
 def users():
     all_users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("auth/users.html", users=all_users, form=ConfirmForm())
+    return render_template("auth/users.html", users=all_users)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -131,9 +131,7 @@ def tokens():
     my_tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
-    return render_template(
-        "auth/tokens.html", form=form, tokens=my_tokens, new_token=new_token, confirm=ConfirmForm()
-    )
+    return render_template("auth/tokens.html", form=form, tokens=my_tokens, new_token=new_token)
 
 
 @bp.post("/admin/tokens/<id:token_id>/revoke")

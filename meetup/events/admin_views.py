@@ -167,7 +167,6 @@ def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
         "admin/event_detail.html",
         event=event,
         counts=counts_for([event.id])[event.id],
-        confirm=ConfirmForm(),
         speaker_form=speaker_form,
         signup_state=services.signup_state(event),
     )

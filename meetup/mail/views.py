@@ -61,7 +61,6 @@ def outbox():
         page=page,
         status=status,
         counts=queries.counts_for(current_user),
-        confirm=ConfirmForm(),
     )
 
 
@@ -73,7 +72,6 @@ def message_detail(message_id: int):
         "mail_admin/message.html",
         message=message,
         readable=read_message(redacted(message.raw)),
-        confirm=ConfirmForm(),
     )
 
 

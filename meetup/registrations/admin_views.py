@@ -86,7 +86,6 @@ def registrations(slug: str):
         counts=counts_for([event.id])[event.id],
         status=status,
         text=text,
-        confirm=ConfirmForm(),
     )
 
 

@@ -82,7 +82,6 @@ def manage(token: str):
             registration=registration,
             event=registration.event,
             form=form,
-            confirm=ConfirmForm(),
             ticket_image=_ticket_image(registration)
             if registration.status is RegistrationStatus.CONFIRMED
             else None,
