@@ -13,7 +13,7 @@ from meetup.events import services as event_services
 from meetup.events.models import EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.registrations.tokens import new_manage_token, new_ticket_code
+from meetup.registrations.tokens import hash_token, new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 
 PASSWORD = "correct horse battery"
@@ -96,6 +96,31 @@ class Factory:
                     )
                 )
             db.session.commit()
+
+    def registration(
+        self, event_slug: str, status: str = "confirmed", token: str | None = None, **fields
+    ) -> int:
+        """One registration with the given card (and personal link `token`); returns its id."""
+        n = next(_counter)
+        values = {
+            "first_name": "Camille",
+            "last_name": f"Martin {n}",
+            "email": f"camille{n}@example.org",
+        } | fields
+        with self.app.app_context():
+            event = db.session.scalar(
+                db.select(event_services.Event).where(event_services.Event.slug == event_slug)
+            )
+            registration = Registration(
+                event=event,
+                manage_token_hash=hash_token(token) if token else new_manage_token()[1],
+                ticket_code=new_ticket_code(),
+                status=RegistrationStatus(status),
+                **values,
+            )
+            db.session.add(registration)
+            db.session.commit()
+            return registration.id
 
     def api_token(self, email: str, name: str = "test") -> str:
         with self.app.app_context():

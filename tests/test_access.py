@@ -49,6 +49,8 @@ GET_ROUTES = {
         "/admin/events/{event}/registrations/new",
         SERIES_SCOPED,
     ),
+    "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
+    "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -83,6 +85,7 @@ POST_ROUTES = {
         "/admin/events/{event}/registrations/{registration}/cancel",
         SERIES_SCOPED,
     ),
+    "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason.
@@ -183,7 +186,7 @@ def test_matrix_covers_every_staff_route(app):
     routed = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in {"admin", "auth", "door", "registrations_admin"}
+        if rule.endpoint.split(".")[0] in {"admin", "auth", "door", "registrations_admin", "badges"}
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -209,6 +212,7 @@ def test_every_form_post_requires_csrf(app, client, world):
         "registration_id": world.ids["registration"],
         "token": "not-a-real-token",
         "message_id": "1",
+        "layout": "a4-2x5",
     }
     #: Arguments whose value depends on the route.
     per_route = {

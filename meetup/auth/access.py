@@ -41,6 +41,13 @@ def can_manage_series(user: User, series) -> bool:
     return False
 
 
+def can_run_door(user: User, series) -> bool:
+    """Admins everywhere; organisers and door volunteers at their series' evenings."""
+    if not user.is_authenticated:
+        return False
+    return user.role is Role.ADMIN or is_on_team(user, series)
+
+
 def is_on_team(user: User, series) -> bool:
     return any(member.id == user.id for member in series.team)
 

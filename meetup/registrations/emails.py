@@ -18,7 +18,7 @@ from meetup.mail.compose import Attachment, InlineImage
 from meetup.mail.models import OutboxMessage
 from meetup.mail.services import compose_email
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.registrations.qr import qr_png
+from meetup.registrations.tickets import ticket_matrix
 
 TICKET_CID = "ticket-qr"
 
@@ -61,7 +61,8 @@ def _queue(
     event = registration.event
     attachments, images = [], []
     if with_ticket:
-        images.append(InlineImage(TICKET_CID, "image/png", qr_png(ticket_url(registration))))
+        png = ticket_matrix(registration).png()
+        images.append(InlineImage(TICKET_CID, "image/png", png))
         context["ticket_cid"] = TICKET_CID
     if with_ticket or with_calendar:
         attachments.append(

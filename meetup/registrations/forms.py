@@ -138,7 +138,11 @@ class CardForm(FlaskForm):
         _l("After the evening, who may see my card (name, company, what I offer)?"),
         choices=VISIBILITY_CHOICES,
         validators=[InputRequired(message=_l("Please choose who may see your card."))],
-        description=_l("You can change this at any time with your personal link."),
+        description=_l(
+            "You can change this at any time with your personal link. Your badge at the door "
+            "shows your name, company and what you can help with; the street of your office "
+            "only if you share your card."
+        ),
     )
     language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.events.models import Event
@@ -84,9 +84,14 @@ class Registration(db.Model):
     )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the badge was last printed for the sheets; cleared when the card changes.
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     event: Mapped[Event] = relationship()
+    ticket_qr: Mapped[TicketQR | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def full_name(self) -> str:
@@ -94,3 +99,18 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
+
+
+class TicketQR(db.Model):
+    """A ticket's QR code, encoded once (several milliseconds) and drawn many times (emails,
+    the personal page, badge sheets). Re-encoded when what it says changes (BASE_URL)."""
+
+    __tablename__ = "ticket_qr_codes"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The text encoded: BASE_URL/B/<ticket code>.
+    content: Mapped[str] = mapped_column(String(400))
+    #: meetup.registrations.qr.QRMatrix.to_bytes()
+    modules: Mapped[bytes] = mapped_column(LargeBinary)

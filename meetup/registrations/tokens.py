@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 
@@ -17,5 +18,6 @@ def hash_token(token: str) -> str:
 
 
 def new_ticket_code() -> str:
-    """128 random bits in 22 URL-safe characters: short enough for a low-version QR code."""
-    return secrets.token_urlsafe(16)
+    """128 random bits in 26 capitals and digits (base 32): QR codes store those in their
+    compact alphanumeric mode, so the symbol stays small with large modules."""
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")

@@ -6,17 +6,19 @@ import base64
 
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
+from meetup.auth.access import can_run_door
 from meetup.auth.forms import ConfirmForm
+from meetup.badges import services as badge_services
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db, limiter
 from meetup.registrations import bp, services
-from meetup.registrations.emails import ticket_url
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.registrations.qr import qr_png
+from meetup.registrations.tickets import ticket_matrix
 
 
 def signup_rate_limit() -> str:
@@ -63,7 +65,8 @@ def _registration_or_404(token: str) -> Registration:
 
 
 def _ticket_image(registration: Registration) -> str:
-    png = qr_png(ticket_url(registration), box_size=6)
+    png = ticket_matrix(registration).png(box_size=6)
+    db.session.commit()  # keeps the matrix if it was encoded just now
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
@@ -103,11 +106,49 @@ def cancel(token: str):
     return redirect(url_for("registrations.manage", token=token))
 
 
+@bp.get("/r/<token>/ticket.pdf")
+def ticket_pdf(token: str):
+    """A one-page ticket to print or keep: evening, name, QR code."""
+    registration = _registration_or_404(token)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        abort(404)
+    pdf = badge_services.ticket_pdf(registration)
+    db.session.commit()  # keeps the QR matrix if it was encoded just now
+    response = current_app.make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = 'attachment; filename="ticket.pdf"'
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _by_ticket_code(code: str) -> Registration | None:
+    if len(code) > 40:
+        return None
+    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
+    if registration is None and code != code.upper():  # typed by hand, in small letters
+        registration = db.session.scalar(
+            select(Registration).where(Registration.ticket_code == code.upper())
+        )
+    return registration
+
+
+@bp.get("/B/<code>", endpoint="ticket_scan")
 @bp.get("/b/<code>")
 def ticket(code: str):
-    """What a ticket's QR code opens. For now: which evening it is for (the door and the
-    directory add their own answers later). Says nothing about the person."""
-    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
+    """What a ticket's QR code opens. The series' team sees whose ticket it is and where the
+    registration stands; anyone else only which evening it is for, nothing about the person
+    (the directory issue adds the card of people who agreed to show it)."""
+    registration = _by_ticket_code(code)
     if registration is None:
         abort(404)
-    return render_template("registrations/ticket.html", event=registration.event)
+    event = registration.event
+    if can_run_door(current_user, event.series):
+        response = current_app.make_response(
+            render_template(
+                "registrations/ticket_staff.html", registration=registration, event=event
+            )
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("registrations/ticket.html", event=event)

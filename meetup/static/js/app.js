@@ -9,3 +9,12 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Badges page: the calibration link follows the chosen sheet.
+const layoutSelect = document.querySelector(".badge-form select[name=layout]");
+const calibrationLink = document.getElementById("calibration-link");
+if (layoutSelect && calibrationLink) {
+  layoutSelect.addEventListener("change", () => {
+    calibrationLink.href = calibrationLink.href.replace(/[^/]+\.pdf$/, `${layoutSelect.value}.pdf`);
+  });
+}

@@ -1,0 +1,86 @@
+"""Organisers print an evening's badges: choose people, sheet and order; preview; download."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetup.auth.access import staff_required
+from meetup.badges import bp, preview, services
+from meetup.badges.forms import BadgeForm
+from meetup.badges.layouts import LAYOUTS, SINGLE_LAYOUT
+from meetup.badges.pdf import CalibrationWords, render_calibration
+from meetup.badges.services import Order, Which
+from meetup.events import queries
+
+
+def _pdf_response(pdf: bytes, filename: str):
+    response = current_app.make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/events/<slug>/badges", methods=["GET", "POST"])
+@staff_required
+def badges(slug: str):
+    """GET: the choices (a registration id preselects one person). POST: preview or PDF."""
+    event = queries.managed_event_or_404(slug, current_user)
+    people = services.printable(event)
+    form = BadgeForm(people)
+    if request.method == "GET":
+        one = request.args.get("registration", type=int)
+        if one is not None and any(p.id == one for p in people):
+            form.which.data, form.selected.data = Which.SELECTED.value, [one]
+            form.layout.data = SINGLE_LAYOUT
+    preview_image = None
+    status = 200
+    if form.validate_on_submit():
+        layout = LAYOUTS[form.layout.data]
+        chosen = services.select_registrations(
+            event, Which(form.which.data), Order(form.order.data), form.selected.data or ()
+        )
+        if not chosen:
+            form.which.errors = [_("Nobody to print: every badge has been printed already.")]
+            status = 422
+        elif request.form.get("action") == "preview":
+            pdf = services.badges_pdf(
+                event, chosen[: layout.badges_per_page], layout, mark_printed=False
+            )
+            png = preview.first_page_png(pdf)
+            preview_image = "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
+        else:
+            pdf = services.badges_pdf(event, chosen, layout, mark_printed=form.mark_printed.data)
+            return _pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf")
+    elif form.is_submitted():
+        status = 422
+    printed = sum(1 for p in people if p.badge_printed_at is not None)
+    return (
+        render_template(
+            "badges/badges.html",
+            event=event,
+            form=form,
+            people=people,
+            printed=printed,
+            preview_image=preview_image,
+            can_preview=preview.available(),
+        ),
+        status,
+    )
+
+
+@bp.get("/badges/calibration/<layout>.pdf")
+@staff_required
+def calibration(layout: str):
+    """Label outlines to print on plain paper and hold against a sheet of labels."""
+    if layout not in LAYOUTS:
+        abort(404)
+    words = CalibrationWords(
+        title=_("Calibration page"),
+        scale=_("This bar must measure 100 mm. Print at 100 % (no “fit to page”)."),
+    )
+    return _pdf_response(render_calibration(LAYOUTS[layout], words), f"calibration-{layout}.pdf")

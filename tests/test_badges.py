@@ -1,0 +1,432 @@
+"""Organisers print badges; attendees download their ticket; a scanned code answers each reader
+as it should. Through the app, with the PDFs read back by zbar."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from meetup.badges import services
+from meetup.badges.layouts import LAYOUTS
+from meetup.events.models import Event, Speaker
+from meetup.extensions import db
+from meetup.registrations import services as registration_services
+from meetup.registrations.models import Registration, TicketQR, Visibility
+from meetup.registrations.tickets import qr_text, ticket_matrix
+from meetup.timeutil import utcnow
+from tests.conftest import csrf_from, log_in
+from tests.scanning import decode_labels, decode_pdf
+
+TOKEN = "personal-link-token-0123456789abcdefghijklmnop"
+
+
+@pytest.fixture
+def evening(app, make, login):
+    """An organiser logged in, their evening with five confirmed people and one waiting."""
+    organiser = login("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    ids = [
+        make.registration(event, first_name=first, last_name=last, company=company, **extra)
+        for first, last, company, extra in [
+            ("Marie", "Dupont", "Boulangerie Dupont", {"street": "12 rue Victor Hugo"}),
+            (
+                "Karim",
+                "Benali",
+                "Cyber Rhône",
+                {
+                    "visibility": Visibility.ATTENDEES,
+                    "street": "3 bis, cours Brillier",
+                    "postcode": "38200",
+                },
+            ),
+            (
+                "Zoé",
+                "Arnaud",
+                "",
+                {
+                    "visibility": Visibility.COMMUNITY,
+                    "street": "1 rue Victor Hugo",
+                    "postcode": "38200",
+                },
+            ),
+            ("Léa", "Perrin", "Perrin & Associés", {}),
+            ("Jean", "Morel", "Morel SARL", {"token": TOKEN}),
+        ]
+    ]
+    make.registration(event, "waitlisted", first_name="Paul", last_name="Attente")
+    return {"event": event, "series": series, "ids": ids, "organiser": organiser}
+
+
+def _page(client, evening, **args) -> str:
+    response = client.get(f"/admin/events/{evening['event']}/badges", query_string=args)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _post(client, evening, **data):
+    token = csrf_from(_page(client, evening))
+    form = {
+        "layout": "a4-2x5",
+        "which": "all",
+        "order": "name",
+        "mark_printed": "y",
+        "action": "download",
+    }
+    return client.post(
+        f"/admin/events/{evening['event']}/badges", data={**form, **data, "csrf_token": token}
+    )
+
+
+def _codes(app, ids) -> list[str]:
+    with app.app_context():
+        rows = db.session.scalars(select(Registration).where(Registration.id.in_(ids)))
+        return [qr_text(row.ticket_code) for row in rows]
+
+
+def test_organiser_prints_everyone_with_a_seat(app, client, evening, tmp_path):
+    response = _post(client, evening)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert "no-store" in response.headers["Cache-Control"]
+    found = decode_labels(response.data, LAYOUTS["a4-2x5"], 150, tmp_path)
+    assert Counter(found) == Counter(_codes(app, evening["ids"]))  # not the waitlisted one
+    with app.app_context():
+        printed = db.session.scalars(select(Registration.badge_printed_at)).all()
+        assert sum(value is not None for value in printed) == 5
+        assert db.session.scalar(select(db.func.count()).select_from(TicketQR)) == 5  # kept
+
+
+def test_only_new_badges_after_a_first_print(app, client, evening, tmp_path):
+    _post(client, evening)
+    response = _post(client, evening, which="new")
+    assert response.status_code == 422
+    assert "Nobody to print" in response.get_data(as_text=True)
+
+    # An attendee edits their card: their badge is to print again, theirs only.
+    page = client.get(f"/r/{TOKEN}").get_data(as_text=True)
+    client.post(
+        f"/r/{TOKEN}",
+        data={
+            "csrf_token": csrf_from(page),
+            "first_name": "Jean-Marc",
+            "last_name": "Morel",
+            "company": "Morel SARL",
+            "visibility": "nobody",
+            "language": "fr",
+        },
+    )
+    response = _post(client, evening, which="new")
+    assert response.status_code == 200
+    assert decode_labels(response.data, LAYOUTS["a4-2x5"], 150, tmp_path) == _codes(
+        app, [evening["ids"][4]]
+    )
+
+
+def test_a_preview_does_not_count_as_printed(app, client, evening):
+    response = _post(client, evening, action="preview")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{200,}"', html)
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(Registration.id).where(Registration.badge_printed_at.is_not(None))
+            )
+            is None
+        )
+
+
+def test_printing_a_selection_and_not_counting_it(app, client, evening, tmp_path):
+    chosen = evening["ids"][1:3]
+    response = _post(
+        client, evening, which="selected", selected=[str(i) for i in chosen], mark_printed=""
+    )
+    found = decode_labels(response.data, LAYOUTS["a4-2x5"], 150, tmp_path)
+    assert Counter(found) == Counter(_codes(app, chosen))
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(Registration.id).where(Registration.badge_printed_at.is_not(None))
+            )
+            is None
+        )
+
+
+def test_one_persons_badge_from_the_registration_list(app, client, evening, tmp_path):
+    one = evening["ids"][3]
+    html = client.get(f"/admin/events/{evening['event']}/registrations").get_data(as_text=True)
+    assert f"/admin/events/{evening['event']}/badges?registration={one}" in html
+    page = _page(client, evening, registration=one)
+    assert re.search(rf'value="{one}" checked', page)
+    assert re.search(
+        r'<option selected value="single-a6">|<option value="single-a6" selected>', page
+    )
+    response = _post(client, evening, which="selected", selected=str(one), layout="single-a6")
+    assert decode_pdf(response.data, 150, tmp_path) == _codes(app, [one])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"which": "selected"}, "Tick at least one person."),
+        ({"which": "selected", "selected": "999999"}, "no longer has a seat"),
+        ({"layout": "a0-poster"}, "Not a valid choice"),
+        ({"which": "everyone-ever"}, "Not a valid choice"),
+        ({"order": "random"}, "Not a valid choice"),
+        ({"which": "selected", "selected": "abc"}, "Invalid choice"),
+    ],
+)
+def test_bad_choices_are_explained_and_kept(client, evening, data, message):
+    response = _post(client, evening, **data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert 'class="field-error"' in html
+
+
+def test_a_waitlisted_persons_id_cannot_be_slipped_in(app, client, evening):
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(Registration.id).where(Registration.last_name == "Attente")
+        )
+    response = _post(client, evening, which="selected", selected=str(waiting))
+    assert response.status_code == 422
+
+
+def test_calibration_pages(client, evening, tmp_path):
+    for name in ("a4-2x5", "avery-5395", "a4-foldover"):
+        response = client.get(f"/admin/badges/calibration/{name}.pdf")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert client.get("/admin/badges/calibration/nope.pdf").status_code == 404
+    assert "/admin/badges/calibration/a4-2x5.pdf" in _page(client, evening)
+
+
+def test_badge_pages_are_for_the_series_organisers_only(app, make, evening):
+    url = f"/admin/events/{evening['event']}/badges"
+    assert app.test_client().get(url).status_code == 302  # to the login page
+    for role in ("door", "organiser"):  # a volunteer, an organiser of another series
+        client = app.test_client()
+        email = make.user(role)
+        if role == "door":
+            with app.app_context():
+                from meetup.auth.services import find_user_by_email
+                from meetup.events.models import Series
+
+                series = db.session.scalar(select(Series).where(Series.slug == evening["series"]))
+                series.team.append(find_user_by_email(email))
+                db.session.commit()
+        log_in(client, email)
+        assert client.get(url).status_code == 403
+
+
+def test_french_badges_say_it_in_french(app, evening):
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        words = services.words()
+        assert words.ask_me_about == "Parlez-moi de"
+        assert words.roles["first_time"] == "Première fois"
+
+
+# -- what a badge says ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("street", "name"),
+    [
+        ("12 rue de la Paix", "rue de la Paix"),
+        ("12 bis, rue de la Paix", "rue de la Paix"),
+        ("3ter avenue Berthelot", "avenue Berthelot"),
+        ("Hauptstraße 12", "Hauptstraße"),
+        ("221B Baker Street", "Baker Street"),
+        ("chemin du Bois", "chemin du Bois"),
+        ("", ""),
+    ],
+)
+def test_the_street_without_its_number(street, name):
+    assert services.street_name(street) == name
+
+
+def test_badge_content_and_consent(app, evening):
+    with app.app_context():
+        rows = {r.first_name: r for r in db.session.scalars(select(Registration))}
+        line = "Soirée · 12 mars"
+        marie = services.badge_for(rows["Marie"], "first_time", line)
+        karim = services.badge_for(rows["Karim"], "regular", line)
+        assert marie.neighbourhood == ""  # chose "nobody": her street stays off the badge
+        assert karim.neighbourhood == "cours Brillier"
+        assert (karim.first_name, karim.company, karim.role) == ("Karim", "Cyber Rhône", "regular")
+        assert marie.qr.size == 29
+
+
+def test_roles_speaker_organiser_regular_first_time(app, make, evening):
+    earlier = make.event(evening["series"], starts_at=utcnow() - timedelta(days=30))
+    make.registration(
+        earlier,
+        first_name="Léa",
+        last_name="Perrin",
+        email="lea@example.org",
+        checked_in_at=utcnow() - timedelta(days=30),
+    )
+    make.registration(
+        earlier, first_name="Zoé", last_name="Arnaud", email="zoe@example.org"
+    )  # no-show
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        event.speakers.append(Speaker(name="Jean MOREL"))
+        rows = {
+            r.first_name: r
+            for r in db.session.scalars(
+                select(Registration).where(Registration.event_id == event.id)
+            )
+        }
+        rows["Léa"].email = "LEA@example.org"
+        rows["Zoé"].email = "zoe@example.org"
+        rows["Karim"].email = evening["organiser"]
+        db.session.commit()
+        roles = services.roles_for(event, list(rows.values()))
+        named = {first: roles[row.id] for first, row in rows.items()}
+    assert named == {
+        "Jean": "speaker",
+        "Karim": "organiser",
+        "Léa": "regular",
+        "Zoé": "first_time",  # registered before but did not come
+        "Marie": "first_time",
+        "Paul": "first_time",
+    }
+
+
+def test_order_by_neighbourhood_puts_neighbours_together(app, evening):
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        rows = services.select_registrations(
+            event, services.Which.ALL, services.Order.NEIGHBOURHOOD
+        )
+        assert [r.first_name for r in rows] == ["Karim", "Zoé", "Marie", "Jean", "Léa"]
+        rows = services.select_registrations(event, services.Which.ALL, services.Order.NAME)
+        assert [r.last_name for r in rows] == ["Arnaud", "Benali", "Dupont", "Morel", "Perrin"]
+
+
+# -- the QR code and the ticket ---------------------------------------------------------------
+
+
+def test_qr_text_is_short_upper_case_and_personal_data_free(app, evening):
+    with app.app_context():
+        row = db.session.get(Registration, evening["ids"][0])
+        content = qr_text(row.ticket_code)
+        assert content == f"HTTP://LOCALHOST/B/{row.ticket_code}"
+        assert "marie" not in content.lower() and "dupont" not in content.lower()
+        assert ticket_matrix(row).size <= 29  # version 3 at most
+
+
+def test_matrix_is_encoded_once_and_again_when_the_base_url_changes(app, evening):
+    with app.app_context():
+        row = db.session.get(Registration, evening["ids"][0])
+        first = ticket_matrix(row)
+        db.session.commit()
+        assert ticket_matrix(row) == first and row.ticket_qr.content.startswith("HTTP://LOCALHOST/")
+        app.config["BASE_URL"] = "https://meetup.example.org"
+        try:
+            moved = ticket_matrix(row)
+            assert row.ticket_qr.content.startswith("HTTPS://MEETUP.EXAMPLE.ORG/B/")
+            assert moved != first
+        finally:
+            app.config["BASE_URL"] = "http://localhost"
+        db.session.rollback()
+
+
+def test_attendee_downloads_a_ticket_pdf(app, evening, tmp_path):
+    client = app.test_client()
+    page = client.get(f"/r/{TOKEN}").get_data(as_text=True)
+    assert f"/r/{TOKEN}/ticket.pdf" in page
+    response = client.get(f"/r/{TOKEN}/ticket.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert decode_pdf(response.data, 100, tmp_path) == _codes(app, [evening["ids"][4]])
+
+
+def test_no_ticket_pdf_without_a_seat_or_with_a_wrong_link(app, client, make, evening):
+    make.registration(
+        evening["event"], "waitlisted", token="waiting-token-0123456789abcdefghijklmn"
+    )
+    assert client.get("/r/waiting-token-0123456789abcdefghijklmn/ticket.pdf").status_code == 404
+    assert client.get("/r/not-a-token/ticket.pdf").status_code == 404
+
+
+def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, evening):
+    with app.app_context():
+        code = db.session.get(Registration, evening["ids"][0]).ticket_code
+    for path in (f"/b/{code}", f"/B/{code}", f"/b/{code.lower()}"):
+        html = client.get(path).get_data(as_text=True)  # the organiser of the series
+        assert "Marie Dupont" in html and "Has a seat." in html
+    client = app.test_client()
+    html = client.get(f"/B/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Marie" not in html and "Dupont" not in html  # anyone: the evening only
+    assert "This is a ticket for this evening." in html
+    log_in(client, make.user("organiser"))  # of another series
+    assert "Dupont" not in client.get(f"/B/{code}").get_data(as_text=True)
+    assert client.get("/B/UNKNOWNCODE").status_code == 404
+    assert client.get("/B/" + "A" * 41).status_code == 404
+
+
+def test_confirmation_email_carries_the_stored_matrix(app, client, make):
+    series = make.series()
+    event = make.event(series)
+    client.post(
+        f"/events/{event}/signup",
+        data={
+            "csrf_token": csrf_from(client.get(f"/events/{event}/signup").get_data(as_text=True)),
+            "first_name": "Inès",
+            "last_name": "Gauthier",
+            "email": "ines@example.org",
+            "visibility": "nobody",
+            "language": "fr",
+        },
+    )
+    with app.app_context():
+        row = db.session.scalar(select(Registration))
+        assert row.ticket_qr is not None and row.ticket_qr.content == qr_text(row.ticket_code)
+
+
+def test_cli_writes_badges_and_only_new_ones_next_time(app, runner, evening, tmp_path):
+    target = tmp_path / "badges.pdf"
+    result = runner.invoke(
+        args=["badges", evening["event"], "--layout", "a6-4up", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 badges" in result.output
+    found = decode_labels(target.read_bytes(), LAYOUTS["a6-4up"], 100, tmp_path / "scan")
+    assert sorted(found) == sorted(_codes(app, evening["ids"]))
+    result = runner.invoke(args=["badges", evening["event"], "-o", str(target), "--only-new"])
+    assert result.exit_code == 0 and "no badge to print" in result.output
+    assert runner.invoke(args=["badges", "nope", "-o", str(target)]).exit_code != 0
+    assert (
+        runner.invoke(
+            args=["badges", evening["event"], "-o", str(target), "--layout", "a0"]
+        ).exit_code
+        != 0
+    )
+    help_text = runner.invoke(args=["badges", "--help"]).output
+    assert all(name in help_text for name in ("a4-2x5", "a6-4up", "avery-5395", "a4-foldover"))
+
+
+def test_a_changed_card_is_printed_again_but_a_changed_language_is_not(app, evening):
+    with app.app_context():
+        row = db.session.get(Registration, evening["ids"][0])
+        row.badge_printed_at = utcnow()
+        db.session.commit()
+        profile = registration_services.Profile(
+            **{
+                name: getattr(row, name)
+                for name in registration_services.Profile.__dataclass_fields__
+            }
+        )
+        profile.language = "en"
+        registration_services.update_profile(row, profile)
+        assert row.badge_printed_at is not None
+        profile.company = "Nouvelle entreprise"
+        registration_services.update_profile(row, profile)
+        assert row.badge_printed_at is None
