@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint format bench bench-badges bench-web translations compile-translations clean help
+.PHONY: run test lint format bench bench-badges bench-web bench-checkin translations compile-translations clean help
 
 help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -49,7 +49,7 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-badges bench-web
+bench: bench-badges bench-web bench-checkin
 
 bench-badges: $(BIN)/.installed
 	$(BIN)/python bench/badges.py --verify
@@ -57,6 +57,10 @@ bench-badges: $(BIN)/.installed
 bench-web: $(BIN)/.installed
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/web.py
+
+bench-checkin: $(BIN)/.installed
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/checkin.py
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .

@@ -21,6 +21,7 @@ SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 
 STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200}
 ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200}
 DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200}
+DOOR_SCOPED = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 403, "admin": 200}
 
 GET_ROUTES = {
     "admin.dashboard": ("/admin/", STAFF_ANY),
@@ -36,6 +37,9 @@ GET_ROUTES = {
     "auth.user_new": ("/admin/users/new", ADMIN_ONLY),
     "auth.tokens": ("/admin/tokens", STAFF_ANY),
     "door.home": ("/door/", DOOR_UP),
+    "door.screen": ("/door/{event}", DOOR_SCOPED),
+    "door.search": ("/door/{event}/search?q=camille", DOOR_SCOPED),
+    "door.counts": ("/door/{event}/counts", DOOR_SCOPED),
     "registrations_admin.registrations": ("/admin/events/{event}/registrations", SERIES_SCOPED),
     "registrations_admin.registrations_import": (
         "/admin/events/{event}/registrations/import",
@@ -86,6 +90,8 @@ POST_ROUTES = {
         SERIES_SCOPED,
     ),
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
+    "door.scan": ("/door/{event}/scan", DOOR_SCOPED),
+    "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason.

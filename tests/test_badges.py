@@ -3,23 +3,27 @@ as it should. Through the app, with the PDFs read back by zbar."""
 
 from __future__ import annotations
 
+import email
 import re
 from collections import Counter
 from datetime import timedelta
+from email import policy
 
 import pytest
 from sqlalchemy import select
 
+from meetup.auth.models import User
 from meetup.badges import services
 from meetup.badges.layouts import LAYOUTS
 from meetup.events.models import Event, Speaker
 from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration, TicketQR, Visibility
 from meetup.registrations.tickets import qr_text, ticket_matrix
 from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, log_in
-from tests.scanning import decode_labels, decode_pdf
+from tests.scanning import decode, decode_labels, decode_pdf
 
 TOKEN = "personal-link-token-0123456789abcdefghijklmnop"
 
@@ -33,7 +37,12 @@ def evening(app, make, login):
     ids = [
         make.registration(event, first_name=first, last_name=last, company=company, **extra)
         for first, last, company, extra in [
-            ("Marie", "Dupont", "Boulangerie Dupont", {"street": "12 rue Victor Hugo"}),
+            (
+                "Marie",
+                "Dupont",
+                "Boulangerie Dupont",
+                {"street": "12 rue Victor Hugo", "visibility": Visibility.COMMUNITY},
+            ),
             (
                 "Karim",
                 "Benali",
@@ -42,6 +51,7 @@ def evening(app, make, login):
                     "visibility": Visibility.ATTENDEES,
                     "street": "3 bis, cours Brillier",
                     "postcode": "38200",
+                    "street_on_badge": True,
                 },
             ),
             (
@@ -52,6 +62,7 @@ def evening(app, make, login):
                     "visibility": Visibility.COMMUNITY,
                     "street": "1 rue Victor Hugo",
                     "postcode": "38200",
+                    "street_on_badge": True,
                 },
             ),
             ("Léa", "Perrin", "Perrin & Associés", {}),
@@ -244,6 +255,16 @@ def test_french_badges_say_it_in_french(app, evening):
         ("221B Baker Street", "Baker Street"),
         ("chemin du Bois", "chemin du Bois"),
         ("", ""),
+        ("rue de la Paix, 12", "rue de la Paix"),
+        ("Chez Dupont, 3 rue Victor Hugo", "rue Victor Hugo"),
+        ("Bât. A, 3 rue Victor Hugo", "rue Victor Hugo"),
+        ("12-14 rue de la Paix", "rue de la Paix"),
+        ("12 à 14 rue de la Paix", "rue de la Paix"),
+        ("12 rue du 8 Mai 1945", "rue du 8 Mai 1945"),
+        ("avenue du 11 Novembre 1918", "avenue du 11 Novembre 1918"),
+        ("Route Nationale 7", "Route Nationale 7"),
+        ("Immeuble Le Mercure, 5 allée des Tilleuls", "allée des Tilleuls"),
+        ("7", ""),
     ],
 )
 def test_the_street_without_its_number(street, name):
@@ -256,7 +277,7 @@ def test_badge_content_and_consent(app, evening):
         line = "Soirée · 12 mars"
         marie = services.badge_for(rows["Marie"], "first_time", line)
         karim = services.badge_for(rows["Karim"], "regular", line)
-        assert marie.neighbourhood == ""  # chose "nobody": her street stays off the badge
+        assert marie.neighbourhood == ""  # shares her card, but did not ask for her street
         assert karim.neighbourhood == "cours Brillier"
         assert (karim.first_name, karim.company, karim.role) == ("Karim", "Cyber Rhône", "regular")
         assert marie.qr.size == 29
@@ -322,17 +343,23 @@ def test_qr_text_is_short_upper_case_and_personal_data_free(app, evening):
         assert ticket_matrix(row).size <= 29  # version 3 at most
 
 
-def test_matrix_is_encoded_once_and_again_when_the_base_url_changes(app, evening):
+def test_matrix_is_encoded_once_and_again_when_the_base_url_changes(app, evening, monkeypatch):
+    from meetup.registrations import tickets
+
+    encoded = []
+    real_encode = tickets.encode
+    monkeypatch.setattr(tickets, "encode", lambda text: encoded.append(text) or real_encode(text))
     with app.app_context():
         row = db.session.get(Registration, evening["ids"][0])
         first = ticket_matrix(row)
         db.session.commit()
         assert ticket_matrix(row) == first and row.ticket_qr.content.startswith("HTTP://LOCALHOST/")
+        assert len(encoded) == 1  # the second came from storage
         app.config["BASE_URL"] = "https://meetup.example.org"
         try:
             moved = ticket_matrix(row)
             assert row.ticket_qr.content.startswith("HTTPS://MEETUP.EXAMPLE.ORG/B/")
-            assert moved != first
+            assert moved != first and len(encoded) == 2
         finally:
             app.config["BASE_URL"] = "http://localhost"
         db.session.rollback()
@@ -370,9 +397,33 @@ def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, e
     assert "Dupont" not in client.get(f"/B/{code}").get_data(as_text=True)
     assert client.get("/B/UNKNOWNCODE").status_code == 404
     assert client.get("/B/" + "A" * 41).status_code == 404
+    assert client.get("/b/%00%00%00%00%00%00%00%00").status_code in (400, 404)  # never a 500
 
 
-def test_confirmation_email_carries_the_stored_matrix(app, client, make):
+@pytest.mark.parametrize(
+    ("reader", "sees_the_person"),
+    [("door_on_team", True), ("door_elsewhere", False), ("admin_off_team", True)],
+)
+def test_scanning_a_ticket_by_staff_roles(app, make, evening, reader, sees_the_person):
+    door_on_team, door_elsewhere = make.user("door"), make.user("door")
+    make.series(team=(door_elsewhere,))
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        event.series.team.append(db.session.scalar(select(User).where(User.email == door_on_team)))
+        db.session.commit()
+        code = db.session.get(Registration, evening["ids"][0]).ticket_code
+    email_of = {
+        "door_on_team": door_on_team,
+        "door_elsewhere": door_elsewhere,
+        "admin_off_team": make.user("admin"),
+    }
+    client = app.test_client()
+    log_in(client, email_of[reader])
+    html = client.get(f"/b/{code}").get_data(as_text=True)
+    assert ("Marie Dupont" in html) is sees_the_person
+
+
+def test_confirmation_email_carries_the_stored_matrix(app, client, make, tmp_path):
     series = make.series()
     event = make.event(series)
     client.post(
@@ -389,6 +440,14 @@ def test_confirmation_email_carries_the_stored_matrix(app, client, make):
     with app.app_context():
         row = db.session.scalar(select(Registration))
         assert row.ticket_qr is not None and row.ticket_qr.content == qr_text(row.ticket_code)
+        raw = db.session.scalar(
+            select(OutboxMessage.raw).where(OutboxMessage.kind == "confirmation")
+        )
+    message = email.message_from_bytes(raw, policy=policy.default)
+    (png,) = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    image = tmp_path / "ticket.png"
+    image.write_bytes(png.get_content())
+    assert decode([image]) == [row.ticket_qr.content]
 
 
 def test_cli_writes_badges_and_only_new_ones_next_time(app, runner, evening, tmp_path):
@@ -413,11 +472,13 @@ def test_cli_writes_badges_and_only_new_ones_next_time(app, runner, evening, tmp
     assert all(name in help_text for name in ("a4-2x5", "a6-4up", "avery-5395", "a4-foldover"))
 
 
-def test_a_changed_card_is_printed_again_but_a_changed_language_is_not(app, evening):
+def test_a_changed_badge_is_printed_again_but_a_changed_language_is_not(app, evening):
+    """What counts is what the badge says: the card, the evening's title or date, the role."""
     with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
         row = db.session.get(Registration, evening["ids"][0])
-        row.badge_printed_at = utcnow()
-        db.session.commit()
+        services.badges_pdf(event, [row], LAYOUTS["single-a6"], mark_printed=True)
+        assert row.id not in services.out_of_date(event, [row])
         profile = registration_services.Profile(
             **{
                 name: getattr(row, name)
@@ -426,7 +487,28 @@ def test_a_changed_card_is_printed_again_but_a_changed_language_is_not(app, even
         )
         profile.language = "en"
         registration_services.update_profile(row, profile)
-        assert row.badge_printed_at is not None
+        assert row.id not in services.out_of_date(event, [row])
         profile.company = "Nouvelle entreprise"
         registration_services.update_profile(row, profile)
-        assert row.badge_printed_at is None
+        assert row.id in services.out_of_date(event, [row])
+        services.badges_pdf(event, [row], LAYOUTS["single-a6"], mark_printed=True)
+        event.theme = "Un autre thème"
+        db.session.commit()
+        assert row.id in services.out_of_date(event, [row])
+        services.badges_pdf(event, [row], LAYOUTS["single-a6"], mark_printed=True)
+        db.session.add(Speaker(name="Marie Dupont", event=event))
+        db.session.commit()
+        assert row.id in services.out_of_date(event, [row])  # now a speaker: a new band
+
+
+def test_organisers_are_told_which_badges_would_lose_letters(client, make, evening):
+    make.registration(evening["event"], first_name="สมชาย", last_name="Dupont 🚀")
+    page = _page(client, evening)
+    assert "สมชาย Dupont" in page and "(สมชาย)" in page  # the emoji is not worth a warning
+    assert "Marie Dupont <span" not in page  # Latin names are fine
+
+
+def test_every_layout_has_a_title_for_organisers():
+    from meetup.badges.forms import LAYOUT_TITLES
+
+    assert set(LAYOUT_TITLES) == set(LAYOUTS)

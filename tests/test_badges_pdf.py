@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from meetup.badges import text
-from meetup.badges.layouts import INCH, LAYOUTS, Box
+from meetup.badges.layouts import INCH, LAYOUTS, MM, Box
 from meetup.badges.pdf import (
     Badge,
     Ticket,
@@ -247,6 +247,19 @@ def _assert_every_code_reads(layout, badges, texts, dpi, folder) -> None:
 def test_every_layout_prints_readable_codes(layout, tmp_path):
     badges, texts = _badges(layout.badges_per_page)
     _assert_every_code_reads(layout, badges, texts, 150, tmp_path)
+
+
+def test_ticket_text_stays_in_its_column_even_in_bold():
+    name = "Jean-Christophe-Alexandre de La Rochefoucauld-Montmorency-Laval du Dauphiné"
+    ticket = Ticket(
+        "Café des entreprenants " * 4, "jeudi 12 mars 2026", "Vienne", name, encode(BASE + "A" * 26)
+    )
+    trace = Trace()
+    render_ticket(ticket, trace)
+    right = LAYOUTS["a4-2x5"].page_width * MM - 20 * MM  # A4, 20 mm margins
+    assert trace.boxes
+    for kind, x, _y, width, _height in trace.boxes:
+        assert x >= 20 * MM - 0.01 and x + width <= right + 0.01, (kind, x + width, right)
 
 
 def test_ticket_pdf_decodes_to_its_code(tmp_path):

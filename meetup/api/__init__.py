@@ -7,4 +7,4 @@ from meetup.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry them
 
-from meetup.api import errors, registrations, views  # noqa: E402, F401
+from meetup.api import checkins, errors, registrations, views  # noqa: E402, F401

@@ -159,6 +159,67 @@ SCHEMAS["SignupAnswer"] = {
     "description": "The status a newcomer gets; an email already registered gets the same "
     "answer (and a fresh personal link by email), so nothing is revealed.",
 }
+SCHEMAS["CheckinInput"] = {
+    "type": "object",
+    "required": ["code"],
+    "additionalProperties": False,
+    "properties": {
+        "code": {
+            "type": "string",
+            "maxLength": 300,
+            "description": "The ticket code, or the whole URL its QR code holds",
+        },
+        "event": {
+            "type": "string",
+            "description": "Slug of the evening at this door; without it, the code's own "
+            "evening if it is on now (12 hours either side), else wrong_event",
+        },
+        "door": {"type": "string", "maxLength": 40, "description": "Name of this door"},
+        "request_id": {
+            "type": "string",
+            "maxLength": 64,
+            "description": "One per scan: a retry with the same id gets the same answer",
+        },
+    },
+}
+SCHEMAS["CheckinAnswer"] = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {
+            "type": "string",
+            "enum": ["ok", "already", "cancelled", "waitlisted", "unknown", "wrong_event"],
+        },
+        "name": {"type": "string", "description": "Absent for unknown codes"},
+        "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
+        "door": {"type": "string", "description": "The door that checked the person in"},
+        "first_time": {
+            "type": "boolean",
+            "description": "No check-in at an earlier evening of the series",
+        },
+        "event": {
+            "type": "object",
+            "description": "For wrong_event: the evening the ticket is for",
+            "properties": {
+                "slug": {"type": "string"},
+                "starts_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    },
+}
+SCHEMAS["UndoAnswer"] = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {
+            "type": "string",
+            "enum": ["undone", "not_checked_in", "unknown", "wrong_event"],
+        },
+        "name": {"type": "string"},
+    },
+}
 SCHEMAS["Registration"] = {
     "type": "object",
     "additionalProperties": False,
@@ -326,6 +387,38 @@ PATHS = {
                 **NOT_FOUND,
             },
         },
+    },
+    "/checkins": {
+        "post": {
+            "summary": "Check someone in (door, organiser and admin tokens; the only thing a "
+            "door token may do)",
+            "operationId": "createCheckin",
+            "requestBody": {"required": True, **_json(_ref("CheckinInput"))},
+            "responses": {
+                "200": {
+                    "description": "The answer to show at the door (an unknown code too)",
+                    **_json(_ref("CheckinAnswer")),
+                },
+                **ERRORS,
+                "404": _error("No such event"),
+                **BODY_ERRORS,
+            },
+        }
+    },
+    "/checkins/{code}": {
+        "delete": {
+            "summary": "Undo a check-in",
+            "operationId": "deleteCheckin",
+            "parameters": [
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "event", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "What happened", **_json(_ref("UndoAnswer"))},
+                **ERRORS,
+                "404": _error("No such event"),
+            },
+        }
     },
     "/openapi.json": {
         "get": {

@@ -8,7 +8,7 @@ from meetup.events.models import Event, Series
 from meetup.links import absolute_url
 
 
-def _local_iso(value: datetime | None, event: Event) -> str | None:
+def local_iso(value: datetime | None, event: Event) -> str | None:
     return value.astimezone(event.zone).isoformat() if value is not None else None
 
 
@@ -37,13 +37,13 @@ def event_json(event: Event, seats_left: int) -> dict:
         "title": event.title,
         "theme": event.theme,
         "description": event.description,
-        "starts_at": _local_iso(event.starts_at, event),
-        "ends_at": _local_iso(event.ends_at, event),
+        "starts_at": local_iso(event.starts_at, event),
+        "ends_at": local_iso(event.ends_at, event),
         "venue_name": event.venue_name,
         "venue_address": event.venue_address,
         "capacity": event.capacity,
-        "registration_opens_at": _local_iso(event.registration_opens_at, event),
-        "registration_closes_at": _local_iso(event.registration_closes_at, event),
+        "registration_opens_at": local_iso(event.registration_opens_at, event),
+        "registration_closes_at": local_iso(event.registration_closes_at, event),
         "status": event.status.value,
         "seats_left": seats_left,
         "url": public_url("public.event_page", slug=event.slug),

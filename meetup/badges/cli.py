@@ -41,7 +41,11 @@ def _layouts_help() -> str:
     default=Order.NAME.value,
     show_default=True,
 )
-@click.option("--language", default=None, help="Language of the badges' words (default: fr).")
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the badges' words (default: the application's, BABEL_DEFAULT_LOCALE).",
+)
 @click.option("--no-mark", is_flag=True, help="Do not count these badges as printed.")
 @with_appcontext
 def badges_cli(

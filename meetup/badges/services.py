@@ -1,8 +1,10 @@
-"""Which badges to print and what goes on them: registrations in, `pdf.Badge` out."""
+"""Which badges to print and what goes on them (registrations in, `pdf.Badge` out), and
+the PDFs of badge sheets and tickets; printing a sheet records what each badge said."""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -13,13 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from meetup.auth.models import Role
+from meetup.badges import text
 from meetup.badges.layouts import Layout
 from meetup.badges.pdf import Badge, Ticket, Words, render_badges, render_ticket
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_time_in_zone
-from meetup.registrations.models import Registration, RegistrationStatus, Visibility
-from meetup.registrations.tickets import ticket_matrix
+from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.tickets import qr_text, ticket_matrix
 from meetup.timeutil import utcnow
 
 
@@ -36,19 +39,42 @@ class Order(enum.StrEnum):
 
 # -- what a badge says ----------------------------------------------------------------------
 
-_HOUSE_NUMBER = re.compile(
-    r"^\s*\d+[\s,]*(?:(?:bis|ter|quater|[a-z])\b[\s,]*)?|[\s,]+\d+\s*[a-z]?\s*$", re.IGNORECASE
+#: Words that name a French street (or a district); the part of an address holding one is
+#: the street, and a number at its end belongs to its name ("rue du 8 Mai 1945").
+_STREET_WORD = re.compile(
+    r"\b(?:rue|avenue|av|boulevard|bd|place|pl|chemin|all[ée]e|impasse|quai|cours|route|"
+    r"square|passage|faubourg|rond-point|esplanade|promenade|parvis|sentier|voie|mont[ée]e|"
+    r"c[ôo]te|rampe|traverse|cit[ée]|hameau|lieu-dit|za|zi|zac|parc|r[ée]sidence|quartier)\b",
+    re.IGNORECASE,
 )
+#: "12", "12-14", "12 à 14", "12 bis", "12b", "221B" at the start of the street part.
+_LEADING_NUMBER = re.compile(
+    r"^\d+(?:\s*(?:-|–|à)\s*\d+)?\s*(?:bis|ter|quater|[a-z])?\b[\s,]*", re.IGNORECASE
+)
+#: "Hauptstraße 12", "Baker Street 221b": the number after the name.
+_TRAILING_NUMBER = re.compile(r"[\s,]+\d+(?:\s*(?:-|–)\s*\d+)?\s*[a-z]?$", re.IGNORECASE)
 
 
 def street_name(street: str) -> str:
-    """The street without its number: "12 bis, rue de la Paix" -> "rue de la Paix"."""
-    return " ".join(_HOUSE_NUMBER.sub("", street).split())
+    """The street without its number or anything else of the address, for a badge:
+    "12 bis, rue de la Paix" and "Chez Dupont, Bât. A, 12-14 rue de la Paix" give
+    "rue de la Paix"."""
+    parts = [part.strip() for part in street.split(",") if part.strip()]
+    if not parts:
+        return ""
+    named = [part for part in parts if _STREET_WORD.search(part)]
+    numbered = [part for part in parts if re.match(r"\d", part) and not part.isdigit()]
+    chosen = (named or numbered or parts)[-1 if not named else 0]
+    if _LEADING_NUMBER.match(chosen):
+        chosen = _LEADING_NUMBER.sub("", chosen)
+    elif not _STREET_WORD.search(chosen):
+        chosen = _TRAILING_NUMBER.sub("", chosen)
+    return " ".join(chosen.split())
 
 
 def neighbourhood(registration: Registration) -> str:
-    """The office's street, only for people who chose to share their card."""
-    if registration.visibility is Visibility.NOBODY:
+    """The office's street, only for people who asked for it on their badge."""
+    if not registration.street_on_badge:
         return ""
     return street_name(registration.street)
 
@@ -126,27 +152,59 @@ def badge_for(registration: Registration, role: str, line: str) -> Badge:
     )
 
 
+def fingerprint(registration: Registration, role: str) -> str:
+    """What the badge says, whatever the language it is printed in: when this changes (the
+    card, the role, the evening's title or date, the QR code's address), the printed badge
+    is out of date."""
+    event = registration.event
+    content = (
+        registration.first_name,
+        registration.last_name,
+        registration.company,
+        registration.help_with,
+        role,
+        neighbourhood(registration),
+        event.theme or event.title,
+        event.starts_at.isoformat(),
+        qr_text(registration.ticket_code),
+    )
+    return hashlib.sha256("\x1f".join(content).encode()).hexdigest()
+
+
+def out_of_date(event: Event, registrations: Sequence[Registration]) -> set[int]:
+    """Ids of those whose badge was never printed, or changed since it was."""
+    roles = roles_for(event, registrations)
+    return {r.id for r in registrations if r.badge_fingerprint != fingerprint(r, roles[r.id])}
+
+
+def cannot_print(registrations: Sequence[Registration]) -> list[tuple[Registration, str]]:
+    """People whose badge would lose letters no shipped font has, with those letters, so the
+    organiser can write those badges by hand (or ask for a Latin spelling)."""
+    found = []
+    for registration in registrations:
+        content = " ".join(
+            (
+                registration.first_name,
+                registration.last_name,
+                registration.company,
+                registration.help_with,
+            )
+        )
+        if missing := text.missing_letters(content):
+            found.append((registration, missing))
+    return found
+
+
 # -- which badges ---------------------------------------------------------------------------
 
 
+def _by_name(registration: Registration) -> tuple[str, str]:
+    return _plain(registration.last_name), _plain(registration.first_name)
+
+
 def printable(event: Event) -> list[Registration]:
-    """Everyone with a seat, by last name: the choices of the selection list."""
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .order_by(func.lower(Registration.last_name), func.lower(Registration.first_name))
-        )
-    )
-
-
-def select_registrations(
-    event: Event, which: Which, order: Order, chosen: Sequence[int] = ()
-) -> list[Registration]:
-    query = (
+    """Everyone with a seat, by last name (accents aside): the choices of the selection list."""
+    rows = db.session.scalars(
         select(Registration)
         .where(
             Registration.event_id == event.id,
@@ -154,11 +212,19 @@ def select_registrations(
         )
         .options(selectinload(Registration.ticket_qr))
     )
+    return sorted(rows, key=_by_name)
+
+
+def select_registrations(
+    event: Event, which: Which, order: Order, chosen: Sequence[int] = ()
+) -> list[Registration]:
+    rows = printable(event)
     if which is Which.NEW:
-        query = query.where(Registration.badge_printed_at.is_(None))
+        stale = out_of_date(event, rows)
+        rows = [r for r in rows if r.id in stale]
     elif which is Which.SELECTED:
-        query = query.where(Registration.id.in_(list(chosen)))
-    rows = list(db.session.scalars(query))
+        wanted = set(chosen)
+        rows = [r for r in rows if r.id in wanted]
     if order is Order.NEIGHBOURHOOD:
         # Neighbours side by side on the sheet (and in the box at the door); people who keep
         # their street to themselves come last, by name.
@@ -171,8 +237,6 @@ def select_registrations(
                 _plain(r.first_name),
             )
         )
-    else:
-        rows.sort(key=lambda r: (_plain(r.last_name), _plain(r.first_name)))
     return rows
 
 
@@ -193,6 +257,7 @@ def badges_pdf(
         now = utcnow()
         for registration in registrations:
             registration.badge_printed_at = now
+            registration.badge_fingerprint = fingerprint(registration, roles[registration.id])
     db.session.commit()
     return pdf
 

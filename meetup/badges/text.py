@@ -77,6 +77,18 @@ def font_for(char: str, bold: bool) -> str | None:
     return None
 
 
+def missing_letters(text: str) -> str:
+    """The letters and digits of `text` no shipped font can draw (Thai, Devanagari...): they
+    would be left off a badge. Symbols and emoji, left off on purpose, do not count."""
+    return "".join(
+        dict.fromkeys(
+            char
+            for char in text
+            if unicodedata.category(char)[0] in "LN" and font_for(char, False) is None
+        )
+    )
+
+
 def _is_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,14 +15,7 @@ from meetup.badges.layouts import LAYOUTS, SINGLE_LAYOUT
 from meetup.badges.pdf import CalibrationWords, render_calibration
 from meetup.badges.services import Order, Which
 from meetup.events import queries
-
-
-def _pdf_response(pdf: bytes, filename: str):
-    response = current_app.make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+from meetup.responses import pdf_response
 
 
 @bp.route("/events/<slug>/badges", methods=["GET", "POST"])
@@ -55,10 +48,11 @@ def badges(slug: str):
             preview_image = "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
         else:
             pdf = services.badges_pdf(event, chosen, layout, mark_printed=form.mark_printed.data)
-            return _pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf")
+            return pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf")
     elif form.is_submitted():
         status = 422
-    printed = sum(1 for p in people if p.badge_printed_at is not None)
+    stale = services.out_of_date(event, people)
+    printed = len(people) - len(stale)
     return (
         render_template(
             "badges/badges.html",
@@ -66,6 +60,8 @@ def badges(slug: str):
             form=form,
             people=people,
             printed=printed,
+            stale=stale,
+            cannot_print=services.cannot_print(people),
             preview_image=preview_image,
             can_preview=preview.available(),
         ),
@@ -83,4 +79,4 @@ def calibration(layout: str):
         title=_("Calibration page"),
         scale=_("This bar must measure 100 mm. Print at 100 % (no “fit to page”)."),
     )
-    return _pdf_response(render_calibration(LAYOUTS[layout], words), f"calibration-{layout}.pdf")
+    return pdf_response(render_calibration(LAYOUTS[layout], words), f"calibration-{layout}.pdf")

@@ -1,15 +1,22 @@
+"""The door screen: scan (camera app or USB scanner typing code + Enter), search by name,
+undo; works as plain forms, and answers in place with door.js."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import render_template
+from flask import abort, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetup.auth.access import door_required
-from meetup.checkin import bp
+from meetup.auth.access import can_run_door, door_required
+from meetup.checkin import bp, services
+from meetup.checkin.services import Answer, Result, Undo
 from meetup.events import queries
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
+from meetup.i18n import format_date_in_zone, format_time_in_zone
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
 
@@ -31,3 +38,149 @@ def home():
     return render_template(
         "door/home.html", events=events, counts=counts_for(event.id for event in events)
     )
+
+
+def _door_event_or_404(slug: str) -> Event:
+    event = queries.event_or_404(slug)
+    if not can_run_door(current_user, event.series):
+        abort(403)
+    return event
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An answer as the door screen shows it: big, in colour (tone) and in words."""
+
+    tone: str  # ok, warn, stop
+    title: str
+    detail: str = ""
+    code: str = ""  # for Undo, only after a check-in
+
+    def json(self) -> dict:
+        return {"tone": self.tone, "title": self.title, "detail": self.detail, "code": self.code}
+
+
+def shown(result: Result, event: Event) -> Shown:
+    name = result.registration.first_name if result.registration is not None else ""
+    if result.status is Answer.OK:
+        title = (
+            _("Welcome %(name)s — first time!", name=name)
+            if result.first_time
+            else _("Welcome %(name)s!", name=name)
+        )
+        company = result.registration.company if result.registration else ""
+        return Shown("ok", title, company, result.registration.ticket_code)
+    if result.status is Answer.ALREADY:
+        time = format_time_in_zone(result.checked_in_at, event.zone)
+        detail = (
+            _("Already checked in at %(time)s (%(door)s)", time=time, door=result.door)
+            if result.door
+            else _("Already checked in at %(time)s", time=time)
+        )
+        return Shown("warn", result.name, detail)
+    if result.status is Answer.CANCELLED:
+        return Shown("stop", _("Cancelled registration"), result.name)
+    if result.status is Answer.WAITLISTED:
+        return Shown("warn", _("On the waitlist"), result.name)
+    if result.status is Answer.WRONG_EVENT and result.event is not None:
+        day = format_date_in_zone(result.event.starts_at, result.event.zone, "d MMMM")
+        return Shown("stop", _("Registered for another evening (%(day)s)", day=day), result.name)
+    return Shown("stop", _("Unknown code"), _("Search the name instead."))
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _screen(event: Event, answer: Shown | None = None, status: int = 200):
+    query = request.args.get("q", "")
+    return (
+        render_template(
+            "door/screen.html",
+            event=event,
+            answer=answer,
+            query=query,
+            found=services.search(event, query),
+            counts=counts_for([event.id])[event.id],
+        ),
+        status,
+    )
+
+
+@bp.get("/<slug>")
+@door_required
+def screen(slug: str):
+    return _screen(_door_event_or_404(slug))
+
+
+@bp.post("/<slug>/scan")
+@door_required
+def scan(slug: str):
+    event = _door_event_or_404(slug)
+    result = services.check_in(
+        request.form.get("code", ""),
+        current_user,
+        event=event,
+        door=request.form.get("door", ""),
+        request_id=request.form.get("request_id", ""),
+    )
+    answer = shown(result, event)
+    if _wants_json():
+        return jsonify(answer=answer.json(), counts=_counts_json(event))
+    return _screen(event, answer)
+
+
+@bp.post("/<slug>/undo")
+@door_required
+def undo(slug: str):
+    event = _door_event_or_404(slug)
+    status, registration = services.undo(request.form.get("code", ""), current_user, event=event)
+    if status is Undo.UNDONE and registration is not None:
+        answer = Shown("warn", _("Check-in undone"), registration.full_name)
+    elif status is Undo.NOT_CHECKED_IN and registration is not None:
+        answer = Shown("warn", _("Was not checked in"), registration.full_name)
+    else:
+        answer = Shown("stop", _("Unknown code"))
+    if _wants_json():
+        return jsonify(answer=answer.json(), counts=_counts_json(event))
+    return _screen(event, answer)
+
+
+@bp.get("/<slug>/search")
+@door_required
+def search(slug: str):
+    event = _door_event_or_404(slug)
+    people = services.search(event, request.args.get("q", ""))
+    return jsonify(people=[_person_json(person, event) for person in people])
+
+
+def _person_json(person, event: Event) -> dict:
+    """A search result as the door screen lists it (the code checks the person in)."""
+    if person.status.value == "waitlisted":
+        note = _("On the waitlist")
+    elif person.status.value == "cancelled":
+        note = _("Cancelled registration")
+    elif person.checked_in_at is not None:
+        note = _("In since %(time)s", time=format_time_in_zone(person.checked_in_at, event.zone))
+    else:
+        note = ""
+    can_check_in = person.status.value == "confirmed" and person.checked_in_at is None
+    return {
+        "name": person.full_name,
+        "company": person.company,
+        "note": note,
+        "code": person.ticket_code if can_check_in else "",
+    }
+
+
+def _counts_json(event: Event) -> dict:
+    counts = counts_for([event.id])[event.id]
+    return {"checked_in": counts.checked_in, "expected": counts.confirmed}
+
+
+@bp.get("/<slug>/counts")
+@door_required
+def counts(slug: str):
+    response = jsonify(_counts_json(_door_event_or_404(slug)))
+    response.headers["Cache-Control"] = "no-store"
+    return response

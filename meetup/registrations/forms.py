@@ -122,6 +122,10 @@ class CardForm(FlaskForm):
         filters=[one_line],
         validators=[no_control_characters, Optional(), Length(max=120)],
     )
+    street_on_badge = BooleanField(
+        _l("Print my office's street on my badge, so that neighbours spot each other"),
+        description=_l("The street only, never the number. Everyone at the evening sees badges."),
+    )
     help_with = TextAreaField(
         _l("I can help with"),
         filters=[trimmed],
@@ -140,8 +144,7 @@ class CardForm(FlaskForm):
         validators=[InputRequired(message=_l("Please choose who may see your card."))],
         description=_l(
             "You can change this at any time with your personal link. Your badge at the door "
-            "shows your name, company and what you can help with; the street of your office "
-            "only if you share your card."
+            "shows your name, company and what you can help with."
         ),
     )
     language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)
@@ -173,6 +176,7 @@ class CardForm(FlaskForm):
             city=self.city.data or "",
             help_with=self.help_with.data or "",
             looking_for=self.looking_for.data or "",
+            street_on_badge=bool(self.street_on_badge.data),
             visibility=Visibility(self.visibility.data),
             language=self.language.data,
         )

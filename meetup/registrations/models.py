@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, func
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.events.models import Event
@@ -73,6 +73,8 @@ class Registration(db.Model):
     #: "I can help with": shown on the badge as "ask me about".
     help_with: Mapped[str] = mapped_column(Text, default="")
     looking_for: Mapped[str] = mapped_column(Text, default="")
+    #: Consent to print the office's street on the badge (seen by everyone in the room).
+    street_on_badge: Mapped[bool] = mapped_column(default=False, server_default=false())
     visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "registration_visibility"), default=Visibility.NOBODY
     )
@@ -84,8 +86,13 @@ class Registration(db.Model):
     )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: When the badge was last printed for the sheets; cleared when the card changes.
+    #: The door that checked the person in (its name as the volunteers set it), "" if none.
+    checked_in_door: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    #: When the badge was last printed for the sheets, and what it said then (a hash of its
+    #: content, meetup.badges.services.fingerprint): a badge whose content changed since
+    #: (card, role, evening, address of the QR code) is to print again.
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    badge_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     event: Mapped[Event] = relationship()

@@ -37,6 +37,7 @@ class Profile:
     city: str = ""
     help_with: str = ""
     looking_for: str = ""
+    street_on_badge: bool = False
     visibility: Visibility = Visibility.NOBODY
     language: str = "fr"
 
@@ -282,18 +283,11 @@ def resend_link(registration: Registration) -> None:
     db.session.commit()
 
 
-#: What a printed badge shows: when one changes, the badge counts as not printed any more.
-BADGE_FIELDS = ("first_name", "last_name", "company", "help_with", "street", "visibility")
-
-
 def update_profile(registration: Registration, profile: Profile) -> None:
     """The attendee changes their card. The email stays: it identifies the registration."""
-    before = [getattr(registration, name) for name in BADGE_FIELDS]
     for key, value in profile.values().items():
         if key != "email":
             setattr(registration, key, value)
-    if before != [getattr(registration, name) for name in BADGE_FIELDS]:
-        registration.badge_printed_at = None
     db.session.commit()
 
 

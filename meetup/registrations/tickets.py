@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.registrations.models import Registration, TicketQR
 from meetup.registrations.qr import QRMatrix, encode
+
+#: What a ticket code can look like (older ones: URL-safe base 64; now: base 32 capitals).
+_CODE = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def by_code(code: str) -> Registration | None:
+    """The registration whose ticket code this is; codes are capitals, but one typed in
+    small letters is found too. Anything that cannot be a code finds nothing (and never
+    reaches the database: PostgreSQL refuses NUL characters, for one)."""
+    if not _CODE.fullmatch(code):
+        return None
+    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
+    if registration is None and code != code.upper():
+        registration = db.session.scalar(
+            select(Registration).where(Registration.ticket_code == code.upper())
+        )
+    return registration
 
 
 def qr_text(code: str) -> str:
@@ -19,14 +41,25 @@ def qr_text(code: str) -> str:
 
 def ticket_matrix(registration: Registration) -> QRMatrix:
     """The registration's QR matrix: the stored one, or encoded now and stored with the
-    registration (the caller commits)."""
+    registration (the caller commits). Two requests storing the same one at once (the
+    attendee opens their page while an organiser prints) both succeed."""
     text = qr_text(registration.ticket_code)
     stored = registration.ticket_qr
     if stored is not None and stored.content == text:
         return QRMatrix.from_bytes(stored.modules)
     matrix = encode(text)
-    if stored is None:
-        registration.ticket_qr = TicketQR(content=text, modules=matrix.to_bytes())
-    else:
+    if stored is not None:
         stored.content, stored.modules = text, matrix.to_bytes()
+        return matrix
+    if registration.id is None:  # a registration being made: nobody else can store it
+        registration.ticket_qr = TicketQR(content=text, modules=matrix.to_bytes())
+        return matrix
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(TicketQR)
+        .values(registration_id=registration.id, content=text, modules=matrix.to_bytes())
+        .on_conflict_do_nothing(index_elements=["registration_id"])
+    )
+    db.session.expire(registration, ["ticket_qr"])
     return matrix

@@ -7,7 +7,6 @@ import base64
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from meetup.auth.access import can_run_door
 from meetup.auth.forms import ConfirmForm
@@ -15,10 +14,11 @@ from meetup.badges import services as badge_services
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db, limiter
-from meetup.registrations import bp, services
+from meetup.registrations import bp, services, tickets
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
+from meetup.responses import pdf_response
 
 
 def signup_rate_limit() -> str:
@@ -114,23 +114,9 @@ def ticket_pdf(token: str):
         abort(404)
     pdf = badge_services.ticket_pdf(registration)
     db.session.commit()  # keeps the QR matrix if it was encoded just now
-    response = current_app.make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = 'attachment; filename="ticket.pdf"'
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
+    response = pdf_response(pdf, "ticket.pdf", attachment=True)
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this address
     return response
-
-
-def _by_ticket_code(code: str) -> Registration | None:
-    if len(code) > 40:
-        return None
-    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
-    if registration is None and code != code.upper():  # typed by hand, in small letters
-        registration = db.session.scalar(
-            select(Registration).where(Registration.ticket_code == code.upper())
-        )
-    return registration
 
 
 @bp.get("/B/<code>", endpoint="ticket_scan")
@@ -139,7 +125,7 @@ def ticket(code: str):
     """What a ticket's QR code opens. The series' team sees whose ticket it is and where the
     registration stands; anyone else only which evening it is for, nothing about the person
     (the directory issue adds the card of people who agreed to show it)."""
-    registration = _by_ticket_code(code)
+    registration = tickets.by_code(code)
     if registration is None:
         abort(404)
     event = registration.event

@@ -26,7 +26,12 @@ def test_organiser_previews_badges_then_an_attendee_gets_the_ticket(page, phone,
     ]
     for first, last, company, street in people:
         make.registration(
-            slug, first_name=first, last_name=last, company=company, street=street, visibility="attendees"
+            slug,
+            first_name=first,
+            last_name=last,
+            company=company,
+            street=street,
+            visibility="attendees",
         )
     make.registration(slug, token=TOKEN, first_name="Zoé", last_name="Martin")
     make.registration(slug, status="waitlisted", first_name="Pas", last_name="Encore")

@@ -1,0 +1,47 @@
+-- wrk script: each thread is one door scanner sending SCANS check-ins, then stops.
+-- CODES is a file of ticket codes, one per line; each scan takes the next code of this
+-- thread's share (a different person each time). Prints p50/p95/p99.
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  codes = {}
+  for line in io.lines(os.getenv("CODES")) do
+    table.insert(codes, line)
+  end
+  scans = tonumber(os.getenv("SCANS"))
+  sent, answered, index = 0, 0, id * scans
+  headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. os.getenv("TOKEN"),
+  }
+end
+
+function request()
+  sent = sent + 1
+  index = index + 1
+  local code = codes[(index - 1) % #codes + 1]
+  local body = string.format(
+    '{"code": "%s", "event": "%s", "door": "door %d", "request_id": "bench-%d-%d"}',
+    code, os.getenv("EVENT"), id, id, sent
+  )
+  return wrk.format("POST", "/api/v1/checkins", headers, body)
+end
+
+function response(status, headers, body)
+  answered = answered + 1
+  if answered >= scans then
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("LATENCY p50=%d p95=%d p99=%d requests=%d errors=%d\n",
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout))
+end

@@ -1,0 +1,77 @@
+"""Check-in for scanner apps and door screens: the only thing door tokens may do."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from meetup.api import bp
+from meetup.api import fields as f
+from meetup.api.auth import api_user, token_required
+from meetup.api.errors import ApiError
+from meetup.api.serializers import local_iso
+from meetup.auth.access import can_run_door
+from meetup.auth.models import Role
+from meetup.checkin import services
+from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
+from meetup.events.models import Event
+from meetup.extensions import db
+
+DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
+CHECKIN_FIELDS = {
+    "code": f.text(MAX_SCAN, allow_empty=False),
+    "event": f.text(200),
+    "door": f.text(MAX_DOOR),
+    "request_id": f.text(MAX_REQUEST_ID),
+}
+
+
+def _door_event(slug: str) -> Event | None:
+    if not slug:
+        return None
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    if event is None:
+        raise ApiError(404, "No event with that slug.")
+    if not can_run_door(api_user(), event.series):
+        raise ApiError(403, "This token may not run the door of that event's series.")
+    return event
+
+
+def checkin_json(result: Result) -> dict:
+    """What a door shows; nothing about the person for an unknown code."""
+    answer: dict = {"status": result.status.value}
+    if result.registration is None or result.status is Answer.UNKNOWN:
+        return answer
+    event = result.registration.event
+    answer["name"] = result.name
+    answer["checked_in_at"] = local_iso(result.checked_in_at, event)
+    answer["door"] = result.door
+    answer["first_time"] = result.first_time
+    if result.status is Answer.WRONG_EVENT:
+        answer["event"] = {"slug": event.slug, "starts_at": local_iso(event.starts_at, event)}
+    return answer
+
+
+@bp.post("/checkins")
+@token_required(*DOOR)
+def checkin_create():
+    values = f.parse_object(f.json_object(), CHECKIN_FIELDS, required=("code",))
+    event = _door_event(values.get("event", ""))
+    result = services.check_in(
+        values["code"],
+        api_user(),
+        event=event,
+        door=values.get("door", ""),
+        request_id=values.get("request_id", ""),
+    )
+    return jsonify(checkin_json(result))
+
+
+@bp.delete("/checkins/<path:code>")
+@token_required(*DOOR)
+def checkin_delete(code: str):
+    event = _door_event(request.args.get("event", ""))
+    status, registration = services.undo(code, api_user(), event=event)
+    answer = {"status": status.value}
+    if registration is not None:
+        answer["name"] = registration.full_name
+    return jsonify(answer)

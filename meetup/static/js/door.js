@@ -1,0 +1,141 @@
+// Door screen: answers in place, the code field always ready for the next badge, results
+// while typing a name, live counters. Without it, the same forms work with page reloads.
+"use strict";
+
+const screen = document.querySelector(".door-screen");
+if (screen) {
+  const scanForm = document.getElementById("scan-form");
+  const code = document.getElementById("code");
+  const door = document.getElementById("door");
+  const requestId = document.getElementById("request-id");
+  const answer = document.getElementById("answer");
+  const undoForm = document.getElementById("undo-form");
+  const undoCode = document.getElementById("undo-code");
+  const search = document.getElementById("q");
+  const people = document.getElementById("people");
+  const token = scanForm.querySelector("input[name=csrf_token]").value;
+
+  // The door's name stays on this device.
+  door.value = door.value || localStorage.getItem("door-name") || "";
+  door.addEventListener("change", () => localStorage.setItem("door-name", door.value.trim()));
+
+  const newRequestId = () =>
+    window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+
+  function show(result) {
+    answer.hidden = false;
+    answer.className = `door-answer tone-${result.tone}`;
+    document.getElementById("answer-title").textContent = result.title;
+    document.getElementById("answer-detail").textContent = result.detail;
+    undoForm.hidden = !result.code;
+    undoCode.value = result.code;
+  }
+
+  function showCounts(counts) {
+    document.getElementById("count-in").textContent = counts.checked_in;
+    document.getElementById("count-expected").textContent = counts.expected;
+  }
+
+  async function post(url, fields) {
+    const body = new FormData();
+    body.append("csrf_token", token);
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    const response = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    show(data.answer);
+    showCounts(data.counts);
+  }
+
+  // One request id per scan: a retry after a network error gets the first answer again.
+  let pending = null;
+  async function checkIn(value) {
+    if (!value.trim()) return;
+    pending = pending && pending.code === value ? pending : { code: value, id: newRequestId() };
+    try {
+      await post(screen.dataset.scanUrl, { code: value, door: door.value, request_id: pending.id });
+      pending = null;
+      if (search.value) refreshSearch();
+    } catch (error) {
+      show({ tone: "stop", title: screen.dataset.offline || "…", detail: value, code: "" });
+    }
+  }
+
+  scanForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = code.value;
+    code.value = "";
+    checkIn(value);
+    code.focus();
+  });
+
+  undoForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    post(screen.dataset.undoUrl, { code: undoCode.value }).catch(() => undoForm.submit());
+    code.focus();
+  });
+
+  // A USB scanner types wherever the focus is: bring it back to the code field unless the
+  // volunteer is using another field.
+  document.addEventListener("focusout", () => {
+    setTimeout(() => {
+      const active = document.activeElement;
+      if (!active || active === document.body) code.focus();
+    }, 300);
+  });
+
+  let searchTimer = null;
+  async function refreshSearch() {
+    const url = new URL(screen.dataset.searchUrl, window.location.href);
+    url.searchParams.set("q", search.value);
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const data = await response.json();
+    people.replaceChildren(
+      ...data.people.map((person) => {
+        const item = document.createElement("li");
+        const label = document.createElement("span");
+        label.className = "door-person";
+        const name = document.createElement("strong");
+        name.textContent = person.name;
+        label.append(name);
+        if (person.company) label.append(` · ${person.company}`);
+        if (person.note) {
+          const note = document.createElement("em");
+          note.textContent = ` ${person.note}`;
+          label.append(note);
+        }
+        item.append(label);
+        if (person.code) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "small";
+          button.textContent = screen.dataset.checkInLabel;
+          button.addEventListener("click", () => checkIn(person.code));
+          item.append(button);
+        }
+        return item;
+      }),
+    );
+  }
+  search.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    refreshSearch();
+  });
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(refreshSearch, 150);
+  });
+
+  // Counters: other doors check people in too.
+  setInterval(async () => {
+    if (document.hidden) return;
+    const response = await fetch(screen.dataset.countsUrl, { headers: { Accept: "application/json" } });
+    if (response.ok) showCounts(await response.json());
+  }, 5000);
+}

@@ -1,0 +1,80 @@
+"""A door volunteer on a phone: a USB/Bluetooth scanner types codes, a name is searched."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from meetup.extensions import db
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+from tests.browser.conftest import screenshot
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, make):
+    volunteer = make.user("door")
+    slug = make.event(
+        make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
+        starts_at=utcnow() - timedelta(minutes=15),
+    )
+    marie = make.registration(
+        slug, first_name="Marie", last_name="Dupont", company="Boulangerie Dupont"
+    )
+    make.registration(slug, first_name="Élodie", last_name="Œuvray", company="Studio Pilat")
+    make.registration(slug, status="waitlisted", first_name="Wanda", last_name="Attente")
+    with app.app_context():
+        code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
+
+    phone.goto("/login")
+    phone.fill("#email", volunteer)
+    phone.fill("#password", PASSWORD)
+    phone.locator("main form button[type=submit]").click()
+    expect(phone).to_have_url(re.compile(r"/door/$"))  # where door volunteers land
+    phone.get_by_role("link", name=re.compile("Travailler par et sur Internet")).click()
+    expect(phone.locator("#code")).to_be_focused()
+    expect(phone.locator("#count-in")).to_have_text("0")
+
+    # A scanner in keyboard mode types the QR code's text, then Enter.
+    phone.keyboard.type(f"HTTPS://MEETUP.EXAMPLE.ORG/B/{code}\n")
+    answer = phone.locator("#answer")
+    expect(answer).to_have_class(re.compile("tone-ok"))
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
+    expect(phone.locator("#count-in")).to_have_text("1")
+    expect(phone.locator("#code")).to_have_value("")
+    expect(phone.locator("#code")).to_be_focused()  # ready for the next badge
+    screenshot(phone, "door-welcome-phone-fr")
+
+    # The wrong person was let in: undo, right from the answer.
+    phone.get_by_role("button", name="Annuler cette entrée").click()
+    expect(phone.locator("#answer-title")).to_have_text("Entrée annulée")
+    expect(phone.locator("#count-in")).to_have_text("0")
+
+    phone.keyboard.type(f"{code}\n")
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
+    phone.keyboard.type(f"{code}\n")
+    expect(answer).to_have_class(re.compile("tone-warn"))
+    expect(phone.locator("#answer-detail")).to_contain_text("Déjà entré(e) à")
+    expect(phone.get_by_role("button", name="Annuler cette entrée")).to_be_hidden()
+
+    # Search by name, accents and case aside; waitlisted people cannot be let in from here.
+    phone.locator("#q").fill("oeuvray")
+    result = phone.locator("#people li", has_text="Élodie Œuvray")
+    expect(result).to_be_visible()
+    phone.locator("#q").fill("wanda")
+    expect(phone.locator("#people li", has_text="Sur liste d’attente")).to_be_visible()
+    expect(phone.locator("#people li button")).to_have_count(0)
+    phone.locator("#q").fill("elodie")
+    phone.locator("#people li", has_text="Élodie").get_by_role(
+        "button", name="Faire entrer"
+    ).click()
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Élodie — première fois !")
+    expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
+    expect(phone.locator("#count-in")).to_have_text("2")
+    screenshot(phone, "door-search-phone-fr")

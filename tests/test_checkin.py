@@ -1,0 +1,319 @@
+"""Door check-in: answers, retries, undo, the door screen, the API, and badges read by zbar
+checked in through the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from meetup.auth.models import User
+from meetup.badges import services as badge_services
+from meetup.badges.layouts import LAYOUTS
+from meetup.checkin import services
+from meetup.checkin.services import Answer, Undo, parse_code
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+from tests.conftest import csrf_from, log_in
+from tests.scanning import decode_labels
+
+CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@pytest.fixture
+def door(app, make):
+    """An evening on now, its door volunteer and API token, and people in every state."""
+    volunteer = make.user("door")
+    organiser = make.user("organiser")
+    series = make.series(team=(volunteer, organiser), name="Café des entreprenants de Vienne")
+    now = utcnow().replace(microsecond=0)
+    tonight = make.event(series, starts_at=now - timedelta(minutes=30))
+    earlier = make.event(series, starts_at=now - timedelta(days=30))
+    later = make.event(series, starts_at=now + timedelta(days=30))
+    ids = {
+        "marie": make.registration(tonight, first_name="Marie", last_name="Dupont", company="Boulangerie Dupont", email="marie@example.org"),
+        "élodie": make.registration(tonight, first_name="Élodie", last_name="Œuvray", company="Studio Pilat", email="elodie@example.org"),
+        "waiting": make.registration(tonight, status="waitlisted", first_name="Wanda", last_name="Attente"),
+        "cancelled": make.registration(tonight, status="cancelled", first_name="Charles", last_name="Annulé"),
+        "next_month": make.registration(later, first_name="Nina", last_name="Plustard"),
+        "came_before": make.registration(earlier, first_name="Élodie", last_name="Œuvray", email="ELODIE@example.org"),
+    }  # fmt: skip
+    with app.app_context():
+        db.session.get(Registration, ids["came_before"]).checked_in_at = now - timedelta(days=30)
+        db.session.commit()
+        codes = {name: db.session.get(Registration, i).ticket_code for name, i in ids.items()}
+    return {
+        "volunteer": volunteer,
+        "organiser": organiser,
+        "token": make.api_token(volunteer),
+        "tonight": tonight,
+        "later": later,
+        "ids": ids,
+        "codes": codes,
+    }
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _event(slug: str) -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+# -- reading scans --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scanned", "code"),
+    [
+        (CODE, CODE),
+        (f"  {CODE}\n", CODE),
+        (f"HTTPS://MEETUP.EXAMPLE.ORG/B/{CODE}", CODE),
+        (f"https://meetup.example.org/b/{CODE.lower()}", CODE.lower()),
+        (f"http://127.0.0.1:5000/b/{CODE}/?utm_source=x", CODE),
+        (f"https://meetup.example.org/b/{CODE}#top", CODE),
+        ("", ""),
+        ("https://evil.example.org/", ""),
+        ("DROP TABLE registrations;", ""),
+        ("A" * 400, ""),
+    ],
+)
+def test_scans_are_read_as_a_code_or_the_qr_codes_url(scanned, code):
+    assert parse_code(scanned) == code
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+def test_a_first_check_in_then_already_then_undo(app, door):
+    with app.app_context():
+        user, tonight = _user(door["volunteer"]), _event(door["tonight"])
+        first = services.check_in(door["codes"]["marie"], user, event=tonight, door="Porte 2")
+        assert first.status is Answer.OK and first.first_time
+        assert first.name == "Marie Dupont" and first.door == "Porte 2"
+        arrived = first.checked_in_at
+        again = services.check_in(door["codes"]["marie"], user, event=tonight, door="Porte 1")
+        assert again.status is Answer.ALREADY
+        assert (again.checked_in_at, again.door) == (arrived, "Porte 2")  # the first door's
+        assert services.undo(door["codes"]["marie"], user, event=tonight)[0] is Undo.UNDONE
+        assert services.undo(door["codes"]["marie"], user, event=tonight)[0] is Undo.NOT_CHECKED_IN
+        assert services.check_in(door["codes"]["marie"], user, event=tonight).status is Answer.OK
+
+
+def test_someone_who_came_to_an_earlier_evening_is_not_a_first_timer(app, door):
+    with app.app_context():
+        result = services.check_in(
+            door["codes"]["élodie"], _user(door["volunteer"]), event=_event(door["tonight"])
+        )
+        assert result.status is Answer.OK and not result.first_time  # same email, other case
+
+
+@pytest.mark.parametrize(
+    ("who", "answer"),
+    [
+        ("waiting", Answer.WAITLISTED),
+        ("cancelled", Answer.CANCELLED),
+        ("next_month", Answer.WRONG_EVENT),
+    ],
+)
+def test_answers_for_people_who_may_not_come_in(app, door, who, answer):
+    with app.app_context():
+        result = services.check_in(
+            door["codes"][who], _user(door["volunteer"]), event=_event(door["tonight"])
+        )
+        assert result.status is answer
+        assert result.registration.checked_in_at is None
+
+
+def test_unknown_and_other_series_codes_say_nothing_about_anyone(app, make, door):
+    stranger = make.user("door")
+    make.series(team=(stranger,))
+    with app.app_context():
+        assert (
+            services.check_in("ZZZZZZZZZZZZZZZZZZZZZZZZZZ", _user(door["volunteer"])).status
+            is Answer.UNKNOWN
+        )
+        other = services.check_in(door["codes"]["marie"], _user(stranger))
+        assert other.status is Answer.UNKNOWN and other.name == ""
+        assert services.undo(door["codes"]["marie"], _user(stranger))[0] is Undo.UNKNOWN
+        assert db.session.get(Registration, door["ids"]["marie"]).checked_in_at is None
+
+
+def test_without_an_event_a_code_checks_in_at_its_own_evening_only_if_it_is_on(app, door):
+    with app.app_context():
+        user = _user(door["volunteer"])
+        assert services.check_in(door["codes"]["marie"], user).status is Answer.OK
+        assert services.check_in(door["codes"]["next_month"], user).status is Answer.WRONG_EVENT
+
+
+def test_a_retried_request_gets_its_first_answer_again(app, door):
+    with app.app_context():
+        user, tonight = _user(door["volunteer"]), _event(door["tonight"])
+        code = door["codes"]["marie"]
+        assert services.check_in(code, user, event=tonight, request_id="r-1").status is Answer.OK
+        assert services.check_in(code, user, event=tonight, request_id="r-1").status is Answer.OK
+        assert (
+            services.check_in(code, user, event=tonight, request_id="r-2").status is Answer.ALREADY
+        )
+        unknown = "ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
+        assert services.check_in(unknown, user, request_id="r-3").status is Answer.UNKNOWN
+        assert services.check_in(unknown, user, request_id="r-3").status is Answer.UNKNOWN
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+
+def _api(client, door, method="post", url="/api/v1/checkins", body=None, token=None):
+    headers = {"Authorization": f"Bearer {token or door['token']}"}
+    if body is None:
+        return getattr(client, method)(url, headers=headers)
+    return getattr(client, method)(url, headers=headers, json=body)
+
+
+def test_api_checks_in_with_the_whole_scanned_url_and_undoes(client, door):
+    url = f"https://meetup.example.org/B/{door['codes']['marie']}"
+    body = {"code": url, "event": door["tonight"], "door": "Porte 2", "request_id": "a1"}
+    response = _api(client, door, body=body)
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["status"] == "ok" and answer["name"] == "Marie Dupont"
+    assert answer["door"] == "Porte 2" and answer["first_time"] is True
+    assert answer["checked_in_at"].endswith(("+01:00", "+02:00"))  # the evening's zone
+    assert _api(client, door, body=body).get_json()["status"] == "ok"  # same request id
+    assert _api(client, door, body={"code": url}).get_json()["status"] == "already"
+    undone = _api(client, door, "delete", f"/api/v1/checkins/{door['codes']['marie']}")
+    assert undone.get_json() == {"status": "undone", "name": "Marie Dupont"}
+    wrong = _api(client, door, body={"code": door["codes"]["next_month"], "event": door["tonight"]})
+    assert wrong.get_json()["status"] == "wrong_event"
+    assert wrong.get_json()["event"]["slug"] == door["later"]
+    assert _api(client, door, body={"code": "nope-nope-nope"}).get_json() == {"status": "unknown"}
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"code"}),
+        ({"code": 12}, {"code"}),
+        ({"code": ""}, {"code"}),
+        ({"code": "X", "door": "D" * 41}, {"door"}),
+        ({"code": "X", "who": "me"}, {"who"}),
+        ({"code": "X", "request_id": ["a"]}, {"request_id"}),
+    ],
+)
+def test_api_refuses_bad_input_field_by_field(client, door, body, fields):
+    response = _api(client, door, body=body)
+    assert response.status_code == 422
+    assert set(response.get_json()["error"]["fields"]) == fields
+
+
+def test_door_tokens_can_check_in_and_nothing_else(client, make, door):
+    assert _api(client, door, "get", "/api/v1/events").status_code == 403
+    assert (
+        _api(client, door, "get", f"/api/v1/events/{door['tonight']}/registrations").status_code
+        == 403
+    )
+    assert client.post("/api/v1/checkins", json={"code": "X"}).status_code == 401
+    assert _api(client, door, body={"code": "X", "event": "no-such-evening"}).status_code == 404
+    stranger = make.user("door")
+    other = make.event(make.series(team=(stranger,)))
+    assert _api(client, door, body={"code": "X", "event": other}).status_code == 403
+    organiser_token = make.api_token(door["organiser"])
+    response = _api(client, door, body={"code": door["codes"]["marie"]}, token=organiser_token)
+    assert response.get_json()["status"] == "ok"
+
+
+def test_checkins_are_in_the_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert {"post"} <= set(document["paths"]["/checkins"])
+    assert {"delete"} <= set(document["paths"]["/checkins/{code}"])
+    statuses = document["components"]["schemas"]["CheckinAnswer"]["properties"]["status"]["enum"]
+    assert set(statuses) == {a.value for a in Answer}
+
+
+# -- the door screen ---------------------------------------------------------------------------
+
+
+def test_the_door_screen_checks_in_with_and_without_javascript(client, door):
+    log_in(client, door["volunteer"])
+    page = client.get(f"/door/{door['tonight']}").get_data(as_text=True)
+    assert 'id="code"' in page and "autofocus" in page
+    token = csrf_from(page)
+    response = client.post(
+        f"/door/{door['tonight']}/scan",
+        data={"csrf_token": token, "code": door["codes"]["marie"], "door": "Porte 1"},
+    )
+    assert "Welcome Marie — first time!" in response.get_data(as_text=True)
+    response = client.post(
+        f"/door/{door['tonight']}/scan",
+        data={"csrf_token": token, "code": door["codes"]["marie"]},
+        headers={"Accept": "application/json"},
+    )
+    data = response.get_json()
+    assert data["answer"]["tone"] == "warn" and "Porte 1" in data["answer"]["detail"]
+    french = client.post(
+        f"/door/{door['tonight']}/scan",
+        data={"csrf_token": token, "code": door["codes"]["marie"]},
+        headers={"Accept": "application/json", "Accept-Language": "fr"},
+    ).get_json()
+    assert french["answer"]["detail"].startswith("Déjà entré(e) à ")
+    assert data["counts"] == {"checked_in": 1, "expected": 2}
+    unknown = client.post(
+        f"/door/{door['tonight']}/scan",
+        data={"csrf_token": token, "code": "<script>alert(1)</script>"},
+    )
+    assert unknown.status_code == 200 and b"<script>alert" not in unknown.data
+
+
+def test_name_search_ignores_accents_and_case_and_covers_companies(client, door):
+    log_in(client, door["volunteer"])
+    found = client.get(f"/door/{door['tonight']}/search?q=elodie oeuv").get_json()["people"]
+    assert [p["name"] for p in found] == ["Élodie Œuvray"]
+    assert found[0]["code"] == door["codes"]["élodie"]
+    found = client.get(f"/door/{door['tonight']}/search?q=BOULANGERIE").get_json()["people"]
+    assert [p["name"] for p in found] == ["Marie Dupont"]
+    waiting = client.get(f"/door/{door['tonight']}/search?q=wanda").get_json()["people"]
+    assert waiting[0]["code"] == "" and waiting[0]["note"]  # nothing to check in
+    assert client.get(f"/door/{door['tonight']}/search?q=nina").get_json()["people"] == []
+    page = client.get(f"/door/{door['tonight']}?q=dupont").get_data(as_text=True)
+    assert "Marie Dupont" in page  # the same search without JavaScript
+
+
+def test_a_staff_member_scanning_a_badge_with_a_camera_app_can_check_in_from_it(client, door):
+    log_in(client, door["volunteer"])
+    page = client.get(f"/b/{door['codes']['marie']}").get_data(as_text=True)
+    assert f'action="/door/{door["tonight"]}/scan"' in page
+    assert f'value="{door["codes"]["marie"]}"' in page
+
+
+# -- badges printed, read by zbar, checked in through the API ------------------------------------
+
+
+def test_every_printed_badge_checks_in_once_through_the_api(app, client, door, make, tmp_path):
+    make.registrations(door["tonight"], 18)
+    with app.app_context():
+        event = _event(door["tonight"])
+        chosen = badge_services.select_registrations(
+            event, badge_services.Which.ALL, badge_services.Order.NAME
+        )
+        pdf = badge_services.badges_pdf(event, chosen, LAYOUTS["a4-2x5"], mark_printed=False)
+        expected = {r.full_name for r in chosen}
+    scanned = decode_labels(pdf, LAYOUTS["a4-2x5"], 150, tmp_path)
+    assert len(scanned) == len(expected) == 20
+    answers = [
+        _api(
+            client, door, body={"code": text, "event": door["tonight"], "request_id": f"s{n}"}
+        ).get_json()
+        for n, text in enumerate(scanned)
+    ]
+    assert {a["status"] for a in answers} == {"ok"}
+    assert {a["name"] for a in answers} == expected
+    again = [_api(client, door, body={"code": text}).get_json()["status"] for text in scanned]
+    assert set(again) == {"already"}
+    log_in(client, door["volunteer"])
+    counts = client.get(f"/door/{door['tonight']}/counts").get_json()
+    assert counts == {"checked_in": 20, "expected": 20}
+    assert sum(a["first_time"] for a in answers) == 19  # Élodie came to an earlier evening
