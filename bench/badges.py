@@ -7,8 +7,8 @@ path per QR code drawn from the stored module matrix). Three figures:
   QR, cold   every matrix encoded by `qrcode` first (a fresh import, nothing stored yet)
 Each is the best of BENCH_REPEAT runs (default 3). Targets (issue 4): QR ≤ 8 × text only,
 ≤ 1 MB per 1,000 badges. With --verify, the QR PDF is rasterised at 150 and 300 dpi (pdftoppm)
-and zbarimg reads whole pages: the codes it misses are counted (at 300 dpi zbar's own defect
-costs about one in 1,500; see tests/test_badges_pdf.py).
+and zbarimg reads whole pages: the codes it misses are counted (none expected; why it takes
+care, see tests/test_badges_pdf.py and pdf._grid_module).
 """
 
 from __future__ import annotations
