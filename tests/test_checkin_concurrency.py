@@ -85,7 +85,11 @@ def test_without_the_lock_the_race_shows(app, evening, monkeypatch):
     """The control: without the row lock, both doors often say "ok" (two check-ins, the
     second door's time and name overwriting the first). Proves the test above can fail."""
     monkeypatch.setattr(
-        services, "_lock", lambda registration_id: db.session.get(Registration, registration_id)
+        services,
+        "_lock_by_code",
+        lambda code: db.session.scalar(
+            select(Registration).where(Registration.ticket_code == code)
+        ),
     )
     scans = [(code, door, f"{door}-{code}") for code in evening["codes"] for door in ("A", "B")]
     answers = _race(app, evening, scans)
@@ -101,7 +105,7 @@ def test_a_check_in_holds_the_registrations_row_lock(app, evening):
         )
         registration_id = registration.id
         db.session.commit()
-        services._lock(registration_id)  # what check_in does before reading
+        services._lock_by_code(evening["codes"][0])  # check_in's first statement
         query = text("SELECT id FROM registrations WHERE id = :id FOR UPDATE NOWAIT")
         with db.engine.connect() as other:
             with pytest.raises(OperationalError, match="could not obtain lock"):

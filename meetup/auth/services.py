@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetup.auth.models import ApiToken, LoginSession, Role, User
@@ -147,7 +148,11 @@ def create_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
 def verify_api_token(token: str) -> ApiToken | None:
     if not token:
         return None
-    api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    api_token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _hash_token(token))
+        .options(joinedload(ApiToken.user))
+    )
     if api_token is None or not api_token.is_active:
         return None
     now = utcnow()

@@ -14,12 +14,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from meetup.auth.access import can_run_door
-from meetup.auth.models import User
+from meetup.auth.access import on_team
+from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event
 from meetup.extensions import db
@@ -47,26 +49,23 @@ class Answer(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Result:
+    """An answer, with what the door shows of the person (read before the commit, so that
+    showing it costs no query)."""
+
     status: Answer
-    registration: Registration | None = None
+    name: str = ""
+    first_name: str = ""
+    company: str = ""
+    #: The person's ticket code (for Undo); "" for unknown codes.
+    code: str = ""
+    checked_in_at: datetime | None = None
+    door: str = ""
     #: First evening of the series this person comes to (only for ok and already).
     first_time: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.registration.full_name if self.registration is not None else ""
-
-    @property
-    def checked_in_at(self) -> datetime | None:
-        return self.registration.checked_in_at if self.registration is not None else None
-
-    @property
-    def door(self) -> str:
-        return self.registration.checked_in_door if self.registration is not None else ""
-
-    @property
-    def event(self) -> Event | None:
-        return self.registration.event if self.registration is not None else None
+    #: The evening the ticket is for: its slug, start and time zone.
+    event_slug: str = ""
+    event_starts_at: datetime | None = None
+    event_zone: ZoneInfo | None = None
 
 
 # -- reading what was scanned ----------------------------------------------------------------
@@ -87,10 +86,6 @@ def parse_code(scanned: str) -> str:
     return code
 
 
-def find_registration(code: str) -> Registration | None:
-    return tickets.by_code(code) if code else None
-
-
 def _on_now(event: Event, now: datetime) -> bool:
     return event.starts_at - ON_NOW <= now <= event.ends_at + ON_NOW
 
@@ -98,23 +93,28 @@ def _on_now(event: Event, now: datetime) -> bool:
 # -- the check-in itself ---------------------------------------------------------------------
 
 
-def _lock(registration_id: int) -> Registration:
-    """The registration, locked until the transaction ends. Must open its transaction."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.scalars(
-            select(Registration)
-            .where(Registration.id == registration_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-    # SQLite: the first write of a transaction takes the single writer lock; a no-op update.
-    db.session.execute(
-        text("UPDATE registrations SET checked_in_at = checked_in_at WHERE id = :id"),
-        {"id": registration_id},
+def _lock_by_code(code: str) -> Registration | None:
+    """The registration with this ticket code (typed in small letters too) and its evening,
+    locked until the transaction ends; must open its transaction. On SQLite the writer lock
+    is taken even when no registration has the code, which keeps a scan one transaction."""
+    codes = list({code, code.upper()}) if tickets.looks_like_code(code) else []
+    query = (
+        select(Registration)
+        .where(Registration.ticket_code.in_(codes))
+        .options(
+            joinedload(Registration.event, innerjoin=True).joinedload(Event.series, innerjoin=True)
+        )
+        .execution_options(populate_existing=True)
     )
-    registration = db.session.get(Registration, registration_id, populate_existing=True)
-    assert registration is not None
-    return registration
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalars(query.with_for_update(of=Registration)).first()
+    db.session.execute(
+        text(
+            "UPDATE registrations SET checked_in_at = checked_in_at WHERE ticket_code IN :codes"
+        ).bindparams(bindparam("codes", expanding=True)),
+        {"codes": codes or [""]},
+    )
+    return db.session.scalars(query).first()
 
 
 def came_before(registration: Registration) -> bool:
@@ -137,12 +137,22 @@ def came_before(registration: Registration) -> bool:
 
 
 def _result(status: Answer, registration: Registration | None) -> Result:
-    first_time = (
-        status in (Answer.OK, Answer.ALREADY)
-        and registration is not None
-        and not came_before(registration)
+    if registration is None or status is Answer.UNKNOWN:
+        return Result(status)
+    event = registration.event
+    return Result(
+        status,
+        name=registration.full_name,
+        first_name=registration.first_name,
+        company=registration.company,
+        code=registration.ticket_code,
+        checked_in_at=registration.checked_in_at,
+        door=registration.checked_in_door,
+        first_time=status in (Answer.OK, Answer.ALREADY) and not came_before(registration),
+        event_slug=event.slug,
+        event_starts_at=event.starts_at,
+        event_zone=event.zone,
     )
-    return Result(status, registration, first_time)
 
 
 def _replay(request_id: str) -> Result | None:
@@ -157,29 +167,30 @@ def _replay(request_id: str) -> Result | None:
     return _result(Answer(earlier.status), registration)
 
 
-def _remember(request_id: str, result: Result) -> None:
-    if request_id:
-        registration_id = result.registration.id if result.registration is not None else None
-        db.session.add(
-            CheckinRequest(
-                request_id=request_id, registration_id=registration_id, status=result.status.value
-            )
-        )
-
-
-def _answer_without_change(
-    request_id: str, status: Answer, registration: Registration | None
-) -> Result:
-    """Unknown code, wrong evening: nothing to lock; remember the answer for retries."""
-    result = _result(status, registration)
-    if request_id:
-        try:
-            _remember(request_id, result)
-            db.session.commit()
-        except IntegrityError:  # the same request, retried at the same moment
-            db.session.rollback()
-            return _replay(request_id) or result
-    return result
+def _status(
+    registration: Registration | None,
+    user_id: int,
+    admin: bool,
+    event_id: int | None,
+    now: datetime,
+) -> Answer:
+    if registration is None:
+        return Answer.UNKNOWN
+    # The caller checked that the user runs the door at `event`; any other evening's
+    # ticket must be of one of their series, or it says nothing about its holder.
+    if registration.event_id != event_id and not (
+        admin or on_team(registration.event.series_id, user_id)
+    ):
+        return Answer.UNKNOWN
+    if event_id is not None and registration.event_id != event_id:
+        return Answer.WRONG_EVENT
+    if event_id is None and not _on_now(registration.event, now):
+        return Answer.WRONG_EVENT
+    if registration.status is RegistrationStatus.CANCELLED:
+        return Answer.CANCELLED
+    if registration.status is RegistrationStatus.WAITLISTED:
+        return Answer.WAITLISTED
+    return Answer.ALREADY if registration.checked_in_at is not None else Answer.OK
 
 
 def check_in(
@@ -191,38 +202,37 @@ def check_in(
     request_id: str = "",
 ) -> Result:
     """Check in whoever `scanned` (a code or the QR code's URL) belongs to, at `event` (or,
-    without one, at their own evening if it is on now). Commits."""
+    without one, at their own evening if it is on now). `event` must be one whose door
+    `user` may run (the caller checks). One transaction that starts by locking the
+    registration. Commits."""
     request_id = request_id.strip()[:MAX_REQUEST_ID]
     door = " ".join(door.split())[:MAX_DOOR]
+    user_id, admin = user.id, user.role is Role.ADMIN
+    event_id = event.id if event is not None else None
+    now = utcnow()
+    db.session.commit()  # end the request's reads (the token check): the lock opens the next
+    registration = _lock_by_code(parse_code(scanned))
     if (replayed := _replay(request_id)) is not None:
-        return replayed
-    registration = find_registration(parse_code(scanned))
-    if registration is None or not can_run_door(user, registration.event.series):
-        # Another series' ticket says nothing about its holder to this door.
-        return _answer_without_change(request_id, Answer.UNKNOWN, None)
-    target = event if event is not None else registration.event
-    if registration.event_id != target.id or (event is None and not _on_now(target, utcnow())):
-        return _answer_without_change(request_id, Answer.WRONG_EVENT, registration)
-
-    registration_id = registration.id
-    db.session.commit()  # end the read transaction: the lock must open the next one
-    registration = _lock(registration_id)
-    if (replayed := _replay(request_id)) is not None:  # the same request won the lock first
         db.session.commit()
         return replayed
-    if registration.status is RegistrationStatus.CANCELLED:
-        status = Answer.CANCELLED
-    elif registration.status is RegistrationStatus.WAITLISTED:
-        status = Answer.WAITLISTED
-    elif registration.checked_in_at is not None:
-        status = Answer.ALREADY
-    else:
-        registration.checked_in_at = utcnow()
+    status = _status(registration, user_id, admin, event_id, now)
+    if status is Answer.OK:
+        registration.checked_in_at = now
         registration.checked_in_door = door
-        status = Answer.OK
     result = _result(status, registration)
-    _remember(request_id, result)
-    db.session.commit()
+    if request_id:
+        db.session.add(
+            CheckinRequest(
+                request_id=request_id,
+                registration_id=registration.id if result.code else None,
+                status=status.value,
+            )
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:  # PostgreSQL: the same request for an unknown code, at once
+        db.session.rollback()
+        return _replay(request_id) or result
     return result
 
 
@@ -237,21 +247,22 @@ def undo(
     scanned: str, user: User, *, event: Event | None = None
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
-    registration = find_registration(parse_code(scanned))
-    if registration is None or not can_run_door(user, registration.event.series):
-        return Undo.UNKNOWN, None
-    if event is not None and registration.event_id != event.id:
-        return Undo.WRONG_EVENT, registration
-    registration_id = registration.id
+    user_id, admin = user.id, user.role is Role.ADMIN
+    event_id = event.id if event is not None else None
     db.session.commit()
-    registration = _lock(registration_id)
-    if registration.checked_in_at is None:
-        db.session.commit()
-        return Undo.NOT_CHECKED_IN, registration
-    registration.checked_in_at = None
-    registration.checked_in_door = ""
+    registration = _lock_by_code(parse_code(scanned))
+    if registration is None or not (admin or on_team(registration.event.series_id, user_id)):
+        outcome, registration = Undo.UNKNOWN, None
+    elif event_id is not None and registration.event_id != event_id:
+        outcome = Undo.WRONG_EVENT
+    elif registration.checked_in_at is None:
+        outcome = Undo.NOT_CHECKED_IN
+    else:
+        registration.checked_in_at = None
+        registration.checked_in_door = ""
+        outcome = Undo.UNDONE
     db.session.commit()
-    return Undo.UNDONE, registration
+    return outcome, registration
 
 
 # -- finding people by name ------------------------------------------------------------------

@@ -61,15 +61,13 @@ class Shown:
 
 
 def shown(result: Result, event: Event) -> Shown:
-    name = result.registration.first_name if result.registration is not None else ""
     if result.status is Answer.OK:
         title = (
-            _("Welcome %(name)s — first time!", name=name)
+            _("Welcome %(name)s — first time!", name=result.first_name)
             if result.first_time
-            else _("Welcome %(name)s!", name=name)
+            else _("Welcome %(name)s!", name=result.first_name)
         )
-        company = result.registration.company if result.registration else ""
-        return Shown("ok", title, company, result.registration.ticket_code)
+        return Shown("ok", title, result.company, result.code)
     if result.status is Answer.ALREADY:
         time = format_time_in_zone(result.checked_in_at, event.zone)
         detail = (
@@ -82,8 +80,8 @@ def shown(result: Result, event: Event) -> Shown:
         return Shown("stop", _("Cancelled registration"), result.name)
     if result.status is Answer.WAITLISTED:
         return Shown("warn", _("On the waitlist"), result.name)
-    if result.status is Answer.WRONG_EVENT and result.event is not None:
-        day = format_date_in_zone(result.event.starts_at, result.event.zone, "d MMMM")
+    if result.status is Answer.WRONG_EVENT:
+        day = format_date_in_zone(result.event_starts_at, result.event_zone, "d MMMM")
         return Shown("stop", _("Registered for another evening (%(day)s)", day=day), result.name)
     return Shown("stop", _("Unknown code"), _("Search the name instead."))
 

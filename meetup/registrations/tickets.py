@@ -17,11 +17,15 @@ from meetup.registrations.qr import QRMatrix, encode
 _CODE = re.compile(r"[A-Za-z0-9_-]{8,40}")
 
 
+def looks_like_code(code: str) -> bool:
+    return bool(_CODE.fullmatch(code))
+
+
 def by_code(code: str) -> Registration | None:
     """The registration whose ticket code this is; codes are capitals, but one typed in
     small letters is found too. Anything that cannot be a code finds nothing (and never
     reaches the database: PostgreSQL refuses NUL characters, for one)."""
-    if not _CODE.fullmatch(code):
+    if not looks_like_code(code):
         return None
     registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
     if registration is None and code != code.upper():
