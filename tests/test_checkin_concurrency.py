@@ -82,36 +82,42 @@ def test_the_same_request_sent_twice_at_once_gets_the_same_answer(app, evening):
 
 @pytest.mark.postgres_only
 def test_without_the_lock_the_race_shows(app, evening, monkeypatch):
-    """The control: without the row lock, both doors often say "ok" (two check-ins, the
-    second door's time and name overwriting the first). Proves the test above can fail."""
-    monkeypatch.setattr(
-        services,
-        "_lock_by_code",
-        lambda code: db.session.scalar(
-            select(Registration).where(Registration.ticket_code == code)
-        ),
-    )
+    """The control: a claim that does not look at the row as it is when it writes (an
+    unconditional UPDATE after the read) lets both doors say "ok". Proves the test above can
+    fail."""
+
+    def blind_claim(registration_id, now, door):
+        db.session.execute(
+            text(
+                "UPDATE registrations SET checked_in_at = :now, checked_in_door = :door WHERE id = :id"
+            ),
+            {"now": now, "door": door, "id": registration_id},
+        )
+        return True
+
+    monkeypatch.setattr(services, "_claim", blind_claim)
     scans = [(code, door, f"{door}-{code}") for code in evening["codes"] for door in ("A", "B")]
     answers = _race(app, evening, scans)
     assert answers.count("ok") > PEOPLE
 
 
 @pytest.mark.postgres_only
-def test_a_check_in_holds_the_registrations_row_lock(app, evening):
-    """Between reading and writing the registration, no other transaction can lock its row."""
+def test_a_check_in_holds_the_registrations_row_lock_until_it_commits(app, evening):
+    """From the claim to the commit, no other transaction can lock the row."""
     with app.app_context():
-        registration = db.session.scalar(
-            select(Registration).where(Registration.ticket_code == evening["codes"][0])
+        registration_id = db.session.scalar(
+            select(Registration.id).where(Registration.ticket_code == evening["codes"][0])
         )
-        registration_id = registration.id
         db.session.commit()
-        services._lock_by_code(evening["codes"][0])  # check_in's first statement
+        assert services._claim(registration_id, utcnow(), "A")  # check_in's write
         query = text("SELECT id FROM registrations WHERE id = :id FOR UPDATE NOWAIT")
         with db.engine.connect() as other:
             with pytest.raises(OperationalError, match="could not obtain lock"):
                 other.execute(query, {"id": registration_id})
             other.rollback()
-        db.session.rollback()
+        db.session.commit()
         with db.engine.connect() as other:
             other.execute(query, {"id": registration_id})  # free again
             other.rollback()
+        assert not services._claim(registration_id, utcnow(), "B")  # taken: no second claim
+        db.session.rollback()

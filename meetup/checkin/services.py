@@ -1,10 +1,13 @@
 """Checking people in at the door: one scan, one answer, whatever the number of doors.
 
-A check-in locks the registration's row (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the
-database's single writer lock), then reads and writes it: two doors scanning the same badge
-at the same moment get "ok" and "already", never two check-ins. A scan may carry a request id
-(the door's browser or app makes one per scan); a retry of the same request, after a timeout
-say, gets the first answer again rather than "already checked in".
+A scan first reads (the registration, its evening, whether the person came before), then,
+only if it has something to write, claims the check-in with one conditional UPDATE
+(`... WHERE checked_in_at IS NULL AND status = 'confirmed'`) as the first statement of a
+short write transaction. The UPDATE locks the row (PostgreSQL) or takes the database's
+writer lock (SQLite), so two doors scanning the same badge at the same moment get "ok" and
+"already", never two check-ins, and the lock is held for that UPDATE and the commit only.
+A scan may carry a request id (the door's browser or app makes one per scan); a retry of
+the same request, after a timeout say, gets the first answer again rather than "already".
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -93,28 +96,35 @@ def _on_now(event: Event, now: datetime) -> bool:
 # -- the check-in itself ---------------------------------------------------------------------
 
 
-def _lock_by_code(code: str) -> Registration | None:
-    """The registration with this ticket code (typed in small letters too) and its evening,
-    locked until the transaction ends; must open its transaction. On SQLite the writer lock
-    is taken even when no registration has the code, which keeps a scan one transaction."""
-    codes = list({code, code.upper()}) if tickets.looks_like_code(code) else []
-    query = (
+def _by_code(code: str) -> Registration | None:
+    """The registration with this ticket code (typed in small letters too), its evening and
+    series loaded in the same query."""
+    if not tickets.looks_like_code(code):
+        return None
+    return db.session.scalars(
         select(Registration)
-        .where(Registration.ticket_code.in_(codes))
+        .where(Registration.ticket_code.in_({code, code.upper()}))
         .options(
             joinedload(Registration.event, innerjoin=True).joinedload(Event.series, innerjoin=True)
         )
-        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _claim(registration_id: int, now: datetime, door: str) -> bool:
+    """Check the person in if nobody has yet and they have a seat; False otherwise. Must
+    open its transaction: it locks the row (PostgreSQL) or the database (SQLite) until the
+    commit, and a second door's claim waits, then finds the row taken."""
+    claimed = db.session.execute(
+        update(Registration)
+        .where(
+            Registration.id == registration_id,
+            Registration.checked_in_at.is_(None),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .values(checked_in_at=now, checked_in_door=door)
+        .execution_options(synchronize_session=False)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.scalars(query.with_for_update(of=Registration)).first()
-    db.session.execute(
-        text(
-            "UPDATE registrations SET checked_in_at = checked_in_at WHERE ticket_code IN :codes"
-        ).bindparams(bindparam("codes", expanding=True)),
-        {"codes": codes or [""]},
-    )
-    return db.session.scalars(query).first()
+    return claimed.rowcount == 1
 
 
 def came_before(registration: Registration) -> bool:
@@ -203,34 +213,37 @@ def check_in(
 ) -> Result:
     """Check in whoever `scanned` (a code or the QR code's URL) belongs to, at `event` (or,
     without one, at their own evening if it is on now). `event` must be one whose door
-    `user` may run (the caller checks). One transaction that starts by locking the
-    registration. Commits."""
+    `user` may run (the caller checks). Commits."""
     request_id = request_id.strip()[:MAX_REQUEST_ID]
     door = " ".join(door.split())[:MAX_DOOR]
-    user_id, admin = user.id, user.role is Role.ADMIN
-    event_id = event.id if event is not None else None
-    now = utcnow()
-    db.session.commit()  # end the request's reads (the token check): the lock opens the next
-    registration = _lock_by_code(parse_code(scanned))
     if (replayed := _replay(request_id)) is not None:
-        db.session.commit()
         return replayed
-    status = _status(registration, user_id, admin, event_id, now)
+    now = utcnow()
+    registration = _by_code(parse_code(scanned))
+    status = _status(
+        registration, user.id, user.role is Role.ADMIN, event.id if event else None, now
+    )
+    result = _result(status, registration)  # read now: nothing to load after the commit
+    if status is not Answer.OK and not request_id:
+        db.session.commit()  # nothing to write
+        return result
+    registration_id = registration.id if result.code else None
+    db.session.commit()  # end the reads: the claim must open the write transaction
+    if status is Answer.OK and not _claim(registration_id, now, door):
+        # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
+        db.session.rollback()
+        return check_in(scanned, user, event=event, door=door, request_id=request_id)
     if status is Answer.OK:
-        registration.checked_in_at = now
-        registration.checked_in_door = door
-    result = _result(status, registration)
+        result = replace(result, checked_in_at=now, door=door)
     if request_id:
         db.session.add(
             CheckinRequest(
-                request_id=request_id,
-                registration_id=registration.id if result.code else None,
-                status=status.value,
+                request_id=request_id, registration_id=registration_id, status=status.value
             )
         )
     try:
         db.session.commit()
-    except IntegrityError:  # PostgreSQL: the same request for an unknown code, at once
+    except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
         return _replay(request_id) or result
     return result
@@ -247,22 +260,24 @@ def undo(
     scanned: str, user: User, *, event: Event | None = None
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
-    user_id, admin = user.id, user.role is Role.ADMIN
-    event_id = event.id if event is not None else None
+    registration = _by_code(parse_code(scanned))
+    if registration is None or not (
+        user.role is Role.ADMIN or on_team(registration.event.series_id, user.id)
+    ):
+        return Undo.UNKNOWN, None
+    if event is not None and registration.event_id != event.id:
+        return Undo.WRONG_EVENT, registration
+    registration_id = registration.id
     db.session.commit()
-    registration = _lock_by_code(parse_code(scanned))
-    if registration is None or not (admin or on_team(registration.event.series_id, user_id)):
-        outcome, registration = Undo.UNKNOWN, None
-    elif event_id is not None and registration.event_id != event_id:
-        outcome = Undo.WRONG_EVENT
-    elif registration.checked_in_at is None:
-        outcome = Undo.NOT_CHECKED_IN
-    else:
-        registration.checked_in_at = None
-        registration.checked_in_door = ""
-        outcome = Undo.UNDONE
+    cleared = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.checked_in_at.is_not(None))
+        .values(checked_in_at=None, checked_in_door="")
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    return outcome, registration
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    return (Undo.UNDONE if cleared.rowcount == 1 else Undo.NOT_CHECKED_IN), registration
 
 
 # -- finding people by name ------------------------------------------------------------------
