@@ -40,6 +40,7 @@ GET_ROUTES = {
     "door.screen": ("/door/{event}", DOOR_SCOPED),
     "door.search": ("/door/{event}/search?q=camille", DOOR_SCOPED),
     "door.counts": ("/door/{event}/counts", DOOR_SCOPED),
+    "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
     "registrations_admin.registrations": ("/admin/events/{event}/registrations", SERIES_SCOPED),
     "registrations_admin.registrations_import": (
         "/admin/events/{event}/registrations/import",
@@ -92,6 +93,8 @@ POST_ROUTES = {
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "door.scan": ("/door/{event}/scan", DOOR_SCOPED),
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
+    "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
+    "door.badge": ("/door/{event}/badge", DOOR_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason.

@@ -15,7 +15,9 @@ from meetup.checkin import services
 from meetup.checkin.services import Answer, Undo, parse_code
 from meetup.events.models import Event
 from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
 from meetup.registrations.models import Registration
+from meetup.registrations.tickets import qr_text
 from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, log_in
 from tests.scanning import decode_labels
@@ -260,7 +262,7 @@ def test_the_door_screen_checks_in_with_and_without_javascript(client, door):
         headers={"Accept": "application/json", "Accept-Language": "fr"},
     ).get_json()
     assert french["answer"]["detail"].startswith("Déjà entré(e) à ")
-    assert data["counts"] == {"checked_in": 1, "expected": 2}
+    assert data["counts"] == {"checked_in": 1, "expected": 2, "walk_ins": 0}
     unknown = client.post(
         f"/door/{door['tonight']}/scan",
         data={"csrf_token": token, "code": "<script>alert(1)</script>"},
@@ -315,5 +317,128 @@ def test_every_printed_badge_checks_in_once_through_the_api(app, client, door, m
     assert set(again) == {"already"}
     log_in(client, door["volunteer"])
     counts = client.get(f"/door/{door['tonight']}/counts").get_json()
-    assert counts == {"checked_in": 20, "expected": 20}
+    assert counts == {"checked_in": 20, "expected": 20, "walk_ins": 0}
     assert sum(a["first_time"] for a in answers) == 19  # Élodie came to an earlier evening
+
+
+# -- walk-ins and badges at the door -------------------------------------------------------------
+
+
+def _door_token(client, door) -> str:
+    log_in(client, door["volunteer"])
+    return csrf_from(client.get(f"/door/{door['tonight']}").get_data(as_text=True))
+
+
+def test_a_walk_in_is_registered_let_in_and_emailed_at_once(app, client, door):
+    token = _door_token(client, door)
+    page = client.get(f"/door/{door['tonight']}/walk-in").get_data(as_text=True)
+    assert 'name="email"' in page and 'name="visibility"' not in page  # four fields only
+    response = client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
+              "email": "Yasmine@Example.ORG", "company": "Atelier Haddad", "door": "Porte 1"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Welcome Yasmine!" in response.get_data(as_text=True)
+    with app.app_context():
+        walker = db.session.scalar(select(Registration).where(Registration.last_name == "Haddad"))
+        assert walker.email == "Yasmine@example.org" and walker.source.value == "walk_in"
+        assert walker.status.value == "confirmed" and walker.checked_in_door == "Porte 1"
+        assert walker.checked_in_at is not None and walker.visibility.value == "nobody"
+        kinds = db.session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.registration_id == walker.id)
+        ).all()
+        assert kinds == ["confirmation"]  # the personal link, to complete the card
+    counts = client.get(f"/door/{door['tonight']}/counts").get_json()
+    assert counts["walk_ins"] == 1 and counts["checked_in"] == 1
+
+
+def test_a_walk_in_already_registered_is_let_in_on_their_registration(app, client, door):
+    token = _door_token(client, door)
+    client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Wanda", "last_name": "Attente",
+              "email": "camille-wanda@example.org"},
+    )  # fmt: skip
+    with app.app_context():
+        waiting = db.session.get(Registration, door["ids"]["waiting"])
+        email = waiting.email
+    client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Wanda", "last_name": "Attente", "email": email},
+    )
+    with app.app_context():
+        waiting = db.session.get(Registration, door["ids"]["waiting"])
+        assert waiting.status.value == "confirmed" and waiting.checked_in_at is not None
+        same = db.session.scalars(select(Registration).where(Registration.email == email)).all()
+        assert len(same) == 1
+
+
+def test_walk_in_form_keeps_what_was_typed_and_says_what_is_wrong(client, door):
+    token = _door_token(client, door)
+    response = client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Noé", "last_name": "", "email": "noe@", "company": "Studio Noé"},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="Noé"' in html and 'value="Studio Noé"' in html and 'value="noe@"' in html
+    assert html.count('class="field-error"') == 2
+
+
+def test_the_door_prints_one_badge_for_a_scanned_code(app, client, door, tmp_path):
+    token = _door_token(client, door)
+    url = f"HTTPS://MEETUP.EXAMPLE.ORG/B/{door['codes']['marie']}"
+    response = client.post(
+        f"/door/{door['tonight']}/badge",
+        data={"csrf_token": token, "code": url, "layout": "brother-62x100"},
+    )
+    assert (
+        response.mimetype == "application/pdf" and "no-store" in response.headers["Cache-Control"]
+    )
+    with app.test_request_context():
+        expected = [qr_text(door["codes"]["marie"])]
+    assert decode_labels(response.data, LAYOUTS["brother-62x100"], 200, tmp_path) == expected
+    with app.app_context():
+        marie = db.session.get(Registration, door["ids"]["marie"])
+        assert marie.checked_in_at is None  # printing is not checking in
+        assert marie.badge_printed_at is not None
+    for code, status in (
+        (door["codes"]["next_month"], 404),
+        ("nope-nope-nope", 404),
+        (door["codes"]["waiting"], 409),
+    ):
+        answer = client.post(
+            f"/door/{door['tonight']}/badge", data={"csrf_token": token, "code": code}
+        )
+        assert answer.status_code == status
+
+
+def test_after_the_evening_organisers_see_who_came_when_and_who_did_not(app, client, door):
+    token = _door_token(client, door)
+    client.post(
+        f"/door/{door['tonight']}/scan",
+        data={"csrf_token": token, "code": door["codes"]["marie"], "door": "Porte 2"},
+    )
+    client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
+              "email": "yasmine@example.org"},
+    )  # fmt: skip
+    client = app.test_client()
+    log_in(client, door["organiser"])
+    base = f"/admin/events/{door['tonight']}/registrations"
+    came = client.get(f"{base}?status=came").get_data(as_text=True)
+    assert "Dupont" in came and "Haddad" in came and "Œuvray" not in came
+    assert "Porte 2" in came
+    no_shows = client.get(f"{base}?status=no_show").get_data(as_text=True)
+    assert "Œuvray" in no_shows and "Dupont" not in no_shows and "Attente" not in no_shows
+    walk_ins = client.get(f"{base}?status=walk_in").get_data(as_text=True)
+    assert "Haddad" in walk_ins and "Dupont" not in walk_ins
+    csv = client.get(f"{base}.csv").get_data(as_text=True)
+    header, *lines = csv.splitlines()
+    assert "checked_in_at" in header and "checked_in_door" in header and "source" in header
+    (marie,) = [line for line in lines if "Dupont" in line]
+    assert "Porte 2" in marie
+    (yasmine,) = [line for line in lines if "Haddad" in line]
+    assert "walk_in" in yasmine

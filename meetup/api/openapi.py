@@ -230,6 +230,11 @@ SCHEMAS["Registration"] = {
         "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
         "status_changed_at": DATETIME,
         "checked_in_at": {**DATETIME, "type": ["string", "null"]},
+        "checked_in_door": {"type": "string", "description": "The door that let them in"},
+        "street_on_badge": {
+            "type": "boolean",
+            "description": "Agreed to have their office street printed on their badge",
+        },
         "created_at": DATETIME,
     },
 }

@@ -29,7 +29,7 @@ from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import tickets
-from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.timeutil import utcnow
 
 #: Longest code or scanned URL taken into account; anything longer is unknown.
@@ -278,6 +278,16 @@ def undo(
     db.session.commit()
     registration = db.session.get(Registration, registration_id, populate_existing=True)
     return (Undo.UNDONE if cleared.rowcount == 1 else Undo.NOT_CHECKED_IN), registration
+
+
+def walk_ins(event: Event) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id,
+            Registration.source == Source.WALK_IN,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
 
 
 # -- finding people by name ------------------------------------------------------------------

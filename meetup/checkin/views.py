@@ -11,14 +11,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from meetup.auth.access import can_run_door, door_required
+from meetup.badges import services as badge_services
+from meetup.badges.forms import LAYOUT_TITLES
+from meetup.badges.layouts import LAYOUTS, SINGLE_LAYOUT
 from meetup.checkin import bp, services
+from meetup.checkin.forms import WalkInForm
 from meetup.checkin.services import Answer, Result, Undo
 from meetup.events import queries
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_time_in_zone
+from meetup.registrations import services as registration_services
+from meetup.registrations import tickets
+from meetup.registrations.models import RegistrationStatus
 from meetup.registrations.queries import counts_for
+from meetup.responses import pdf_response
 from meetup.timeutil import utcnow
+
+#: Printers a door may have: one badge per page (or a fold-over on A4).
+DOOR_LAYOUTS = ("single-a6", "brother-62x100", "dymo-99014", "a4-foldover")
 
 
 @bp.get("/")
@@ -100,6 +111,8 @@ def _screen(event: Event, answer: Shown | None = None, status: int = 200):
             query=query,
             found=services.search(event, query),
             counts=counts_for([event.id])[event.id],
+            walk_ins=services.walk_ins(event),
+            door_layouts=[(name, LAYOUT_TITLES[name]) for name in DOOR_LAYOUTS],
         ),
         status,
     )
@@ -144,6 +157,48 @@ def undo(slug: str):
     return _screen(event, answer)
 
 
+@bp.route("/<slug>/walk-in", methods=["GET", "POST"])
+@door_required
+def walk_in(slug: str):
+    """Someone without a registration: name, email, company; registered and let in at once,
+    with their badge one click away."""
+    event = _door_event_or_404(slug)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        registration = registration_services.walk_in(
+            event, form.profile(), door=request.form.get("door", "")
+        )
+        answer = Shown(
+            "ok",
+            _("Welcome %(name)s!", name=registration.first_name),
+            _("Registered at the door; their personal link is on its way by email."),
+            registration.ticket_code,
+        )
+        return _screen(event, answer)
+    status = 422 if form.is_submitted() else 200
+    return render_template("door/walk_in.html", event=event, form=form), status
+
+
+@bp.post("/<slug>/badge")
+@door_required
+def badge(slug: str):
+    """One person's badge, sized for the door's printer, to print at once (counts as
+    printed). The code comes in the body: scanned codes stay out of URLs and logs."""
+    event = _door_event_or_404(slug)
+    code = services.parse_code(request.form.get("code", ""))
+    if not code:
+        return _screen(event, Shown("stop", _("Unknown code"), _("Search the name instead.")), 422)
+    registration = tickets.by_code(code)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        abort(409)
+    name = request.form.get("layout", "")
+    layout = LAYOUTS[name if name in DOOR_LAYOUTS else SINGLE_LAYOUT]
+    pdf = badge_services.badges_pdf(event, [registration], layout, mark_printed=True)
+    return pdf_response(pdf, "badge.pdf")
+
+
 @bp.get("/<slug>/search")
 @door_required
 def search(slug: str):
@@ -173,7 +228,11 @@ def _person_json(person, event: Event) -> dict:
 
 def _counts_json(event: Event) -> dict:
     counts = counts_for([event.id])[event.id]
-    return {"checked_in": counts.checked_in, "expected": counts.confirmed}
+    return {
+        "checked_in": counts.checked_in,
+        "expected": counts.confirmed,
+        "walk_ins": services.walk_ins(event),
+    }
 
 
 @bp.get("/<slug>/counts")

@@ -62,6 +62,8 @@ def registrations(slug: str):
     query = select(Registration).where(Registration.event_id == event.id)
     if status in {s.value for s in RegistrationStatus}:
         query = query.where(Registration.status == RegistrationStatus(status))
+    elif status in ARRIVAL_FILTERS:
+        query = query.where(*ARRIVAL_FILTERS[status])
     if text.strip():
         query = _search(query, text)
     # Confirmed by name, then the waitlist in its order, then the cancelled.
@@ -84,9 +86,33 @@ def registrations(slug: str):
         rows=rows[:PAGE_SIZE],
         truncated=len(rows) > PAGE_SIZE,
         counts=counts_for([event.id])[event.id],
+        arrivals=_arrival_counts(event),
         status=status,
         text=text,
     )
+
+
+#: After the evening: who came, who had a seat and did not, who came without signing up.
+ARRIVAL_FILTERS = {
+    "came": (Registration.checked_in_at.is_not(None),),
+    "no_show": (
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.checked_in_at.is_(None),
+    ),
+    "walk_in": (
+        Registration.source == Source.WALK_IN,
+        Registration.status == RegistrationStatus.CONFIRMED,
+    ),
+}
+
+
+def _arrival_counts(event) -> dict[str, int]:
+    return {
+        key: db.session.scalar(
+            select(func.count()).where(Registration.event_id == event.id, *conditions)
+        )
+        for key, conditions in ARRIVAL_FILTERS.items()
+    }
 
 
 @bp.get("/events/<slug>/registrations.csv")

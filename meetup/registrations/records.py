@@ -16,6 +16,7 @@ FIELDS = (
     "status",
     "status_changed_at",
     "checked_in_at",
+    "checked_in_door",
     "created_at",
 )
 

@@ -154,6 +154,42 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     return SignupResult(registration, newcomer_status)
 
 
+def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
+    """Someone at the door who did not sign up (or forgot their ticket): a seat and a
+    check-in at once, whatever the capacity, since they are already in the room; their
+    personal link goes by email so that they can complete their card. Someone already
+    registered with that email is let in on their own registration. Commits."""
+    token, token_hash = new_manage_token()
+    _begin_seat_change(event)
+    now = utcnow()
+    registration = find_by_email(event, profile.email)
+    if registration is None:
+        registration = Registration(
+            event_id=event.id,
+            manage_token_hash=token_hash,
+            ticket_code=new_ticket_code(),
+            source=Source.WALK_IN,
+            **profile.values(),
+        )
+        registration.event = event
+        _set_status(registration, RegistrationStatus.CONFIRMED)
+        db.session.add(registration)
+        db.session.flush()  # the email refers to the registration by id
+        emails.queue_signup(registration, token)
+    else:
+        registration.manage_token_hash = token_hash
+        if registration.status is not RegistrationStatus.CONFIRMED:
+            _set_status(registration, RegistrationStatus.CONFIRMED)
+            emails.queue_signup(registration, token)
+        else:
+            emails.queue_link_again(registration, token)
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+        registration.checked_in_door = door
+    db.session.commit()
+    return registration
+
+
 @dataclass(frozen=True)
 class ImportReport:
     confirmed: int

@@ -32,7 +32,7 @@ PHONE_USER_AGENT = (
 #: What Chromium prints on the console when the Content-Security-Policy blocks something.
 CSP_MESSAGE = re.compile(r"content security policy", re.IGNORECASE)
 #: URLs that never leave the browser.
-LOCAL_SCHEMES = {"data", "blob", "about"}
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome-extension"}  # the last: the built-in PDF viewer
 
 
 class PageGuard:

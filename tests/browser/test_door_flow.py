@@ -78,3 +78,51 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
     expect(phone.locator("#count-in")).to_have_text("2")
     screenshot(phone, "door-search-phone-fr")
+
+
+def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make):
+    volunteer = make.user("door")
+    slug = make.event(
+        make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
+        starts_at=utcnow() - timedelta(minutes=15),
+    )
+    marie = make.registration(slug, first_name="Marie", last_name="Dupont")
+    with app.app_context():
+        code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
+    phone.goto("/login")
+    phone.fill("#email", volunteer)
+    phone.fill("#password", PASSWORD)
+    phone.locator("main form button[type=submit]").click()
+    expect(phone).to_have_url(re.compile(r"/door/$"))
+    phone.goto(f"/door/{slug}")
+
+    phone.get_by_role("button", name="Quelqu’un sans inscription").click()
+    phone.fill("#first_name", "Yasmine")
+    phone.fill("#last_name", "Haddad")
+    phone.fill("#email", "yasmine@example.org")
+    phone.fill("#company", "Atelier Haddad")
+    screenshot(phone, "door-walk-in-phone-fr")
+    phone.get_by_role("button", name="Inscrire et faire entrer").click()
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Yasmine !")
+    expect(phone.locator("#count-walk-ins")).to_have_text("1")
+    expect(phone.locator("#count-in")).to_have_text("1")
+
+    # Her badge, from the answer: a one-badge PDF in a new tab, to print.
+    with phone.context.expect_page() as opened:
+        phone.get_by_role("button", name="Imprimer son badge").click()
+    badge = opened.value
+    badge.wait_for_load_state()
+    assert badge.url.endswith(f"/door/{slug}/badge")
+    badge.close()
+
+    # Print mode: a scan opens the badge and lets nobody in.
+    phone.locator("summary", has_text="Cette porte").click()
+    phone.check("#print-only")
+    phone.locator("#code").focus()
+    with phone.context.expect_page() as opened:
+        phone.keyboard.type(f"{code}\n")
+    opened.value.close()
+    expect(phone.locator("#answer-title")).to_have_text(
+        "Badge ouvert dans un nouvel onglet, à imprimer"
+    )
+    expect(phone.locator("#count-in")).to_have_text("1")  # Marie is not checked in

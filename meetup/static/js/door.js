@@ -2,6 +2,11 @@
 // while typing a name, live counters. Without it, the same forms work with page reloads.
 "use strict";
 
+// The walk-in page sends this door's name along.
+for (const field of document.querySelectorAll(".door-name-field")) {
+  field.value = field.value || localStorage.getItem("door-name") || "";
+}
+
 const screen = document.querySelector(".door-screen");
 if (screen) {
   const scanForm = document.getElementById("scan-form");
@@ -11,6 +16,34 @@ if (screen) {
   const answer = document.getElementById("answer");
   const undoForm = document.getElementById("undo-form");
   const undoCode = document.getElementById("undo-code");
+  const actions = document.getElementById("answer-actions");
+  const printForm = document.querySelector(".badge-print-form");
+  const layout = document.getElementById("layout");
+  const printOnly = document.getElementById("print-only");
+  for (const element of document.querySelectorAll(".no-js-only")) element.hidden = true;
+
+  // This door's printer and mode stay on this device.
+  layout.value = localStorage.getItem("door-layout") || layout.value;
+  printOnly.checked = localStorage.getItem("door-print-only") === "1";
+  const syncLayout = () => {
+    for (const field of document.querySelectorAll(".door-layout-field")) field.value = layout.value;
+  };
+  syncLayout();
+  layout.addEventListener("change", () => {
+    localStorage.setItem("door-layout", layout.value);
+    syncLayout();
+  });
+  printOnly.addEventListener("change", () => {
+    localStorage.setItem("door-print-only", printOnly.checked ? "1" : "");
+    code.focus();
+  });
+
+  // Badges open in a new tab, where the browser's PDF viewer prints them (or shares them
+  // to the printer's app on a phone, where PDFs do not show inside a page).
+  function printBadge(value) {
+    printForm.querySelector("input[name=code]").value = value;
+    printForm.submit();
+  }
   const search = document.getElementById("q");
   const people = document.getElementById("people");
   const token = scanForm.querySelector("input[name=csrf_token]").value;
@@ -27,13 +60,14 @@ if (screen) {
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
     document.getElementById("answer-detail").textContent = result.detail;
-    undoForm.hidden = !result.code;
-    undoCode.value = result.code;
+    actions.hidden = !result.code;
+    for (const field of document.querySelectorAll(".answer-code")) field.value = result.code;
   }
 
   function showCounts(counts) {
     document.getElementById("count-in").textContent = counts.checked_in;
     document.getElementById("count-expected").textContent = counts.expected;
+    document.getElementById("count-walk-ins").textContent = counts.walk_ins;
   }
 
   async function post(url, fields) {
@@ -70,7 +104,12 @@ if (screen) {
     event.preventDefault();
     const value = code.value;
     code.value = "";
-    checkIn(value);
+    if (printOnly.checked) {
+      show({ tone: "ok", title: screen.dataset.printing, detail: value, code: "" });
+      printBadge(value);
+    } else {
+      checkIn(value);
+    }
     code.focus();
   });
 

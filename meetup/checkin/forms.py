@@ -1,0 +1,29 @@
+"""The walk-in form: the fewest fields that give a badge and an email; the rest later."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+
+from meetup.registrations.forms import CardForm, SignupForm
+from meetup.registrations.services import Profile
+
+
+class WalkInForm(FlaskForm):
+    # The signup form's own fields and rules.
+    first_name = CardForm.first_name
+    last_name = CardForm.last_name
+    email = SignupForm.email
+    company = CardForm.company
+
+    normalised_email = SignupForm.normalised_email
+
+    def profile(self) -> Profile:
+        """Visible to nobody until they choose, from the personal link the email brings."""
+        return Profile(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.normalised_email(),
+            company=self.company.data or "",
+            language=str(get_locale()),
+        )
