@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from meetup.auth.access import on_team
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
-from meetup.events.models import Event
+from meetup.events.models import Event, Series
 from meetup.extensions import db
 from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus, Source
@@ -89,25 +89,61 @@ def parse_code(scanned: str) -> str:
     return code
 
 
-def _on_now(event: Event, now: datetime) -> bool:
-    return event.starts_at - ON_NOW <= now <= event.ends_at + ON_NOW
-
-
 # -- the check-in itself ---------------------------------------------------------------------
 
 
-def _by_code(code: str) -> Registration | None:
-    """The registration with this ticket code (typed in small letters too), its evening and
-    series loaded in the same query."""
+_EARLIER = aliased(Registration)
+_EARLIER_EVENT = aliased(Event)
+#: Checked in at an earlier evening of the same series, with the same email.
+_CAME_BEFORE = (
+    exists()
+    .where(
+        _EARLIER_EVENT.id == _EARLIER.event_id,
+        _EARLIER_EVENT.series_id == Event.series_id,
+        _EARLIER_EVENT.starts_at < Event.starts_at,
+        func.lower(_EARLIER.email) == func.lower(Registration.email),
+        _EARLIER.checked_in_at.is_not(None),
+    )
+    .label("came_before")
+)
+#: What a scan needs to know, in one query (plain columns: no objects to build).
+_SCANNED = (
+    select(
+        Registration.id,
+        Registration.event_id,
+        Registration.status,
+        Registration.checked_in_at,
+        Registration.checked_in_door,
+        Registration.first_name,
+        Registration.last_name,
+        Registration.company,
+        Registration.ticket_code,
+        Event.series_id,
+        Event.slug,
+        Event.starts_at,
+        Event.ends_at,
+        Series.timezone,
+        _CAME_BEFORE,
+    )
+    .join(Event, Event.id == Registration.event_id)
+    .join(Series, Series.id == Event.series_id)
+)
+
+
+def _by_code(code: str) -> Row | None:
+    """The scanned registration (a code typed in small letters is found too) with its
+    evening, and whether the person came to an earlier evening of the series."""
     if not tickets.looks_like_code(code):
         return None
-    return db.session.scalars(
-        select(Registration)
-        .where(Registration.ticket_code.in_({code, code.upper()}))
-        .options(
-            joinedload(Registration.event, innerjoin=True).joinedload(Event.series, innerjoin=True)
-        )
+    return db.session.execute(
+        _SCANNED.where(Registration.ticket_code.in_({code, code.upper()}))
     ).first()
+
+
+def _by_id(registration_id: int | None) -> Row | None:
+    if registration_id is None:
+        return None
+    return db.session.execute(_SCANNED.where(Registration.id == registration_id)).first()
 
 
 def _claim(registration_id: int, now: datetime, door: str) -> bool:
@@ -127,41 +163,21 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
     return claimed.rowcount == 1
 
 
-def came_before(registration: Registration) -> bool:
-    """Checked in at an earlier evening of the same series (same email)."""
-    event = registration.event
-    return (
-        db.session.scalar(
-            select(Registration.id)
-            .join(Event, Event.id == Registration.event_id)
-            .where(
-                Event.series_id == event.series_id,
-                Event.starts_at < event.starts_at,
-                func.lower(Registration.email) == registration.email.lower(),
-                Registration.checked_in_at.is_not(None),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def _result(status: Answer, registration: Registration | None) -> Result:
-    if registration is None or status is Answer.UNKNOWN:
+def _result(status: Answer, scanned: Row | None) -> Result:
+    if scanned is None or status is Answer.UNKNOWN:
         return Result(status)
-    event = registration.event
     return Result(
         status,
-        name=registration.full_name,
-        first_name=registration.first_name,
-        company=registration.company,
-        code=registration.ticket_code,
-        checked_in_at=registration.checked_in_at,
-        door=registration.checked_in_door,
-        first_time=status in (Answer.OK, Answer.ALREADY) and not came_before(registration),
-        event_slug=event.slug,
-        event_starts_at=event.starts_at,
-        event_zone=event.zone,
+        name=f"{scanned.first_name} {scanned.last_name}".strip(),
+        first_name=scanned.first_name,
+        company=scanned.company,
+        code=scanned.ticket_code,
+        checked_in_at=scanned.checked_in_at,
+        door=scanned.checked_in_door,
+        first_time=status in (Answer.OK, Answer.ALREADY) and not scanned.came_before,
+        event_slug=scanned.slug,
+        event_starts_at=scanned.starts_at,
+        event_zone=ZoneInfo(scanned.timezone),
     )
 
 
@@ -171,36 +187,27 @@ def _replay(request_id: str) -> Result | None:
     earlier = db.session.get(CheckinRequest, request_id)
     if earlier is None:
         return None
-    registration = (
-        db.session.get(Registration, earlier.registration_id) if earlier.registration_id else None
-    )
-    return _result(Answer(earlier.status), registration)
+    return _result(Answer(earlier.status), _by_id(earlier.registration_id))
 
 
 def _status(
-    registration: Registration | None,
-    user_id: int,
-    admin: bool,
-    event_id: int | None,
-    now: datetime,
+    scanned: Row | None, user_id: int, admin: bool, event_id: int | None, now: datetime
 ) -> Answer:
-    if registration is None:
+    if scanned is None:
         return Answer.UNKNOWN
     # The caller checked that the user runs the door at `event`; any other evening's
     # ticket must be of one of their series, or it says nothing about its holder.
-    if registration.event_id != event_id and not (
-        admin or on_team(registration.event.series_id, user_id)
-    ):
+    if scanned.event_id != event_id and not (admin or on_team(scanned.series_id, user_id)):
         return Answer.UNKNOWN
-    if event_id is not None and registration.event_id != event_id:
+    if event_id is not None and scanned.event_id != event_id:
         return Answer.WRONG_EVENT
-    if event_id is None and not _on_now(registration.event, now):
+    if event_id is None and not scanned.starts_at - ON_NOW <= now <= scanned.ends_at + ON_NOW:
         return Answer.WRONG_EVENT
-    if registration.status is RegistrationStatus.CANCELLED:
+    if scanned.status is RegistrationStatus.CANCELLED:
         return Answer.CANCELLED
-    if registration.status is RegistrationStatus.WAITLISTED:
+    if scanned.status is RegistrationStatus.WAITLISTED:
         return Answer.WAITLISTED
-    return Answer.ALREADY if registration.checked_in_at is not None else Answer.OK
+    return Answer.ALREADY if scanned.checked_in_at is not None else Answer.OK
 
 
 def check_in(
@@ -219,15 +226,13 @@ def check_in(
     if (replayed := _replay(request_id)) is not None:
         return replayed
     now = utcnow()
-    registration = _by_code(parse_code(scanned))
-    status = _status(
-        registration, user.id, user.role is Role.ADMIN, event.id if event else None, now
-    )
-    result = _result(status, registration)  # read now: nothing to load after the commit
+    found = _by_code(parse_code(scanned))
+    status = _status(found, user.id, user.role is Role.ADMIN, event.id if event else None, now)
+    result = _result(status, found)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
         return result
-    registration_id = registration.id if result.code else None
+    registration_id = found.id if result.code else None
     db.session.commit()  # end the reads: the claim must open the write transaction
     if status is Answer.OK and not _claim(registration_id, now, door):
         # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
@@ -260,23 +265,20 @@ def undo(
     scanned: str, user: User, *, event: Event | None = None
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
-    registration = _by_code(parse_code(scanned))
-    if registration is None or not (
-        user.role is Role.ADMIN or on_team(registration.event.series_id, user.id)
-    ):
+    found = _by_code(parse_code(scanned))
+    if found is None or not (user.role is Role.ADMIN or on_team(found.series_id, user.id)):
         return Undo.UNKNOWN, None
-    if event is not None and registration.event_id != event.id:
-        return Undo.WRONG_EVENT, registration
-    registration_id = registration.id
+    if event is not None and found.event_id != event.id:
+        return Undo.WRONG_EVENT, db.session.get(Registration, found.id)
     db.session.commit()
     cleared = db.session.execute(
         update(Registration)
-        .where(Registration.id == registration_id, Registration.checked_in_at.is_not(None))
+        .where(Registration.id == found.id, Registration.checked_in_at.is_not(None))
         .values(checked_in_at=None, checked_in_door="")
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    registration = db.session.get(Registration, found.id, populate_existing=True)
     return (Undo.UNDONE if cleared.rowcount == 1 else Undo.NOT_CHECKED_IN), registration
 
 

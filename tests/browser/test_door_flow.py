@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.registrations.models import Registration
+from meetup.registrations.tickets import ticket_matrix
 from meetup.timeutil import utcnow
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_USER_AGENT, PageGuard, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -126,3 +129,72 @@ def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make):
         "Badge ouvert dans un nouvel onglet, à imprimer"
     )
     expect(phone.locator("#count-in")).to_have_text("1")  # Marie is not checked in
+
+
+def _camera_feed(path, image) -> None:
+    """A Y4M video (what Chromium's fake camera plays, in a loop) showing `image`."""
+    frame = Image.new("RGB", (640, 480), "white")
+    image = image.convert("RGB")
+    image.thumbnail((400, 400))
+    frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    planes = y.tobytes() + cb.resize((320, 240)).tobytes() + cr.resize((320, 240)).tobytes()
+    with open(path, "wb") as feed:
+        feed.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            feed.write(b"FRAME\n" + planes)
+
+
+def test_door_volunteer_checks_in_with_the_phone_camera(app, browser, live_server, make, tmp_path):
+    """Chromium's fake camera films a printed badge's QR code; the door screen reads it."""
+    volunteer = make.user("door")
+    slug = make.event(
+        make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
+        starts_at=utcnow() - timedelta(minutes=15),
+    )
+    marie = make.registration(slug, first_name="Marie", last_name="Dupont")
+    with app.test_request_context():
+        registration = db.session.get(Registration, marie)
+        png = ticket_matrix(registration).png(box_size=10)
+    feed = tmp_path / "badge.y4m"
+    _camera_feed(feed, Image.open(io.BytesIO(png)))
+    camera_browser = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={feed}",
+        ],
+        headless=True,
+    )
+    guard = PageGuard(live_server)
+    try:
+        context = camera_browser.new_context(
+            base_url=live_server,
+            locale="fr-FR",
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+            user_agent=PHONE_USER_AGENT,
+        )
+        context.grant_permissions(["camera"], origin=live_server)
+        guard.watch(context)
+        phone = context.new_page()
+        phone.goto("/login")
+        phone.fill("#email", volunteer)
+        phone.fill("#password", PASSWORD)
+        phone.locator("main form button[type=submit]").click()
+        expect(phone).to_have_url(re.compile(r"/door/$"))
+        phone.goto(f"/door/{slug}")
+        phone.get_by_role("button", name="Scanner avec l’appareil photo").click()
+        expect(phone.locator("#answer-title")).to_have_text(
+            "Bienvenue Marie — première fois !", timeout=15_000
+        )
+        expect(phone.locator("#count-in")).to_have_text("1")
+        screenshot(phone, "door-camera-phone-fr")
+        phone.get_by_role("button", name="Arrêter l’appareil photo").click()
+        expect(phone.locator("#camera")).to_be_hidden()
+        guard.assert_clean()
+    finally:
+        camera_browser.close()

@@ -171,6 +171,105 @@ if (screen) {
     searchTimer = setTimeout(refreshSearch, 150);
   });
 
+  // The camera, where the browser allows it: the browser's own BarcodeDetector if it reads
+  // QR codes, else jsQR (vendored, loaded on first use). The same code within 3 s is one scan.
+  const cameraBox = document.querySelector(".door-camera");
+  const cameraToggle = document.getElementById("camera-toggle");
+  const video = document.getElementById("camera");
+  const cameraProblem = document.getElementById("camera-problem");
+  let stream = null;
+  let detect = null;
+  let last = { value: "", at: 0 };
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) cameraBox.hidden = false;
+
+  function loadDecoder() {
+    if (window.jsQR) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = screen.dataset.decoderUrl;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.append(script);
+    });
+  }
+
+  async function makeDetector() {
+    if ("BarcodeDetector" in window) {
+      const formats = await BarcodeDetector.getSupportedFormats();
+      if (formats.includes("qr_code")) {
+        const detector = new BarcodeDetector({ formats: ["qr_code"] });
+        return async () => {
+          const found = await detector.detect(video);
+          return found.length ? found[0].rawValue : null;
+        };
+      }
+    }
+    await loadDecoder();
+    const canvas = document.createElement("canvas");
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    return async () => {
+      const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
+      canvas.width = Math.round(video.videoWidth * scale);
+      canvas.height = Math.round(video.videoHeight * scale);
+      if (!canvas.width || !canvas.height) return null;
+      context.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const image = context.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR(image.data, image.width, image.height, {
+        inversionAttempts: "dontInvert",
+      });
+      return found ? found.data : null;
+    };
+  }
+
+  async function watch() {
+    if (!stream) return;
+    try {
+      const value = await detect();
+      const now = Date.now();
+      if (value && (value !== last.value || now - last.at > 3000)) {
+        last = { value, at: now };
+        if (printOnly.checked) {
+          show({ tone: "ok", title: screen.dataset.printing, detail: "", code: "" });
+          printBadge(value);
+        } else {
+          checkIn(value);
+        }
+      }
+    } catch (error) {
+      // A frame that could not be read: try the next one.
+    }
+    setTimeout(watch, 150);
+  }
+
+  async function startCamera() {
+    cameraProblem.hidden = true;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: "environment" },
+        audio: false,
+      });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      detect = await makeDetector();
+      cameraToggle.textContent = cameraToggle.dataset.stop;
+      watch();
+    } catch (error) {
+      stopCamera();
+      cameraProblem.hidden = false;
+    }
+  }
+
+  function stopCamera() {
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.hidden = true;
+    video.srcObject = null;
+    cameraToggle.textContent = cameraToggle.dataset.start;
+  }
+
+  cameraToggle.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
+
   // Counters: other doors check people in too.
   setInterval(async () => {
     if (document.hidden) return;
