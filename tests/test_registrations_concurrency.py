@@ -63,12 +63,20 @@ def test_exactly_the_free_seats_are_confirmed(app, nearly_full):
 
 
 @pytest.mark.postgres_only
-def test_without_the_lock_the_race_shows(app, nearly_full, monkeypatch):
+def test_without_the_lock_the_race_shows(app, make, monkeypatch):
     """The control: with the event lock disabled, PostgreSQL lets too many in. This proves the
-    test above would catch a missing lock."""
+    test above would catch a missing lock. A race is a matter of timing: up to three fresh
+    evenings are raced, and one overfilled is enough (one run in many overfilled none)."""
     monkeypatch.setattr(services, "_lock_event", lambda event_id: None)
-    _race(app, nearly_full)
-    assert _confirmed(app, nearly_full) > 40
+    overfilled = []
+    for _ in range(3):
+        slug = make.event(make.series(), capacity=40)
+        make.registrations(slug, 40 - SEATS_LEFT)
+        _race(app, slug)
+        overfilled.append(_confirmed(app, slug))
+        if overfilled[-1] > 40:
+            break
+    assert max(overfilled) > 40, overfilled
 
 
 @pytest.mark.postgres_only
