@@ -89,6 +89,8 @@ def _people(rng: random.Random) -> list[dict]:
                     ]
                 ),
                 "language": "fr" if index % 7 else "en",
+                # Two in three agreed to have their office street printed on their badge.
+                "street_on_badge": index % 3 != 2,
             }
         )
     return people
