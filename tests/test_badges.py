@@ -209,6 +209,19 @@ def test_a_waitlisted_persons_id_cannot_be_slipped_in(app, client, evening):
     assert response.status_code == 422
 
 
+def test_a_stale_tick_is_dropped_and_the_other_ticks_are_kept(app, client, evening):
+    with app.app_context():
+        waiting = db.session.scalar(
+            select(Registration.id).where(Registration.last_name == "Attente")
+        )
+    kept = evening["ids"][1]
+    response = _post(client, evening, which="selected", selected=[str(kept), str(waiting)])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "was unticked" in html
+    assert re.search(rf'value="{kept}" checked', html)
+    assert not re.search(rf'value="{waiting}" checked', html)
+
+
 def test_calibration_pages(client, evening, tmp_path):
     for name in ("a4-2x5", "avery-5395", "a4-foldover"):
         response = client.get(f"/admin/badges/calibration/{name}.pdf")

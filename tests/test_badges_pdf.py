@@ -161,11 +161,12 @@ def test_every_element_stays_in_its_label_margin_and_nothing_overlaps(layout):
         badge, _ = _badges(1, [person])
         render_badges(badge * layout.badges_per_page, layout, trace=trace)
         boxes = [(kind, (x, y, w, h)) for kind, x, y, w, h in trace.boxes]
-        assert boxes
-        for kind, box in boxes:
+        assert boxes and len(trace.faces) == len(boxes)
+        for (kind, box), own in zip(boxes, trace.faces, strict=True):
             if kind == "qr_quiet":
                 continue  # the quiet zone may lie in the blank padding
-            assert any(_inside(box, area) for area in areas), (person[0], kind, box)
+            assert own in areas
+            assert _inside(box, own), (person[0], kind, box)  # its own label, not a neighbour's
         lines = [box for kind, box in boxes if kind not in ("qr", "qr_quiet", "band")]
         quiet = [box for kind, box in boxes if kind == "qr_quiet"]
         bands = [box for kind, box in boxes if kind == "band"]

@@ -67,4 +67,8 @@ class BadgeForm(FlaskForm):
         if not field.data:
             raise ValidationError(_l("Tick at least one person."))
         if not set(field.data) <= self._known:
-            raise ValidationError(_l("Someone ticked no longer has a seat: reload the page."))
+            # Keep the other ticks: the organiser checks the list and prints again.
+            field.data = [person for person in field.data if person in self._known]
+            raise ValidationError(
+                _l("Someone ticked no longer has a seat and was unticked: check and print again.")
+            )

@@ -80,12 +80,16 @@ class Words:
 
 @dataclass
 class Trace:
-    """What was drawn where (points, PDF coordinates): the geometry tests read it."""
+    """What was drawn where (points, PDF coordinates): the geometry tests read it. `faces`
+    holds, for each box, the safe area (x, y, width, height) of the face it was drawn for."""
 
     boxes: list[tuple[str, float, float, float, float]] = field(default_factory=list)
+    faces: list[tuple[float, float, float, float] | None] = field(default_factory=list)
+    face: tuple[float, float, float, float] | None = None
 
     def add(self, kind: str, x: float, y: float, width: float, height: float) -> None:
         self.boxes.append((kind, x, y, width, height))
+        self.faces.append(self.face)
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,10 @@ def render_badges(
         if used == 0 and layout.faces == 2:
             _draw_fold_guides(canvas, layout)
         for face in slots[used]:
+            if trace is not None:
+                safe = face.inset(layout.padding)
+                top = layout.page_height - safe.y - safe.height
+                trace.face = (safe.x * MM, top * MM, safe.width * MM, safe.height * MM)
             draw_badge(
                 canvas,
                 badge,
