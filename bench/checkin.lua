@@ -33,6 +33,9 @@ function request()
 end
 
 function response(status, headers, body)
+  if status ~= 200 then
+    io.write("ERROR " .. status .. " " .. string.sub(body or "", 1, 300) .. "\n")
+  end
   answered = answered + 1
   if answered >= scans then
     wrk.thread:stop()

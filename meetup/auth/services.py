@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -99,12 +99,13 @@ def load_session_user(session_id: str) -> User | None:
     now = utcnow()
     idle_limit = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
     if now - login_session.last_seen_at > idle_limit:
-        db.session.delete(login_session)
-        db.session.commit()
+        _write_alone(delete(LoginSession).where(LoginSession.id == session_id))
         return None
     if now - login_session.last_seen_at > SESSION_TOUCH_INTERVAL:
-        login_session.last_seen_at = now
-        db.session.commit()
+        _write_alone(
+            update(LoginSession).where(LoginSession.id == session_id).values(last_seen_at=now)
+        )
+        login_session = db.session.get(LoginSession, session_id)
     user = login_session.user
     user.current_session_id = login_session.id
     return user
@@ -157,9 +158,19 @@ def verify_api_token(token: str) -> ApiToken | None:
         return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > SESSION_TOUCH_INTERVAL:
-        api_token.last_used_at = now
-        db.session.commit()
+        token_id = api_token.id
+        _write_alone(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        api_token = db.session.get(ApiToken, token_id)
     return api_token
+
+
+def _write_alone(statement) -> None:
+    """A write in a transaction of its own. The request's reads are committed first: on
+    SQLite a transaction that began by reading cannot become a writer once another writer
+    has committed since ("database is locked" at once, whatever the busy timeout)."""
+    db.session.commit()
+    db.session.execute(statement)
+    db.session.commit()
 
 
 def revoke_api_token(api_token: ApiToken) -> None:
