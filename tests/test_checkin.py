@@ -442,3 +442,93 @@ def test_after_the_evening_organisers_see_who_came_when_and_who_did_not(app, cli
     assert "Porte 2" in marie
     (yasmine,) = [line for line in lines if "Haddad" in line]
     assert "walk_in" in yasmine
+
+
+def test_request_ids_belong_to_one_account_and_one_code(app, make, door):
+    """Two scanner apps may both count from 1: one's answer never reaches the other."""
+    other_door = make.user("door")
+    with app.app_context():
+        tonight = _event(door["tonight"])
+        tonight.series.team.append(_user(other_door))
+        db.session.commit()
+        first = services.check_in(
+            door["codes"]["marie"], _user(door["volunteer"]), event=tonight, request_id="1"
+        )
+        second = services.check_in(
+            door["codes"]["élodie"], _user(other_door), event=tonight, request_id="1"
+        )
+        assert (first.status, first.name) == (Answer.OK, "Marie Dupont")
+        assert (second.status, second.name) == (Answer.OK, "Élodie Œuvray")  # checked in, hers
+        with pytest.raises(services.RequestIdReused):
+            services.check_in(
+                door["codes"]["élodie"], _user(door["volunteer"]), event=tonight, request_id="1"
+            )
+
+
+def test_a_retry_after_an_undo_does_not_say_ok_for_someone_no_longer_in(app, door):
+    with app.app_context():
+        user, tonight = _user(door["volunteer"]), _event(door["tonight"])
+        code = door["codes"]["marie"]
+        assert services.check_in(code, user, event=tonight, request_id="r").status is Answer.OK
+        services.undo(code, user, event=tonight)
+        again = services.check_in(code, user, event=tonight, request_id="r")
+        assert again.status is Answer.OK and again.checked_in_at is not None  # checked in anew
+
+
+def test_api_refuses_a_request_id_reused_for_another_code(client, door):
+    body = {"code": door["codes"]["marie"], "event": door["tonight"], "request_id": "same"}
+    assert _api(client, door, body=body).get_json()["status"] == "ok"
+    other = {**body, "code": door["codes"]["élodie"]}
+    response = _api(client, door, body=other)
+    assert response.status_code == 422 and "request_id" in response.get_json()["error"]["fields"]
+
+
+def test_a_camera_app_scan_of_another_evenings_ticket_offers_no_check_in(client, door):
+    log_in(client, door["volunteer"])
+    page = client.get(f"/b/{door['codes']['next_month']}").get_data(as_text=True)
+    assert "Nina Plustard" in page
+    assert "/scan" not in page  # no Check in button: that evening is not on now
+
+
+def test_door_volunteers_do_not_open_past_evenings(app, client, make, door):
+    with app.app_context():
+        series = _event(door["tonight"]).series.slug
+    past = make.event(series, starts_at=utcnow() - timedelta(days=300))
+    make.registration(past, first_name="Ancien", last_name="Participant")
+    log_in(client, door["volunteer"])
+    assert client.get(f"/door/{past}").status_code == 404
+    assert client.get(f"/door/{past}/search?q=ancien").status_code == 404
+    assert _api(client, door, body={"code": "X", "event": past}).status_code == 404
+    organiser = app.test_client()
+    log_in(organiser, door["organiser"])
+    assert organiser.get(f"/door/{past}").status_code == 200  # organisers may
+
+
+def test_sending_the_walk_in_form_twice_changes_nothing_more(app, client, door):
+    token = _door_token(client, door)
+    data = {"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
+            "email": "yasmine@example.org", "door": "  Porte   de  la cour " + "x" * 60}  # fmt: skip
+    for _ in range(2):
+        assert client.post(f"/door/{door['tonight']}/walk-in", data=data).status_code == 200
+    with app.app_context():
+        (walker,) = db.session.scalars(
+            select(Registration).where(Registration.last_name == "Haddad")
+        ).all()
+        assert len(walker.checked_in_door) == 40 and walker.checked_in_door.startswith(
+            "Porte de la cour x"
+        )
+        kinds = db.session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.registration_id == walker.id)
+        ).all()
+        assert kinds == ["confirmation"]  # one email, and the link in it still works
+
+
+def test_an_already_answer_offers_undo(client, door):
+    token = _door_token(client, door)
+    for _ in range(2):
+        data = client.post(
+            f"/door/{door['tonight']}/scan",
+            data={"csrf_token": token, "code": door["codes"]["marie"]},
+            headers={"Accept": "application/json"},
+        ).get_json()
+    assert data["answer"]["tone"] == "warn" and data["answer"]["code"] == door["codes"]["marie"]

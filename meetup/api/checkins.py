@@ -14,6 +14,7 @@ from meetup.checkin import services
 from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
 from meetup.events.models import Event
 from meetup.extensions import db
+from meetup.timeutil import utcnow
 
 DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
 CHECKIN_FIELDS = {
@@ -33,6 +34,8 @@ def _door_event(slug: str) -> Event | None:
     user = api_user()
     if not (user.role is Role.ADMIN or on_team(event.series_id, user.id)):
         raise ApiError(403, "This token may not run the door of that event's series.")
+    if not services.door_may_open(event, user, utcnow()):
+        raise ApiError(404, "No event with that slug open at the door.")
     return event
 
 
@@ -60,13 +63,18 @@ def checkin_json(result: Result) -> dict:
 def checkin_create():
     values = f.parse_object(f.json_object(), CHECKIN_FIELDS, required=("code",))
     event = _door_event(values.get("event", ""))
-    result = services.check_in(
-        values["code"],
-        api_user(),
-        event=event,
-        door=values.get("door", ""),
-        request_id=values.get("request_id", ""),
-    )
+    try:
+        result = services.check_in(
+            values["code"],
+            api_user(),
+            event=event,
+            door=values.get("door", ""),
+            request_id=values.get("request_id", ""),
+        )
+    except services.RequestIdReused:
+        raise ApiError(
+            422, "Some fields are missing or invalid.", {"request_id": "was used for another code"}
+        ) from None
     return jsonify(checkin_json(result))
 
 

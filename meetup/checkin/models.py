@@ -12,13 +12,19 @@ from meetup.timeutil import UTCDateTime, utcnow
 
 
 class CheckinRequest(db.Model):
-    """A scan's request id (made by the door's browser or app) and the answer it got, so that
-    a request retried after a timeout gets the same answer instead of "already checked in".
-    Holds no personal data: the answer is rebuilt from the registration."""
+    """A scan's request id (made by the door's browser or app), per staff account, and the
+    answer it got, so that a request retried after a timeout gets the same answer instead of
+    "already checked in". The answer is rebuilt from the registration; the rows say when a
+    registration was scanned, so they go with it (and with an undo)."""
 
     __tablename__ = "checkin_requests"
 
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     request_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: What was scanned (the code as read), so that a reused id for another code is refused.
+    code: Mapped[str] = mapped_column(String(40))
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )

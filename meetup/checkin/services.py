@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, exists, func, select, update
+from sqlalchemy import Row, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from meetup.auth.access import on_team
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
-from meetup.events.models import Event, Series
+from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus, Source
@@ -87,6 +87,27 @@ def parse_code(scanned: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{8,40}", code):
         return ""
     return code
+
+
+def on_now(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
+    """The evening is on: from ON_NOW before it starts to ON_NOW after it ends."""
+    return starts_at - ON_NOW <= now <= ends_at + ON_NOW
+
+
+#: How far ahead door volunteers see an evening (to get ready), as on their home page.
+DOOR_AHEAD = timedelta(days=14)
+
+
+def door_may_open(event: Event, user: User, now: datetime) -> bool:
+    """Door volunteers work published evenings from two weeks before to ON_NOW after; past
+    evenings (their attendance, their people) are the organisers' business only."""
+    if user.role is not Role.DOOR:
+        return True
+    return (
+        event.status is EventStatus.PUBLISHED
+        and event.ends_at >= now - ON_NOW
+        and event.starts_at <= now + DOOR_AHEAD
+    )
 
 
 # -- the check-in itself ---------------------------------------------------------------------
@@ -181,12 +202,20 @@ def _result(status: Answer, scanned: Row | None) -> Result:
     )
 
 
-def _replay(request_id: str) -> Result | None:
+class RequestIdReused(ValueError):
+    """This account sent the same request id earlier for another code."""
+
+
+def _replay(user_id: int, request_id: str, code: str) -> Result | None:
+    """The answer this account's request got the first time; request ids are per account
+    (two scanner apps may both count from 1), and one id stands for one code."""
     if not request_id:
         return None
-    earlier = db.session.get(CheckinRequest, request_id)
+    earlier = db.session.get(CheckinRequest, (user_id, request_id))
     if earlier is None:
         return None
+    if earlier.code != code:
+        raise RequestIdReused(request_id)
     return _result(Answer(earlier.status), _by_id(earlier.registration_id))
 
 
@@ -201,7 +230,7 @@ def _status(
         return Answer.UNKNOWN
     if event_id is not None and scanned.event_id != event_id:
         return Answer.WRONG_EVENT
-    if event_id is None and not scanned.starts_at - ON_NOW <= now <= scanned.ends_at + ON_NOW:
+    if event_id is None and not on_now(scanned.starts_at, scanned.ends_at, now):
         return Answer.WRONG_EVENT
     if scanned.status is RegistrationStatus.CANCELLED:
         return Answer.CANCELLED
@@ -220,14 +249,17 @@ def check_in(
 ) -> Result:
     """Check in whoever `scanned` (a code or the QR code's URL) belongs to, at `event` (or,
     without one, at their own evening if it is on now). `event` must be one whose door
-    `user` may run (the caller checks). Commits."""
+    `user` may run (the caller checks). Raises RequestIdReused when `request_id` was used
+    by this account for another code. Commits."""
     request_id = request_id.strip()[:MAX_REQUEST_ID]
     door = " ".join(door.split())[:MAX_DOOR]
-    if (replayed := _replay(request_id)) is not None:
+    code = parse_code(scanned)
+    user_id = user.id
+    if (replayed := _replay(user_id, request_id, code)) is not None:
         return replayed
     now = utcnow()
-    found = _by_code(parse_code(scanned))
-    status = _status(found, user.id, user.role is Role.ADMIN, event.id if event else None, now)
+    found = _by_code(code)
+    status = _status(found, user_id, user.role is Role.ADMIN, event.id if event else None, now)
     result = _result(status, found)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
@@ -243,14 +275,18 @@ def check_in(
     if request_id:
         db.session.add(
             CheckinRequest(
-                request_id=request_id, registration_id=registration_id, status=status.value
+                user_id=user_id,
+                request_id=request_id,
+                code=code,
+                registration_id=registration_id,
+                status=status.value,
             )
         )
     try:
         db.session.commit()
     except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
-        return _replay(request_id) or result
+        return _replay(user_id, request_id, code) or result
     return result
 
 
@@ -268,6 +304,8 @@ def undo(
     found = _by_code(parse_code(scanned))
     if found is None or not (user.role is Role.ADMIN or on_team(found.series_id, user.id)):
         return Undo.UNKNOWN, None
+    if user.role is Role.DOOR and not on_now(found.starts_at, found.ends_at, utcnow()):
+        return Undo.UNKNOWN, None  # a past evening's attendance is the organisers' to change
     if event is not None and found.event_id != event.id:
         return Undo.WRONG_EVENT, db.session.get(Registration, found.id)
     db.session.commit()
@@ -277,6 +315,8 @@ def undo(
         .values(checked_in_at=None, checked_in_door="")
         .execution_options(synchronize_session=False)
     )
+    # A retried scan must not answer "ok" for someone no longer in.
+    db.session.execute(delete(CheckinRequest).where(CheckinRequest.registration_id == found.id))
     db.session.commit()
     registration = db.session.get(Registration, found.id, populate_existing=True)
     return (Undo.UNDONE if cleared.rowcount == 1 else Undo.NOT_CHECKED_IN), registration

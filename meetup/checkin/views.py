@@ -55,6 +55,8 @@ def _door_event_or_404(slug: str) -> Event:
     event = queries.event_or_404(slug)
     if not can_run_door(current_user, event.series):
         abort(403)
+    if not services.door_may_open(event, current_user, utcnow()):
+        abort(404)
     return event
 
 
@@ -86,7 +88,7 @@ def shown(result: Result, event: Event) -> Shown:
             if result.door
             else _("Already checked in at %(time)s", time=time)
         )
-        return Shown("warn", result.name, detail)
+        return Shown("warn", result.name, detail, result.code)  # Undo a scan at another door
     if result.status is Answer.CANCELLED:
         return Shown("stop", _("Cancelled registration"), result.name)
     if result.status is Answer.WAITLISTED:
@@ -128,13 +130,16 @@ def screen(slug: str):
 @door_required
 def scan(slug: str):
     event = _door_event_or_404(slug)
-    result = services.check_in(
-        request.form.get("code", ""),
-        current_user,
-        event=event,
-        door=request.form.get("door", ""),
-        request_id=request.form.get("request_id", ""),
-    )
+    try:
+        result = services.check_in(
+            request.form.get("code", ""),
+            current_user,
+            event=event,
+            door=request.form.get("door", ""),
+            request_id=request.form.get("request_id", ""),
+        )
+    except services.RequestIdReused:  # the page makes one per scan: a bug, or a forged form
+        result = services.Result(services.Answer.UNKNOWN)
     answer = shown(result, event)
     if _wants_json():
         return jsonify(answer=answer.json(), counts=_counts_json(event))

@@ -156,14 +156,16 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
 
 def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
     """Someone at the door who did not sign up (or forgot their ticket): a seat and a
-    check-in at once, whatever the capacity, since they are already in the room; their
-    personal link goes by email so that they can complete their card. Someone already
-    registered with that email is let in on their own registration. Commits."""
-    token, token_hash = new_manage_token()
+    check-in at once, whatever the capacity, since they are already in the room. Newcomers
+    (and people who were waiting or had cancelled) get their personal link by email, to
+    complete their card; someone already confirmed keeps theirs. Sending the form twice
+    changes nothing more. Commits."""
+    door = " ".join(door.split())[:40]
     _begin_seat_change(event)
     now = utcnow()
     registration = find_by_email(event, profile.email)
     if registration is None:
+        token, token_hash = new_manage_token()
         registration = Registration(
             event_id=event.id,
             manage_token_hash=token_hash,
@@ -176,13 +178,10 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         db.session.add(registration)
         db.session.flush()  # the email refers to the registration by id
         emails.queue_signup(registration, token)
-    else:
-        registration.manage_token_hash = token_hash
-        if registration.status is not RegistrationStatus.CONFIRMED:
-            _set_status(registration, RegistrationStatus.CONFIRMED)
-            emails.queue_signup(registration, token)
-        else:
-            emails.queue_link_again(registration, token)
+    elif registration.status is not RegistrationStatus.CONFIRMED:
+        token, registration.manage_token_hash = new_manage_token()
+        _set_status(registration, RegistrationStatus.CONFIRMED)
+        emails.queue_signup(registration, token)
     if registration.checked_in_at is None:
         registration.checked_in_at = now
         registration.checked_in_door = door

@@ -11,6 +11,7 @@ from flask_login import current_user
 from meetup.auth.access import can_run_door
 from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
+from meetup.checkin import services as checkin_services
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db, limiter
@@ -19,6 +20,7 @@ from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
 from meetup.responses import pdf_response
+from meetup.timeutil import utcnow
 
 
 def signup_rate_limit() -> str:
@@ -132,7 +134,10 @@ def ticket(code: str):
     if can_run_door(current_user, event.series):
         response = current_app.make_response(
             render_template(
-                "registrations/ticket_staff.html", registration=registration, event=event
+                "registrations/ticket_staff.html",
+                registration=registration,
+                event=event,
+                on_now=checkin_services.on_now(event.starts_at, event.ends_at, utcnow()),
             )
         )
         response.headers["Cache-Control"] = "no-store"

@@ -18,7 +18,9 @@ depends_on = None
 def upgrade():
     op.create_table(
         "checkin_requests",
+        sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("registration_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -28,7 +30,13 @@ def upgrade():
             name=op.f("fk_checkin_requests_registration_id_registrations"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("request_id", name=op.f("pk_checkin_requests")),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_checkin_requests_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "request_id", name=op.f("pk_checkin_requests")),
     )
     op.create_index(
         op.f("ix_checkin_requests_registration_id"),

@@ -55,7 +55,10 @@ if (screen) {
   const newRequestId = () =>
     window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 
+  const announce = document.getElementById("announce");
   function show(result) {
+    // Screen readers hear it from a region that is always there; the box is for the eyes.
+    announce.textContent = result.detail ? `${result.title}. ${result.detail}` : result.title;
     answer.hidden = false;
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
@@ -97,6 +100,7 @@ if (screen) {
       if (search.value) refreshSearch();
     } catch (error) {
       show({ tone: "stop", title: screen.dataset.offline || "…", detail: value, code: "" });
+      if (!code.value) code.value = value; // nothing typed is lost
     }
   }
 
@@ -135,6 +139,13 @@ if (screen) {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const data = await response.json();
+    if (!data.people.length && search.value.trim()) {
+      const item = document.createElement("li");
+      item.className = "muted";
+      item.textContent = screen.dataset.nobody;
+      people.replaceChildren(item);
+      return;
+    }
     people.replaceChildren(
       ...data.people.map((person) => {
         const item = document.createElement("li");
@@ -155,7 +166,10 @@ if (screen) {
           button.type = "button";
           button.className = "small";
           button.textContent = screen.dataset.checkInLabel;
-          button.addEventListener("click", () => checkIn(person.code));
+          button.addEventListener("click", () => {
+            checkIn(person.code);
+            code.focus(); // the list is redrawn: the next badge goes to the code field
+          });
           item.append(button);
         }
         return item;
@@ -179,7 +193,10 @@ if (screen) {
   const cameraProblem = document.getElementById("camera-problem");
   let stream = null;
   let detect = null;
-  let last = { value: "", at: 0 };
+  let generation = 0;
+  // A badge held in front of the camera is one scan: its code is ignored until it has been
+  // out of view for 2 s.
+  let last = { value: "", seen: 0 };
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) cameraBox.hidden = false;
 
   function loadDecoder() {
@@ -221,16 +238,18 @@ if (screen) {
     };
   }
 
-  async function watch() {
-    if (!stream) return;
+  async function watch(run) {
+    if (!stream || run !== generation) return;
     try {
       const value = await detect();
       const now = Date.now();
-      if (value && (value !== last.value || now - last.at > 3000)) {
-        last = { value, at: now };
+      const same = value && value === last.value && now - last.seen < 2000;
+      if (value) last.seen = now;
+      if (value && !same) {
+        last = { value, seen: now };
         if (printOnly.checked) {
-          show({ tone: "ok", title: screen.dataset.printing, detail: "", code: "" });
-          printBadge(value);
+          // Opening a tab needs the volunteer's own tap: offer the Print button for it.
+          show({ tone: "ok", title: screen.dataset.tapToPrint, detail: "", code: value });
         } else {
           checkIn(value);
         }
@@ -238,10 +257,12 @@ if (screen) {
     } catch (error) {
       // A frame that could not be read: try the next one.
     }
-    setTimeout(watch, 150);
+    setTimeout(() => watch(run), 150);
   }
 
   async function startCamera() {
+    if (stream || cameraToggle.disabled) return;
+    cameraToggle.disabled = true; // one permission prompt, one stream
     cameraProblem.hidden = true;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
@@ -253,14 +274,18 @@ if (screen) {
       await video.play();
       detect = await makeDetector();
       cameraToggle.textContent = cameraToggle.dataset.stop;
-      watch();
+      generation += 1;
+      watch(generation);
     } catch (error) {
       stopCamera();
       cameraProblem.hidden = false;
+    } finally {
+      cameraToggle.disabled = false;
     }
   }
 
   function stopCamera() {
+    generation += 1;
     if (stream) for (const track of stream.getTracks()) track.stop();
     stream = null;
     video.hidden = true;
