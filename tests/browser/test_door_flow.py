@@ -83,6 +83,13 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#count-in")).to_have_text("2")
     screenshot(phone, "door-search-phone-fr")
 
+    # The session ends (logged out elsewhere, or timed out): the screen says so, the code stays.
+    phone.context.clear_cookies()
+    phone.locator("#code").fill(code)
+    phone.locator("#code").press("Enter")
+    expect(phone.locator("#answer-title")).to_contain_text("reconnectez-vous")
+    expect(phone.locator("#code")).to_have_value(code)
+
 
 def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make):
     volunteer = make.user("door")

@@ -83,11 +83,26 @@ if (screen) {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
-    if (!response.ok) throw new Error(String(response.status));
+    // An ended session shows as a redirect to the login page, or as a refused form (400,
+    // the CSRF token goes with the session); anything else the server refuses is a fault.
+    if (response.redirected || [400, 401, 403].includes(response.status)) {
+      throw new DoorError("login");
+    }
+    if (!response.ok) throw new DoorError("server");
     const data = await response.json();
     show(data.answer);
     showCounts(data.counts);
   }
+
+  class DoorError extends Error {
+    constructor(kind) {
+      super(kind);
+      this.kind = kind;
+    }
+  }
+  const failure = (error) =>
+    ({ login: screen.dataset.login, server: screen.dataset.server })[error.kind] ||
+    screen.dataset.offline;
 
   // One request id per scan: a retry after a network error gets the first answer again.
   let pending = null;
@@ -99,7 +114,7 @@ if (screen) {
       pending = null;
       if (search.value) refreshSearch();
     } catch (error) {
-      show({ tone: "stop", title: screen.dataset.offline || "…", detail: value, code: "" });
+      show({ tone: "stop", title: failure(error), detail: value, code: "" });
       if (!code.value) code.value = value; // nothing typed is lost
     }
   }
