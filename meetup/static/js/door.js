@@ -35,7 +35,7 @@ if (screen) {
   });
   printOnly.addEventListener("change", () => {
     localStorage.setItem("door-print-only", printOnly.checked ? "1" : "");
-    code.focus();
+    ready();
   });
 
   // Badges open in a new tab, where the browser's PDF viewer prints them (or shares them
@@ -129,21 +129,27 @@ if (screen) {
     } else {
       checkIn(value);
     }
-    code.focus();
+    ready();
   });
 
   undoForm.addEventListener("submit", (event) => {
     event.preventDefault();
     post(screen.dataset.undoUrl, { code: undoCode.value }).catch(() => undoForm.submit());
-    code.focus();
+    ready();
   });
+
+  // The code field takes the focus back for the next badge, except while the camera scans
+  // (on a phone, focusing it brings the keyboard up over the answer).
+  const ready = () => {
+    if (!stream) code.focus();
+  };
 
   // A USB scanner types wherever the focus is: bring it back to the code field unless the
   // volunteer is using another field.
   document.addEventListener("focusout", () => {
     setTimeout(() => {
       const active = document.activeElement;
-      if (!active || active === document.body) code.focus();
+      if (!active || active === document.body) ready();
     }, 300);
   });
 
@@ -183,7 +189,7 @@ if (screen) {
           button.textContent = screen.dataset.checkInLabel;
           button.addEventListener("click", () => {
             checkIn(person.code);
-            code.focus(); // the list is redrawn: the next badge goes to the code field
+            ready(); // the list is redrawn: the next badge goes to the code field
           });
           item.append(button);
         }
