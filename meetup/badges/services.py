@@ -121,7 +121,7 @@ def roles_for(event: Event, registrations: Sequence[Registration]) -> dict[int, 
 
 
 def event_line(event: Event) -> str:
-    title = " ".join((event.theme or event.title).split())
+    title = event.one_line_title
     return f"{title} · {format_date_in_zone(event.starts_at, event.zone, 'long')}"
 
 
@@ -272,7 +272,7 @@ def ticket_pdf(registration: Registration) -> bytes:
     where = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     return render_ticket(
         Ticket(
-            event_title=" ".join((event.theme or event.title).split()),
+            event_title=event.one_line_title,
             when=when,
             where=where,
             name=registration.full_name,

@@ -109,6 +109,12 @@ class Event(db.Model):
         return self.series.zone
 
     @property
+    def one_line_title(self) -> str:
+        """The evening's name (its theme, else its title) on one line, whatever was typed:
+        for subject lines, badges and tickets."""
+        return " ".join((self.theme or self.title).split())
+
+    @property
     def is_published(self) -> bool:
         return self.status is EventStatus.PUBLISHED
 

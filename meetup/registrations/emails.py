@@ -41,12 +41,6 @@ def _manage_url(token: str) -> str:
     return absolute_url("registrations.manage", token=token)
 
 
-def _title(registration: Registration) -> str:
-    """The evening's name for a subject line: on one line, whatever was typed."""
-    event = registration.event
-    return " ".join((event.theme or event.title).split())
-
-
 def _queue(
     registration: Registration,
     kind: str,
@@ -77,7 +71,7 @@ def _queue(
         message = compose_email(
             recipient=registration.email,
             recipient_name=registration.full_name,
-            subject=str(SUBJECTS[kind]) % {"title": _title(registration)},
+            subject=str(SUBJECTS[kind]) % {"title": registration.event.one_line_title},
             text=render_template(f"email/{kind}.txt", **context),
             html=render_template(f"email/{kind}.html", **context),
             attachments=attachments,
