@@ -1,4 +1,5 @@
--- wrk script: each thread is one door scanner sending SCANS check-ins, then stops.
+-- wrk script: each thread is one door scanner sending SCANS check-ins, then stops. With
+-- MODE=get it sends as many plain GETs instead (the baselines of the same run).
 -- CODES is a file of ticket codes, one per line; each scan takes the next code of this
 -- thread's share (a different person each time). Prints p50/p95/p99.
 local threads = {}
@@ -17,11 +18,14 @@ function init(args)
   sent, answered, index = 0, 0, id * scans
   headers = {
     ["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer " .. os.getenv("TOKEN"),
+    ["Authorization"] = "Bearer " .. (os.getenv("TOKEN") or ""),
   }
 end
 
 function request()
+  if os.getenv("MODE") == "get" then
+    return wrk.format("GET")
+  end
   sent = sent + 1
   index = index + 1
   local code = codes[(index - 1) % #codes + 1]

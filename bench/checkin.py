@@ -71,12 +71,13 @@ with app.app_context():
     return output[-2], output[-1]
 
 
-def _load(url: str, script: str, env: dict[str, str]) -> dict[str, float]:
+def _load(url: str, env: dict[str, str], *, get: bool = False) -> dict[str, float]:
     """SCANNERS connections, one thread each, SCANS requests each (the Lua script stops it).
     Each connection has one request in flight, so the throughput is connections / mean
     latency."""
     command = ["wrk", f"-t{SCANNERS}", f"-c{SCANNERS}", "-d60s", "--timeout", "30s"]
-    command += ["-s", str(ROOT / "bench" / script), url]
+    command += ["-s", str(ROOT / "bench" / "checkin.lua"), url]
+    env = {**env, "MODE": "get" if get else "post"}
     output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     figures = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", output.split("LATENCY", 1)[1])}
     if figures["status_errors"] or figures["socket_errors"]:
@@ -112,16 +113,14 @@ def main() -> int:
         port = free_port()
         servers.append(start_gunicorn("bench.baseline_app:app", env, port))
         wait_for(f"http://127.0.0.1:{port}/")
-        results["hello (baseline)"] = _load(f"http://127.0.0.1:{port}/", "count.lua", load)
+        results["hello (baseline)"] = _load(f"http://127.0.0.1:{port}/", load, get=True)
         port = free_port()
         servers.append(start_gunicorn("wsgi:app", env, port))
         wait_for(f"http://127.0.0.1:{port}/healthz")
         # For reference, the application's own cheapest route (one SELECT 1): the ceiling
         # that its per-request work (logging, headers, limiter, sessions) leaves.
-        results["app /healthz (ref.)"] = _load(
-            f"http://127.0.0.1:{port}/healthz", "count.lua", load
-        )
-        results["check-in POST"] = _load(f"http://127.0.0.1:{port}", "checkin.lua", load)
+        results["app /healthz (ref.)"] = _load(f"http://127.0.0.1:{port}/healthz", load, get=True)
+        results["check-in POST"] = _load(f"http://127.0.0.1:{port}", load)
     finally:
         for server in servers:
             server.terminate()

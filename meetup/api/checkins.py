@@ -8,7 +8,7 @@ from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, token_required
 from meetup.api.errors import ApiError
-from meetup.auth.access import on_team
+from meetup.auth.access import can_run_door
 from meetup.auth.models import Role
 from meetup.checkin import services
 from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
@@ -32,7 +32,7 @@ def _door_event(slug: str) -> Event | None:
     if event is None:
         raise ApiError(404, "No event with that slug.")
     user = api_user()
-    if not (user.role is Role.ADMIN or on_team(event.series_id, user.id)):
+    if not can_run_door(user, event.series_id):
         raise ApiError(403, "This token may not run the door of that event's series.")
     if not services.door_may_open(event, user, utcnow()):
         raise ApiError(404, "No event with that slug open at the door.")

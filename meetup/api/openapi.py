@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from meetup.checkin.services import Answer, Undo
 from meetup.events.services import MAX_CAPACITY
 
 
@@ -189,7 +190,7 @@ SCHEMAS["CheckinAnswer"] = {
     "properties": {
         "status": {
             "type": "string",
-            "enum": ["ok", "already", "cancelled", "waitlisted", "unknown", "wrong_event"],
+            "enum": [answer.value for answer in Answer],
         },
         "name": {"type": "string", "description": "Absent for unknown codes"},
         "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
@@ -215,7 +216,7 @@ SCHEMAS["UndoAnswer"] = {
     "properties": {
         "status": {
             "type": "string",
-            "enum": ["undone", "not_checked_in", "unknown", "wrong_event"],
+            "enum": [outcome.value for outcome in Undo],
         },
         "name": {"type": "string"},
     },

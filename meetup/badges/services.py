@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_time_in_zone
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text, ticket_matrix
+from meetup.textfold import folded
 from meetup.timeutil import utcnow
 
 
@@ -79,16 +79,10 @@ def neighbourhood(registration: Registration) -> str:
     return street_name(registration.street)
 
 
-def _plain(text: str) -> str:
-    """For comparing names: no accents, no case, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
 def roles_for(event: Event, registrations: Sequence[Registration]) -> dict[int, str]:
     """speaker (named as one of the evening's speakers), organiser (on the series' team),
     regular (checked in at an earlier evening of the series) or first_time."""
-    speakers = {_plain(speaker.name) for speaker in event.speakers}
+    speakers = {folded(speaker.name) for speaker in event.speakers}
     team = {
         user.email.lower()
         for user in event.series.team
@@ -109,7 +103,7 @@ def roles_for(event: Event, registrations: Sequence[Registration]) -> dict[int, 
     roles = {}
     for registration in registrations:
         email = registration.email.lower()
-        if _plain(registration.full_name) in speakers:
+        if folded(registration.full_name) in speakers:
             roles[registration.id] = "speaker"
         elif email in team:
             roles[registration.id] = "organiser"
@@ -199,7 +193,7 @@ def cannot_print(registrations: Sequence[Registration]) -> list[tuple[Registrati
 
 
 def _by_name(registration: Registration) -> tuple[str, str]:
-    return _plain(registration.last_name), _plain(registration.first_name)
+    return folded(registration.last_name), folded(registration.first_name)
 
 
 def printable(event: Event) -> list[Registration]:
@@ -232,9 +226,9 @@ def select_registrations(
             key=lambda r: (
                 not neighbourhood(r),
                 r.postcode if neighbourhood(r) else "",
-                _plain(neighbourhood(r)),
-                _plain(r.last_name),
-                _plain(r.first_name),
+                folded(neighbourhood(r)),
+                folded(r.last_name),
+                folded(r.first_name),
             )
         )
     return rows

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,13 +22,14 @@ from sqlalchemy import Row, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from meetup.auth.access import on_team
+from meetup.auth.access import can_run_door
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations import tickets
-from meetup.registrations.models import Registration, RegistrationStatus, Source
+from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.textfold import folded
 from meetup.timeutil import utcnow
 
 #: Longest code or scanned URL taken into account; anything longer is unknown.
@@ -84,9 +84,12 @@ def parse_code(scanned: str) -> str:
         return ""
     match = _URL_CODE.search(scanned)
     code = match.group(1) if match else scanned
-    if not re.fullmatch(r"[A-Za-z0-9_-]{8,40}", code):
-        return ""
-    return code
+    return code if tickets.looks_like_code(code) else ""
+
+
+def door_name(value: str) -> str:
+    """A door's name as volunteers typed it, on one line and at most MAX_DOOR characters."""
+    return " ".join(value.split())[:MAX_DOOR]
 
 
 def on_now(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
@@ -219,14 +222,12 @@ def _replay(user_id: int, request_id: str, code: str) -> Result | None:
     return _result(Answer(earlier.status), _by_id(earlier.registration_id))
 
 
-def _status(
-    scanned: Row | None, user_id: int, admin: bool, event_id: int | None, now: datetime
-) -> Answer:
+def _status(scanned: Row | None, user: User, event_id: int | None, now: datetime) -> Answer:
     if scanned is None:
         return Answer.UNKNOWN
     # The caller checked that the user runs the door at `event`; any other evening's
     # ticket must be of one of their series, or it says nothing about its holder.
-    if scanned.event_id != event_id and not (admin or on_team(scanned.series_id, user_id)):
+    if scanned.event_id != event_id and not can_run_door(user, scanned.series_id):
         return Answer.UNKNOWN
     if event_id is not None and scanned.event_id != event_id:
         return Answer.WRONG_EVENT
@@ -252,14 +253,14 @@ def check_in(
     `user` may run (the caller checks). Raises RequestIdReused when `request_id` was used
     by this account for another code. Commits."""
     request_id = request_id.strip()[:MAX_REQUEST_ID]
-    door = " ".join(door.split())[:MAX_DOOR]
+    door = door_name(door)
     code = parse_code(scanned)
     user_id = user.id
     if (replayed := _replay(user_id, request_id, code)) is not None:
         return replayed
     now = utcnow()
     found = _by_code(code)
-    status = _status(found, user_id, user.role is Role.ADMIN, event.id if event else None, now)
+    status = _status(found, user, event.id if event else None, now)
     result = _result(status, found)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
@@ -302,7 +303,7 @@ def undo(
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
     found = _by_code(parse_code(scanned))
-    if found is None or not (user.role is Role.ADMIN or on_team(found.series_id, user.id)):
+    if found is None or not can_run_door(user, found.series_id):
         return Undo.UNKNOWN, None
     if user.role is Role.DOOR and not on_now(found.starts_at, found.ends_at, utcnow()):
         return Undo.UNKNOWN, None  # a past evening's attendance is the organisers' to change
@@ -322,39 +323,19 @@ def undo(
     return (Undo.UNDONE if cleared.rowcount == 1 else Undo.NOT_CHECKED_IN), registration
 
 
-def walk_ins(event: Event) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Registration.event_id == event.id,
-            Registration.source == Source.WALK_IN,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
-
-
 # -- finding people by name ------------------------------------------------------------------
-
-
-#: Letters that are not "letter + accent" but that people type as two letters.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
-
-
-def plain(value: str) -> str:
-    """Lower case without accents: "Élodie Œuvray" and "elodie oeuvray" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold().translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def search(event: Event, query: str, limit: int = 12) -> list[Registration]:
     """People of the evening whose first name, last name or company contains every word of
     `query`, accents and case aside; seats first, then by name."""
-    words = plain(query).split()[:5]
+    words = folded(query).split()[:5]
     if not words:
         return []
     people = db.session.scalars(select(Registration).where(Registration.event_id == event.id)).all()
     found = []
     for person in people:
-        haystack = plain(f"{person.first_name} {person.last_name} {person.company}")
+        haystack = folded(f"{person.first_name} {person.last_name} {person.company}")
         if all(word in haystack for word in words):
             found.append(person)
     order = {
@@ -362,5 +343,5 @@ def search(event: Event, query: str, limit: int = 12) -> list[Registration]:
         RegistrationStatus.WAITLISTED: 1,
         RegistrationStatus.CANCELLED: 2,
     }
-    found.sort(key=lambda p: (order[p.status], plain(p.last_name), plain(p.first_name)))
+    found.sort(key=lambda p: (order[p.status], folded(p.last_name), folded(p.first_name)))
     return found[:limit]

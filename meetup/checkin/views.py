@@ -4,7 +4,6 @@ undo; works as plain forms, and answers in place with door.js."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -35,14 +34,14 @@ DOOR_LAYOUTS = ("single-a6", "brother-62x100", "dymo-99014", "a4-foldover")
 @bp.get("/")
 @door_required
 def home():
-    """The evenings a volunteer may run the door for: from yesterday to the next two weeks."""
+    """The evenings a volunteer may run the door for (services.door_may_open)."""
     now = utcnow()
     events = db.session.scalars(
         queries.events_for(current_user)
         .where(
             Event.status == EventStatus.PUBLISHED,
-            Event.ends_at >= now - timedelta(hours=12),
-            Event.starts_at <= now + timedelta(days=14),
+            Event.ends_at >= now - services.ON_NOW,
+            Event.starts_at <= now + services.DOOR_AHEAD,
         )
         .order_by(Event.starts_at)
     ).all()
@@ -53,7 +52,7 @@ def home():
 
 def _door_event_or_404(slug: str) -> Event:
     event = queries.event_or_404(slug)
-    if not can_run_door(current_user, event.series):
+    if not can_run_door(current_user, event.series_id):
         abort(403)
     if not services.door_may_open(event, current_user, utcnow()):
         abort(404)
@@ -67,7 +66,7 @@ class Shown:
     tone: str  # ok, warn, stop
     title: str
     detail: str = ""
-    code: str = ""  # for Undo, only after a check-in
+    code: str = ""  # the person's, for Undo and Print (after "ok" and "already")
 
     def json(self) -> dict:
         return {"tone": self.tone, "title": self.title, "detail": self.detail, "code": self.code}
@@ -111,9 +110,8 @@ def _screen(event: Event, answer: Shown | None = None, status: int = 200):
             event=event,
             answer=answer,
             query=query,
-            found=services.search(event, query),
+            found=[_person_json(person, event) for person in services.search(event, query)],
             counts=counts_for([event.id])[event.id],
-            walk_ins=services.walk_ins(event),
             door_layouts=[(name, LAYOUT_TITLES[name]) for name in DOOR_LAYOUTS],
         ),
         status,
@@ -171,7 +169,7 @@ def walk_in(slug: str):
     form = WalkInForm()
     if form.validate_on_submit():
         registration = registration_services.walk_in(
-            event, form.profile(), door=request.form.get("door", "")
+            event, form.profile(), door=services.door_name(request.form.get("door", ""))
         )
         answer = Shown(
             "ok",
@@ -214,15 +212,15 @@ def search(slug: str):
 
 def _person_json(person, event: Event) -> dict:
     """A search result as the door screen lists it (the code checks the person in)."""
-    if person.status.value == "waitlisted":
+    if person.status is RegistrationStatus.WAITLISTED:
         note = _("On the waitlist")
-    elif person.status.value == "cancelled":
+    elif person.status is RegistrationStatus.CANCELLED:
         note = _("Cancelled registration")
     elif person.checked_in_at is not None:
         note = _("In since %(time)s", time=format_time_in_zone(person.checked_in_at, event.zone))
     else:
         note = ""
-    can_check_in = person.status.value == "confirmed" and person.checked_in_at is None
+    can_check_in = person.status is RegistrationStatus.CONFIRMED and person.checked_in_at is None
     return {
         "name": person.full_name,
         "company": person.company,
@@ -236,7 +234,7 @@ def _counts_json(event: Event) -> dict:
     return {
         "checked_in": counts.checked_in,
         "expected": counts.confirmed,
-        "walk_ins": services.walk_ins(event),
+        "walk_ins": counts.walk_ins,
     }
 
 

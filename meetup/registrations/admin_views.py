@@ -86,7 +86,6 @@ def registrations(slug: str):
         rows=rows[:PAGE_SIZE],
         truncated=len(rows) > PAGE_SIZE,
         counts=counts_for([event.id])[event.id],
-        arrivals=_arrival_counts(event),
         status=status,
         text=text,
     )
@@ -104,15 +103,6 @@ ARRIVAL_FILTERS = {
         Registration.status == RegistrationStatus.CONFIRMED,
     ),
 }
-
-
-def _arrival_counts(event) -> dict[str, int]:
-    return {
-        key: db.session.scalar(
-            select(func.count()).where(Registration.event_id == event.id, *conditions)
-        )
-        for key, conditions in ARRIVAL_FILTERS.items()
-    }
 
 
 @bp.get("/events/<slug>/registrations.csv")

@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from meetup.extensions import db
-from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.models import Registration, RegistrationStatus, Source
 
 
 @dataclass(frozen=True)
@@ -17,10 +17,19 @@ class Counts:
     confirmed: int = 0
     waitlisted: int = 0
     cancelled: int = 0
+    #: Checked in, whatever their status now (someone may cancel after coming).
     checked_in: int = 0
+    #: Of the confirmed: checked in, and registered at the door.
+    confirmed_checked_in: int = 0
+    walk_ins: int = 0
 
     def seats_left(self, capacity: int) -> int:
         return max(capacity - self.confirmed, 0)
+
+    @property
+    def no_shows(self) -> int:
+        """Had a seat and did not come (so far)."""
+        return self.confirmed - self.confirmed_checked_in
 
 
 def counts_for(event_ids: Iterable[int]) -> dict[int, Counts]:
@@ -34,12 +43,17 @@ def counts_for(event_ids: Iterable[int]) -> dict[int, Counts]:
             Registration.status,
             func.count(),
             func.count(Registration.checked_in_at),
+            func.count(case((Registration.source == Source.WALK_IN, 1))),
         )
         .where(Registration.event_id.in_(ids))
         .group_by(Registration.event_id, Registration.status)
     ).all()
     raw: dict[int, dict[str, int]] = defaultdict(dict)
-    for event_id, status, count, checked_in in rows:
-        raw[event_id][RegistrationStatus(status).value] = count
+    for event_id, status, count, checked_in, walk_ins in rows:
+        status = RegistrationStatus(status)
+        raw[event_id][status.value] = count
         raw[event_id]["checked_in"] = raw[event_id].get("checked_in", 0) + checked_in
+        if status is RegistrationStatus.CONFIRMED:
+            raw[event_id]["confirmed_checked_in"] = checked_in
+            raw[event_id]["walk_ins"] = walk_ins
     return {event_id: Counts(**raw.get(event_id, {})) for event_id in ids}

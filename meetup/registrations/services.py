@@ -159,8 +159,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
     check-in at once, whatever the capacity, since they are already in the room. Newcomers
     (and people who were waiting or had cancelled) get their personal link by email, to
     complete their card; someone already confirmed keeps theirs. Sending the form twice
-    changes nothing more. Commits."""
-    door = " ".join(door.split())[:40]
+    changes nothing more. `door` as checkin.services.door_name made it. Commits."""
     _begin_seat_change(event)
     now = utcnow()
     registration = find_by_email(event, profile.email)

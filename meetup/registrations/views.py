@@ -131,7 +131,7 @@ def ticket(code: str):
     if registration is None:
         abort(404)
     event = registration.event
-    if can_run_door(current_user, event.series):
+    if can_run_door(current_user, event.series_id):
         response = current_app.make_response(
             render_template(
                 "registrations/ticket_staff.html",

@@ -21,12 +21,28 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, make):
+@pytest.fixture
+def tonight(make) -> tuple[str, str]:
+    """A door volunteer and the evening on now of their series: (email, event slug)."""
     volunteer = make.user("door")
     slug = make.event(
         make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
         starts_at=utcnow() - timedelta(minutes=15),
     )
+    return volunteer, slug
+
+
+def _log_in_at_the_door(page, email: str) -> None:
+    """Through the real form; door volunteers land on their list of evenings."""
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/door/$"))
+
+
+def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, make, tonight):
+    volunteer, slug = tonight
     marie = make.registration(
         slug, first_name="Marie", last_name="Dupont", company="Boulangerie Dupont"
     )
@@ -35,11 +51,7 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     with app.app_context():
         code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
 
-    phone.goto("/login")
-    phone.fill("#email", volunteer)
-    phone.fill("#password", PASSWORD)
-    phone.locator("main form button[type=submit]").click()
-    expect(phone).to_have_url(re.compile(r"/door/$"))  # where door volunteers land
+    _log_in_at_the_door(phone, volunteer)
     phone.get_by_role("link", name=re.compile("Travailler par et sur Internet")).click()
     expect(phone.locator("#code")).to_be_focused()
     expect(phone.locator("#count-in")).to_have_text("0")
@@ -91,20 +103,12 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#code")).to_have_value(code)
 
 
-def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make):
-    volunteer = make.user("door")
-    slug = make.event(
-        make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
-        starts_at=utcnow() - timedelta(minutes=15),
-    )
+def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make, tonight):
+    volunteer, slug = tonight
     marie = make.registration(slug, first_name="Marie", last_name="Dupont")
     with app.app_context():
         code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
-    phone.goto("/login")
-    phone.fill("#email", volunteer)
-    phone.fill("#password", PASSWORD)
-    phone.locator("main form button[type=submit]").click()
-    expect(phone).to_have_url(re.compile(r"/door/$"))
+    _log_in_at_the_door(phone, volunteer)
     phone.goto(f"/door/{slug}")
 
     phone.get_by_role("button", name="Quelqu’un sans inscription").click()
@@ -153,13 +157,11 @@ def _camera_feed(path, image) -> None:
             feed.write(b"FRAME\n" + planes)
 
 
-def test_door_volunteer_checks_in_with_the_phone_camera(app, browser, live_server, make, tmp_path):
+def test_door_volunteer_checks_in_with_the_phone_camera(
+    app, browser, live_server, make, tonight, tmp_path
+):
     """Chromium's fake camera films a printed badge's QR code; the door screen reads it."""
-    volunteer = make.user("door")
-    slug = make.event(
-        make.series(team=(volunteer,), name="Café des entreprenants de Vienne"),
-        starts_at=utcnow() - timedelta(minutes=15),
-    )
+    volunteer, slug = tonight
     marie = make.registration(slug, first_name="Marie", last_name="Dupont")
     with app.test_request_context():
         registration = db.session.get(Registration, marie)
@@ -189,11 +191,7 @@ def test_door_volunteer_checks_in_with_the_phone_camera(app, browser, live_serve
         context.grant_permissions(["camera"], origin=live_server)
         guard.watch(context)
         phone = context.new_page()
-        phone.goto("/login")
-        phone.fill("#email", volunteer)
-        phone.fill("#password", PASSWORD)
-        phone.locator("main form button[type=submit]").click()
-        expect(phone).to_have_url(re.compile(r"/door/$"))
+        _log_in_at_the_door(phone, volunteer)
         phone.goto(f"/door/{slug}")
         phone.get_by_role("button", name="Scanner avec l’appareil photo").click()
         expect(phone.locator("#answer-title")).to_have_text(
