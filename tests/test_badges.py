@@ -415,7 +415,12 @@ def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, e
 
 @pytest.mark.parametrize(
     ("reader", "sees_the_person"),
-    [("door_on_team", True), ("door_elsewhere", False), ("admin_off_team", True)],
+    [
+        ("door_on_team", True),
+        ("door_elsewhere", False),
+        ("admin_off_team", True),
+        ("organiser_elsewhere", False),
+    ],
 )
 def test_scanning_a_ticket_by_staff_roles(app, make, evening, reader, sees_the_person):
     door_on_team, door_elsewhere = make.user("door"), make.user("door")
@@ -429,6 +434,7 @@ def test_scanning_a_ticket_by_staff_roles(app, make, evening, reader, sees_the_p
         "door_on_team": door_on_team,
         "door_elsewhere": door_elsewhere,
         "admin_off_team": make.user("admin"),
+        "organiser_elsewhere": make.user("organiser"),
     }
     client = app.test_client()
     log_in(client, email_of[reader])
@@ -525,3 +531,44 @@ def test_every_layout_has_a_title_for_organisers():
     from meetup.badges.forms import LAYOUT_TITLES
 
     assert set(LAYOUT_TITLES) == set(LAYOUTS)
+
+
+def test_only_the_person_can_ask_for_their_street_on_the_badge(client, evening):
+    """The organisers' "add a person" form has no such box, and a forged one is ignored."""
+    page = client.get(f"/admin/events/{evening['event']}/registrations/new").get_data(as_text=True)
+    assert 'name="street_on_badge"' not in page
+    client.post(
+        f"/admin/events/{evening['event']}/registrations/new",
+        data={"csrf_token": csrf_from(page), "first_name": "Paul", "last_name": "Forgé",
+              "email": "paul@example.org", "street": "3 rue Victor Hugo",
+              "street_on_badge": "y", "visibility": "community", "language": "fr"},
+    )  # fmt: skip
+    with client.application.app_context():
+        paul = db.session.scalar(select(Registration).where(Registration.last_name == "Forgé"))
+        assert paul is not None and not paul.street_on_badge
+
+
+def test_fingerprint_follows_what_the_badge_prints(app, evening):
+    """A later start the same day, or spaces in the title, print the same badge."""
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        row = db.session.get(Registration, evening["ids"][0])
+        services.badges_pdf(event, [row], LAYOUTS["single-a6"], mark_printed=True)
+        event.starts_at = event.starts_at + timedelta(minutes=30)
+        event.theme = "  " + event.theme.replace(" ", "  ") + " "
+        db.session.commit()
+        assert row.id not in services.out_of_date(event, [row])
+
+
+def test_a_door_volunteer_sees_nobody_on_a_past_evenings_ticket(app, make, evening):
+    door_on_team = make.user("door")
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        event.series.team.append(db.session.scalar(select(User).where(User.email == door_on_team)))
+        event.starts_at = utcnow() - timedelta(days=200)
+        event.ends_at = event.starts_at + timedelta(hours=2)
+        db.session.commit()
+        code = db.session.get(Registration, evening["ids"][0]).ticket_code
+    client = app.test_client()
+    log_in(client, door_on_team)
+    assert "Dupont" not in client.get(f"/b/{code}").get_data(as_text=True)

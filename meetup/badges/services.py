@@ -158,16 +158,18 @@ def fingerprint(registration: Registration, role: str) -> str:
         registration.help_with,
         role,
         neighbourhood(registration),
-        event.theme or event.title,
-        event.starts_at.isoformat(),
+        event.one_line_title,  # as event_line prints it: the title and the local date
+        event.starts_at.astimezone(event.zone).date().isoformat(),
         qr_text(registration.ticket_code),
     )
     return hashlib.sha256("\x1f".join(content).encode()).hexdigest()
 
 
-def out_of_date(event: Event, registrations: Sequence[Registration]) -> set[int]:
+def out_of_date(
+    event: Event, registrations: Sequence[Registration], roles: dict[int, str] | None = None
+) -> set[int]:
     """Ids of those whose badge was never printed, or changed since it was."""
-    roles = roles_for(event, registrations)
+    roles = roles if roles is not None else roles_for(event, registrations)
     return {r.id for r in registrations if r.badge_fingerprint != fingerprint(r, roles[r.id])}
 
 
@@ -210,11 +212,18 @@ def printable(event: Event) -> list[Registration]:
 
 
 def select_registrations(
-    event: Event, which: Which, order: Order, chosen: Sequence[int] = ()
+    event: Event,
+    which: Which,
+    order: Order,
+    chosen: Sequence[int] = (),
+    *,
+    people: Sequence[Registration] | None = None,
+    stale: set[int] | None = None,
 ) -> list[Registration]:
-    rows = printable(event)
+    """From `people` (printable(event) unless given) and, for NEW, `stale` (out_of_date)."""
+    rows = list(people) if people is not None else printable(event)
     if which is Which.NEW:
-        stale = out_of_date(event, rows)
+        stale = stale if stale is not None else out_of_date(event, rows)
         rows = [r for r in rows if r.id in stale]
     elif which is Which.SELECTED:
         wanted = set(chosen)
@@ -240,10 +249,11 @@ def badges_pdf(
     layout: Layout,
     *,
     mark_printed: bool,
+    roles: dict[int, str] | None = None,
 ) -> bytes:
     """The PDF; QR matrices encoded now are kept, and the badges counted as printed if asked.
-    Commits."""
-    roles = roles_for(event, registrations)
+    `roles` (roles_for) when the caller has them. Commits."""
+    roles = roles if roles is not None else roles_for(event, registrations)
     line = event_line(event)
     badges = [badge_for(r, roles[r.id], line) for r in registrations]
     pdf = render_badges(badges, layout, words(), title=_("Badges") + " — " + line)

@@ -129,6 +129,7 @@ def registration_new(slug: str):
     event = queries.managed_event_or_404(slug, current_user)
     form = SignupForm()
     del form.nickname
+    del form.street_on_badge  # the person's own consent, from their personal link
     if form.validate_on_submit():
         result = services.register(
             event, form.profile(form.normalised_email()), source=Source.ORGANISER

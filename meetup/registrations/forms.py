@@ -176,7 +176,8 @@ class CardForm(FlaskForm):
             city=self.city.data or "",
             help_with=self.help_with.data or "",
             looking_for=self.looking_for.data or "",
-            street_on_badge=bool(self.street_on_badge.data),
+            # Only the person ticks it (the organisers' form has not the field).
+            street_on_badge="street_on_badge" in self and bool(self.street_on_badge.data),
             visibility=Visibility(self.visibility.data),
             language=self.language.data,
         )

@@ -131,13 +131,18 @@ def ticket(code: str):
     if registration is None:
         abort(404)
     event = registration.event
-    if can_run_door(current_user, event.series_id):
+    now = utcnow()
+    # The team, while the evening is one the door may work (past evenings' people are the
+    # organisers' only): the same rule as the door screen.
+    if can_run_door(current_user, event.series_id) and checkin_services.door_may_open(
+        event, current_user, now
+    ):
         response = current_app.make_response(
             render_template(
                 "registrations/ticket_staff.html",
                 registration=registration,
                 event=event,
-                on_now=checkin_services.on_now(event.starts_at, event.ends_at, utcnow()),
+                on_now=checkin_services.on_now(event.starts_at, event.ends_at, now),
             )
         )
         response.headers["Cache-Control"] = "no-store"
