@@ -160,7 +160,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_in_zone"] = i18n.format_date_in_zone
     app.jinja_env.filters["time_in_zone"] = i18n.format_time_in_zone
     app.jinja_env.filters["sector"] = sector_label
-    app.jinja_env.filters["capfirst"] = lambda text: text[:1].upper() + text[1:] if text else text
+    app.jinja_env.filters["capfirst"] = i18n.capfirst
+    app.jinja_env.filters["event_when"] = i18n.format_event_when
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

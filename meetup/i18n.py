@@ -54,3 +54,16 @@ def format_time_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str =
     if isinstance(zone, str):
         zone = ZoneInfo(zone)
     return babel_dates.format_time(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+def capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def format_event_when(event) -> str:
+    """ "Jeudi 10 décembre 2026, 19:00–21:30", in the evening's time zone: emails, tickets."""
+    return "{date}, {start}–{end}".format(
+        date=capfirst(format_date_in_zone(event.starts_at, event.zone, "full")),
+        start=format_time_in_zone(event.starts_at, event.zone),
+        end=format_time_in_zone(event.ends_at, event.zone),
+    )

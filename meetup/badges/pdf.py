@@ -279,8 +279,12 @@ def _draw_qr(canvas: Canvas, matrix: QRMatrix, x: float, y: float, module: float
 # -- one face of a badge -------------------------------------------------------------------
 
 
-def _qr_modules(badge: Badge, fallback: int = 29) -> int:
-    return badge.qr.size if badge.qr is not None else fallback
+#: A badge without a code (text-only sheets, the benchmark's baseline) keeps its room.
+_VERSION_3 = 29
+
+
+def _qr_modules(badge: Badge) -> int:
+    return badge.qr.size if badge.qr is not None else _VERSION_3
 
 
 def draw_badge(
@@ -289,12 +293,11 @@ def draw_badge(
     face: _Rect,
     padding: float,
     words: Words,
+    page_height: float,
     trace: Trace | None = None,
-    page_height: float | None = None,
 ) -> None:
-    """Draw a badge inside `face` (points); nothing comes closer than `padding` to its edge."""
-    if page_height is None:
-        page_height = canvas._pagesize[1]
+    """Draw a badge inside `face` (points); nothing comes closer than `padding` to its edge.
+    `page_height` (points) places the QR code on the pixel grid, counted from the top."""
     inner = _Rect(
         face.x + padding, face.y + padding, face.width - 2 * padding, face.height - 2 * padding
     )
@@ -419,8 +422,8 @@ def render_badges(
                 _to_points(face, layout.page_height),
                 padding,
                 words,
-                trace,
                 layout.page_height * MM,
+                trace,
             )
         used += 1
     canvas.showPage()

@@ -19,7 +19,7 @@ from meetup.badges.layouts import Layout
 from meetup.badges.pdf import Badge, Ticket, Words, render_badges, render_ticket
 from meetup.events.models import Event
 from meetup.extensions import db
-from meetup.i18n import format_date_in_zone, format_time_in_zone
+from meetup.i18n import format_date_in_zone, format_event_when
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text, ticket_matrix
 from meetup.textfold import folded
@@ -268,16 +268,11 @@ def badges_pdf(
 
 def ticket_pdf(registration: Registration) -> bytes:
     event = registration.event
-    when = "{date}, {start}–{end}".format(
-        date=format_date_in_zone(event.starts_at, event.zone, "full"),
-        start=format_time_in_zone(event.starts_at, event.zone),
-        end=format_time_in_zone(event.ends_at, event.zone),
-    )
     where = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     return render_ticket(
         Ticket(
             event_title=event.one_line_title,
-            when=when,
+            when=format_event_when(event),
             where=where,
             name=registration.full_name,
             qr=ticket_matrix(registration),

@@ -159,9 +159,7 @@ def _by_code(code: str) -> Row | None:
     evening, and whether the person came to an earlier evening of the series."""
     if not tickets.looks_like_code(code):
         return None
-    return db.session.execute(
-        _SCANNED.where(Registration.ticket_code.in_({code, code.upper()}))
-    ).first()
+    return db.session.execute(_SCANNED.where(tickets.code_matches(code))).first()
 
 
 def _by_id(registration_id: int | None) -> Row | None:

@@ -109,7 +109,3 @@ def encode(text: str) -> QRMatrix:
     code.add_data(text)
     code.make(fit=True)
     return QRMatrix.from_rows(code.modules)
-
-
-def qr_png(text: str, box_size: int = 8) -> bytes:
-    return encode(text).png(box_size)

@@ -27,12 +27,12 @@ def by_code(code: str) -> Registration | None:
     reaches the database: PostgreSQL refuses NUL characters, for one)."""
     if not looks_like_code(code):
         return None
-    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
-    if registration is None and code != code.upper():
-        registration = db.session.scalar(
-            select(Registration).where(Registration.ticket_code == code.upper())
-        )
-    return registration
+    return db.session.scalar(select(Registration).where(code_matches(code)))
+
+
+def code_matches(code: str):
+    """The condition "this registration's ticket code", in one query for both spellings."""
+    return Registration.ticket_code.in_({code, code.upper()})
 
 
 def qr_text(code: str) -> str:
