@@ -38,6 +38,7 @@ from datetime import timedelta
 from meetup import create_app
 from meetup.auth import services as auth
 from meetup.events import services as events
+from meetup.events.models import EventStatus
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tokens import new_manage_token, new_ticket_code
@@ -49,7 +50,8 @@ with app.app_context():
     series = events.create_series(name="Bench", city="Vienne", timezone="Europe/Paris", team=[volunteer])
     now = utcnow().replace(microsecond=0)
     event = events.create_event(series, title="Bench", theme="Bench", starts_at=now - timedelta(minutes=30),
-                                ends_at=now + timedelta(hours=2), capacity={PEOPLE})
+                                ends_at=now + timedelta(hours=2), capacity={PEOPLE},
+                                status=EventStatus.PUBLISHED)
     db.session.flush()
     codes = []
     for n in range({PEOPLE}):
