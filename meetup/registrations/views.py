@@ -11,7 +11,6 @@ from flask_login import current_user
 from meetup.auth.access import can_run_door
 from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
-from meetup.checkin import services as checkin_services
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db, limiter
@@ -130,6 +129,8 @@ def ticket(code: str):
     registration = tickets.by_code(code)
     if registration is None:
         abort(404)
+    from meetup.checkin import services as checkin_services  # checkin builds on registrations
+
     event = registration.event
     now = utcnow()
     # The team, while the evening is one the door may work (past evenings' people are the
