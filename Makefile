@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint format bench bench-badges bench-web bench-checkin translations compile-translations clean help
+.PHONY: run test lint format bench bench-badges bench-web bench-checkin bench-neighbours translations compile-translations clean help
 
 help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -38,7 +38,12 @@ run: $(BIN)/.installed instance/secret_key
 	  $(FLASK) mail work & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(BIN)/.installed
+# The test geocoder (a real Addok) lives in its own virtualenv: it pins another redis client.
+$(VENV)/addok/.installed: $(BIN)/.installed requirements-dev.txt tests/addok.py
+	$(BIN)/python -m tests.addok install
+	@touch $@
+
+test: $(BIN)/.installed $(VENV)/addok/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
@@ -49,7 +54,10 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-badges bench-web bench-checkin
+bench: bench-badges bench-web bench-checkin bench-neighbours
+
+bench-neighbours: $(BIN)/.installed
+	$(BIN)/python bench/neighbours.py
 
 bench-badges: $(BIN)/.installed
 	$(BIN)/python bench/badges.py --verify

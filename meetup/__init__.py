@@ -123,7 +123,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from meetup import api, auth, badges, checkin, events, mail, ops, registrations
+    from meetup import api, auth, badges, checkin, directory, events, mail, ops, registrations
 
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
@@ -133,6 +133,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations.admin_bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(directory.admin_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(mail.bp)
 
@@ -177,6 +179,7 @@ def register_commands(app: Flask) -> None:
     from meetup.auth.cli import tokens_cli, users_cli
     from meetup.badges.cli import badges_cli
     from meetup.demo.cli import demo_cli
+    from meetup.directory.cli import directory_cli, geo_cli
     from meetup.mail.cli import mail_cli
 
     app.cli.add_command(users_cli)
@@ -184,3 +187,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(badges_cli)
+    app.cli.add_command(geo_cli)
+    app.cli.add_command(directory_cli)

@@ -70,6 +70,24 @@ class Config:
     #: Public signups per client address (the form and the API; organiser tokens are exempt).
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;60 per hour")
 
+    #: Geocoding of office addresses (README: ban, nominatim or none), by the worker.
+    GEOCODER = os.environ.get("GEOCODER", "ban")
+    #: A self-hosted geocoder (an Addok for ban, a Nominatim), e.g. http://127.0.0.1:7878.
+    GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+    GEOCODER_TIMEOUT = _int("GEOCODER_TIMEOUT", 10)
+    #: BAN answers below this score (0–1) count as "not found" (good matches score above 0.9;
+    #: an unknown street in a known town comes back as another street at about 0.4–0.55).
+    GEOCODER_MIN_SCORE = float(os.environ.get("GEOCODER_MIN_SCORE", "0.6"))
+    GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "meetup (" + BASE_URL + ")")
+    #: Failed geocoder calls (unreachable, timeout) before an address is marked failed.
+    GEOCODE_MAX_ATTEMPTS = _int("GEOCODE_MAX_ATTEMPTS", 8)
+    #: Map tiles (Leaflet URL template); empty: maps show markers on a plain background.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_TILE_ATTRIBUTION = os.environ.get(
+        "MAP_TILE_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    )
+
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
@@ -95,6 +113,9 @@ class TestConfig(Config):
     SERVER_NAME = None
     BASE_URL = "http://localhost"
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Tests that geocode start their own Addok (tests/addok.py); no test reaches the Internet.
+    GEOCODER = "none"
+    MAP_TILE_URL = ""
     #: Fast hashing in tests only: hundreds of logins would otherwise take minutes.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))

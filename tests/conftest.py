@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from meetup import create_app
 from meetup.config import TestConfig
+from meetup.directory import listing_cache
 from meetup.extensions import db, limiter
 from tests import factories
 
@@ -104,6 +105,7 @@ def _clean_state(request) -> Iterator[None]:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
     limiter.reset()
+    listing_cache.clear()
 
 
 @pytest.fixture
@@ -166,6 +168,30 @@ def login(client, make):
         return email
 
     return _login
+
+
+# -- the test geocoder ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def addok(tmp_path_factory):
+    """A real Addok on loopback with tests/data/ban_addresses.ndjson (tests/addok.py)."""
+    from tests.addok import AddokServer, addok_available
+
+    reason = addok_available()
+    if reason:
+        pytest.skip(reason)
+    with AddokServer(tmp_path_factory.mktemp("addok")) as server:
+        yield server
+
+
+@pytest.fixture
+def geocoder_on(app, addok):
+    """The app set to geocode with that Addok (GEOCODER=ban), for one test."""
+    saved = {k: app.config[k] for k in ("GEOCODER", "GEOCODER_URL", "GEOCODER_TIMEOUT")}
+    app.config.update(GEOCODER="ban", GEOCODER_URL=addok.url, GEOCODER_TIMEOUT=5)
+    yield addok
+    app.config.update(saved)
 
 
 # -- a live server for the browser ---------------------------------------------------------

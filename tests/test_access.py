@@ -56,6 +56,7 @@ GET_ROUTES = {
     ),
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
+    "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -95,6 +96,11 @@ POST_ROUTES = {
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
     "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
     "door.badge": ("/door/{event}/badge", DOOR_SCOPED),
+    "directory_admin.directory_action": ("/admin/events/{event}/directory/close", SERIES_SCOPED),
+    "directory_admin.fix_address": (
+        "/admin/events/{event}/directory/addresses/{registration}",
+        SERIES_SCOPED,
+    ),
 }
 
 #: Routes outside the matrix on purpose, with the reason.
@@ -195,7 +201,8 @@ def test_matrix_covers_every_staff_route(app):
     routed = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in {"admin", "auth", "door", "registrations_admin", "badges"}
+        if rule.endpoint.split(".")[0]
+        in {"admin", "auth", "door", "registrations_admin", "badges", "directory_admin"}
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -227,6 +234,7 @@ def test_every_form_post_requires_csrf(app, client, world):
     per_route = {
         "admin.event_status": {"action": "publish"},
         "registrations_admin.registration_action": {"action": "cancel"},
+        "directory_admin.directory_action": {"action": "open"},
         "admin.series_new": {},
         "admin.series_edit": {"slug": world.ids["series"]},
         "admin.event_new": {"slug": world.ids["series"]},

@@ -449,6 +449,7 @@ def test_create_an_event_with_times_in_the_series_zone(client, world):
         "registration_opens_at": "2026-11-01T09:00:00+01:00",
         "registration_closes_at": "2026-12-10T18:00:00+01:00",
         "status": "draft",
+        "directory_open": False,
         "seats_left": 45,
         "url": f"http://localhost/events/{slug}",
     }

@@ -71,6 +71,12 @@ def integer(minimum: int, maximum: int) -> Callable[[Any], int]:
     return parse
 
 
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("must be true or false")
+    return value
+
+
 def aware_datetime(value: Any) -> datetime:
     """ISO 8601 with a UTC offset, e.g. 2026-12-10T19:00:00+01:00 or ...Z."""
     if not isinstance(value, str):

@@ -75,6 +75,11 @@ EVENT_PROPERTIES = {
     "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
     "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
     "status": STATUS,
+    "directory_open": {
+        "type": "boolean",
+        "description": "The attendee directory of the evening is open. Opening it the first "
+        "time emails everyone who came their personal directory link.",
+    },
 }
 READ_ONLY_URL = {"type": "string", "format": "uri", "readOnly": True}
 

@@ -45,6 +45,7 @@ def event_json(event: Event, seats_left: int) -> dict:
         "registration_opens_at": local_iso(event.registration_opens_at, event),
         "registration_closes_at": local_iso(event.registration_closes_at, event),
         "status": event.status.value,
+        "directory_open": event.directory_opened_at is not None,
         "seats_left": seats_left,
         "url": public_url("public.event_page", slug=event.slug),
     }

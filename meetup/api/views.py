@@ -10,6 +10,7 @@ from meetup.api.openapi import openapi_document
 from meetup.api.serializers import event_json, series_json
 from meetup.auth.access import can_manage_series
 from meetup.auth.models import Role
+from meetup.directory import services as directory_services
 from meetup.events import queries, services
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -63,6 +64,7 @@ EVENT_FIELDS = {
     "registration_opens_at": f.optional(f.aware_datetime),
     "registration_closes_at": f.optional(f.aware_datetime),
     "status": f.choice(*(status.value for status in EventStatus)),
+    "directory_open": f.boolean,
 }
 EVENT_READ_ONLY = ("slug", "seats_left", "url")
 
@@ -179,8 +181,11 @@ def events_create():
     if not can_manage_series(api_user(), series):
         raise ApiError(403, "This token may not manage that series.")
     status = EventStatus(values.pop("status", EventStatus.DRAFT.value))
+    directory_open = values.pop("directory_open", False)
     event = _service_call(services.create_event, series, status=status, **values)
     db.session.commit()
+    if directory_open:
+        directory_services.open_directory(event)
     response = jsonify(_events_json([event])[0])
     response.status_code = 201
     response.headers["Location"] = url_for("api.event_show", slug=event.slug)
@@ -203,10 +208,15 @@ def event_update(slug: str):
             422, "Some fields are missing or invalid.", {"series": "an event cannot change series"}
         )
     status = values.pop("status", None)
+    directory_open = values.pop("directory_open", None)
     _service_call(registration_services.update_event_and_notify, event, **values)
     if status is not None:
         registration_services.set_status_and_notify(event, EventStatus(status))
     db.session.commit()
     if "capacity" in values:
         registration_services.capacity_changed(event)
+    if directory_open is True and event.directory_opened_at is None:
+        directory_services.open_directory(event)
+    elif directory_open is False and event.directory_opened_at is not None:
+        directory_services.close_directory(event)
     return jsonify(_events_json([event])[0])

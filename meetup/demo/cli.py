@@ -12,6 +12,7 @@ from sqlalchemy import select
 from meetup.demo.loader import load_demo
 from meetup.events.models import Series
 from meetup.extensions import db
+from meetup.links import absolute_url
 
 demo_cli = AppGroup("demo", help="A demo series to try the application with.")
 
@@ -28,7 +29,10 @@ def demo_load(if_empty: bool) -> None:
     result = load_demo()
     db.session.commit()
     if result.organiser_password:
-        login_file.write_text(f"{result.organiser_email}\n{result.organiser_password}\n")
+        lines = [result.organiser_email, result.organiser_password]
+        if result.attendee_token:
+            lines.append(absolute_url("registrations.manage", token=result.attendee_token))
+        login_file.write_text("\n".join(lines) + "\n")
         login_file.chmod(0o600)
     if result.created:
         click.echo(f"demo series created: {result.series.name}")
@@ -39,5 +43,10 @@ def demo_load(if_empty: bool) -> None:
 
 def _print_login(login_file: Path) -> None:
     if login_file.exists():
-        email, password = login_file.read_text().split()[:2]
+        lines = login_file.read_text().split()
+        email, password = lines[:2]
         click.echo(f"demo organiser login: {email} / {password}")
+        if len(lines) > 2:
+            click.echo(
+                f"a demo attendee's personal page (their ticket, card and directory): {lines[2]}"
+            )

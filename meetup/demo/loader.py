@@ -35,6 +35,8 @@ class DemoResult:
     created: bool
     organiser_email: str
     organiser_password: str | None
+    #: The personal link's token of one attendee of the past evening (the directory's side).
+    attendee_token: str | None = None
 
 
 def _ascii(text: str) -> str:
@@ -91,14 +93,23 @@ def _people(rng: random.Random) -> list[dict]:
                 "language": "fr" if index % 7 else "en",
                 # Two in three agreed to have their office street printed on their badge.
                 "street_on_badge": index % 3 != 2,
+                # What those allowed to see the card also see (the directory).
+                "share_email": index % 3 == 0,
+                "share_phone": index % 5 == 0,
+                "share_address": index % 4 == 0,
+                "accept_introductions": index % 5 != 4,
+                "notify_new_neighbours": index % 6 == 0,
+                "phone": f"04 74 {10 + index:02d} {20 + index:02d} {30 + index:02d}",
             }
         )
     return people
 
 
-def _register(event: Event, person: dict, status: RegistrationStatus, checked_in: datetime | None):
-    """Demo rows skip the emails a real signup sends; their personal links are never shown."""
-    _token, token_hash = new_manage_token()
+def _register(
+    event: Event, person: dict, status: RegistrationStatus, checked_in: datetime | None
+) -> str:
+    """Demo rows skip the emails a real signup sends; returns the personal link's token."""
+    token, token_hash = new_manage_token()
     db.session.add(
         Registration(
             event=event,
@@ -109,6 +120,7 @@ def _register(event: Event, person: dict, status: RegistrationStatus, checked_in
             **person,
         )
     )
+    return token
 
 
 def load_demo(today: date | None = None) -> DemoResult:
@@ -178,11 +190,16 @@ def load_demo(today: date | None = None) -> DemoResult:
 
     rng = random.Random(38200)
     people = _people(rng)
+    attendee_token = None
     for index, person in enumerate(people[:34]):  # the past evening: 34 signed up, 28 came
         arrival = past_start + timedelta(minutes=rng.randint(-10, 35)) if index < 28 else None
-        _register(past, person, RegistrationStatus.CONFIRMED, arrival)
+        token = _register(past, person, RegistrationStatus.CONFIRMED, arrival)
+        if attendee_token is None and arrival and person["visibility"] is Visibility.COMMUNITY:
+            attendee_token = token  # someone who came and shows their card: the demo's guide
+    # The past evening's directory opened the next morning (the demo sends no email).
+    past.directory_opened_at = past.directory_announced_at = past.ends_at + timedelta(hours=12)
     for index, person in enumerate(people[24:60]):  # the next one: 34 confirmed, 6 seats left
         status = RegistrationStatus.CANCELLED if index < 2 else RegistrationStatus.CONFIRMED
         _register(upcoming, person, status, None)
     db.session.flush()
-    return DemoResult(series, True, ORGANISER_EMAIL, password)
+    return DemoResult(series, True, ORGANISER_EMAIL, password, attendee_token)

@@ -69,6 +69,26 @@ class SeriesForm(FlaskForm):
         default=40,
         validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
     )
+    neighbour_radius_m = IntegerField(
+        _l("Neighbours: offices within (metres)"),
+        default=300,
+        validators=[
+            Optional(),
+            NumberRange(min=50, max=5000, message=_l("Between 50 and 5,000 metres.")),
+        ],
+        description=_l("In the directory, people whose offices are this close are neighbours."),
+    )
+    directory_delay_hours = IntegerField(
+        _l("The evening's directory opens by itself after (hours)"),
+        default=12,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=720, message=_l("Between 0 and 720 hours (30 days).")),
+        ],
+        description=_l(
+            "Counted from the end of the evening. Leave empty to open each directory by hand."
+        ),
+    )
     team = SelectMultipleField(
         _l("Team"),
         coerce=int,
@@ -88,6 +108,8 @@ class SeriesForm(FlaskForm):
             "default_venue_name": self.default_venue_name.data or "",
             "default_venue_address": self.default_venue_address.data or "",
             "default_capacity": self.default_capacity.data,
+            "neighbour_radius_m": self.neighbour_radius_m.data or 300,
+            "directory_delay_hours": self.directory_delay_hours.data,
         }
         if "slug" in self:
             values["slug"] = self.slug.data or None

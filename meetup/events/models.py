@@ -28,6 +28,11 @@ class Series(db.Model):
     __tablename__ = "series"
     __table_args__ = (
         CheckConstraint("default_capacity >= 0", name="default_capacity_not_negative"),
+        CheckConstraint("neighbour_radius_m BETWEEN 50 AND 5000", name="neighbour_radius_in_range"),
+        CheckConstraint(
+            "directory_delay_hours IS NULL OR directory_delay_hours BETWEEN 0 AND 720",
+            name="directory_delay_in_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +47,12 @@ class Series(db.Model):
     default_venue_name: Mapped[str] = mapped_column(String(160), default="")
     default_venue_address: Mapped[str] = mapped_column(String(300), default="")
     default_capacity: Mapped[int] = mapped_column(default=40)
+    #: Offices within this distance are "neighbours" in the directory.
+    neighbour_radius_m: Mapped[int] = mapped_column(default=300, server_default="300")
+    #: The evening's directory opens by itself this many hours after its end (None: only
+    #: when an organiser opens it). No default here: a None given must stay None (the ORM
+    #: would otherwise fill in a default); create_series says 12.
+    directory_delay_hours: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
@@ -94,6 +105,10 @@ class Event(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Grows with every change of the event; the calendar files' SEQUENCE.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The attendee directory is open since then (None: closed).
+    directory_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the "directory is open" emails were queued (once per evening, even if reopened).
+    directory_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

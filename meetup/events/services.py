@@ -96,6 +96,8 @@ def create_series(
     default_venue_name: str = "",
     default_venue_address: str = "",
     default_capacity: int = 40,
+    neighbour_radius_m: int = 300,
+    directory_delay_hours: int | None = 12,
     team: Iterable[User] = (),
     acting_user: User | None = None,
 ) -> Series:
@@ -117,6 +119,8 @@ def create_series(
         default_venue_name=default_venue_name.strip(),
         default_venue_address=default_venue_address.strip(),
         default_capacity=default_capacity,
+        neighbour_radius_m=neighbour_radius_m,
+        directory_delay_hours=directory_delay_hours,
     )
     series.team = _team_with(team, acting_user)
     _insert_with_unique_slug(

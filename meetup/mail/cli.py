@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from meetup import jobs
 from meetup.extensions import db
 from meetup.mail import services
 from meetup.mail.delivery import transport_for
@@ -75,6 +76,8 @@ def mail_work(interval: float, limit: int) -> None:
                 db.session.remove()  # no transaction or stale objects kept between rounds
             if report.claimed:
                 click.echo(_summary(report))
+            for line in jobs.run_all():  # geocoding, directories opening (meetup.jobs)
+                click.echo(line)
             if report.claimed < limit or report.sent < report.claimed:
                 stop.wait(interval)
     finally:

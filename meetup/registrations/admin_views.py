@@ -18,7 +18,12 @@ from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
 from meetup.registrations import services
 from meetup.registrations.csvio import CsvProblem, parse_import, to_csv
-from meetup.registrations.forms import ConfirmImportForm, ImportForm, SignupForm
+from meetup.registrations.forms import (
+    CONSENT_FIELDS,
+    ConfirmImportForm,
+    ImportForm,
+    SignupForm,
+)
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for
 from meetup.registrations.records import FIELDS, registration_record
@@ -129,7 +134,8 @@ def registration_new(slug: str):
     event = queries.managed_event_or_404(slug, current_user)
     form = SignupForm()
     del form.nickname
-    del form.street_on_badge  # the person's own consent, from their personal link
+    for name in CONSENT_FIELDS:  # the person's own consents, from their personal link
+        delattr(form, name)
     if form.validate_on_submit():
         result = services.register(
             event, form.profile(form.normalised_email()), source=Source.ORGANISER

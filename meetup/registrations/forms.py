@@ -47,6 +47,15 @@ VISIBILITY_CHOICES = [
         _l("The club's community: everyone who came to one of its evenings and chose this too."),
     ),
 ]
+#: What the person agrees to: never ticked by an organiser for them, never ticked in advance.
+CONSENT_FIELDS = (
+    "street_on_badge",
+    "share_email",
+    "share_phone",
+    "share_address",
+    "accept_introductions",
+    "notify_new_neighbours",
+)
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
@@ -147,6 +156,21 @@ class CardForm(FlaskForm):
             "shows your name, company and what you can help with."
         ),
     )
+    share_email = BooleanField(_l("My email address"))
+    share_phone = BooleanField(_l("My phone number"))
+    share_address = BooleanField(
+        _l("My full office address, and my pin exactly where it is"),
+        description=_l("Otherwise others see your street's name and a pin rounded to ~200 m."),
+    )
+    accept_introductions = BooleanField(
+        _l("Others may ask to be introduced to me"),
+        description=_l(
+            "You get an email and accept or decline; nothing about you is sent unless you accept."
+        ),
+    )
+    notify_new_neighbours = BooleanField(
+        _l("Tell me after an evening when someone new who works near me came")
+    )
     language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -176,10 +200,10 @@ class CardForm(FlaskForm):
             city=self.city.data or "",
             help_with=self.help_with.data or "",
             looking_for=self.looking_for.data or "",
-            # Only the person ticks it (the organisers' form has not the field).
-            street_on_badge="street_on_badge" in self and bool(self.street_on_badge.data),
             visibility=Visibility(self.visibility.data),
             language=self.language.data,
+            # Only the person ticks these (the organisers' form has not the fields).
+            **{name: bool(self[name].data) for name in CONSENT_FIELDS if name in self},
         )
 
 

@@ -5,8 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, false, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    event,
+    false,
+    func,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from meetup.events.models import Event
 from meetup.extensions import db
@@ -38,12 +48,36 @@ class Visibility(enum.StrEnum):
     COMMUNITY = "community"
 
 
+class LocationStatus(enum.StrEnum):
+    """Where the office's pin comes from, or why there is none yet."""
+
+    #: No address typed.
+    NONE = "none"
+    #: Waiting for the geocoder (meetup.directory.geocoding), also while it is unreachable.
+    PENDING = "pending"
+    FOUND = "found"
+    #: The geocoder does not know the address: the person or an organiser may place the pin.
+    NOT_FOUND = "not_found"
+    #: The geocoder kept failing for this address; `flask geo backfill --retry` tries again.
+    FAILED = "failed"
+    #: The attendee (or an organiser) put the pin themselves: the geocoder leaves it alone.
+    PLACED = "placed"
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         Index("uq_registrations_event_email", "event_id", func.lower("email"), unique=True),
         #: Seat counts (confirmed per event) read the index, not every registration.
         Index("ix_registrations_event_id_status", "event_id", "status"),
+        #: The same person's registrations across a series (the community directory).
+        Index("ix_registrations_email_lower", func.lower("email")),
+        #: Neighbour pages read a bounding box around one office.
+        Index("ix_registrations_latitude_longitude", "latitude", "longitude"),
+        #: The directory's cached lists check whether an evening's rows changed.
+        Index("ix_registrations_event_id_updated_at", "event_id", "updated_at"),
+        #: The geocoding worker reads what is due.
+        Index("ix_registrations_location_status", "location_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +104,16 @@ class Registration(db.Model):
     #: Office location (WGS84), once geocoded or placed by the attendee.
     latitude: Mapped[float | None] = mapped_column()
     longitude: Mapped[float | None] = mapped_column()
+    location_status: Mapped[LocationStatus] = mapped_column(
+        enum_column(LocationStatus, "registration_location_status"),
+        default=LocationStatus.NONE,
+        server_default=LocationStatus.NONE.value,
+    )
+    location_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Geocoder calls that failed (unreachable, timeout) for the current address.
+    geocode_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Not before then (backoff after a failure).
+    geocode_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: "I can help with": shown on the badge as "ask me about".
     help_with: Mapped[str] = mapped_column(Text, default="")
     looking_for: Mapped[str] = mapped_column(Text, default="")
@@ -78,6 +122,18 @@ class Registration(db.Model):
     visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "registration_visibility"), default=Visibility.NOBODY
     )
+    #: Field consents, for those `visibility` lets see the card (off unless ticked).
+    share_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    share_phone: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The full address, and the pin where it is (otherwise shown rounded to about 200 m).
+    share_address: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Others who may see the card may ask for an introduction (the person accepts or declines
+    #: each by mail; nothing is sent about them before they accept).
+    accept_introductions: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Tell me after an evening when someone new who works near me came.
+    notify_new_neighbours: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: SHA-256 of the token of the directory link emailed when the evening's directory opens.
+    directory_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Language of the attendee's emails and pages.
     language: Mapped[str] = mapped_column(String(8), default="fr")
     status: Mapped[RegistrationStatus] = mapped_column(
@@ -94,6 +150,10 @@ class Registration(db.Model):
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     badge_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Any change to the row (ORM or Core UPDATE): the directory's cached lists compare it.
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
 
     event: Mapped[Event] = relationship()
     ticket_qr: Mapped[TicketQR | None] = relationship(
@@ -104,8 +164,59 @@ class Registration(db.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def address_key_text(self) -> str:
+        """The office address as typed, on one line ("" if none)."""
+        return ", ".join(
+            part for part in (self.street, f"{self.postcode} {self.city}".strip()) if part
+        )
+
+    @property
+    def is_located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.street or self.postcode or self.city)
+
+    def follow_address(self) -> None:
+        """Keep the pin in step with the address (called before every flush): a new or
+        changed address goes to the geocoder, unless the pin was set in the same change; no
+        address, no pin."""
+        state = inspect(self)
+        is_new = state.transient or state.pending
+        changed = is_new or any(
+            state.attrs[name].history.has_changes() for name in ("street", "postcode", "city")
+        )
+        if not changed:
+            return
+        pin_set = self.is_located and (
+            is_new
+            or any(state.attrs[name].history.has_changes() for name in ("latitude", "longitude"))
+        )
+        if is_new and self.location_status not in (None, LocationStatus.NONE):
+            return  # said explicitly (an import of placed pins, the demo)
+        if pin_set:  # the caller says how (placed by hand); else it came with the address
+            if self.location_status in (None, LocationStatus.NONE, LocationStatus.PENDING):
+                self.location_status = LocationStatus.FOUND
+        else:
+            self.latitude = self.longitude = None
+            self.location_status = (
+                LocationStatus.PENDING if self.has_address else LocationStatus.NONE
+            )
+        self.geocode_attempts = 0
+        self.geocode_after = None
+        self.location_changed_at = utcnow()
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
+
+
+@event.listens_for(Session, "before_flush")
+def _follow_addresses(session: Session, flush_context, instances) -> None:
+    for instance in (*session.new, *session.dirty):
+        if isinstance(instance, Registration):
+            instance.follow_address()
 
 
 class TicketQR(db.Model):

@@ -40,6 +40,12 @@ class Profile:
     street_on_badge: bool = False
     visibility: Visibility = Visibility.NOBODY
     language: str = "fr"
+    #: What those who may see the card see besides the basics (the directory).
+    share_email: bool = False
+    share_phone: bool = False
+    share_address: bool = False
+    accept_introductions: bool = False
+    notify_new_neighbours: bool = False
 
     def values(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -75,6 +75,9 @@ def _ticket_image(registration: Registration) -> str:
 def manage(token: str):
     """The attendee's personal page: ticket, card, visibility, cancel."""
     registration = _registration_or_404(token)
+    from meetup.directory import links as directory_links  # the directory builds on this
+
+    directory_links.remember(registration)
     form = CardForm(obj=registration)
     if form.validate_on_submit():
         services.update_profile(registration, form.profile(registration.email))
@@ -90,6 +93,7 @@ def manage(token: str):
             if registration.status is RegistrationStatus.CONFIRMED
             else None,
             token=token,
+            **directory_links.for_personal_page(registration),
         )
     )
     response.status_code = 422 if form.is_submitted() else 200
@@ -125,7 +129,7 @@ def ticket_pdf(token: str):
 def ticket(code: str):
     """What a ticket's QR code opens. The series' team sees whose ticket it is and where the
     registration stands; anyone else only which evening it is for, nothing about the person
-    (the directory issue adds the card of people who agreed to show it)."""
+    unless they are an attendee who may see the person's card (meetup.directory)."""
     registration = tickets.by_code(code)
     if registration is None:
         abort(404)
@@ -148,4 +152,7 @@ def ticket(code: str):
         )
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_template("registrations/ticket.html", event=event)
+    # An attendee scanning another's badge: the card that person agreed to show them.
+    from meetup.directory.views import scan_page
+
+    return scan_page(registration) or render_template("registrations/ticket.html", event=event)

@@ -32,7 +32,8 @@ PHONE_USER_AGENT = (
 #: What Chromium prints on the console when the Content-Security-Policy blocks something.
 CSP_MESSAGE = re.compile(r"content security policy", re.IGNORECASE)
 #: URLs that never leave the browser.
-LOCAL_SCHEMES = {"data", "blob", "about", "chrome-extension"}  # the last: the built-in PDF viewer
+#: The last two: the built-in PDF viewer and the resources it loads from inside the browser.
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome-extension", "chrome"}
 
 
 class PageGuard:

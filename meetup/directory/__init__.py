@@ -1,0 +1,18 @@
+"""The attendee directory: geocoded offices, neighbours, map, contact cards, introductions."""
+
+from flask import Blueprint
+
+bp = Blueprint("directory", __name__)
+#: The organisers' side: opening an evening's directory, fixing addresses.
+admin_bp = Blueprint("directory_admin", __name__, url_prefix="/admin")
+
+from meetup.directory import admin_views, models, views  # noqa: E402, F401
+
+
+@bp.record_once
+def _register_jobs(state) -> None:
+    from meetup import jobs
+    from meetup.directory import jobs as directory_jobs
+
+    jobs.register(state.app, "geocoding", directory_jobs.geocode_round)
+    jobs.register(state.app, "directories", directory_jobs.open_due_directories)

@@ -1,0 +1,134 @@
+"""Organisers: open or close an evening's directory, see and fix the addresses the map
+could not place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from meetup.auth.access import staff_required
+from meetup.auth.forms import ConfirmForm
+from meetup.directory import admin_bp as bp
+from meetup.directory import geocoding, services
+from meetup.directory.forms import AddressFixForm
+from meetup.directory.queries import EventDirectory, directory_is_open
+from meetup.events import queries
+from meetup.extensions import db
+from meetup.registrations.models import LocationStatus, Registration, RegistrationStatus
+from meetup.timeutil import utcnow
+
+#: Addresses an organiser may have to look at.
+UNRESOLVED = (LocationStatus.PENDING, LocationStatus.NOT_FOUND, LocationStatus.FAILED)
+
+
+def _people_to_fix(event) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+                Registration.location_status.in_(UNRESOLVED),
+            )
+            .order_by(func.lower(Registration.last_name), Registration.id)
+        )
+    )
+
+
+@bp.get("/events/<slug>/directory")
+@staff_required
+def directory(slug: str):
+    event = queries.managed_event_or_404(slug, current_user)
+    now = utcnow()
+    counts = dict(  # (status, count) rows; a Result has keys(), so dict() wants pairs
+        db.session.execute(
+            select(Registration.location_status, func.count())
+            .where(
+                Registration.event_id == event.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+            .group_by(Registration.location_status)
+        )
+        .tuples()
+        .all()
+    )
+    delay = event.series.directory_delay_hours
+    return render_template(
+        "directory/admin.html",
+        event=event,
+        is_open=directory_is_open(event, now),
+        opens_at=event.ends_at + timedelta(hours=delay) if delay is not None else None,
+        listed=len(EventDirectory(event).members()),
+        counts=counts,
+        statuses=LocationStatus,
+        to_fix=[(r, AddressFixForm(obj=r, prefix=f"r{r.id}")) for r in _people_to_fix(event)],
+        geocoder=geocoding.provider_name(),
+    )
+
+
+@bp.post("/events/<slug>/directory/<action>")
+@staff_required
+def directory_action(slug: str, action: str):
+    event = queries.managed_event_or_404(slug, current_user)
+    if action not in ("open", "close"):
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        if action == "open":
+            announcement = services.open_directory(event)
+            if announcement is not None:
+                flash(
+                    _(
+                        "The directory is open. %(told)d people who came get their link by email.",
+                        told=announcement.told,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The directory is open again."), "success")
+        else:
+            services.close_directory(event)
+            flash(
+                _("The directory is closed. Nobody can open it until you open it again."), "success"
+            )
+    return redirect(url_for("directory_admin.directory", slug=slug))
+
+
+@bp.post("/events/<slug>/directory/addresses/<int:registration_id>")
+@staff_required
+def fix_address(slug: str, registration_id: int):
+    event = queries.managed_event_or_404(slug, current_user)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    form = AddressFixForm(prefix=f"r{registration.id}")
+    if not form.validate_on_submit():
+        return (
+            render_template(
+                "directory/admin_fix.html", event=event, registration=registration, form=form
+            ),
+            422,
+        )
+    if form.latitude.data is not None and form.longitude.data is not None:
+        services.place_pin(registration, form.latitude.data, form.longitude.data)
+        flash(_("Pin placed for %(name)s.", name=registration.full_name), "success")
+    else:
+        changed = (form.street.data, form.postcode.data, form.city.data) != (
+            registration.street,
+            registration.postcode,
+            registration.city,
+        )
+        registration.street = form.street.data or ""
+        registration.postcode = form.postcode.data or ""
+        registration.city = form.city.data or ""
+        db.session.commit()
+        if not changed:
+            services.look_up_again(registration)
+        flash(
+            _("The address of %(name)s goes back to the geocoder.", name=registration.full_name),
+            "success",
+        )
+    return redirect(url_for("directory_admin.directory", slug=slug) + "#addresses")

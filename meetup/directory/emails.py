@@ -1,0 +1,98 @@
+"""The directory's emails, queued in the outbox in the recipient's language (sent by the mail
+worker): the directory is open, a new neighbour came, someone asks for an introduction, an
+introduction was accepted. Templates: templates/email/<kind>.txt and .html."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from meetup.directory.cards import Card
+from meetup.extensions import db
+from meetup.links import absolute_url
+from meetup.mail.services import compose_email
+from meetup.registrations.models import Registration
+
+
+def _queue(recipient: Registration, kind: str, subject, **context) -> None:
+    event = recipient.event
+    context |= {"registration": recipient, "event": event}
+    with force_locale(recipient.language):
+        db.session.add(
+            compose_email(
+                recipient=recipient.email,
+                recipient_name=recipient.full_name,
+                subject=subject() if callable(subject) else subject,
+                text=render_template(f"email/{kind}.txt", **context),
+                html=render_template(f"email/{kind}.html", **context),
+                kind=kind,
+                registration_id=recipient.id,
+                language=recipient.language,
+            )
+        )
+
+
+def directory_url(token: str) -> str:
+    return absolute_url("directory.open_link", token=token)
+
+
+def queue_directory_open(recipient: Registration, token: str, neighbours: int, radius: int):
+    def subject() -> str:
+        if neighbours:
+            return ngettext(
+                "%(num)d person who came tonight works within %(radius)d m of you",
+                "%(num)d people who came tonight work within %(radius)d m of you",
+                neighbours,
+                radius=radius,
+            )
+        return _("Who came to “%(title)s”", title=recipient.event.one_line_title)
+
+    _queue(
+        recipient,
+        "directory_open",
+        subject,
+        directory_url=directory_url(token),
+        neighbours=neighbours,
+        radius=radius,
+    )
+
+
+def queue_new_neighbours(recipient: Registration, token: str, newcomers: list[tuple[Card, int]]):
+    """`newcomers`: (card, metres) of people new to the series who work near the recipient."""
+
+    def subject() -> str:
+        return ngettext(
+            "Someone new who works near you came to %(title)s",
+            "%(num)d people new to the club who work near you came to %(title)s",
+            len(newcomers),
+            title=recipient.event.series.name,
+        )
+
+    _queue(
+        recipient,
+        "new_neighbours",
+        subject,
+        directory_url=directory_url(token),
+        newcomers=newcomers,
+    )
+
+
+def queue_introduction_request(recipient: Registration, requester: Card, token: str) -> None:
+    _queue(
+        recipient,
+        "introduction_request",
+        lambda: _("%(name)s would like to meet you", name=requester.full_name),
+        requester=requester,
+        answer_url=absolute_url("directory.introduction", token=token),
+    )
+
+
+def queue_introduction_made(recipient: Registration, other: Registration) -> None:
+    """Both sides get the other's contact: name, company, email, and phone if they share it."""
+    _queue(
+        recipient,
+        "introduction_made",
+        lambda: _("Introduction: %(name)s", name=other.full_name),
+        other=other,
+    )

@@ -1,0 +1,99 @@
+"""The directory's filters and the pin form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from meetup.registrations.sectors import SECTORS
+from meetup.validators import no_control_characters, one_line
+
+
+class FilterForm(FlaskForm):
+    """Read from the query string (GET): nothing is stored, so no CSRF."""
+
+    sector = SelectField(_l("Sector"), validators=[Optional()], validate_choice=False)
+    offers = BooleanField(_l("Only people who offer what I'm looking for"))
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sector.choices = [SelectChoice("", _l("All sectors"))] + [
+            SelectChoice(key, label) for key, label in SECTORS.items()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # A filter that makes no sense is dropped, not an error page.
+        if self.sector.data not in SECTORS:
+            self.sector.data = ""
+        if self.page.errors:
+            self.page.data = 1
+        return ok
+
+
+class PinForm(FlaskForm):
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[
+            InputRequired(message=_l("Place the pin on the map first.")),
+            NumberRange(min=-90, max=90, message=_l("The latitude is between -90 and 90.")),
+        ],
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[
+            InputRequired(message=_l("Place the pin on the map first.")),
+            NumberRange(min=-180, max=180, message=_l("The longitude is between -180 and 180.")),
+        ],
+    )
+
+    def error_messages(self) -> list[str]:
+        return [
+            str(message) for field in (self.latitude, self.longitude) for message in field.errors
+        ]
+
+
+class AddressFixForm(FlaskForm):
+    """An organiser fixes an address the geocoder could not place, or places the pin."""
+
+    street = StringField(
+        _l("Street and number"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=200)],
+    )
+    postcode = StringField(
+        _l("Postcode"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=16)],
+    )
+    city = StringField(
+        _l("City"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=120)],
+    )
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[
+            Optional(),
+            NumberRange(min=-90, max=90, message=_l("The latitude is between -90 and 90.")),
+        ],
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[
+            Optional(),
+            NumberRange(min=-180, max=180, message=_l("The longitude is between -180 and 180.")),
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            missing = self.longitude if self.longitude.data is None else self.latitude
+            missing.errors.append(_l("Give both the latitude and the longitude, or neither."))
+            ok = False
+        return ok

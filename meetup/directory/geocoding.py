@@ -1,0 +1,373 @@
+"""Offices on the map: addresses typed at signup are geocoded later, by the worker, never
+inside a request.
+
+The geocoder is chosen by the GEOCODER setting (README: `ban`, `nominatim` or `none`) and
+reached through geopy. Each normalised address is looked up once (GeocodeCacheEntry); a
+geocoder that cannot be reached leaves the address pending, tried again with a backoff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from geopy.exc import GeocoderServiceError, GeopyError
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from meetup.directory.models import GeocodeAnswer, GeocodeCacheEntry
+from meetup.extensions import db
+from meetup.registrations.models import LocationStatus, Registration
+from meetup.textfold import folded
+from meetup.timeutil import utcnow
+
+#: Backoff after the n-th failed call: 1, 2, 4 … minutes, at most 6 hours.
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Point:
+    latitude: float
+    longitude: float
+
+
+class GeocoderUnavailable(Exception):
+    """The geocoder could not answer (unreachable, timeout, error page): try again later."""
+
+
+#: Looks an address up: a Point, None when the geocoder does not know it, or raises
+#: GeocoderUnavailable.
+Lookup = Callable[[str], Point | None]
+
+
+def normalised_address(street: str, postcode: str, city: str) -> str:
+    """'12, Rue de l'Église ' + '38200' + 'VIENNE' -> '12 rue de l eglise 38200 vienne'."""
+    text = folded(" ".join((street, postcode, city)))
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def address_key(provider: str, street: str, postcode: str, city: str) -> str:
+    text = f"{provider}|{normalised_address(street, postcode, city)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def query_text(registration: Registration) -> str:
+    return ", ".join(
+        part
+        for part in (registration.street, f"{registration.postcode} {registration.city}".strip())
+        if part
+    )
+
+
+# -- the geocoders --------------------------------------------------------------------------
+
+
+def _domain_and_scheme(url: str, default_domain: str) -> tuple[str, str]:
+    if not url:
+        return default_domain, "https"
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    return parts.netloc + parts.path.rstrip("/"), parts.scheme or "https"
+
+
+def make_lookup(config) -> Lookup | None:
+    """The configured geocoder as a Lookup, or None when GEOCODER is 'none'."""
+    provider = config["GEOCODER"]
+    timeout = config["GEOCODER_TIMEOUT"]
+    if provider == "none":
+        return None
+    if provider == "ban":
+        from geopy.geocoders import BANFrance
+
+        domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "api-adresse.data.gouv.fr")
+        geocoder = BANFrance(domain=domain, scheme=scheme, timeout=timeout)
+        min_score = config["GEOCODER_MIN_SCORE"]
+
+        def ban(query: str) -> Point | None:
+            location = _call(geocoder.geocode, query, exactly_one=True)
+            if location is None:
+                return None
+            properties = location.raw.get("properties") or {}
+            # A town's centre is not an office; a low score is another street (Addok always
+            # answers something for a known town).
+            if properties.get("type") == "municipality":
+                return None
+            if properties.get("score", 1.0) < min_score:
+                return None
+            return Point(location.latitude, location.longitude)
+
+        return ban
+    if provider == "nominatim":
+        from geopy.extra.rate_limiter import RateLimiter
+        from geopy.geocoders import Nominatim
+
+        domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "nominatim.openstreetmap.org")
+        geocoder = Nominatim(
+            domain=domain,
+            scheme=scheme,
+            timeout=timeout,
+            user_agent=config["GEOCODER_USER_AGENT"],
+        )
+        # Nominatim's usage policy: at most one request per second.
+        limited = RateLimiter(geocoder.geocode, min_delay_seconds=1.0, max_retries=0)
+
+        def nominatim(query: str) -> Point | None:
+            location = _call(limited, query, exactly_one=True)
+            return None if location is None else Point(location.latitude, location.longitude)
+
+        return nominatim
+    raise ValueError(f"GEOCODER must be ban, nominatim or none, not {provider!r}")
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except (GeocoderServiceError, GeopyError, OSError) as error:
+        raise GeocoderUnavailable(type(error).__name__) from error
+
+
+def configured_lookup() -> Lookup | None:
+    return make_lookup(current_app.config)
+
+
+def provider_name() -> str:
+    return current_app.config["GEOCODER"]
+
+
+# -- the worker's step ----------------------------------------------------------------------
+
+
+@dataclass
+class GeocodeReport:
+    found: int = 0
+    not_found: int = 0
+    #: Calls that failed; their addresses stay pending (or, after too many, failed).
+    failed_calls: int = 0
+    gave_up: int = 0
+    from_cache: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.found + self.not_found + self.gave_up
+
+    def summary(self) -> str:
+        text = (
+            f"found {self.found} ({self.from_cache} from the cache), not found "
+            f"{self.not_found}, failed calls {self.failed_calls}, given up {self.gave_up}"
+        )
+        if self.errors:
+            text += f" ({self.errors[-1]})"
+        return text
+
+
+def due(now: datetime, limit: int, *, ignore_backoff: bool = False) -> list[Registration]:
+    query = select(Registration).where(Registration.location_status == LocationStatus.PENDING)
+    if not ignore_backoff:
+        query = query.where(
+            or_(Registration.geocode_after.is_(None), Registration.geocode_after <= now)
+        )
+    return list(db.session.scalars(query.order_by(Registration.id).limit(limit)))
+
+
+def pending_count() -> int:
+    return db.session.scalar(
+        select(db.func.count())
+        .select_from(Registration)
+        .where(Registration.location_status == LocationStatus.PENDING)
+    )
+
+
+@dataclass(frozen=True)
+class _Task:
+    registration_id: int
+    street: str
+    postcode: str
+    city: str
+    attempts: int
+    key: str
+    query: str
+
+
+def _tasks(registrations: list[Registration], provider: str) -> list[_Task]:
+    return [
+        _Task(
+            r.id,
+            r.street,
+            r.postcode,
+            r.city,
+            r.geocode_attempts,
+            address_key(provider, r.street, r.postcode, r.city),
+            query_text(r),
+        )
+        for r in registrations
+    ]
+
+
+def _settle(task: _Task, values: dict) -> None:
+    """Write the outcome only if the address is still the one looked up and still pending
+    (the person may have edited it or placed their pin meanwhile)."""
+    db.session.execute(
+        update(Registration)
+        .where(
+            Registration.id == task.registration_id,
+            Registration.location_status == LocationStatus.PENDING,
+            Registration.street == task.street,
+            Registration.postcode == task.postcode,
+            Registration.city == task.city,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _remember(key: str, point: Point | None, now: datetime) -> None:
+    entry = GeocodeCacheEntry(
+        key=key,
+        answer=GeocodeAnswer.FOUND if point else GeocodeAnswer.NOT_FOUND,
+        latitude=point.latitude if point else None,
+        longitude=point.longitude if point else None,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:  # another worker answered the same address meanwhile
+        pass
+
+
+def _outcome(point: Point | None, now: datetime) -> dict:
+    if point is None:
+        return {
+            "location_status": LocationStatus.NOT_FOUND,
+            "latitude": None,
+            "longitude": None,
+            "location_changed_at": now,
+            "geocode_after": None,
+        }
+    return {
+        "location_status": LocationStatus.FOUND,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "location_changed_at": now,
+        "geocode_after": None,
+    }
+
+
+def geocode_due(
+    lookup: Lookup,
+    *,
+    provider: str,
+    limit: int = 20,
+    now: datetime | None = None,
+    max_attempts: int = 8,
+    ignore_backoff: bool = False,
+) -> GeocodeReport:
+    """One round: the pending addresses that are due, from the cache or the geocoder. No
+    transaction is open while the geocoder is asked. Stops at the first unreachable answer
+    (the rest wait for the next round). Commits."""
+    now = now or utcnow()
+    report = GeocodeReport()
+    tasks = _tasks(due(now, limit, ignore_backoff=ignore_backoff), provider)
+    cached = {
+        entry.key: entry
+        for entry in db.session.scalars(
+            select(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_({t.key for t in tasks}))
+        )
+    }
+    db.session.commit()  # nothing held while the geocoder thinks
+    for task in tasks:
+        entry = cached.get(task.key)
+        if entry is not None:
+            point = (
+                Point(entry.latitude, entry.longitude)
+                if entry.answer is GeocodeAnswer.FOUND
+                else None
+            )
+            report.from_cache += 1
+        else:
+            try:
+                point = lookup(task.query)
+            except GeocoderUnavailable as error:
+                report.failed_calls += 1
+                report.errors.append(str(error))
+                _give_up_or_wait(task, now, max_attempts, report)
+                db.session.commit()
+                break
+            _remember(task.key, point, now)
+            cached[task.key] = GeocodeCacheEntry(
+                key=task.key,
+                answer=GeocodeAnswer.FOUND if point else GeocodeAnswer.NOT_FOUND,
+                latitude=point.latitude if point else None,
+                longitude=point.longitude if point else None,
+            )
+        _settle(task, _outcome(point, now))
+        db.session.commit()
+        if point is None:
+            report.not_found += 1
+        else:
+            report.found += 1
+    return report
+
+
+def _give_up_or_wait(task: _Task, now: datetime, max_attempts: int, report: GeocodeReport):
+    attempts = task.attempts + 1
+    if attempts >= max_attempts:
+        report.gave_up += 1
+        _settle(
+            task,
+            {
+                "location_status": LocationStatus.FAILED,
+                "geocode_attempts": attempts,
+                "location_changed_at": now,
+                "geocode_after": None,
+            },
+        )
+    else:
+        wait = min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+        _settle(task, {"geocode_attempts": attempts, "geocode_after": now + wait})
+
+
+def forget_answer(registration: Registration) -> None:
+    """Forget what the geocoder said about this registration's address."""
+    key = address_key(
+        provider_name(), registration.street, registration.postcode, registration.city
+    )
+    db.session.execute(db.delete(GeocodeCacheEntry).where(GeocodeCacheEntry.key == key))
+
+
+def requeue(statuses: tuple[LocationStatus, ...]) -> int:
+    """Send addresses in these states back to the geocoder (`geo backfill --retry`), the
+    cache's negative answers for them forgotten. Commits."""
+    rows = list(
+        db.session.scalars(select(Registration).where(Registration.location_status.in_(statuses)))
+    )
+    provider = provider_name()
+    keys = {address_key(provider, r.street, r.postcode, r.city) for r in rows}
+    if keys:
+        db.session.execute(
+            db.delete(GeocodeCacheEntry).where(
+                GeocodeCacheEntry.key.in_(keys),
+                GeocodeCacheEntry.answer == GeocodeAnswer.NOT_FOUND,
+            )
+        )
+    for registration in rows:
+        registration.location_status = LocationStatus.PENDING
+        registration.geocode_attempts = 0
+        registration.geocode_after = None
+    db.session.commit()
+    return len(rows)
+
+
+def backfill(lookup: Lookup, *, provider: str, batch: int = 50) -> Iterator[GeocodeReport]:
+    """Everything pending, batch after batch, backoff ignored (an organiser asked for it
+    now); yields each batch's report. Stops when a batch makes no progress."""
+    while True:
+        report = geocode_due(lookup, provider=provider, limit=batch, ignore_backoff=True)
+        yield report
+        if report.done == 0:
+            return

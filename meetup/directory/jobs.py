@@ -1,0 +1,24 @@
+"""The directory's share of the worker: geocode what is due, open directories that are due."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from meetup.directory import geocoding, services
+
+
+def geocode_round() -> str | None:
+    lookup = geocoding.configured_lookup()
+    if lookup is None:
+        return None
+    report = geocoding.geocode_due(
+        lookup,
+        provider=geocoding.provider_name(),
+        max_attempts=current_app.config["GEOCODE_MAX_ATTEMPTS"],
+    )
+    return report.summary() if report.done or report.failed_calls else None
+
+
+def open_due_directories() -> str | None:
+    opened = services.open_due_directories()
+    return f"opened {opened} evening directories" if opened else None

@@ -1,0 +1,66 @@
+"""What the personal page (registrations) shows of the directory: the office's pin and links
+to the directories the person may open. Imported lazily by registrations.views, since the
+directory builds on registrations."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from meetup.directory import viewer
+from meetup.directory.forms import PinForm
+from meetup.directory.queries import CommunityDirectory, EventDirectory
+from meetup.extensions import db
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+
+#: Where a map with no pin starts: the middle of France.
+DEFAULT_CENTRE = (46.6, 2.5)
+
+
+def remember(registration: Registration) -> None:
+    viewer.remember(registration)
+
+
+def _centre(registration: Registration) -> tuple[float, float]:
+    if registration.is_located:
+        return registration.latitude, registration.longitude
+    # Near the evening's other offices: most likely the same town.
+    row = db.session.execute(
+        select(func.avg(Registration.latitude), func.avg(Registration.longitude)).where(
+            Registration.event_id == registration.event_id, Registration.latitude.is_not(None)
+        )
+    ).one()
+    return (row[0], row[1]) if row[0] is not None else DEFAULT_CENTRE
+
+
+def for_personal_page(registration: Registration) -> dict:
+    now = utcnow()
+    links = []
+    event = registration.event
+    if EventDirectory(event).viewer_registration(registration, now):
+        links.append(
+            (
+                _("Who came to “%(title)s”", title=event.one_line_title),
+                url_for("directory.event_page", slug=event.slug),
+            )
+        )
+    if CommunityDirectory(event.series).viewer_registration(registration, now):
+        links.append(
+            (
+                _("The %(name)s community", name=event.series.name),
+                url_for("directory.community_page", slug=event.series.slug),
+            )
+        )
+    return {
+        "pin_form": PinForm(
+            formdata=None,
+            data={"latitude": registration.latitude, "longitude": registration.longitude},
+        ),
+        "map_tiles": current_app.config["MAP_TILE_URL"],
+        "map_attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
+        "map_centre": _centre(registration),
+        "directory_links": links,
+        "geocoder_on": current_app.config["GEOCODER"] != "none",
+    }

@@ -1,0 +1,68 @@
+"""What the directory keeps besides the registrations: the geocoder's answers, introductions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetup.extensions import db
+from meetup.models_base import enum_column
+from meetup.registrations.models import Registration
+from meetup.timeutil import UTCDateTime, utcnow
+
+
+class GeocodeAnswer(enum.StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+
+
+class GeocodeCacheEntry(db.Model):
+    """One geocoder answer per normalised address: the same office typed by ten people is
+    looked up once. The address itself is not stored, only its hash (meetup.directory.
+    geocoding.address_key), so the cache holds no readable address."""
+
+    __tablename__ = "geocode_cache"
+
+    #: SHA-256 of the provider's name and the normalised address.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[GeocodeAnswer] = mapped_column(enum_column(GeocodeAnswer, "geocode_answer"))
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IntroductionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Introduction(db.Model):
+    """ "Introduce us": one attendee asks to meet another, who accepts or declines from the
+    email. Only on acceptance do both receive each other's contact."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (
+        UniqueConstraint("requester_id", "recipient_id", name="uq_introductions_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the token in the recipient's email (the answer page's address).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[IntroductionStatus] = mapped_column(
+        enum_column(IntroductionStatus, "introduction_status"), default=IntroductionStatus.PENDING
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    requester: Mapped[Registration] = relationship(foreign_keys=[requester_id])
+    recipient: Mapped[Registration] = relationship(foreign_keys=[recipient_id])

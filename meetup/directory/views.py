@@ -1,0 +1,409 @@
+"""The directory's pages: an evening's and a series' community, their map and vCards, the
+personal directory link, introductions, and pins."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetup.auth.access import can_manage_series
+from meetup.auth.forms import ConfirmForm
+from meetup.directory import bp, matching, services, spatial, viewer
+from meetup.directory.cards import Card, card_for, marker_for
+from meetup.directory.forms import FilterForm, PinForm
+from meetup.directory.models import IntroductionStatus
+from meetup.directory.queries import (
+    CommunityDirectory,
+    EventDirectory,
+    Nearby,
+    load,
+    radius_of,
+)
+from meetup.directory.vcards import vcard, vcards
+from meetup.events import queries as event_queries
+from meetup.registrations import services as registration_services
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+
+#: People a page lists under "Everyone" (a phone scrolls through them).
+PAGE_SIZE = 24
+
+Directory = EventDirectory | CommunityDirectory
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _directory(kind: str, slug: str) -> Directory:
+    if kind == "event":
+        event = event_queries.event_or_404(slug, with_speakers=False)
+        return EventDirectory(event)
+    return CommunityDirectory(event_queries.series_or_404(slug))
+
+
+def _access(directory: Directory) -> tuple[Registration | None, bool]:
+    """(the attendee looking, whether an organiser is looking); 403 for anyone else."""
+    me = directory.viewer_registration(viewer.current(), utcnow())
+    organiser = current_user.is_authenticated and can_manage_series(current_user, directory.series)
+    if me is None and not organiser:
+        abort(403)
+    return me, organiser
+
+
+def _my_card_registration(directory: Directory, me: Registration | None):
+    """Whose pin the neighbours are measured from: the card the directory would show."""
+    if me is None:
+        return None
+    if isinstance(directory, CommunityDirectory):
+        return directory.card_of(me) or me
+    return me
+
+
+def _note(nearby: Nearby | None) -> str:
+    if nearby is None:
+        return ""
+    if nearby.same_building:
+        return _("Same building")
+    return _("≈ %(metres)d m away", metres=_rounded_metres(nearby.metres))
+
+
+def _rounded_metres(metres: float) -> int:
+    """Distances shown coarsely: to 10 m under 100 m, else to 50 m."""
+    step = 10 if metres < 100 else 50
+    return max(step, int(round(metres / step) * step))
+
+
+def _url(directory: Directory, endpoint: str, **values) -> str:
+    if isinstance(directory, EventDirectory):
+        return url_for(f"directory.event_{endpoint}", slug=directory.event.slug, **values)
+    return url_for(f"directory.community_{endpoint}", slug=directory.series.slug, **values)
+
+
+def _page(directory: Directory):
+    me, organiser = _access(directory)
+    mine = _my_card_registration(directory, me)
+    radius = radius_of(directory.series)
+    neighbours: list[Nearby] = []
+    if mine is not None and mine.is_located:
+        neighbours = [
+            n
+            for n in directory.near(mine.latitude, mine.longitude, radius)
+            if n.registration.email.lower() != mine.email.lower()
+        ]
+    form = FilterForm(request.args, meta={"csrf": False})
+    form.validate()
+    rows = [
+        row for row in directory.listing() if me is None or row.email.lower() != me.email.lower()
+    ]
+    if form.sector.data:
+        rows = [row for row in rows if row.sector == form.sector.data]
+    looking_for = (mine.looking_for if mine else "") or ""
+    if form.offers.data and looking_for:
+        rows = [row for row in rows if matching.offers(row.help_with, looking_for)]
+    page = max(form.page.data or 1, 1)
+    shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
+    asked = services.introductions_asked(me) if me is not None else set()
+    near_ids = {n.registration.id: n for n in neighbours}
+    response = current_app.make_response(
+        render_template(
+            "directory/page.html",
+            directory=directory,
+            kind=directory.kind,
+            me=me,
+            mine=mine,
+            organiser=organiser,
+            radius=radius,
+            neighbours=[(card_for(n.registration), n) for n in neighbours],
+            people=[(card_for(r), near_ids.get(r.id)) for r in shown],
+            total=len(rows),
+            page=page,
+            pages=max(1, -(-len(rows) // PAGE_SIZE)),
+            form=form,
+            looking_for=looking_for,
+            asked=asked,
+            note=_note,
+            walk=spatial.walking_minutes,
+            url=lambda endpoint, **values: _url(directory, endpoint, **values),
+            offers=lambda card: bool(looking_for) and matching.offers(card.help_with, looking_for),
+            map_tiles=current_app.config["MAP_TILE_URL"],
+            map_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+        )
+    )
+    return _private(response)
+
+
+def _markers(directory: Directory):
+    me, _organiser = _access(directory)
+    markers = []
+    for row in directory.listing():
+        marker = marker_for(row)
+        if marker is not None:
+            marker["me"] = me is not None and row.email.lower() == me.email.lower()
+            markers.append(marker)
+    return _private(jsonify({"markers": markers}))
+
+
+def _card_or_404(directory: Directory, registration_id: int) -> Registration:
+    from meetup.extensions import db
+
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not directory.lists(registration):
+        abort(404)
+    return registration
+
+
+def _origin_note(directory: Directory) -> str:
+    if isinstance(directory, EventDirectory):
+        return _("Met at %(title)s", title=directory.event.one_line_title)
+    return _("Member of %(name)s", name=directory.series.name)
+
+
+def _vcard_response(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/vcard")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
+
+
+def _one_vcard(directory: Directory, registration_id: int):
+    _access(directory)
+    card = card_for(_card_or_404(directory, registration_id))
+    return _vcard_response(vcard(card, note=_origin_note(directory)), "contact.vcf")
+
+
+def _all_vcards(directory: Directory):
+    me, _organiser = _access(directory)
+    note = _origin_note(directory)
+    cards = [
+        (card_for(r), note)
+        for r in directory.members()
+        if me is None or r.email.lower() != me.email.lower()
+    ]
+    return _vcard_response(vcards(cards), "contacts.vcf")
+
+
+def _introduce(directory: Directory, registration_id: int):
+    me, _organiser = _access(directory)
+    if me is None:
+        abort(403)  # organisers have the list already; introductions are between attendees
+    recipient = _card_or_404(directory, registration_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.request_introduction(me, recipient)
+            flash(
+                _(
+                    "Asked. %(name)s gets an email; if they accept, you both receive each "
+                    "other's contact.",
+                    name=recipient.first_name,
+                ),
+                "success",
+            )
+        except services.IntroductionRefused:
+            flash(_("This introduction cannot be asked for."), "error")
+    return redirect(_safe_next(request.form.get("next")) or _url(directory, "page"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host, no //evil.example)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+# -- the routes: an evening's directory and a series' community -------------------------
+
+
+@bp.get("/events/<slug>/directory")
+def event_page(slug: str):
+    return _page(_directory("event", slug))
+
+
+@bp.get("/series/<slug>/community")
+def community_page(slug: str):
+    return _page(_directory("community", slug))
+
+
+@bp.get("/events/<slug>/directory/map.json")
+def event_map(slug: str):
+    return _markers(_directory("event", slug))
+
+
+@bp.get("/series/<slug>/community/map.json")
+def community_map(slug: str):
+    return _markers(_directory("community", slug))
+
+
+@bp.get("/events/<slug>/directory/contacts.vcf")
+def event_vcards(slug: str):
+    return _all_vcards(_directory("event", slug))
+
+
+@bp.get("/series/<slug>/community/contacts.vcf")
+def community_vcards(slug: str):
+    return _all_vcards(_directory("community", slug))
+
+
+@bp.get("/events/<slug>/directory/<int:registration_id>.vcf")
+def event_vcard(slug: str, registration_id: int):
+    return _one_vcard(_directory("event", slug), registration_id)
+
+
+@bp.get("/series/<slug>/community/<int:registration_id>.vcf")
+def community_vcard(slug: str, registration_id: int):
+    return _one_vcard(_directory("community", slug), registration_id)
+
+
+@bp.post("/events/<slug>/directory/<int:registration_id>/introduce")
+def event_introduce(slug: str, registration_id: int):
+    return _introduce(_directory("event", slug), registration_id)
+
+
+@bp.post("/series/<slug>/community/<int:registration_id>/introduce")
+def community_introduce(slug: str, registration_id: int):
+    return _introduce(_directory("community", slug), registration_id)
+
+
+# -- links from emails ----------------------------------------------------------------------
+
+
+@bp.get("/d/<token>")
+def open_link(token: str):
+    """The personal directory link: remembered in this browser, then the directory without
+    the token in the address bar."""
+    registration = services.by_directory_token(token)
+    if registration is None:
+        abort(404)
+    viewer.remember(registration)
+    now = utcnow()
+    event_directory = EventDirectory(registration.event)
+    if request.args.get("to") != "community" and event_directory.viewer_registration(
+        registration, now
+    ):
+        return _private(redirect(url_for("directory.event_page", slug=registration.event.slug)))
+    community = CommunityDirectory(registration.event.series)
+    if community.viewer_registration(registration, now):
+        return _private(
+            redirect(url_for("directory.community_page", slug=registration.event.series.slug))
+        )
+    abort(404)
+
+
+@bp.route("/introductions/<token>", methods=["GET", "POST"])
+def introduction(token: str):
+    """The person asked answers: accept (both get the other's contact) or decline."""
+    found = services.introduction_by_token(token)
+    if found is None:
+        abort(404)
+    viewer.remember(found.recipient)
+    form = ConfirmForm()
+    if form.validate_on_submit() and request.form.get("answer") in ("accept", "decline"):
+        services.answer_introduction(found, request.form["answer"] == "accept")
+        return _private(redirect(url_for("directory.introduction", token=token)))
+    response = current_app.make_response(
+        render_template(
+            "directory/introduction.html",
+            introduction=found,
+            requester=card_for(found.requester),
+            event=found.recipient.event,
+            form=form,
+            statuses=IntroductionStatus,
+        )
+    )
+    return _private(response)
+
+
+# -- pins -----------------------------------------------------------------------------------
+
+
+@bp.post("/r/<token>/pin")
+def place_pin(token: str):
+    """From the personal page's map: the office is here."""
+    registration = registration_services.by_manage_token(token)
+    if registration is None:
+        abort(404)
+    form = PinForm()
+    if form.validate_on_submit():
+        services.place_pin(registration, form.latitude.data, form.longitude.data)
+        flash(_("Your office's pin is saved."), "success")
+    else:
+        flash(" ".join(form.error_messages()), "error")
+    return _private(redirect(url_for("registrations.manage", token=token) + "#office-map"))
+
+
+@bp.post("/attendee/forget")
+def forget():
+    """Forget, in this browser, whose personal link was opened here."""
+    if ConfirmForm().validate_on_submit():
+        viewer.forget()
+        flash(_("This browser no longer remembers you."), "success")
+    return redirect(url_for("public.home"))
+
+
+def scan_page(registration: Registration):
+    """What a scanned badge shows an attendee allowed to see the person's card (their
+    personal link was opened on this phone), else None."""
+    found = card_for_scan(registration)
+    if found is None:
+        return None
+    card, kind = found
+    directory: Directory = (
+        EventDirectory(registration.event)
+        if kind == "event"
+        else CommunityDirectory(registration.event.series)
+    )
+    me = viewer.current()
+    response = current_app.make_response(
+        render_template(
+            "directory/scan_card.html",
+            card=card,
+            event=registration.event,
+            me=me,
+            asked=services.introductions_asked(me),
+            note=_note,
+            walk=spatial.walking_minutes,
+            offers=None,
+            url=lambda endpoint, **values: _url(directory, endpoint, **values),
+        )
+    )
+    return _private(response)
+
+
+def card_for_scan(registration: Registration) -> tuple[Card, str] | None:
+    """A scanned badge, for the attendee scanning it: the card they may see, else None."""
+    now = utcnow()
+    looking = viewer.current()
+    if looking is None:
+        return None
+    event_directory = EventDirectory(registration.event)
+    if event_directory.lists(registration) and _came_to(looking, registration.event):
+        return card_for(registration), "event"
+    community = CommunityDirectory(registration.event.series)
+    card = community.card_of(registration)
+    if (
+        card is not None
+        and card.email.lower() != looking.email.lower()
+        and community.viewer_registration(looking, now)
+    ):
+        return card_for(card), "community"
+    return None
+
+
+def _came_to(looking: Registration, event) -> bool:
+    from meetup.directory.queries import came
+
+    return any(
+        r.event_id == event.id and came(r) for r in viewer.same_person(looking, event.series_id)
+    )

@@ -1,0 +1,37 @@
+// The personal page's map: drag the pin (or tap the map) to where the office is, then save.
+// Works without a geocoder: the form posts plain latitude and longitude.
+(function () {
+  "use strict";
+  var box = document.getElementById("office-map");
+  if (!box || !window.L) return;
+  var form = document.getElementById("pin-form");
+  var lat = form.querySelector("[name=latitude]");
+  var lon = form.querySelector("[name=longitude]");
+  var save = form.querySelector("button[type=submit]");
+
+  var map = L.map(box);
+  if (box.dataset.tiles) {
+    L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution || "" }).addTo(map);
+  } else {
+    box.classList.add("no-tiles");
+  }
+  var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : null;
+  var centre = start || [parseFloat(box.dataset.lat || "46.6"), parseFloat(box.dataset.lon || "2.5")];
+  map.setView(centre, start ? 17 : 13);
+
+  var marker = null;
+  function put(latlng) {
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: box.dataset.label }).addTo(map);
+      marker.on("dragend", function () { put(marker.getLatLng()); });
+    }
+    marker.setLatLng(latlng);
+    lat.value = latlng.lat.toFixed(6);
+    lon.value = latlng.lng.toFixed(6);
+    save.disabled = false;
+  }
+  if (start) put(L.latLng(start[0], start[1]));
+  save.disabled = !start;
+  map.on("click", function (event) { put(event.latlng); });
+  box.dataset.ready = "1";
+})();

@@ -1,0 +1,115 @@
+"""An attendee on a phone after the evening: places their office's pin, opens the directory,
+finds their neighbours first and every office on the map, asks for an introduction."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from meetup.directory import services
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "browser-directory-link-0123456789abcdefghijkl"
+VIENNE = (45.52551, 4.87662)
+
+
+def test_an_attendee_finds_their_neighbours_on_a_phone(app, phone, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    event = make.event(series, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
+    came = utcnow() - timedelta(hours=20)
+    me = make.registration(
+        event,
+        token=TOKEN,
+        first_name="Zoé",
+        last_name="Martin",
+        street="Lieu-dit des Granges",
+        city="Vienne",
+        looking_for="un expert-comptable",
+        visibility="community",
+        checked_in_at=came,
+        language="fr",
+    )
+    people = [
+        ("Marie", "Dupont", "Cabinet Dupont", "Comptabilité", 0.0003, "attendees", True),
+        ("Karim", "Benali", "Atelier Benali", "Menuiserie", 0.0012, "community", False),
+        ("Lucie", "Faure", "Faure Conseil", "Stratégie", 0.02, "community", True),
+        ("Caché", "Personne", "Secret SA", "", 0.0002, "nobody", True),
+    ]
+    for first, last, company, helps, north, visibility, share in people:
+        make.registration(
+            event,
+            first_name=first,
+            last_name=last,
+            company=company,
+            help_with=helps,
+            street="12 rue Marchande",
+            postcode="38200",
+            city="Vienne",
+            latitude=VIENNE[0] + north,
+            longitude=VIENNE[1],
+            visibility=visibility,
+            share_email=share,
+            share_address=share,
+            accept_introductions=True,
+            checked_in_at=came,
+        )
+    with app.app_context():
+        services.open_directory(db.session.scalar(db.select(Event).where(Event.slug == event)))
+
+    # The personal page: the address was not found; Zoé taps where her office is.
+    phone.goto(f"/r/{TOKEN}")
+    office_map = phone.locator("#office-map")
+    expect(office_map).to_have_attribute("data-ready", "1")
+    office_map.scroll_into_view_if_needed()
+    box = office_map.bounding_box()
+    phone.mouse.click(box["x"] + box["width"] / 2 + 8, box["y"] + box["height"] / 2 - 8)
+    expect(phone.locator("#office-map .leaflet-marker-icon")).to_have_count(1)
+    assert phone.locator("#latitude").input_value() != ""
+    screenshot(phone, "directory-pin-fr")
+    phone.get_by_role("button", name="Enregistrer le repère").click()
+    expect(phone.locator(".flash, .flashes, [role=status]").first).to_contain_text("repère")
+    with app.app_context():
+        placed = db.session.get(Registration, me)
+        assert placed.location_status.value == "placed"
+        # For the neighbours below, the pin goes next to rue Marchande.
+        placed.latitude, placed.longitude = VIENNE
+        db.session.commit()
+
+    phone.get_by_role("link", name=re.compile("Qui est venu")).first.click()
+    expect(phone).to_have_url(re.compile(rf"/events/{event}/directory$"))
+    neighbours = phone.locator("section.neighbours")
+    expect(neighbours.locator(".person-card")).to_have_count(2)
+    expect(neighbours.locator(".person-card").first).to_contain_text("Marie Dupont")
+    expect(neighbours.locator(".person-card").first).to_contain_text("à ≈ 30 m")
+    expect(neighbours).not_to_contain_text("Lucie")  # 2 km away
+    expect(phone.locator("main")).not_to_contain_text("Caché")  # chose nobody
+    # The map: one marker per person listed, and Zoé.
+    directory_map = phone.locator("#directory-map")
+    expect(directory_map).to_have_attribute("data-ready", "4")
+    expect(phone.locator("#directory-map path.directory-marker")).to_have_count(4)
+    # "Offers what I'm looking for": Marie does accounting.
+    phone.get_by_label("Seulement les personnes qui proposent ce que je cherche").check()
+    phone.get_by_role("button", name="Filtrer").click()
+    everyone = phone.locator("section[aria-labelledby=everyone-title]")
+    expect(everyone.locator(".person-card")).to_have_count(1)
+    expect(everyone).to_contain_text("Marie Dupont")
+    phone.goto(f"/events/{event}/directory")
+    screenshot(phone, "directory-phone-fr")
+    # Introductions.
+    karim = neighbours.locator(".person-card", has_text="Karim Benali")
+    karim.get_by_role("button", name="Nous présenter").click()
+    expect(phone.locator("main")).to_contain_text("C’est demandé")
+    expect(
+        phone.locator("section.neighbours .person-card", has_text="Karim Benali")
+    ).to_contain_text("Mise en relation demandée")
+    # No horizontal scrolling on a phone.
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -1,0 +1,511 @@
+"""The directory's journeys: it opens (by hand, by the API, by itself) and everyone who came
+gets their link with their neighbour count; neighbours nearest first; filters; introductions;
+pins; organisers fixing addresses; new neighbours told to the community."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from email import policy
+
+import pytest
+from sqlalchemy import select
+
+from meetup.directory import services
+from meetup.directory.models import Introduction, IntroductionStatus
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
+from meetup.registrations.models import LocationStatus, Registration
+from meetup.timeutil import utcnow
+from tests.conftest import csrf_from, log_in, post_form
+
+BASE = (45.5255, 4.8766)
+#: Metres north of BASE for 1e-5 degree of latitude.
+M_PER_1E5 = 1.112
+
+
+def _lat(metres_north: float) -> float:
+    return BASE[0] + metres_north / M_PER_1E5 * 1e-5
+
+
+@pytest.fixture
+def evening(make):
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    past = (utcnow() - timedelta(days=1)).replace(microsecond=0)
+    event = make.event(series, starts_at=past)
+    return organiser, series, event
+
+
+def _came(make, event, name, north=None, **fields):
+    token = f"token-{name}-0123456789abcdef"
+    values = {
+        "first_name": name,
+        "last_name": "Test",
+        "email": f"{name.lower()}@example.org",
+        "checked_in_at": utcnow() - timedelta(hours=20),
+        "visibility": "attendees",
+    }
+    if north is not None:
+        values |= {"latitude": _lat(north), "longitude": BASE[1], "street": "1 rue Marchande"}
+    return make.registration(event, token=token, **(values | fields)), token
+
+
+def _event(app, slug) -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def _messages(kind: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+def _parsed(message: OutboxMessage):
+    return email.message_from_bytes(message.raw, policy=policy.default)
+
+
+def _body(message: OutboxMessage) -> str:
+    return _parsed(message).get_body(("plain",)).get_content()
+
+
+# -- opening and the emails ------------------------------------------------------------------
+
+
+def test_opening_emails_everyone_who_came_their_link_and_neighbour_count(app, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0, language="en")
+    _came(make, event, "Bruno", 120)
+    _came(make, event, "Chloe", 250, visibility="community")
+    _came(make, event, "Denis", 290, visibility="nobody")  # not counted: not shown
+    _came(make, event, "Emma", 2000)
+    make.registration(event, first_name="Absent", email="absent@example.org")
+    with app.app_context():
+        announcement = services.open_directory(_event(app, event))
+        assert announcement.told == 5
+        sent = {m.recipient: m for m in _messages("directory_open")}
+        assert set(sent) == {
+            f"{n}@example.org" for n in ("alice", "bruno", "chloe", "denis", "emma")
+        }
+        subjects = {r: str(_parsed(m)["Subject"]) for r, m in sent.items()}
+        assert subjects["alice@example.org"] == "2 people who came tonight work within 300 m of you"
+        # Denis counts Alice, Bruno and Chloe (in French, his language).
+        assert subjects["denis@example.org"].startswith("3 personnes")
+        assert subjects["emma@example.org"].startswith("Qui est venu")  # nobody near
+        body = _body(sent["alice@example.org"])
+        assert "http://localhost/d/" in body
+        # Opening again sends nothing more.
+        services.close_directory(_event(app, event))
+        assert services.open_directory(_event(app, event)) is None
+        assert len(_messages("directory_open")) == 5
+
+
+def test_the_directory_link_opens_the_directory_in_that_browser(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0, language="en")
+    _came(make, event, "Bruno", 100)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+        body = _body(_messages("directory_open")[0])
+    link = next(word for word in body.split() if "/d/" in word).replace("http://localhost", "")
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/events/{event}/directory"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "Your neighbours" in html and "Bruno Test" in html
+    assert client.get("/d/not-a-token").status_code == 404
+
+
+def test_the_api_opens_and_closes_the_directory(app, client, make, evening):
+    organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    token = make.api_token(organiser)
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.patch(
+        f"/api/v1/events/{event}", json={"directory_open": True}, headers=headers
+    )
+    assert response.status_code == 200 and response.get_json()["directory_open"] is True
+    with app.app_context():
+        assert len(_messages("directory_open")) == 1
+    response = client.patch(
+        f"/api/v1/events/{event}", json={"directory_open": "yes"}, headers=headers
+    )
+    assert response.status_code == 422
+    assert "directory_open" in response.get_json()["error"]["fields"]
+    response = client.patch(
+        f"/api/v1/events/{event}", json={"directory_open": False}, headers=headers
+    )
+    assert response.get_json()["directory_open"] is False
+
+
+def test_a_door_token_cannot_open_a_directory(app, client, make, evening):
+    _organiser, series, event = evening
+    door = make.user("door")
+    with app.app_context():
+        from meetup.auth.models import User
+        from meetup.events.models import Series
+
+        s = db.session.scalar(select(Series).where(Series.slug == series))
+        s.team.append(db.session.scalar(select(User).where(User.email == door)))
+        db.session.commit()
+    token = make.api_token(door)
+    response = client.patch(
+        f"/api/v1/events/{event}",
+        json={"directory_open": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403
+    with app.app_context():
+        assert _event(app, event).directory_opened_at is None
+
+
+def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
+    series = make.series(directory_delay_hours=12)
+    ends = (utcnow() - timedelta(hours=13)).replace(microsecond=0)
+    due = make.event(series, starts_at=ends - timedelta(hours=2), ends_at=ends)
+    later = make.event(
+        series, starts_at=utcnow() - timedelta(hours=3), ends_at=utcnow() - timedelta(hours=1)
+    )
+    long_ago = make.event(series, starts_at=utcnow() - timedelta(days=60))
+    by_hand = make.event(
+        make.series(directory_delay_hours=None), starts_at=ends - timedelta(hours=2), ends_at=ends
+    )
+    with app.app_context():
+        from meetup import jobs
+
+        said = jobs.run_all()
+        assert "directories: opened 1 evening directories" in said
+        assert _event(app, due).directory_opened_at is not None
+        for slug in (later, long_ago, by_hand):
+            assert _event(app, slug).directory_opened_at is None
+        assert jobs.run_all() == []  # idempotent
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+
+def test_neighbours_nearest_first_same_building_walking_time(app, client, make, evening):
+    _organiser, series, event = evening
+    _came(make, event, "Alice", 0)
+    _came(make, event, "Far", 310)
+    _came(make, event, "Near", 150)
+    _came(make, event, "Building", 10)
+    _came(make, event, "Unplaced")
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    section = html.split('id="neighbours-title"')[1].split('id="map-title"')[0]
+    assert section.index("Building Test") < section.index("Near Test")
+    assert "Far Test" not in section and "Unplaced Test" not in section
+    assert "Same building" in section and "≈ 150 m away" in section
+    assert "3 min walk" in section  # 150 m × 1.3 at 5 km/h, rounded up
+    assert "2 people work within 300 m" in section
+    # The radius is the series'.
+    with app.app_context():
+        from meetup.events.models import Series
+
+        db.session.scalar(select(Series).where(Series.slug == series)).neighbour_radius_m = 400
+        db.session.commit()
+    section = (
+        client.get(f"/events/{event}/directory").get_data(as_text=True).split('id="map-title"')[0]
+    )
+    assert "Far Test" in section
+
+
+def test_filters_by_sector_and_by_what_i_am_looking_for(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0, looking_for="Je cherche un expert-comptable")
+    _came(make, event, "Compta", sector="finance", help_with="Comptabilité, paie")
+    _came(make, event, "Avocat", sector="legal", help_with="Droit des sociétés")
+    _came(make, event, "Web", sector="digital", help_with="Sites internet")
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+
+    def everyone(query: str) -> str:
+        html = client.get(f"/events/{event}/directory?{query}").get_data(as_text=True)
+        return html.split('id="everyone-title"')[1]
+
+    listed = everyone("")
+    assert all(n in listed for n in ("Compta Test", "Avocat Test", "Web Test"))
+    only = everyone("offers=y")
+    assert "Compta Test" in only and "Avocat Test" not in only and "Web Test" not in only
+    legal = everyone("sector=legal")
+    assert "Avocat Test" in legal and "Compta Test" not in legal
+    # Nonsense in the query string is ignored, not an error.
+    assert (
+        client.get(f"/events/{event}/directory?sector=nonsense&page=-4&offers=zz").status_code
+        == 200
+    )
+
+
+def test_an_attendee_without_a_pin_is_told_how_to_add_one(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice")
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "Your office is not on the map yet" in html
+
+
+# -- introductions -----------------------------------------------------------------------------
+
+
+def _introduce(client, event, recipient_id):
+    page = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    return client.post(
+        f"/events/{event}/directory/{recipient_id}/introduce",
+        data={"csrf_token": csrf_from(page)},
+    )
+
+
+def test_an_introduction_reveals_nothing_until_accepted(app, client, make, evening):
+    _organiser, _series, event = evening
+    _alice, _ = _came(make, event, "Alice", 0, phone="+33 6 00 00 00 01", accept_introductions=True)
+    bruno, _ = _came(
+        make,
+        event,
+        "Bruno",
+        50,
+        phone="+33 6 00 00 00 02",
+        share_phone=True,
+        accept_introductions=True,
+        language="en",
+    )
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    assert _introduce(client, event, bruno).status_code == 302
+    assert _introduce(client, event, bruno).status_code == 302  # twice: one request
+    with app.app_context():
+        (request,) = _messages("introduction_request")
+        assert request.recipient == "bruno@example.org"
+        text = _body(request)
+        assert "Alice Test would like to meet you" in text
+        html_part = _parsed(request).get_body(("html",)).get_content()
+        assert "alice@example.org" not in text and "alice@example.org" not in html_part
+        assert "+33 6 00 00 00 01" not in text
+        link = next(w for w in text.split() if "/introductions/" in w).replace(
+            "http://localhost", ""
+        )
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "Introduction asked" in html
+    # Bruno answers from his email, in another browser.
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = other.get(link)
+    assert page.status_code == 200 and b"Alice Test" in page.data
+    token = csrf_from(page.get_data(as_text=True))
+    other.post(link, data={"csrf_token": token, "answer": "accept"})
+    with app.app_context():
+        made = {m.recipient: _body(m) for m in _messages("introduction_made")}
+        assert "bruno@example.org" in made["alice@example.org"]
+        assert "+33 6 00 00 00 02" in made["alice@example.org"]  # Bruno shares his phone
+        assert "alice@example.org" in made["bruno@example.org"]
+        assert "+33 6 00 00 00 01" not in made["bruno@example.org"]  # Alice does not
+        assert db.session.scalars(select(Introduction)).one().status is IntroductionStatus.ACCEPTED
+    # Answering again changes nothing (the page no longer offers it).
+    assert b"Accepted" in other.get(link).data
+    other.post(link, data={"csrf_token": token, "answer": "decline"})
+    with app.app_context():
+        assert db.session.scalars(select(Introduction)).one().status is IntroductionStatus.ACCEPTED
+
+
+def test_a_declined_introduction_tells_nobody(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    _introduce(client, event, bruno)
+    with app.app_context():
+        link = next(
+            w for w in _body(_messages("introduction_request")[0]).split() if "/introductions/" in w
+        ).replace("http://localhost", "")
+    other = app.test_client()
+    page = other.get(link).get_data(as_text=True)
+    other.post(link, data={"csrf_token": csrf_from(page), "answer": "decline"})
+    with app.app_context():
+        assert _messages("introduction_made") == []
+    assert "Introduction asked" in client.get(f"/events/{event}/directory").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("case", ["not_accepting", "not_listed", "self", "anonymous"])
+def test_introductions_that_cannot_be_asked(app, client, make, evening, case):
+    _organiser, _series, event = evening
+    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True)
+    target = {
+        "not_accepting": _came(make, event, "Bruno", 50, accept_introductions=False)[0],
+        "not_listed": _came(
+            make, event, "Chloe", 50, visibility="nobody", accept_introductions=True
+        )[0],
+        "self": alice,
+        "anonymous": _came(make, event, "Denis", 50, accept_introductions=True)[0],
+    }[case]
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    if case == "anonymous":
+        page = client.get("/login").get_data(as_text=True)
+        response = client.post(
+            f"/events/{event}/directory/{target}/introduce", data={"csrf_token": csrf_from(page)}
+        )
+        assert response.status_code == 403
+    else:
+        client.get("/r/token-Alice-0123456789abcdef")
+        response = _introduce(client, event, target)
+        assert response.status_code in (302, 404)
+    with app.app_context():
+        assert _messages("introduction_request") == []
+
+
+# -- pins and addresses ------------------------------------------------------------------------
+
+
+def test_the_attendee_places_their_pin_from_the_personal_page(app, client, make, evening):
+    _organiser, _series, event = evening
+    rid, token = _came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
+    page = client.get(f"/r/{token}")
+    html = page.get_data(as_text=True)
+    assert 'id="office-map"' in html and "could not find" not in html  # pending: looking it up
+    response = client.post(
+        f"/r/{token}/pin",
+        data={"csrf_token": csrf_from(html), "latitude": "45.52", "longitude": "4.87"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.get(Registration, rid)
+        assert (registration.latitude, registration.longitude) == (45.52, 4.87)
+        assert registration.location_status is LocationStatus.PLACED
+
+
+@pytest.mark.parametrize(
+    "latitude,longitude", [("", ""), ("91", "4.8"), ("45", "181"), ("abc", "4"), ("nan", "4")]
+)
+def test_a_bad_pin_is_refused_with_a_message(app, client, make, evening, latitude, longitude):
+    _organiser, _series, event = evening
+    rid, token = _came(make, event, "Alice", street="1 rue Marchande", city="Vienne")
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    response = client.post(
+        f"/r/{token}/pin",
+        data={"csrf_token": csrf_from(html), "latitude": latitude, "longitude": longitude},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert b"field-error" in response.data or b"flash" in response.data
+    with app.app_context():
+        assert db.session.get(Registration, rid).location_status is LocationStatus.PENDING
+
+
+def test_pins_need_the_personal_link(client):
+    assert client.post(
+        "/r/not-a-token/pin", data={"latitude": "1", "longitude": "1"}
+    ).status_code in (
+        400,
+        404,
+    )
+
+
+def test_organisers_see_unplaced_addresses_and_fix_them(app, client, make, evening):
+    organiser, _series, event = evening
+    rid, _ = _came(make, event, "Alice", street="1 rue Inconnue", city="Vienne")
+    other, _ = _came(make, event, "Bruno", street="2 rue Inconnue", city="Vienne")
+    with app.app_context():
+        db.session.get(Registration, other).location_status = LocationStatus.NOT_FOUND
+        db.session.commit()
+    log_in(client, organiser)
+    page = client.get(f"/admin/events/{event}/directory")
+    html = page.get_data(as_text=True)
+    assert "Alice Test" in html and "Bruno Test" in html and "not found" in html
+    # Half a pin: refused, what was typed comes back.
+    response = client.post(
+        f"/admin/events/{event}/directory/addresses/{rid}",
+        data={
+            "csrf_token": csrf_from(html),
+            f"r{rid}-street": "5 rue Corrigée",
+            f"r{rid}-postcode": "38200",
+            f"r{rid}-city": "Vienne",
+            f"r{rid}-latitude": "45.5",
+        },
+    )
+    assert response.status_code == 422
+    assert (
+        b"5 rue Corrig" in response.data and b"both the latitude and the longitude" in response.data
+    )
+    response = post_form(
+        client,
+        f"/admin/events/{event}/directory/addresses/{other}",
+        {f"r{other}-latitude": "45.51", f"r{other}-longitude": "4.88"},
+        page=f"/admin/events/{event}/directory",
+    )
+    assert response.status_code == 302
+    response = post_form(
+        client,
+        f"/admin/events/{event}/directory/addresses/{rid}",
+        {
+            f"r{rid}-street": "12 rue Marchande",
+            f"r{rid}-postcode": "38200",
+            f"r{rid}-city": "Vienne",
+        },
+        page=f"/admin/events/{event}/directory",
+    )
+    with app.app_context():
+        fixed = db.session.get(Registration, rid)
+        assert (fixed.street, fixed.location_status) == ("12 rue Marchande", LocationStatus.PENDING)
+        assert db.session.get(Registration, other).location_status is LocationStatus.PLACED
+
+
+def test_organisers_open_the_directory_from_the_admin(app, client, make, evening):
+    organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    log_in(client, organiser)
+    response = post_form(
+        client, f"/admin/events/{event}/directory/open", {}, page=f"/admin/events/{event}/directory"
+    )
+    assert response.status_code == 302
+    html = client.get(f"/admin/events/{event}/directory").get_data(as_text=True)
+    assert "1 people who came get their link" in html or "Open" in html
+    with app.app_context():
+        assert len(_messages("directory_open")) == 1
+
+
+# -- the series remembers ----------------------------------------------------------------------
+
+
+def test_community_members_who_asked_hear_about_new_neighbours(app, make, evening):
+    _organiser, series, event = evening
+    earlier = make.event(series, starts_at=utcnow() - timedelta(days=40))
+    # Members from an earlier evening.
+    _came(
+        make,
+        earlier,
+        "Member",
+        0,
+        visibility="community",
+        notify_new_neighbours=True,
+        language="en",
+    )
+    _came(make, earlier, "Quiet", 20, visibility="community")  # did not ask
+    _came(make, earlier, "Faraway", 5000, visibility="community", notify_new_neighbours=True)
+    # Tonight: a newcomer near them, a newcomer who keeps to the evening, a regular.
+    _came(make, event, "Newcomer", 100, visibility="community", company="Nouvelle SARL")
+    _came(make, event, "Private", 100, visibility="attendees")
+    _came(
+        make,
+        event,
+        "Member2",
+        0,
+        visibility="community",
+        email="member@example.org",
+        notify_new_neighbours=True,  # their latest card is the one that counts
+    )
+    with app.app_context():
+        announcement = services.open_directory(_event(app, event))
+        assert announcement.new_neighbour_emails == 1
+        (message,) = _messages("new_neighbours")
+        assert message.recipient == "member@example.org"
+        text = _body(message)
+        assert "Newcomer Test, Nouvelle SARL" in text and "Private" not in text
+        assert "≈ 100 m" in text
