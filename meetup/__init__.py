@@ -123,7 +123,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from meetup import api, auth, badges, checkin, directory, events, mail, ops, registrations
+    from meetup import (
+        api,
+        auth,
+        badges,
+        checkin,
+        directory,
+        events,
+        mail,
+        ops,
+        privacy,
+        registrations,
+    )
 
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
@@ -135,6 +146,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
+    app.register_blueprint(privacy.bp)
+    app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(mail.bp)
 
@@ -181,6 +194,7 @@ def register_commands(app: Flask) -> None:
     from meetup.demo.cli import demo_cli
     from meetup.directory.cli import directory_cli, geo_cli
     from meetup.mail.cli import mail_cli
+    from meetup.privacy.cli import privacy_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
@@ -189,3 +203,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(directory_cli)
+    app.cli.add_command(privacy_cli)

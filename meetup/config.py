@@ -88,6 +88,11 @@ class Config:
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
 
+    #: Delivered (or failed) emails are deleted after this many days (`privacy purge`).
+    MAIL_KEEP_DAYS = _int("MAIL_KEEP_DAYS", 30)
+    #: Who people write to about their data (the privacy page); the sender address if empty.
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 

@@ -11,6 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -106,6 +107,9 @@ def _clean_state(request) -> Iterator[None]:
                 connection.execute(table.delete())
     limiter.reset()
     listing_cache.clear()
+    # Messages the file transport wrote (instance/mail) go with the rows they came from.
+    for path in (Path(app.instance_path) / "mail").glob("*.eml"):
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ GET_ROUTES = {
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
+    "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -99,6 +100,10 @@ POST_ROUTES = {
     "directory_admin.directory_action": ("/admin/events/{event}/directory/close", SERIES_SCOPED),
     "directory_admin.fix_address": (
         "/admin/events/{event}/directory/addresses/{registration}",
+        SERIES_SCOPED,
+    ),
+    "privacy_admin.erase_on_request": (
+        "/admin/events/{event}/registrations/{registration}/erase",
         SERIES_SCOPED,
     ),
 }
@@ -202,7 +207,15 @@ def test_matrix_covers_every_staff_route(app):
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0]
-        in {"admin", "auth", "door", "registrations_admin", "badges", "directory_admin"}
+        in {
+            "admin",
+            "auth",
+            "door",
+            "registrations_admin",
+            "badges",
+            "directory_admin",
+            "privacy_admin",
+        }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from meetup.api import bp
 from meetup.api import fields as f
-from meetup.api.auth import request_token, token_required
+from meetup.api.auth import api_user, request_token, token_required
 from meetup.api.errors import ApiError
 from meetup.api.views import STAFF, _event_or_error, _paginated
 from meetup.auth.models import Role
@@ -82,4 +82,8 @@ def registration_index(slug: str):
         if status not in {s.value for s in RegistrationStatus}:
             raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
         query = query.where(Registration.status == RegistrationStatus(status))
-    return jsonify(_paginated(query, lambda rows: [registration_record(r) for r in rows]))
+    page = _paginated(query, lambda rows: [registration_record(r) for r in rows])
+    from meetup.privacy import audit  # privacy builds on the API's registrations
+
+    audit.record_now("api_list", event.slug, len(page["items"]), user=api_user())
+    return jsonify(page)

@@ -72,4 +72,7 @@ def badges_cli(
     with force_locale(language):
         pdf = services.badges_pdf(event, chosen, LAYOUTS[layout], mark_printed=not no_mark)
     output.write_bytes(pdf)
+    from meetup.privacy import audit
+
+    audit.record_now("print_badges", event.slug, len(chosen))
     click.echo(f"{len(chosen)} badges, {len(pdf) // 1024} KB: {output}")

@@ -80,6 +80,9 @@ def badges(slug: str):
             pdf = services.badges_pdf(
                 event, chosen, layout, mark_printed=form.mark_printed.data, roles=roles
             )
+            from meetup.privacy import audit  # privacy builds on badges' registrations
+
+            audit.record_now("print_badges", event.slug, len(chosen))
             return pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf")
     elif form.is_submitted():
         status = 422

@@ -15,7 +15,9 @@ from meetup.mail.services import compose_email
 from meetup.registrations.models import Registration
 
 
-def _queue(recipient: Registration, kind: str, subject, **context) -> None:
+def _queue(
+    recipient: Registration, kind: str, subject, mentions: tuple[int, ...] = (), **context
+) -> None:
     event = recipient.event
     context |= {"registration": recipient, "event": event}
     with force_locale(recipient.language):
@@ -29,6 +31,7 @@ def _queue(recipient: Registration, kind: str, subject, **context) -> None:
                 kind=kind,
                 registration_id=recipient.id,
                 language=recipient.language,
+                mentions=mentions,
             )
         )
 
@@ -73,6 +76,7 @@ def queue_new_neighbours(recipient: Registration, token: str, newcomers: list[tu
         recipient,
         "new_neighbours",
         subject,
+        mentions=tuple(card.registration_id for card, _metres in newcomers),
         directory_url=directory_url(token),
         newcomers=newcomers,
     )
@@ -83,6 +87,7 @@ def queue_introduction_request(recipient: Registration, requester: Card, token: 
         recipient,
         "introduction_request",
         lambda: _("%(name)s would like to meet you", name=requester.full_name),
+        mentions=(requester.registration_id,),
         requester=requester,
         answer_url=absolute_url("directory.introduction", token=token),
     )
@@ -94,5 +99,6 @@ def queue_introduction_made(recipient: Registration, other: Registration) -> Non
         recipient,
         "introduction_made",
         lambda: _("Introduction: %(name)s", name=other.full_name),
+        mentions=(other.id,),
         other=other,
     )

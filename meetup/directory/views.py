@@ -178,9 +178,21 @@ def _vcard_response(text: str, filename: str) -> Response:
     return _private(response)
 
 
+def _audit_if_organiser(me, directory: Directory, people: int) -> None:
+    """Organisers' exports of personal data are logged (attendees' own contacts are not)."""
+    if me is None:
+        from meetup.privacy import audit  # privacy builds on the directory
+
+        target = (
+            directory.event.slug if isinstance(directory, EventDirectory) else directory.series.slug
+        )
+        audit.record_now("export_vcards", target, people)
+
+
 def _one_vcard(directory: Directory, registration_id: int):
-    _access(directory)
+    me, _organiser = _access(directory)
     card = card_for(_card_or_404(directory, registration_id))
+    _audit_if_organiser(me, directory, 1)
     return _vcard_response(vcard(card, note=_origin_note(directory)), "contact.vcf")
 
 
@@ -192,6 +204,7 @@ def _all_vcards(directory: Directory):
         for r in directory.members()
         if me is None or r.email.lower() != me.email.lower()
     ]
+    _audit_if_organiser(me, directory, len(cards))
     return _vcard_response(vcards(cards), "contacts.vcf")
 
 

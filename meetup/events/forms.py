@@ -89,6 +89,23 @@ class SeriesForm(FlaskForm):
             "Counted from the end of the evening. Leave empty to open each directory by hand."
         ),
     )
+    retention_nobody_days = IntegerField(
+        _l("Erase the details of people who chose “nobody”, cancelled or waited, after (days)"),
+        default=30,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=3650, message=_l("Between 1 and 3,650 days.")),
+        ],
+        description=_l("Counted from the evening. The privacy page shows it."),
+    )
+    retention_checkin_days = IntegerField(
+        _l("Reduce arrival times to the evening's counts after (days)"),
+        default=365,
+        validators=[
+            Optional(),
+            NumberRange(min=30, max=3650, message=_l("Between 30 and 3,650 days.")),
+        ],
+    )
     team = SelectMultipleField(
         _l("Team"),
         coerce=int,
@@ -110,6 +127,8 @@ class SeriesForm(FlaskForm):
             "default_capacity": self.default_capacity.data,
             "neighbour_radius_m": self.neighbour_radius_m.data or 300,
             "directory_delay_hours": self.directory_delay_hours.data,
+            "retention_nobody_days": self.retention_nobody_days.data or 30,
+            "retention_checkin_days": self.retention_checkin_days.data or 365,
         }
         if "slug" in self:
             values["slug"] = self.slug.data or None

@@ -33,6 +33,12 @@ class Series(db.Model):
             "directory_delay_hours IS NULL OR directory_delay_hours BETWEEN 0 AND 720",
             name="directory_delay_in_range",
         ),
+        CheckConstraint(
+            "retention_nobody_days BETWEEN 1 AND 3650", name="retention_nobody_in_range"
+        ),
+        CheckConstraint(
+            "retention_checkin_days BETWEEN 30 AND 3650", name="retention_checkin_in_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +59,11 @@ class Series(db.Model):
     #: when an organiser opens it). No default here: a None given must stay None (the ORM
     #: would otherwise fill in a default); create_series says 12.
     directory_delay_hours: Mapped[int | None] = mapped_column()
+    #: Retention (meetup.privacy.retention): the details of people who chose "nobody", who
+    #: cancelled or stayed on the waitlist go this many days after the evening…
+    retention_nobody_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    #: …and arrival times become the evening's counts after this many days.
+    retention_checkin_days: Mapped[int] = mapped_column(default=365, server_default="365")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
@@ -109,6 +120,11 @@ class Event(db.Model):
     directory_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the "directory is open" emails were queued (once per evening, even if reopened).
     directory_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Once arrival times are reduced to counts (retention): how many came, how many walked
+    #: in, and when that was done.
+    came_count: Mapped[int | None] = mapped_column()
+    walk_in_count: Mapped[int | None] = mapped_column()
+    checkins_summarised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -98,6 +98,8 @@ def create_series(
     default_capacity: int = 40,
     neighbour_radius_m: int = 300,
     directory_delay_hours: int | None = 12,
+    retention_nobody_days: int = 30,
+    retention_checkin_days: int = 365,
     team: Iterable[User] = (),
     acting_user: User | None = None,
 ) -> Series:
@@ -121,6 +123,8 @@ def create_series(
         default_capacity=default_capacity,
         neighbour_radius_m=neighbour_radius_m,
         directory_delay_hours=directory_delay_hours,
+        retention_nobody_days=retention_nobody_days,
+        retention_checkin_days=retention_checkin_days,
     )
     series.team = _team_with(team, acting_user)
     _insert_with_unique_slug(

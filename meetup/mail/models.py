@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
 from meetup.models_base import enum_column
@@ -59,9 +59,27 @@ class OutboxMessage(db.Model):
     #: Which claim holds the message: a worker only records the outcome of its own claim.
     claimed_by: Mapped[str | None] = mapped_column(String(80))
 
+    #: Registrations the message speaks of besides its recipient.
+    mentions: Mapped[list[OutboxMention]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
     @property
     def can_retry(self) -> bool:
         return self.status is OutboxStatus.FAILED
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+
+class OutboxMention(db.Model):
+    """Someone a message speaks of besides its recipient (an introduction names the person
+    asking; a new-neighbour email lists newcomers): erasing that person erases the message."""
+
+    __tablename__ = "outbox_mentions"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: A registration id (no foreign key, as OutboxMessage.registration_id).
+    registration_id: Mapped[int] = mapped_column(primary_key=True, index=True)

@@ -53,7 +53,7 @@ from meetup.mail.delivery import (
     Transport,
     short_error,
 )
-from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.mail.models import OutboxMention, OutboxMessage, OutboxStatus
 from meetup.timeutil import utcnow
 
 logger = logging.getLogger("meetup.mail")
@@ -92,9 +92,11 @@ def compose_email(
     registration_id: int | None = None,
     language: str = "fr",
     recipient_name: str = "",
+    mentions: Iterable[int] = (),
 ) -> OutboxMessage:
     """A pending message, built but not yet in the session: callers that must hold a lock
-    only briefly build it first and add it inside the locked transaction.
+    only briefly build it first and add it inside the locked transaction. `mentions`: the
+    registrations the message speaks of besides its recipient (erased with them).
 
     Raises ValueError for a header that would not be safe (see compose.build_message).
     """
@@ -128,6 +130,7 @@ def compose_email(
         next_attempt_at=now,
         last_error="",
         created_at=now,
+        mentions=[OutboxMention(registration_id=i) for i in dict.fromkeys(mentions)],
     )
     return message
 

@@ -118,7 +118,11 @@ def registrations_csv(slug: str):
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
     )
-    body = to_csv(FIELDS, ([registration_record(row)[name] for name in FIELDS] for row in rows))
+    records = [registration_record(row) for row in rows]
+    body = to_csv(FIELDS, ([record[name] for name in FIELDS] for record in records))
+    from meetup.privacy import audit  # privacy builds on registrations
+
+    audit.record_now("export_csv", event.slug, len(records))
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (

@@ -150,6 +150,9 @@ class Registration(db.Model):
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     badge_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the person's data was erased (at their request, an organiser's, or by the
+    #: retention purge): the row stays, anonymous, for the evening's counts.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Any change to the row (ORM or Core UPDATE): the directory's cached lists compare it.
     updated_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow

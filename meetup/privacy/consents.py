@@ -1,0 +1,67 @@
+"""Every consent given or changed is recorded (ConsentRecord), whichever way the change came:
+the signup form, the personal page, the API, an import, the door. A listener sees each flush,
+so no path can forget; what is read everywhere (directory, map, vCards, badges) is the
+registration's current value, so a change takes effect at once."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from meetup.privacy.models import ConsentRecord
+from meetup.registrations.models import Registration
+
+#: The date of the wording people read when they agree (the form's labels, the privacy
+#: page). Change it with the wording: records say which one each person saw.
+WORDING_VERSION = "2026-11-25"
+
+#: The registration's columns that are consents.
+CONSENTS = (
+    "visibility",
+    "street_on_badge",
+    "share_email",
+    "share_phone",
+    "share_address",
+    "accept_introductions",
+    "notify_new_neighbours",
+)
+
+
+def value_text(value) -> str:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def _changed(registration: Registration) -> list[str]:
+    state = inspect(registration)
+    if state.transient or state.pending:
+        return list(CONSENTS)
+    return [name for name in CONSENTS if state.attrs[name].history.has_changes()]
+
+
+@event.listens_for(Session, "before_flush")
+def _record_consents(session: Session, flush_context, instances) -> None:
+    for instance in (*session.new, *session.dirty):
+        if not isinstance(instance, Registration) or instance.erased_at is not None:
+            continue
+        state = inspect(instance)
+        is_new = state.transient or state.pending
+        how = value_text(instance.source or "public") if is_new else "changed"
+        for name in _changed(instance):
+            value = getattr(instance, name)
+            if value is None and is_new:  # a column default not applied yet
+                value = Registration.__table__.c[name].default.arg
+            session.add(
+                ConsentRecord(
+                    registration=instance,
+                    consent=name,
+                    value=value_text(value),
+                    wording=WORDING_VERSION,
+                    how=how,
+                )
+            )

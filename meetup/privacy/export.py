@@ -1,0 +1,105 @@
+"""Everything the application holds about a person (their registrations, by email), for
+"download my data": a dict that becomes JSON and a readable page."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from meetup.directory.models import Introduction, IntroductionStatus
+from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
+from meetup.privacy.consents import CONSENTS, value_text
+from meetup.privacy.erasure import PERSONAL_FIELDS, the_person
+from meetup.privacy.models import ConsentRecord
+from meetup.registrations.models import Registration
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def person_data(registration: Registration) -> dict:
+    people = the_person(registration)
+    ids = [r.id for r in people]
+    history = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.registration_id.in_(ids))
+        .order_by(ConsentRecord.registration_id, ConsentRecord.id)
+    ).all()
+    introductions = db.session.scalars(
+        select(Introduction).where(
+            or_(Introduction.requester_id.in_(ids), Introduction.recipient_id.in_(ids))
+        )
+    ).all()
+    emails = {r.email.lower() for r in people}
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            or_(
+                OutboxMessage.registration_id.in_(ids),
+                func.lower(OutboxMessage.recipient).in_(emails),
+            )
+        )
+        .order_by(OutboxMessage.created_at)
+    ).all()
+    return {
+        "email": registration.email,
+        "registrations": [
+            {
+                "evening": r.event.one_line_title,
+                "series": r.event.series.name,
+                "starts_at": _iso(r.event.starts_at),
+                "status": r.status.value,
+                "registered_at": _iso(r.created_at),
+                "checked_in_at": _iso(r.checked_in_at),
+                "source": r.source.value,
+                "language": r.language,
+                "card": {name: getattr(r, name) for name in PERSONAL_FIELDS},
+                "office_location": (
+                    {
+                        "latitude": r.latitude,
+                        "longitude": r.longitude,
+                        "how": r.location_status.value,
+                    }
+                    if r.is_located
+                    else None
+                ),
+                "consents": {name: value_text(getattr(r, name)) for name in CONSENTS},
+                "consent_history": [
+                    {
+                        "consent": c.consent,
+                        "value": c.value,
+                        "wording": c.wording,
+                        "how": c.how,
+                        "at": _iso(c.created_at),
+                    }
+                    for c in history
+                    if c.registration_id == r.id
+                ],
+            }
+            for r in people
+        ],
+        "introductions": [
+            {
+                "asked_by_you": i.requester_id in ids,
+                # The other person's name only once they agreed to exchange contacts.
+                "with": (
+                    (i.recipient if i.requester_id in ids else i.requester).full_name
+                    if i.status is IntroductionStatus.ACCEPTED
+                    else None
+                ),
+                "status": i.status.value,
+                "at": _iso(i.created_at),
+            }
+            for i in introductions
+        ],
+        "emails": [
+            {
+                "kind": m.kind,
+                "subject": m.subject,
+                "at": _iso(m.created_at),
+                "status": m.status.value,
+            }
+            for m in messages
+        ],
+    }

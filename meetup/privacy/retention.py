@@ -1,0 +1,167 @@
+"""Retention: what is kept, and for how long (per series), applied by `flask privacy purge`
+and daily by the worker. Idempotent: what is gone is not counted twice.
+
+- The details of people who chose "nobody", who cancelled, or who stayed on the waitlist are
+  erased `retention_nobody_days` after the evening (the row stays, anonymous, for counts).
+- Arrival times become counts `retention_checkin_days` after the evening: the evening keeps how
+  many came and walked in; each arrival time becomes the evening's start, the door's name goes.
+- The door's record of scan requests (for retries during the evening) goes after 2 days.
+- Emails delivered or failed go after MAIL_KEEP_DAYS (default 30), with their files.
+- Introductions never answered go after 90 days (the question is stale; nothing was shared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from meetup.checkin.models import CheckinRequest
+from meetup.directory.models import Introduction, IntroductionStatus
+from meetup.events.models import Event, Series
+from meetup.extensions import db
+from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.privacy.erasure import _mail_files, anonymise
+from meetup.privacy.models import ConsentRecord
+from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.timeutil import utcnow
+
+SCAN_RECORDS_KEPT = timedelta(days=2)
+UNANSWERED_INTRODUCTIONS_KEPT = timedelta(days=90)
+
+
+@dataclass
+class PurgeReport:
+    people_erased: int = 0
+    evenings_summarised: int = 0
+    scan_records: int = 0
+    emails: int = 0
+    introductions: int = 0
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (
+                self.people_erased,
+                self.evenings_summarised,
+                self.scan_records,
+                self.emails,
+                self.introductions,
+            )
+        )
+
+    def summary(self) -> str:
+        return (
+            f"people erased {self.people_erased}, evenings reduced to counts "
+            f"{self.evenings_summarised}, door scan records {self.scan_records}, emails "
+            f"{self.emails}, unanswered introductions {self.introductions}"
+        )
+
+
+def _not_needed(series: Series, now: datetime):
+    """Registrations whose details the series no longer keeps."""
+    cutoff = now - timedelta(days=series.retention_nobody_days)
+    return (
+        select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Event.series_id == series.id,
+            Event.ends_at < cutoff,
+            Registration.erased_at.is_(None),
+            or_(
+                Registration.visibility == Visibility.NOBODY,
+                Registration.status != RegistrationStatus.CONFIRMED,
+            ),
+        )
+    )
+
+
+def _to_summarise(series: Series, now: datetime):
+    cutoff = now - timedelta(days=series.retention_checkin_days)
+    return select(Event).where(
+        Event.series_id == series.id,
+        Event.ends_at < cutoff,
+        Event.checkins_summarised_at.is_(None),
+    )
+
+
+def _summarise(event: Event, now: datetime) -> None:
+    came = (Registration.event_id == event.id) & Registration.checked_in_at.is_not(None)
+    event.came_count = db.session.scalar(select(func.count()).where(came))
+    event.walk_in_count = db.session.scalar(
+        select(func.count()).where(came, Registration.source == Source.WALK_IN)
+    )
+    db.session.execute(
+        Registration.__table__.update()
+        .where(came)
+        .values(checked_in_at=event.starts_at, checked_in_door="", updated_at=now)
+    )
+    event.checkins_summarised_at = now
+
+
+def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+    """Apply every series' retention. With dry_run, count only. Commits unless dry_run."""
+    now = now or utcnow()
+    report = PurgeReport()
+    for series in db.session.scalars(select(Series).order_by(Series.id)):
+        people = list(db.session.scalars(_not_needed(series, now)))
+        events = list(db.session.scalars(_to_summarise(series, now)))
+        report.people_erased += len(people)
+        report.evenings_summarised += len(events)
+        if people or events:
+            report.details.append(f"{series.slug}: {len(people)} people, {len(events)} evenings")
+        if dry_run:
+            continue
+        for registration in people:
+            anonymise(registration, now)
+        ids = [r.id for r in people]
+        if ids:
+            db.session.execute(delete(ConsentRecord).where(ConsentRecord.registration_id.in_(ids)))
+            db.session.execute(
+                delete(Introduction).where(
+                    or_(Introduction.requester_id.in_(ids), Introduction.recipient_id.in_(ids))
+                )
+            )
+        for event in events:
+            _summarise(event, now)
+    old_scans = CheckinRequest.created_at < now - SCAN_RECORDS_KEPT
+    report.scan_records = db.session.scalar(select(func.count()).where(old_scans))
+    keep_mail = timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
+    old_mail = OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)) & (
+        OutboxMessage.created_at < now - keep_mail
+    )
+    mail_ids = list(db.session.scalars(select(OutboxMessage.id).where(old_mail)))
+    report.emails = len(mail_ids)
+    stale = (Introduction.status == IntroductionStatus.PENDING) & (
+        Introduction.created_at < now - UNANSWERED_INTRODUCTIONS_KEPT
+    )
+    report.introductions = db.session.scalar(select(func.count()).where(stale))
+    if dry_run:
+        db.session.rollback()
+        return report
+    files = _mail_files(mail_ids)
+    db.session.execute(delete(CheckinRequest).where(old_scans))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(mail_ids)))
+    db.session.execute(delete(Introduction).where(stale))
+    db.session.commit()
+    for path in files:
+        path.unlink(missing_ok=True)
+    return report
+
+
+def daily_job():
+    """For the worker (meetup.jobs): the purge once a day, the first time at start."""
+    state = {"last": None}
+
+    def job() -> str | None:
+        now = utcnow()
+        if state["last"] is not None and now - state["last"] < timedelta(days=1):
+            return None
+        report = purge(now)
+        state["last"] = now
+        return report.summary() if report.anything else None
+
+    return job
