@@ -5,6 +5,7 @@ pins; organisers fixing addresses; new neighbours told to the community."""
 from __future__ import annotations
 
 import email
+import re
 from datetime import timedelta
 from email import policy
 
@@ -187,9 +188,10 @@ def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
 def test_neighbours_nearest_first_same_building_walking_time(app, client, make, evening):
     _organiser, series, event = evening
     _came(make, event, "Alice", 0)
-    _came(make, event, "Far", 310)
-    _came(make, event, "Near", 150)
-    _came(make, event, "Building", 10)
+    _came(make, event, "Far", 310, share_address=True)
+    _came(make, event, "Near", 150, share_address=True)
+    _came(make, event, "Building", 10, share_address=True)
+    _came(make, event, "Rounded", 12)  # next door too, but keeps their exact place
     _came(make, event, "Unplaced")
     with app.app_context():
         services.open_directory(_event(app, event))
@@ -200,7 +202,13 @@ def test_neighbours_nearest_first_same_building_walking_time(app, client, make, 
     assert "Far Test" not in section and "Unplaced Test" not in section
     assert "Same building" in section and "≈ 150 m away" in section
     assert "3 min walk" in section  # 150 m × 1.3 at 5 km/h, rounded up
-    assert "2 people work within 300 m" in section
+    assert "3 people work within 300 m" in section
+    # Someone who keeps their exact place: measured to their ~200 m cell, to 50 m, never
+    # "same building" (distances must not tell more than the map).
+    rounded = section.split("Rounded Test")[1].split("</article>")[0]
+    assert "Same building" not in rounded
+    metres = int(re.search(r"≈ (\d+) m away", rounded).group(1))
+    assert metres % 50 == 0
     # The radius is the series'.
     with app.app_context():
         from meetup.events.models import Series
@@ -500,6 +508,7 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
         visibility="community",
         email="member@example.org",
         notify_new_neighbours=True,  # their latest card is the one that counts
+        language="en",
     )
     with app.app_context():
         announcement = services.open_directory(_event(app, event))
@@ -508,4 +517,5 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
         assert message.recipient == "member@example.org"
         text = _body(message)
         assert "Newcomer Test, Nouvelle SARL" in text and "Private" not in text
-        assert "≈ 100 m" in text
+        metres = int(re.search(r"≈ (\d+) m from you", text).group(1))
+        assert metres % 50 == 0 and 50 <= metres <= 250  # 100 m, to the newcomer's cell

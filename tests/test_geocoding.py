@@ -130,11 +130,10 @@ def test_with_the_geocoder_down_signups_succeed_and_addresses_wait_for_it(
         now = utcnow()
         report = _round(app, now=now)
         # One failed call ends the round: nobody hammers a geocoder that is down.
-        assert (report.failed_calls, report.found) == (1, 0)
+        assert (report.failed_calls, report.found, report.outage) == (1, 0, True)
         with app.app_context():
             first = _registration("p0@example.org")
             assert first.location_status is LocationStatus.PENDING
-            assert first.geocode_attempts == 1
             assert first.geocode_after > now
         # Not due yet: the next round leaves the waiting one alone.
         assert _round(app, now=now).failed_calls == 1  # the next address tries, fails
@@ -148,20 +147,48 @@ def test_with_the_geocoder_down_signups_succeed_and_addresses_wait_for_it(
         }
 
 
-def test_an_address_that_keeps_failing_is_marked_failed_then_retried_on_request(
-    app, client, event, geocoder_on, runner
-):
+def test_a_long_outage_never_gives_an_address_up(app, client, event, geocoder_on):
+    """Three hours down, a round every few minutes: the address waits (at most 30 minutes
+    between tries), and is found as soon as the geocoder is back."""
     addok = geocoder_on
-    _signup(client, event, "f@example.org", *MARCHANDE)
+    _signup(client, event, "long@example.org", *MARCHANDE)
     addok.stop()
     try:
-        now = utcnow()
-        for attempt in range(3):
-            _round(app, now=now + timedelta(hours=attempt * 7), max_attempts=3)
+        start = utcnow()
+        for minute in range(0, 180, 5):
+            _round(app, now=start + timedelta(minutes=minute), max_attempts=3)
         with app.app_context():
-            assert _registration("f@example.org").location_status is LocationStatus.FAILED
+            registration = _registration("long@example.org")
+            assert registration.location_status is LocationStatus.PENDING
+            assert registration.geocode_after <= start + timedelta(minutes=180 + 30)
     finally:
         addok.start()
+    report = _round(app, now=start + timedelta(minutes=215))
+    assert report.found == 1
+
+
+def test_an_address_the_geocoder_refuses_is_given_up_then_retried_on_request(
+    app, client, event, geocoder_on, runner
+):
+    _signup(client, event, "ok@example.org", "3 Cours Romestang", "38200", "Vienne")
+    _signup(client, event, "f@example.org", *MARCHANDE)
+    with app.app_context():
+        real = geocoding.configured_lookup()
+
+        def refusing(query):
+            if "Marchande" in query:
+                raise geocoding.GeocoderUnavailable("GeocoderQueryError", about_the_address=True)
+            return real(query)
+
+        now = utcnow()
+        for attempt in range(3):
+            report = geocoding.geocode_due(
+                refusing, provider="ban", now=now + timedelta(hours=attempt * 7), max_attempts=3
+            )
+            assert not report.outage  # the others went on
+        assert _registration("ok@example.org").location_status is LocationStatus.FOUND
+        assert _registration("f@example.org").location_status is LocationStatus.FAILED
+        db.session.remove()
     result = runner.invoke(args=["geo", "backfill", "--retry"])
     assert result.exit_code == 0, result.output
     assert "1 addresses sent back" in result.output and "found 1" in result.output

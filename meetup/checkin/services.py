@@ -179,7 +179,7 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
             Registration.checked_in_at.is_(None),
             Registration.status == RegistrationStatus.CONFIRMED,
         )
-        .values(checked_in_at=now, checked_in_door=door)
+        .values(checked_in_at=now, checked_in_door=door, revision=Registration.revision + 1)
         .execution_options(synchronize_session=False)
     )
     return claimed.rowcount == 1
@@ -311,7 +311,7 @@ def undo(
     cleared = db.session.execute(
         update(Registration)
         .where(Registration.id == found.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_door="")
+        .values(checked_in_at=None, checked_in_door="", revision=Registration.revision + 1)
         .execution_options(synchronize_session=False)
     )
     # A retried scan must not answer "ok" for someone no longer in.

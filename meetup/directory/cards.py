@@ -65,15 +65,20 @@ def rounded_point(latitude: float, longitude: float) -> tuple[float, float]:
     return round(cell_lat, 6), round(cell_lon, 6)
 
 
+def display_point(registration) -> tuple[float, float] | tuple[None, None]:
+    """Where others may see the person's office: the exact pin if they agreed, else the centre
+    of its ~200 m cell (the map's marker, and what distances are measured to)."""
+    if registration.latitude is None or registration.longitude is None:
+        return None, None
+    if registration.share_address:
+        return registration.latitude, registration.longitude
+    return rounded_point(registration.latitude, registration.longitude)
+
+
 def card_for(registration: Registration) -> Card:
     r = registration
     located = r.latitude is not None and r.longitude is not None
-    if located and r.share_address:
-        latitude, longitude = r.latitude, r.longitude
-    elif located:
-        latitude, longitude = rounded_point(r.latitude, r.longitude)
-    else:
-        latitude = longitude = None
+    latitude, longitude = display_point(r)
     address = None
     if r.share_address and (r.street or r.city):
         address = ", ".join(p for p in (r.street, f"{r.postcode} {r.city}".strip()) if p)
@@ -102,12 +107,9 @@ def card_for(registration: Registration) -> Card:
 def marker_for(row) -> dict | None:
     """A map marker from a listing row (queries.LISTED_COLUMNS), the pin rounded unless the
     person agreed to show where exactly; None when not located."""
-    if row.latitude is None or row.longitude is None:
+    latitude, longitude = display_point(row)
+    if latitude is None:
         return None
-    if row.share_address:
-        latitude, longitude = row.latitude, row.longitude
-    else:
-        latitude, longitude = rounded_point(row.latitude, row.longitude)
     return {
         "lat": latitude,
         "lon": longitude,

@@ -36,8 +36,8 @@ def _queue(
         )
 
 
-def directory_url(token: str) -> str:
-    return absolute_url("directory.open_link", token=token)
+def directory_url(token: str, **values) -> str:
+    return absolute_url("directory.open_link", token=token, **values)
 
 
 def queue_directory_open(recipient: Registration, token: str, neighbours: int, radius: int):
@@ -77,7 +77,7 @@ def queue_new_neighbours(recipient: Registration, token: str, newcomers: list[tu
         "new_neighbours",
         subject,
         mentions=tuple(card.registration_id for card, _metres in newcomers),
-        directory_url=directory_url(token),
+        directory_url=directory_url(token, to="community"),
         newcomers=newcomers,
     )
 

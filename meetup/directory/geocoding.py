@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from geopy.exc import GeocoderServiceError, GeopyError
+from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,8 +26,10 @@ from meetup.registrations.models import LocationStatus, Registration
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
 
-#: Backoff after the n-th failed call: 1, 2, 4 … minutes, at most 6 hours.
+#: Backoff after the n-th failed call about an address: 1, 2, 4 … minutes, at most 6 hours.
 MAX_BACKOFF = timedelta(hours=6)
+#: While the geocoder is down, an address waits at most this long between tries.
+OUTAGE_BACKOFF = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,13 @@ class Point:
 
 
 class GeocoderUnavailable(Exception):
-    """The geocoder could not answer (unreachable, timeout, error page): try again later."""
+    """The geocoder could not answer (unreachable, timeout, error page): try again later.
+    `about_the_address`: it refused this address in particular (a query error, an answer it
+    could not give), rather than being down."""
+
+    def __init__(self, message: str, *, about_the_address: bool = False) -> None:
+        super().__init__(message)
+        self.about_the_address = about_the_address
 
 
 #: Looks an address up: a Point, None when the geocoder does not know it, or raises
@@ -117,15 +125,41 @@ def make_lookup(config) -> Lookup | None:
 
         def nominatim(query: str) -> Point | None:
             location = _call(limited, query, exactly_one=True)
-            return None if location is None else Point(location.latitude, location.longitude)
+            if location is None:
+                return None
+            # A town, a postcode area or a region is not an office.
+            if (location.raw.get("addresstype") or location.raw.get("type")) in AREAS:
+                return None
+            return Point(location.latitude, location.longitude)
 
         return nominatim
     raise ValueError(f"GEOCODER must be ban, nominatim or none, not {provider!r}")
 
 
+#: Nominatim answers that name an area rather than a building or a street.
+AREAS = frozenset(
+    {
+        "city",
+        "town",
+        "village",
+        "hamlet",
+        "municipality",
+        "county",
+        "state",
+        "region",
+        "country",
+        "postcode",
+        "administrative",
+        "suburb",
+    }
+)
+
+
 def _call(function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
+    except (GeocoderQueryError, GeocoderParseError) as error:
+        raise GeocoderUnavailable(type(error).__name__, about_the_address=True) from error
     except (GeocoderServiceError, GeopyError, OSError) as error:
         raise GeocoderUnavailable(type(error).__name__) from error
 
@@ -149,6 +183,8 @@ class GeocodeReport:
     failed_calls: int = 0
     gave_up: int = 0
     from_cache: int = 0
+    #: The round stopped because the geocoder could not be reached.
+    outage: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -220,7 +256,7 @@ def _settle(task: _Task, values: dict) -> None:
             Registration.postcode == task.postcode,
             Registration.city == task.city,
         )
-        .values(**values)
+        .values(**values, revision=Registration.revision + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -295,9 +331,12 @@ def geocode_due(
             except GeocoderUnavailable as error:
                 report.failed_calls += 1
                 report.errors.append(str(error))
-                _give_up_or_wait(task, now, max_attempts, report)
+                _give_up_or_wait(task, now, max_attempts, report, error.about_the_address)
                 db.session.commit()
-                break
+                if error.about_the_address:
+                    continue  # this address only: the others go on
+                report.outage = True
+                break  # the geocoder is down: nobody hammers it, the rest wait
             _remember(task.key, point, now)
             cached[task.key] = GeocodeCacheEntry(
                 key=task.key,
@@ -314,8 +353,16 @@ def geocode_due(
     return report
 
 
-def _give_up_or_wait(task: _Task, now: datetime, max_attempts: int, report: GeocodeReport):
+def _give_up_or_wait(
+    task: _Task, now: datetime, max_attempts: int, report: GeocodeReport, about_the_address: bool
+):
+    """An address the geocoder refuses is given up after max_attempts; while the geocoder
+    is down, addresses only wait (at most OUTAGE_BACKOFF), to resolve once it is back."""
     attempts = task.attempts + 1
+    if not about_the_address:
+        wait = min(timedelta(minutes=2 ** (attempts - 1)), OUTAGE_BACKOFF)
+        _settle(task, {"geocode_attempts": attempts, "geocode_after": now + wait})
+        return
     if attempts >= max_attempts:
         report.gave_up += 1
         _settle(

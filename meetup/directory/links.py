@@ -23,16 +23,27 @@ def remember(registration: Registration) -> None:
     viewer.remember(registration)
 
 
+#: The town's centre is taken from the evening's offices only when there are this many, and
+#: only to about 2 km: nothing about any one of them can be read from it.
+CENTRE_MIN_OFFICES = 10
+CENTRE_ROUNDING_DEGREES = 0.02
+
+
 def _centre(registration: Registration) -> tuple[float, float]:
     if registration.is_located:
         return registration.latitude, registration.longitude
     # Near the evening's other offices: most likely the same town.
-    row = db.session.execute(
-        select(func.avg(Registration.latitude), func.avg(Registration.longitude)).where(
-            Registration.event_id == registration.event_id, Registration.latitude.is_not(None)
-        )
+    count, latitude, longitude = db.session.execute(
+        select(
+            func.count(Registration.id),
+            func.avg(Registration.latitude),
+            func.avg(Registration.longitude),
+        ).where(Registration.event_id == registration.event_id, Registration.latitude.is_not(None))
     ).one()
-    return (row[0], row[1]) if row[0] is not None else DEFAULT_CENTRE
+    if count < CENTRE_MIN_OFFICES:
+        return DEFAULT_CENTRE
+    step = CENTRE_ROUNDING_DEGREES
+    return round(latitude / step) * step, round(longitude / step) * step
 
 
 def for_personal_page(registration: Registration) -> dict:

@@ -2,9 +2,10 @@
 
 A big community's list (each person's latest card, sorted by name) takes tens of
 milliseconds to compute and is read by every page view; whether any of its rows changed
-takes one indexed query (the count and latest `updated_at` of the rows involved). A change of
-consent, a check-in, an erasure: the next request sees a new version and recomputes, so a
-change shows at once. Each process keeps its own (LRU, a few dozen lists).
+takes one indexed query (the count, the sum of `revision` and the last id of the rows
+involved; every change adds to a row's revision in its own transaction). A change of consent,
+a check-in, an erasure: the next request after its commit sees a new version and recomputes,
+so a change shows at once. Each process keeps its own (LRU, a few dozen lists).
 """
 
 from __future__ import annotations

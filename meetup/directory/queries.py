@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from meetup.directory import listing_cache, spatial
+from meetup.directory.cards import ROUNDING_METRES, display_point
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
@@ -72,16 +73,24 @@ def load(ids: list[int]) -> list[Registration]:
 
 @dataclass(frozen=True)
 class Nearby:
+    """Someone near: the distance is measured to the place others may see (their exact pin
+    only if they agreed, else the centre of their ~200 m cell), so that moving one's own pin
+    and reading distances never tells more than the map does."""
+
     registration: Registration
     metres: float
+    #: Whether the distance is to their exact place.
+    exact: bool = False
 
     @property
     def same_building(self) -> bool:
-        return self.metres < spatial.SAME_BUILDING_METRES
+        return self.exact and self.metres < spatial.SAME_BUILDING_METRES
 
 
 def _box(query: Select, latitude: float, longitude: float, radius_m: float) -> Select:
-    """Rows whose pin is in the square around the point (indexed); the exact circle after."""
+    """Rows whose pin is in the square around the point (indexed), widened by a rounding
+    cell; the exact circle, to the place shown, after."""
+    radius_m += ROUNDING_METRES
     d_lat = radius_m / _METRES_PER_DEGREE * 1.01
     d_lon = radius_m / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01)) * 1.01
     return query.where(
@@ -95,11 +104,10 @@ def _nearest_first(
 ) -> list[Nearby]:
     found = []
     for candidate in candidates:
-        metres = spatial.distance_metres(
-            latitude, longitude, candidate.latitude, candidate.longitude
-        )
+        shown_latitude, shown_longitude = display_point(candidate)
+        metres = spatial.distance_metres(latitude, longitude, shown_latitude, shown_longitude)
         if metres <= radius_m:
-            found.append(Nearby(candidate, metres))
+            found.append(Nearby(candidate, metres, bool(candidate.share_address)))
     found.sort(key=lambda n: (n.metres, n.registration.last_name, n.registration.id))
     return found
 
@@ -119,6 +127,24 @@ class EventDirectory:
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.checked_in_at.is_not(None),
             Registration.visibility.in_((Visibility.ATTENDEES, Visibility.COMMUNITY)),
+            ~self._hidden_since(),
+        )
+
+    def _hidden_since(self):
+        """The person said "nobody" on a later registration of the series: their latest
+        choice wins, on earlier evenings' directories too."""
+        later, later_event = aliased(Registration), aliased(Event)
+        return (
+            select(later.id)
+            .join(later_event, later_event.id == later.event_id)
+            .where(
+                func.lower(later.email) == func.lower(Registration.email),
+                later_event.series_id == self.series.id,
+                later_event.starts_at > self.event.starts_at,
+                later.status != RegistrationStatus.CANCELLED,
+                later.visibility == Visibility.NOBODY,
+            )
+            .exists()
         )
 
     def members(self) -> list[Registration]:
@@ -131,11 +157,12 @@ class EventDirectory:
         return [ListedRow(*row) for row in db.session.execute(query)]
 
     def lists(self, registration: Registration) -> bool:
-        return (
-            registration.event_id == self.event.id
-            and came(registration)
-            and registration.visibility in (Visibility.ATTENDEES, Visibility.COMMUNITY)
+        if registration.event_id != self.event.id or not came(registration):
+            return False
+        query = select(Registration.id).where(
+            self._listed().whereclause, Registration.id == registration.id
         )
+        return db.session.scalar(query) is not None
 
     def viewer_registration(self, viewer: Registration | None, now: datetime):
         """The viewer's registration that opens this directory (they came, it is open)."""
@@ -196,10 +223,13 @@ class CommunityDirectory:
 
     def listing(self) -> list:
         """Everyone listed, by name, as rows of LISTED_COLUMNS (cached while unchanged)."""
+        # Every change of a row adds to the sum of revisions in its own transaction: the
+        # version moves when it commits (timestamps could commit out of order).
         version = db.session.execute(
             select(
                 func.count(Registration.id),
-                func.max(Registration.updated_at),
+                func.coalesce(func.sum(Registration.revision), 0),
+                func.max(Registration.id),
                 func.max(Event.updated_at),
             )
             .join(Event, Event.id == Registration.event_id)

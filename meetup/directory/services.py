@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from meetup.directory import emails, spatial
-from meetup.directory.cards import card_for
+from meetup.directory.cards import card_for, display_point
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.directory.queries import CommunityDirectory, EventDirectory
 from meetup.events.models import Event, EventStatus, Series
@@ -34,16 +35,32 @@ class Announcement:
 
 
 def open_directory(event: Event, now: datetime | None = None) -> Announcement | None:
-    """Open the evening's directory; the first time, everyone who came gets their link (and
-    community members who asked are told about new neighbours). Commits."""
+    """Open the evening's directory. Once the evening is over, the first opening tells
+    everyone who came (their link) and community members who asked (new neighbours); opened
+    during the evening, the telling waits for its end (the worker does it). Commits."""
     now = now or utcnow()
     event.directory_opened_at = now
-    announcement = None
-    if event.directory_announced_at is None:
-        announcement = _announce(event, now)
-        event.directory_announced_at = now
+    db.session.flush()
+    announcement = announce(event, now)
     db.session.commit()
     return announcement
+
+
+def announce(event: Event, now: datetime) -> Announcement | None:
+    """Tell everyone, once: the event is claimed with one conditional UPDATE, so two workers
+    (or a worker and an organiser's click) never both send. None when it was not for now."""
+    if event.ends_at > now:
+        return None
+    claimed = db.session.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.directory_announced_at.is_(None))
+        .values(directory_announced_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return None
+    event.directory_announced_at = now
+    return _announce(event, now)
 
 
 def close_directory(event: Event) -> None:
@@ -68,16 +85,20 @@ def by_directory_token(token: str) -> Registration | None:
 def neighbour_counts(
     people: list[Registration], listed: list[Registration], radius_m: float
 ) -> dict[int, int]:
-    """For each of `people`, how many of `listed` (others) work within the radius: one pass
-    of spatial.pairs_within over everyone's pin, counted with numpy."""
-    located = list({r.id: r for r in [*people, *listed] if r.is_located}.values())
-    position = {r.id: i for i, r in enumerate(located)}
-    pairs = spatial.pairs_within(
-        [r.latitude for r in located], [r.longitude for r in located], radius_m
-    )
-    is_listed = np.zeros(len(located), dtype=bool)
-    is_listed[[position[r.id] for r in listed if r.id in position]] = True
-    counts = np.bincount(pairs.src[is_listed[pairs.dst]], minlength=len(located))
+    """For each of `people`, how many of `listed` (others) work within the radius of their
+    office: measured to the place each listed person lets others see (display_point), as
+    the directory does. One pass of spatial.pairs_within, counted with numpy."""
+    here = [r for r in people if r.is_located]
+    there = [r for r in listed if r.is_located]
+    points = [(r.latitude, r.longitude) for r in here] + [display_point(r) for r in there]
+    pairs = spatial.pairs_within([p[0] for p in points], [p[1] for p in points], radius_m)
+    owner = np.array([r.id for r in here] + [r.id for r in there], dtype=np.int64)
+    from_person = pairs.src < len(here)
+    to_listed = pairs.dst >= len(here)
+    not_self = owner[pairs.src] != owner[pairs.dst]
+    keep = from_person & to_listed & not_self
+    counts = np.bincount(pairs.src[keep], minlength=len(points))
+    position = {r.id: i for i, r in enumerate(here)}
     return {
         person.id: int(counts[position[person.id]]) if person.id in position else 0
         for person in people
@@ -98,13 +119,16 @@ def _announce(event: Event, now: datetime) -> Announcement:
     )
     radius = event.series.neighbour_radius_m
     counts = neighbour_counts(people, listed, radius)
+    tokens = {}
     for person in people:
-        emails.queue_directory_open(person, new_directory_token(person), counts[person.id], radius)
-    return Announcement(len(people), _tell_about_newcomers(event, people))
+        tokens[person.id] = new_directory_token(person)
+        emails.queue_directory_open(person, tokens[person.id], counts[person.id], radius)
+    return Announcement(len(people), _tell_about_newcomers(event, people, tokens))
 
 
 def newcomers(event: Event, came_tonight: list[Registration]) -> list[Registration]:
-    """People at their first evening of the series tonight, who chose the community."""
+    """People at their first evening of the series tonight whose card the community sees:
+    their community card (their latest registration), located."""
     emails_tonight = {r.email.lower() for r in came_tonight}
     seen_before = {
         email
@@ -120,16 +144,28 @@ def newcomers(event: Event, came_tonight: list[Registration]) -> list[Registrati
         )
     }
     community = CommunityDirectory(event.series)
-    return [
-        r
-        for r in came_tonight
-        if r.email.lower() not in seen_before and r.is_located and community.lists(r)
-    ]
+    cards = []
+    for registration in came_tonight:
+        if registration.email.lower() in seen_before:
+            continue
+        card = community.card_of(registration)
+        if card is not None and card.is_located:
+            cards.append(card)
+    return cards
 
 
-def _tell_about_newcomers(event: Event, came_tonight: list[Registration]) -> int:
+def _rounded_metres(metres: float) -> int:
+    """Distances in emails, as coarse as on the pages (to 50 m)."""
+    return max(50, int(round(metres / 50) * 50))
+
+
+def _tell_about_newcomers(
+    event: Event, came_tonight: list[Registration], tokens: dict[int, str]
+) -> int:
     """Community members who asked to hear about new neighbours get one email listing the
-    newcomers near them (those who chose to be seen by the community)."""
+    newcomers near them (those whose card the community sees), distances measured to the
+    place each newcomer lets others see. A member who came tonight gets the link of their
+    other email (one directory link per person and announcement)."""
     new = newcomers(event, came_tonight)
     if not new:
         return 0
@@ -141,39 +177,39 @@ def _tell_about_newcomers(event: Event, came_tonight: list[Registration]) -> int
     ]
     if not members:
         return 0
-    points = {r.id: r for r in [*members, *new]}
-    ids = list(points)
-    found = spatial.neighbours_within(
-        ids,
-        [points[i].latitude for i in ids],
-        [points[i].longitude for i in ids],
-        event.series.neighbour_radius_m,
-    )
-    new_by_id = {r.id: r for r in new}
+    tonight_by_email = {r.email.lower(): r for r in came_tonight}
+    shown = [display_point(r) for r in new]
+    radius = event.series.neighbour_radius_m
     sent = 0
     for member in members:
-        near = [
-            (card_for(new_by_id[n.other]), round(n.metres))
-            for n in found.get(member.id, ())
-            if n.other in new_by_id
-        ]
-        if near:
+        near = []
+        for newcomer, (latitude, longitude) in zip(new, shown, strict=True):
+            metres = spatial.distance_metres(member.latitude, member.longitude, latitude, longitude)
+            if metres <= radius:
+                near.append((card_for(newcomer), _rounded_metres(metres)))
+        if not near:
+            continue
+        near.sort(key=lambda pair: pair[1])
+        tonight = tonight_by_email.get(member.email.lower())
+        if tonight is not None and tonight.id in tokens:
+            # The same person got their evening's link: the same token, not a new one.
+            emails.queue_new_neighbours(tonight, tokens[tonight.id], near)
+        else:
             emails.queue_new_neighbours(member, new_directory_token(member), near)
-            sent += 1
+        sent += 1
     return sent
 
 
 def directories_due(now: datetime) -> list[Event]:
-    """Evenings whose directory opens by itself now: published, never opened, ended at
-    least the series' delay ago (and not more than a week ago)."""
+    """Evenings whose directory opens (or, opened by hand during the evening, announces)
+    by itself now: published, not announced, ended; opened by hand, at once; otherwise the
+    series' delay after the end. Never for evenings over more than a week before that."""
     candidates = db.session.scalars(
         select(Event)
         .join(Series, Series.id == Event.series_id)
         .where(
             Event.status == EventStatus.PUBLISHED,
-            Event.directory_opened_at.is_(None),
             Event.directory_announced_at.is_(None),
-            Series.directory_delay_hours.is_not(None),
             Event.ends_at <= now,
             # The longest delay a series may set is 720 hours.
             Event.ends_at > now - AUTO_OPEN_WINDOW - timedelta(hours=720),
@@ -181,7 +217,12 @@ def directories_due(now: datetime) -> list[Event]:
     )
     due = []
     for event in candidates:
-        opens_at = event.ends_at + timedelta(hours=event.series.directory_delay_hours)
+        if event.directory_opened_at is not None:
+            opens_at = event.ends_at
+        elif event.series.directory_delay_hours is not None:
+            opens_at = event.ends_at + timedelta(hours=event.series.directory_delay_hours)
+        else:
+            continue
         if now - AUTO_OPEN_WINDOW < opens_at <= now:
             due.append(event)
     return due
@@ -191,7 +232,10 @@ def open_due_directories(now: datetime | None = None) -> int:
     now = now or utcnow()
     opened = 0
     for event in directories_due(now):
-        open_directory(event, now)
+        if event.directory_opened_at is None:
+            event.directory_opened_at = now
+        announce(event, now)
+        db.session.commit()
         opened += 1
     return opened
 
@@ -261,7 +305,16 @@ def request_introduction(requester: Registration, recipient: Registration) -> In
         raise IntroductionRefused("too many")
     token, token_hash = new_manage_token()
     introduction = Introduction(requester=requester, recipient=recipient, token_hash=token_hash)
-    db.session.add(introduction)
+    try:
+        with db.session.begin_nested():  # the same request twice at once (a double tap)
+            db.session.add(introduction)
+    except IntegrityError:
+        return db.session.scalar(
+            select(Introduction).where(
+                Introduction.requester_id == requester.id,
+                Introduction.recipient_id == recipient.id,
+            )
+        )
     emails.queue_introduction_request(recipient, card_for(requester), token)
     db.session.commit()
     return introduction

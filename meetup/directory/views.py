@@ -3,6 +3,8 @@ personal directory link, introductions, and pins."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import (
     Response,
     abort,
@@ -27,11 +29,13 @@ from meetup.directory.queries import (
     CommunityDirectory,
     EventDirectory,
     Nearby,
+    directory_is_open,
     load,
     radius_of,
 )
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
+from meetup.events.models import EventStatus
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
@@ -78,12 +82,13 @@ def _note(nearby: Nearby | None) -> str:
         return ""
     if nearby.same_building:
         return _("Same building")
-    return _("≈ %(metres)d m away", metres=_rounded_metres(nearby.metres))
+    return _("≈ %(metres)d m away", metres=_rounded_metres(nearby.metres, nearby.exact))
 
 
-def _rounded_metres(metres: float) -> int:
-    """Distances shown coarsely: to 10 m under 100 m, else to 50 m."""
-    step = 10 if metres < 100 else 50
+def _rounded_metres(metres: float, exact: bool) -> int:
+    """Distances shown coarsely: to 10 m under 100 m when measured to an exact place the
+    person shares, else to 50 m (measured to the centre of their ~200 m cell)."""
+    step = 10 if exact and metres < 100 else 50
     return max(step, int(round(metres / step) * step))
 
 
@@ -208,32 +213,31 @@ def _all_vcards(directory: Directory):
     return _vcard_response(vcards(cards), "contacts.vcf")
 
 
+def _ask(requester: Registration, recipient: Registration) -> None:
+    try:
+        services.request_introduction(requester, recipient)
+        flash(
+            _(
+                "Asked. %(name)s gets an email; if they accept, you both receive each "
+                "other's contact.",
+                name=recipient.first_name,
+            ),
+            "success",
+        )
+    except services.IntroductionRefused:
+        flash(_("This introduction cannot be asked for."), "error")
+
+
 def _introduce(directory: Directory, registration_id: int):
     me, _organiser = _access(directory)
     if me is None:
         abort(403)  # organisers have the list already; introductions are between attendees
     recipient = _card_or_404(directory, registration_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.request_introduction(me, recipient)
-            flash(
-                _(
-                    "Asked. %(name)s gets an email; if they accept, you both receive each "
-                    "other's contact.",
-                    name=recipient.first_name,
-                ),
-                "success",
-            )
-        except services.IntroductionRefused:
-            flash(_("This introduction cannot be asked for."), "error")
-    return redirect(_safe_next(request.form.get("next")) or _url(directory, "page"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no //evil.example)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+        requester = directory.card_of(me) or me if isinstance(directory, CommunityDirectory) else me
+        _ask(requester, recipient)
+    # Back to the card (the page is rebuilt here: nothing taken from the form).
+    return redirect(_url(directory, "page") + f"#person-{recipient.id}")
 
 
 # -- the routes: an evening's directory and a series' community -------------------------
@@ -365,58 +369,105 @@ def forget():
     return redirect(url_for("public.home"))
 
 
+@dataclass(frozen=True)
+class ScanView:
+    """What an attendee who scanned a badge may see and do: the person's card, and the
+    scanning attendee's registration that asks for introductions."""
+
+    card: Card
+    target: Registration
+    requester: Registration
+
+
 def scan_page(registration: Registration):
     """What a scanned badge shows an attendee allowed to see the person's card (their
     personal link was opened on this phone), else None."""
     found = card_for_scan(registration)
     if found is None:
         return None
-    card, kind = found
-    directory: Directory = (
-        EventDirectory(registration.event)
-        if kind == "event"
-        else CommunityDirectory(registration.event.series)
-    )
-    me = viewer.current()
+    code = registration.ticket_code
+    endpoints = {"vcard": "directory.scan_vcard", "introduce": "directory.scan_introduce"}
     response = current_app.make_response(
         render_template(
             "directory/scan_card.html",
-            card=card,
+            card=found.card,
             event=registration.event,
-            me=me,
-            asked=services.introductions_asked(me),
+            me=found.requester,
+            asked=services.introductions_asked(found.requester),
             note=_note,
             walk=spatial.walking_minutes,
             offers=None,
-            url=lambda endpoint, **values: _url(directory, endpoint, **values),
+            url=lambda endpoint, **values: url_for(endpoints[endpoint], code=code),
         )
     )
     return _private(response)
 
 
-def card_for_scan(registration: Registration) -> tuple[Card, str] | None:
+def _scans_allowed(event, now) -> bool:
+    """At the evening (badges are scanned in the room), or while its directory is open; not
+    once an organiser closed it, not for evenings that are not published."""
+    from meetup.checkin.services import on_now
+
+    if directory_is_open(event, now):
+        return True
+    return (
+        event.status is EventStatus.PUBLISHED
+        and event.directory_announced_at is None
+        and event.directory_opened_at is None
+        and on_now(event.starts_at, event.ends_at, now)
+    )
+
+
+def card_for_scan(registration: Registration) -> ScanView | None:
     """A scanned badge, for the attendee scanning it: the card they may see, else None."""
     now = utcnow()
     looking = viewer.current()
-    if looking is None:
+    if looking is None or looking.email.lower() == registration.email.lower():
         return None
-    event_directory = EventDirectory(registration.event)
-    if event_directory.lists(registration) and _came_to(looking, registration.event):
-        return card_for(registration), "event"
-    community = CommunityDirectory(registration.event.series)
+    event = registration.event
+    if _scans_allowed(event, now) and EventDirectory(event).lists(registration):
+        mine = _came_to(looking, event)
+        if mine is not None:
+            return ScanView(card_for(registration), registration, mine)
+    community = CommunityDirectory(event.series)
     card = community.card_of(registration)
-    if (
-        card is not None
-        and card.email.lower() != looking.email.lower()
-        and community.viewer_registration(looking, now)
-    ):
-        return card_for(card), "community"
+    mine = community.viewer_registration(looking, now)
+    if card is not None and mine is not None:
+        return ScanView(card_for(card), card, community.card_of(mine) or mine)
     return None
 
 
-def _came_to(looking: Registration, event) -> bool:
+def _scanned_or_404(code: str) -> ScanView:
+    from meetup.registrations import tickets
+
+    registration = tickets.by_code(code)
+    found = card_for_scan(registration) if registration is not None else None
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/b/<code>/contact.vcf")
+def scan_vcard(code: str):
+    """ "Save contact" from a scanned badge (the evening's directory may not be open yet)."""
+    found = _scanned_or_404(code)
+    note = _("Met at %(title)s", title=found.target.event.one_line_title)
+    return _vcard_response(vcard(found.card, note=note), "contact.vcf")
+
+
+@bp.post("/b/<code>/introduce")
+def scan_introduce(code: str):
+    found = _scanned_or_404(code)
+    if ConfirmForm().validate_on_submit():
+        _ask(found.requester, found.target)
+    return redirect(url_for("registrations.ticket", code=code))
+
+
+def _came_to(looking: Registration, event) -> Registration | None:
+    """The looking person's registration for that evening, if they came to it."""
     from meetup.directory.queries import came
 
-    return any(
-        r.event_id == event.id and came(r) for r in viewer.same_person(looking, event.series_id)
-    )
+    for registration in viewer.same_person(looking, event.series_id):
+        if registration.event_id == event.id and came(registration):
+            return registration
+    return None

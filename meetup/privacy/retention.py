@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from meetup.checkin.models import CheckinRequest
 from meetup.directory.models import Introduction, IntroductionStatus
@@ -95,9 +95,15 @@ def _summarise(event: Event, now: datetime) -> None:
         select(func.count()).where(came, Registration.source == Source.WALK_IN)
     )
     db.session.execute(
-        Registration.__table__.update()
+        update(Registration)
         .where(came)
-        .values(checked_in_at=event.starts_at, checked_in_door="", updated_at=now)
+        .values(
+            checked_in_at=event.starts_at,
+            checked_in_door="",
+            updated_at=now,
+            revision=Registration.revision + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
     event.checkins_summarised_at = now
 

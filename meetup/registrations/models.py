@@ -75,7 +75,7 @@ class Registration(db.Model):
         #: Neighbour pages read a bounding box around one office.
         Index("ix_registrations_latitude_longitude", "latitude", "longitude"),
         #: The directory's cached lists check whether an evening's rows changed.
-        Index("ix_registrations_event_id_updated_at", "event_id", "updated_at"),
+        Index("ix_registrations_event_id_revision", "event_id", "revision"),
         #: The geocoding worker reads what is due.
         Index("ix_registrations_location_status", "location_status"),
     )
@@ -153,10 +153,14 @@ class Registration(db.Model):
     #: When the person's data was erased (at their request, an organiser's, or by the
     #: retention purge): the row stays, anonymous, for the evening's counts.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Any change to the row (ORM or Core UPDATE): the directory's cached lists compare it.
+    #: Any change to the row (ORM or Core UPDATE).
     updated_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+    #: Grows with every change of the row, in the transaction that makes it (the ORM's flush
+    #: below; Core UPDATEs add `revision=Registration.revision + 1`): the directory's cached
+    #: lists compare the sum, which a change shows the moment it commits, whatever its clock.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     ticket_qr: Mapped[TicketQR | None] = relationship(
@@ -220,6 +224,8 @@ def _follow_addresses(session: Session, flush_context, instances) -> None:
     for instance in (*session.new, *session.dirty):
         if isinstance(instance, Registration):
             instance.follow_address()
+            if instance in session.dirty and session.is_modified(instance):
+                instance.revision = (instance.revision or 0) + 1
 
 
 class TicketQR(db.Model):
