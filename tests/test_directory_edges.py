@@ -215,3 +215,28 @@ def test_the_community_list_follows_a_change_whatever_its_clock(app, client, mak
         assert "Xavier" not in {row.first_name for row in community.listing()}
     client.get("/r/token-Viewer-0123456789abcdef")
     assert "Xavier" not in client.get(f"/series/{series}/community").get_data(as_text=True)
+
+
+def test_two_workers_opening_at_once_tell_everyone_once(app, make, evening_over_unopened):
+    """Real threads, real connections: several workers (and an organiser's click) may open
+    the same directory at the same moment; the conditional UPDATE lets one announce."""
+    import threading
+
+    event = evening_over_unopened
+    barrier = threading.Barrier(4)
+    results = []
+
+    def open_it() -> None:
+        with app.app_context():
+            barrier.wait()
+            results.append(services.open_directory(_event(app, event)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for r in results if r is not None) == 1
+    with app.app_context():
+        assert len(_messages("directory_open")) == 2  # Alice and Bruno, once each

@@ -523,3 +523,52 @@ def test_every_form_asking_for_personal_data_links_to_the_privacy_page(app, clie
     make.registration(event, token=TOKEN)
     for url in (f"/events/{event}/signup", f"/r/{TOKEN}"):
         assert 'href="/privacy"' in client.get(url).get_data(as_text=True), url
+
+
+def test_series_directory_and_retention_settings_refuse_nonsense(app, client, login):
+    login("organiser")
+    response = post_form(
+        client,
+        "/admin/series/new",
+        {
+            "name": "Club de Vienne",
+            "timezone": "Europe/Paris",
+            "default_capacity": "40",
+            "neighbour_radius_m": "10",
+            "directory_delay_hours": "1000",
+            "retention_nobody_days": "0",
+            "retention_checkin_days": "5",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for message in (
+        "Between 50 and 5,000 metres.",
+        "Between 0 and 720 hours (30 days).",
+        "Between 1 and 3,650 days.",
+        "Between 30 and 3,650 days.",
+    ):
+        assert message in html
+    assert 'value="Club de Vienne"' in html and 'value="1000"' in html  # nothing typed is lost
+    response = post_form(
+        client,
+        "/admin/series/new",
+        {
+            "name": "Club de Vienne",
+            "timezone": "Europe/Paris",
+            "default_capacity": "40",
+            "neighbour_radius_m": "400",
+            "directory_delay_hours": "",
+            "retention_nobody_days": "14",
+            "retention_checkin_days": "730",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        series = db.session.scalar(select(Series))
+        assert (
+            series.neighbour_radius_m,
+            series.directory_delay_hours,
+            series.retention_nobody_days,
+            series.retention_checkin_days,
+        ) == (400, None, 14, 730)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from meetup.directory import emails, spatial
@@ -39,8 +39,22 @@ def open_directory(event: Event, now: datetime | None = None) -> Announcement | 
     everyone who came (their link) and community members who asked (new neighbours); opened
     during the evening, the telling waits for its end (the worker does it). Commits."""
     now = now or utcnow()
-    event.directory_opened_at = now
-    db.session.flush()
+    return _open(event.id, now, reopen=True)
+
+
+def _open(event_id: int, now: datetime, *, reopen: bool) -> Announcement | None:
+    """The first statement of its transaction is the write (any read before is committed):
+    SQLite cannot turn a read into a write once another writer went first, and PostgreSQL
+    then holds the event's row until the announcement is settled."""
+    db.session.commit()
+    opened_at = now if reopen else func.coalesce(Event.directory_opened_at, now)
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(directory_opened_at=opened_at)
+        .execution_options(synchronize_session=False)
+    )
+    event = db.session.get(Event, event_id, populate_existing=True)
     announcement = announce(event, now)
     db.session.commit()
     return announcement
@@ -231,11 +245,8 @@ def directories_due(now: datetime) -> list[Event]:
 def open_due_directories(now: datetime | None = None) -> int:
     now = now or utcnow()
     opened = 0
-    for event in directories_due(now):
-        if event.directory_opened_at is None:
-            event.directory_opened_at = now
-        announce(event, now)
-        db.session.commit()
+    for event_id in [event.id for event in directories_due(now)]:
+        _open(event_id, now, reopen=False)
         opened += 1
     return opened
 
