@@ -199,6 +199,9 @@ def badge(slug: str):
     name = request.form.get("layout", "")
     layout = LAYOUTS[name if name in DOOR_LAYOUTS else SINGLE_LAYOUT]
     pdf = badge_services.badges_pdf(event, [registration], layout, mark_printed=True)
+    from meetup.privacy import audit  # privacy builds on the door's registrations
+
+    audit.record_now("print_badges", event.slug, 1)
     return pdf_response(pdf, "badge.pdf")
 
 

@@ -244,20 +244,23 @@ def _tasks(registrations: list[Registration], provider: str) -> list[_Task]:
     ]
 
 
-def _settle(task: _Task, values: dict) -> None:
+def _settle(task: _Task, values: dict) -> bool:
     """Write the outcome only if the address is still the one looked up and still pending
-    (the person may have edited it or placed their pin meanwhile)."""
-    db.session.execute(
-        update(Registration)
-        .where(
-            Registration.id == task.registration_id,
-            Registration.location_status == LocationStatus.PENDING,
-            Registration.street == task.street,
-            Registration.postcode == task.postcode,
-            Registration.city == task.city,
-        )
-        .values(**values, revision=Registration.revision + 1)
-        .execution_options(synchronize_session=False)
+    (the person may have edited it, placed their pin or been erased meanwhile)."""
+    return (
+        db.session.execute(
+            update(Registration)
+            .where(
+                Registration.id == task.registration_id,
+                Registration.location_status == LocationStatus.PENDING,
+                Registration.street == task.street,
+                Registration.postcode == task.postcode,
+                Registration.city == task.city,
+            )
+            .values(**values, revision=Registration.revision + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
     )
 
 
@@ -325,6 +328,7 @@ def geocode_due(
                 else None
             )
             report.from_cache += 1
+            _settle(task, _outcome(point, now))
         else:
             try:
                 point = lookup(task.query)
@@ -337,14 +341,15 @@ def geocode_due(
                     continue  # this address only: the others go on
                 report.outage = True
                 break  # the geocoder is down: nobody hammers it, the rest wait
-            _remember(task.key, point, now)
-            cached[task.key] = GeocodeCacheEntry(
-                key=task.key,
-                answer=GeocodeAnswer.FOUND if point else GeocodeAnswer.NOT_FOUND,
-                latitude=point.latitude if point else None,
-                longitude=point.longitude if point else None,
-            )
-        _settle(task, _outcome(point, now))
+            if _settle(task, _outcome(point, now)):
+                # Kept only for an address someone still has (not one erased meanwhile).
+                _remember(task.key, point, now)
+                cached[task.key] = GeocodeCacheEntry(
+                    key=task.key,
+                    answer=GeocodeAnswer.FOUND if point else GeocodeAnswer.NOT_FOUND,
+                    latitude=point.latitude if point else None,
+                    longitude=point.longitude if point else None,
+                )
         db.session.commit()
         if point is None:
             report.not_found += 1

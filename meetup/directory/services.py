@@ -128,6 +128,7 @@ def _announce(event: Event, now: datetime) -> Announcement:
                 Registration.event_id == event.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
                 Registration.checked_in_at.is_not(None),
+                Registration.erased_at.is_(None),
             )
         )
     )

@@ -165,6 +165,11 @@ class FileTransport:
             Path(handle.name).unlink(missing_ok=True)
             raise ServerUnavailable(f"cannot write {target.name}: {error}") from error
 
+    def discard(self, message: Outgoing) -> None:
+        """Take back a message whose row vanished while it was written (an erasure)."""
+        for path in self.directory.glob(f"*-{message.id}.eml"):
+            path.unlink(missing_ok=True)
+
 
 def transport_for(app: Flask) -> SmtpTransport | FileTransport:
     """SMTP when MAIL_SERVER is set, otherwise files in instance/mail/."""

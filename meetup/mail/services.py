@@ -278,14 +278,19 @@ def deliver_due(
         with transport.open() as connection:
             while unsent and time.monotonic() < deadline and not (stop and stop()):
                 message = unsent[0]
+                if not _claim_holds(claim, message):  # erased meanwhile (privacy), say
+                    unsent.pop(0)
+                    continue
                 try:
                     connection.send(message)
                 except DeliveryError as error:
                     _record_failure(claim, message, short_error(error), error.permanent, clock)
                     _count_failure(report, claim, message, error.permanent)
                 else:
-                    _record_sent(claim, message, clock())
-                    report.sent += 1
+                    if _record_sent(claim, message, clock()):
+                        report.sent += 1
+                    elif hasattr(connection, "discard"):
+                        connection.discard(message)  # its row went while it was written
                 unsent.pop(0)
     except ServerUnavailable as error:
         reason = short_error(error)
@@ -320,7 +325,13 @@ def _still_ours(claim: Claim, message: Outgoing) -> ColumnElement[bool]:
     )
 
 
-def _commit_outcome(claim: Claim, message: Outgoing, values: dict) -> None:
+def _claim_holds(claim: Claim, message: Outgoing) -> bool:
+    held = db.session.scalar(select(OutboxMessage.id).where(_still_ours(claim, message)))
+    db.session.commit()
+    return held is not None
+
+
+def _commit_outcome(claim: Claim, message: Outgoing, values: dict) -> bool:
     """One UPDATE, committed at once, applied only while the claim is still ours."""
     statement = (
         update(OutboxMessage)
@@ -336,12 +347,14 @@ def _commit_outcome(claim: Claim, message: Outgoing, values: dict) -> None:
         raise
     if result.rowcount != 1:
         logger.error("outbox message %s: claim lost before its outcome was recorded", message.id)
+        return False
+    return True
 
 
-def _record_sent(claim: Claim, message: Outgoing, at: datetime) -> None:
+def _record_sent(claim: Claim, message: Outgoing, at: datetime) -> bool:
     attempts = claim.attempts[message.id] + 1
     values = {"status": OutboxStatus.SENT, "sent_at": at, "attempts": attempts, "last_error": ""}
-    _commit_outcome(claim, message, values)
+    return _commit_outcome(claim, message, values)
 
 
 def _record_failure(

@@ -52,7 +52,12 @@ def _record_consents(session: Session, flush_context, instances) -> None:
         state = inspect(instance)
         is_new = state.transient or state.pending
         how = value_text(instance.source or "public") if is_new else "changed"
-        for name in _changed(instance):
+        names = _changed(instance)
+        # Signing up again (after cancelling) is agreeing again, under today's wording.
+        again = instance.__dict__.pop("consents_given_again", None)
+        if again:
+            how, names = again, list(CONSENTS)
+        for name in names:
             value = getattr(instance, name)
             if value is None and is_new:  # a column default not applied yet
                 value = Registration.__table__.c[name].default.arg

@@ -77,7 +77,12 @@ def the_person(registration: Registration, series_ids: set[int] | None = None):
     """The person's registrations not erased yet (same email, any case), all series or only
     those given."""
     query = select(Registration).where(
-        func.lower(Registration.email) == registration.email.lower(),
+        # The registration itself whatever the database's idea of lower case (SQLite's
+        # lower() leaves "É" alone), and the others with the same email.
+        or_(
+            Registration.id == registration.id,
+            func.lower(Registration.email) == registration.email.lower(),
+        ),
         Registration.erased_at.is_(None),
     )
     if series_ids is not None:
@@ -175,12 +180,17 @@ def _unshared_address_keys(registrations: list[Registration]) -> set[str]:
     return keys
 
 
-def erase(registrations: list[Registration]) -> ErasurePlan:
+def erase(registrations: list[Registration], *, whole_person: bool = True) -> ErasurePlan:
     """Erase these registrations (one person's) and everything about them. Seats they held
-    for evenings to come go to the waitlist. Commits (twice: the seats, then the erasure);
-    the mail files go after the commit."""
+    for published evenings to come go to the waitlist. `whole_person`: every registration of
+    theirs is erased, so emails to their address go too (an organiser's erasure within one
+    series leaves the emails of the person's other registrations). Commits (twice: the
+    seats, then the erasure); the mail files go after the commit."""
+    from meetup.events.models import EventStatus
     from meetup.registrations import services as registration_services
 
+    if not registrations:
+        raise ValueError("nothing to erase")
     now = utcnow()
     # Seats for evenings to come go back first, the usual way (the event locked, the next
     # on the waitlist promoted and told); the "cancelled" email goes with the rest below.
@@ -188,11 +198,21 @@ def erase(registrations: list[Registration]) -> ErasurePlan:
         if (
             registration.status is not RegistrationStatus.CANCELLED
             and registration.event.starts_at > now
+            and registration.event.status is EventStatus.PUBLISHED
         ):
             registration_services.cancel(registration)
     done = plan(registrations)
-    ids = done.ids
-    emails = {r.email.lower() for r in registrations}
+    emails = {r.email.lower() for r in registrations} if whole_person else set()
+    wipe(registrations, now, emails=emails)
+    return done
+
+
+def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset()) -> None:
+    """Anonymise the registrations and delete everything else about them: the emails to
+    them (and to `emails`) and those naming them, with their files; introductions, door scan
+    records, QR matrices, consent history, and the geocoder's answers nobody else uses.
+    Commits; the mail files go after the commit. Shared by erasure and retention."""
+    ids = [r.id for r in registrations]
     message_ids = _messages_about(ids, emails)
     files = _mail_files(message_ids)
     cache_keys = _unshared_address_keys(registrations)
@@ -213,4 +233,3 @@ def erase(registrations: list[Registration]) -> ErasurePlan:
     db.session.commit()
     for path in files:
         path.unlink(missing_ok=True)
-    return done

@@ -23,8 +23,7 @@ from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.events.models import Event, Series
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
-from meetup.privacy.erasure import _mail_files, anonymise
-from meetup.privacy.models import ConsentRecord
+from meetup.privacy.erasure import _mail_files, wipe
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.timeutil import utcnow
 
@@ -105,6 +104,13 @@ def _summarise(event: Event, now: datetime) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    # A walk-in's registration was made at the door: its times are arrival times too.
+    db.session.execute(
+        update(Registration)
+        .where(came, Registration.source == Source.WALK_IN)
+        .values(created_at=event.starts_at, status_changed_at=event.starts_at)
+        .execution_options(synchronize_session=False)
+    )
     event.checkins_summarised_at = now
 
 
@@ -121,16 +127,9 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
             report.details.append(f"{series.slug}: {len(people)} people, {len(events)} evenings")
         if dry_run:
             continue
-        for registration in people:
-            anonymise(registration, now)
-        ids = [r.id for r in people]
-        if ids:
-            db.session.execute(delete(ConsentRecord).where(ConsentRecord.registration_id.in_(ids)))
-            db.session.execute(
-                delete(Introduction).where(
-                    or_(Introduction.requester_id.in_(ids), Introduction.recipient_id.in_(ids))
-                )
-            )
+        if people:
+            # What an erasure removes goes too (their emails, QR matrices, geocoder answers…).
+            wipe(people, now)
         for event in events:
             _summarise(event, now)
     old_scans = CheckinRequest.created_at < now - SCAN_RECORDS_KEPT
