@@ -3,7 +3,10 @@ theirs when their blueprint is registered, so the mail package knows none of the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app
 
@@ -32,3 +35,18 @@ def run_all() -> list[str]:
         if line:
             said.append(f"{name}: {line}")
     return said
+
+
+@contextmanager
+def until_signalled() -> Iterator[threading.Event]:
+    """For a worker's loop: an event set by SIGTERM or Ctrl-C (the round in hand finishes);
+    the previous handlers come back after."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

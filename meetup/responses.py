@@ -13,3 +13,11 @@ def pdf_response(pdf: bytes, filename: str, *, attachment: bool = False) -> Resp
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def private(response: Response) -> Response:
+    """A page with personal data, or reached by an address holding a personal token: never
+    cached, and its address never sent on as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

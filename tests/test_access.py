@@ -284,3 +284,32 @@ def test_admin_pages_are_not_cached(client, world):
     _as(client, world, "organiser")
     for url in ("/admin/", f"/admin/events/{world.ids['event']}", "/door/", "/login"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
+
+
+def test_every_address_with_a_personal_token_refuses_a_token_that_does_not_exist(app, client):
+    """Personal links (the page, my data, erase, the pin, the directory link, introductions)
+    and ticket codes: a made-up one answers 404, whatever the method."""
+    token = "made-up-token-0123456789abcdefghijklmnopqrstuv"
+    code = "A" * 26
+    csrf = csrf_from(client.get("/login").get_data(as_text=True))
+    urls = app.url_map.bind("")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not ({"token", "code"} & rule.arguments) or rule.endpoint == "public.set_language":
+            continue  # (a language's code is not a secret)
+        if rule.endpoint.startswith("api."):
+            continue  # the API's own tests: a bearer token first
+        url = urls.build(
+            rule.endpoint,
+            {"token": token, "code": code}
+            if "token" in rule.arguments or "code" in rule.arguments
+            else {},
+        )
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": csrf})
+            assert response.status_code == 404, (rule.endpoint, method, response.status_code)
+            checked += 1
+    assert checked >= 12

@@ -123,6 +123,10 @@ def test_people_who_did_not_come_see_nothing(client, world, viewer):
         f"/events/{world.event}/directory/map.json",
         f"/events/{world.event}/directory/contacts.vcf",
         f"/events/{world.event}/directory/{world.ids['Toutpartage']}.vcf",
+        f"/series/{world.series}/community",
+        f"/series/{world.series}/community/map.json",
+        f"/series/{world.series}/community/contacts.vcf",
+        f"/series/{world.series}/community/{world.ids['Toutpartage']}.vcf",
     ):
         response = client.get(url)
         assert response.status_code == 403, (url, response.status_code)

@@ -660,3 +660,21 @@ def test_people_erased_before_the_directory_opens_are_not_told(app, make):
         recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
         assert recipients == {"other@example.org"}
         assert db.session.get(Registration, rid).directory_token_hash is None
+
+
+def test_my_data_never_tells_the_asker_of_a_decline(app, client, make):
+    event = make.event(make.series(), starts_at=utcnow() - timedelta(days=1))
+    came = utcnow() - timedelta(hours=20)
+    asker = make.registration(event, token=TOKEN, email=EMAIL, checked_in_at=came)
+    other = make.registration(event, email="other@example.org", checked_in_at=came)
+    with app.app_context():
+        from meetup.directory.models import IntroductionStatus
+        from meetup.directory.services import answer_introduction
+
+        db.session.add(Introduction(requester_id=asker, recipient_id=other, token_hash="x" * 64))
+        db.session.commit()
+        answer_introduction(db.session.scalars(select(Introduction)).one(), accept=False)
+        assert db.session.scalars(select(Introduction)).one().status is IntroductionStatus.DECLINED
+    data = json.loads(client.get(f"/r/{TOKEN}/my-data.json").data)
+    assert [i["status"] for i in data["introductions"]] == ["pending"]
+    assert "declined" not in client.get(f"/r/{TOKEN}/my-data").get_data(as_text=True).lower()

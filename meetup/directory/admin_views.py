@@ -19,6 +19,7 @@ from meetup.directory.queries import EventDirectory, directory_is_open
 from meetup.events import queries
 from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration, RegistrationStatus
+from meetup.registrations.queries import managed_registration_or_404
 from meetup.timeutil import utcnow
 
 #: Addresses an organiser may have to look at.
@@ -42,7 +43,12 @@ def _people_to_fix(event) -> list[Registration]:
 @bp.get("/events/<slug>/directory")
 @staff_required
 def directory(slug: str):
-    event = queries.managed_event_or_404(slug, current_user)
+    return _page(queries.managed_event_or_404(slug, current_user))
+
+
+def _page(event, sent_back: tuple[int, AddressFixForm] | None = None):
+    """The page; `sent_back`: a registration's address form with its errors and what was
+    typed, in place of a fresh one (422)."""
     now = utcnow()
     counts = dict(  # (status, count) rows; a Result has keys(), so dict() wants pairs
         db.session.execute(
@@ -57,17 +63,22 @@ def directory(slug: str):
         .all()
     )
     delay = event.series.directory_delay_hours
-    return render_template(
+    forms = dict([sent_back]) if sent_back else {}
+    html = render_template(
         "directory/admin.html",
         event=event,
         is_open=directory_is_open(event, now),
         opens_at=event.ends_at + timedelta(hours=delay) if delay is not None else None,
-        listed=len(EventDirectory(event).members()),
+        listed=len(EventDirectory(event).listing()),
         counts=counts,
         statuses=LocationStatus,
-        to_fix=[(r, AddressFixForm(obj=r, prefix=f"r{r.id}")) for r in _people_to_fix(event)],
+        to_fix=[
+            (r, forms.get(r.id) or AddressFixForm(obj=r, prefix=f"r{r.id}"))
+            for r in _people_to_fix(event)
+        ],
         geocoder=geocoding.provider_name(),
     )
+    return html, 422 if sent_back else 200
 
 
 @bp.post("/events/<slug>/directory/<action>")
@@ -100,33 +111,18 @@ def directory_action(slug: str, action: str):
 @bp.post("/events/<slug>/directory/addresses/<int:registration_id>")
 @staff_required
 def fix_address(slug: str, registration_id: int):
-    event = queries.managed_event_or_404(slug, current_user)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    registration = managed_registration_or_404(slug, registration_id, current_user)
+    event = registration.event
     form = AddressFixForm(prefix=f"r{registration.id}")
     if not form.validate_on_submit():
-        return (
-            render_template(
-                "directory/admin_fix.html", event=event, registration=registration, form=form
-            ),
-            422,
-        )
+        return _page(event, (registration.id, form))
     if form.latitude.data is not None and form.longitude.data is not None:
         services.place_pin(registration, form.latitude.data, form.longitude.data)
         flash(_("Pin placed for %(name)s.", name=registration.full_name), "success")
     else:
-        changed = (form.street.data, form.postcode.data, form.city.data) != (
-            registration.street,
-            registration.postcode,
-            registration.city,
+        services.correct_address(
+            registration, form.street.data or "", form.postcode.data or "", form.city.data or ""
         )
-        registration.street = form.street.data or ""
-        registration.postcode = form.postcode.data or ""
-        registration.city = form.city.data or ""
-        db.session.commit()
-        if not changed:
-            services.look_up_again(registration)
         flash(
             _("The address of %(name)s goes back to the geocoder.", name=registration.full_name),
             "success",

@@ -75,6 +75,13 @@ def display_point(registration) -> tuple[float, float] | tuple[None, None]:
     return rounded_point(registration.latitude, registration.longitude)
 
 
+def shown_metres(metres: float, exact: bool) -> int:
+    """A distance as pages and emails show it: to 10 m under 100 m when measured to an
+    exact place the person shares, else to 50 m (measured to the centre of their cell)."""
+    step = 10 if exact and metres < 100 else 50
+    return max(step, int(round(metres / step) * step))
+
+
 def card_for(registration: Registration) -> Card:
     r = registration
     located = r.latitude is not None and r.longitude is not None

@@ -3,16 +3,16 @@ open|close EVENT_SLUG`."""
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from meetup import jobs
 from meetup.directory import geocoding, services
+from meetup.directory import jobs as directory_jobs
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration
@@ -83,19 +83,11 @@ def geo_backfill(retry: bool, batch: int) -> None:
 def geo_work(interval: float) -> None:
     """Keep geocoding what is due until SIGTERM or Ctrl-C (`flask mail work` does it too)."""
     lookup = _lookup()
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
     click.echo(f"geocoding worker started ({geocoding.provider_name()}), every {interval:g} s")
-    try:
+    with jobs.until_signalled() as stop:
         while not stop.is_set():
             try:
-                report = geocoding.geocode_due(
-                    lookup,
-                    provider=geocoding.provider_name(),
-                    max_attempts=current_app.config["GEOCODE_MAX_ATTEMPTS"],
-                )
+                report = directory_jobs.geocode_once(lookup)
             except Exception:
                 db.session.rollback()
                 current_app.logger.exception("geocoding round failed")
@@ -106,20 +98,21 @@ def geo_work(interval: float) -> None:
                 click.echo(report.summary())
             if report is None or report.done == 0 or report.failed_calls:
                 stop.wait(interval)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     click.echo("geocoding worker stopped")
+
+
+def _event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event {slug!r}")
+    return event
 
 
 @directory_cli.command("open")
 @click.argument("slug")
 def directory_open(slug: str) -> None:
     """Open an evening's directory now (the first time, everyone who came gets their link)."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"no event {slug!r}")
-    announcement = services.open_directory(event)
+    announcement = services.open_directory(_event(slug))
     if announcement:
         click.echo(
             f"open; {announcement.told} links queued, "
@@ -132,8 +125,5 @@ def directory_open(slug: str) -> None:
 @directory_cli.command("close")
 @click.argument("slug")
 def directory_close(slug: str) -> None:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        raise click.ClickException(f"no event {slug!r}")
-    services.close_directory(event)
+    services.close_directory(_event(slug))
     click.echo("closed")

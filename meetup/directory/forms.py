@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, FloatField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
+from meetup.registrations.forms import OfficeAddressForm
 from meetup.registrations.sectors import SECTORS
-from meetup.validators import no_control_characters, one_line
 
 
 class FilterForm(FlaskForm):
@@ -35,60 +35,38 @@ class FilterForm(FlaskForm):
         return ok
 
 
-class PinForm(FlaskForm):
-    latitude = FloatField(
+def _latitude(*required):
+    return FloatField(
         _l("Latitude"),
         validators=[
-            InputRequired(message=_l("Place the pin on the map first.")),
+            *required,
             NumberRange(min=-90, max=90, message=_l("The latitude is between -90 and 90.")),
         ],
     )
-    longitude = FloatField(
+
+
+def _longitude(*required):
+    return FloatField(
         _l("Longitude"),
         validators=[
-            InputRequired(message=_l("Place the pin on the map first.")),
+            *required,
             NumberRange(min=-180, max=180, message=_l("The longitude is between -180 and 180.")),
         ],
     )
 
-    def error_messages(self) -> list[str]:
-        return [
-            str(message) for field in (self.latitude, self.longitude) for message in field.errors
-        ]
+
+class PinForm(FlaskForm):
+    """The office's pin, from the personal page's map."""
+
+    latitude = _latitude(InputRequired(message=_l("Place the pin on the map first.")))
+    longitude = _longitude(InputRequired(message=_l("Place the pin on the map first.")))
 
 
-class AddressFixForm(FlaskForm):
+class AddressFixForm(OfficeAddressForm):
     """An organiser fixes an address the geocoder could not place, or places the pin."""
 
-    street = StringField(
-        _l("Street and number"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=200)],
-    )
-    postcode = StringField(
-        _l("Postcode"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=16)],
-    )
-    city = StringField(
-        _l("City"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=120)],
-    )
-    latitude = FloatField(
-        _l("Latitude"),
-        validators=[
-            Optional(),
-            NumberRange(min=-90, max=90, message=_l("The latitude is between -90 and 90.")),
-        ],
-    )
-    longitude = FloatField(
-        _l("Longitude"),
-        validators=[
-            Optional(),
-            NumberRange(min=-180, max=180, message=_l("The longitude is between -180 and 180.")),
-        ],
-    )
+    latitude = _latitude(Optional())
+    longitude = _longitude(Optional())
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

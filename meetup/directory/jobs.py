@@ -7,15 +7,20 @@ from flask import current_app
 from meetup.directory import geocoding, services
 
 
-def geocode_round() -> str | None:
-    lookup = geocoding.configured_lookup()
-    if lookup is None:
-        return None
-    report = geocoding.geocode_due(
+def geocode_once(lookup: geocoding.Lookup) -> geocoding.GeocodeReport:
+    """One round with the app's settings (the mail worker's job, and `geo work`)."""
+    return geocoding.geocode_due(
         lookup,
         provider=geocoding.provider_name(),
         max_attempts=current_app.config["GEOCODE_MAX_ATTEMPTS"],
     )
+
+
+def geocode_round() -> str | None:
+    lookup = geocoding.configured_lookup()
+    if lookup is None:
+        return None
+    report = geocode_once(lookup)
     return report.summary() if report.done or report.failed_calls else None
 
 

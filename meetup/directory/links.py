@@ -8,7 +8,6 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from meetup.directory import viewer
 from meetup.directory.forms import PinForm
 from meetup.directory.queries import CommunityDirectory, EventDirectory
 from meetup.extensions import db
@@ -17,10 +16,6 @@ from meetup.timeutil import utcnow
 
 #: Where a map with no pin starts: the middle of France.
 DEFAULT_CENTRE = (46.6, 2.5)
-
-
-def remember(registration: Registration) -> None:
-    viewer.remember(registration)
 
 
 #: The town's centre is taken from the evening's offices only when there are this many, and
@@ -46,7 +41,8 @@ def _centre(registration: Registration) -> tuple[float, float]:
     return round(latitude / step) * step, round(longitude / step) * step
 
 
-def for_personal_page(registration: Registration) -> dict:
+def for_personal_page(registration: Registration, pin_form: PinForm | None = None) -> dict:
+    """The pin form (the one sent back with its errors, if given) and the directory links."""
     now = utcnow()
     links = []
     event = registration.event
@@ -65,7 +61,8 @@ def for_personal_page(registration: Registration) -> dict:
             )
         )
     return {
-        "pin_form": PinForm(
+        "pin_form": pin_form
+        or PinForm(
             formdata=None,
             data={"latitude": registration.latitude, "longitude": registration.longitude},
         ),

@@ -13,7 +13,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from meetup.directory import listing_cache, spatial
@@ -121,6 +121,10 @@ class EventDirectory:
         self.event = event
         self.series = event.series
 
+    @property
+    def slug(self) -> str:
+        return self.event.slug
+
     def _listed(self) -> Select:
         return select(Registration).where(
             Registration.event_id == self.event.id,
@@ -188,59 +192,14 @@ class CommunityDirectory:
     def __init__(self, series: Series) -> None:
         self.series = series
 
-    def _rows(self, emails: set[str] | None = None) -> list[tuple[Registration, datetime]]:
-        query = (
-            select(Registration, Event.starts_at)
-            .join(Event, Event.id == Registration.event_id)
-            .where(
-                Event.series_id == self.series.id,
-                Registration.status != RegistrationStatus.CANCELLED,
-            )
-        )
-        if emails is not None:
-            query = query.where(func.lower(Registration.email).in_(emails))
-        return list(db.session.execute(query).tuples())
+    @property
+    def slug(self) -> str:
+        return self.series.slug
 
-    def _cards(self, emails: set[str] | None = None) -> list[Registration]:
-        """Per person, their latest registration (the card they keep up to date), if it
-        says "community" and they came to at least one evening."""
-        latest: dict[str, tuple[datetime, int, Registration]] = {}
-        came_once: set[str] = set()
-        for registration, starts_at in self._rows(emails):
-            email = registration.email.lower()
-            if came(registration):
-                came_once.add(email)
-            if email not in latest or (starts_at, registration.id) > latest[email][:2]:
-                latest[email] = (starts_at, registration.id, registration)
-        return [
-            registration
-            for email, (_, _, registration) in latest.items()
-            if email in came_once and registration.visibility is Visibility.COMMUNITY
-        ]
-
-    def members(self) -> list[Registration]:
-        return load([row.id for row in self.listing()])
-
-    def listing(self) -> list:
-        """Everyone listed, by name, as rows of LISTED_COLUMNS (cached while unchanged)."""
-        # Every change of a row adds to the sum of revisions in its own transaction: the
-        # version moves when it commits (timestamps could commit out of order).
-        version = db.session.execute(
-            select(
-                func.count(Registration.id),
-                func.coalesce(func.sum(Registration.revision), 0),
-                func.max(Registration.id),
-                func.max(Event.updated_at),
-            )
-            .join(Event, Event.id == Registration.event_id)
-            .where(Event.series_id == self.series.id)
-        ).one()
-        return listing_cache.cached(("community", self.series.id), tuple(version), self._compute)
-
-    def _compute(self) -> list:
-        """The same rule as _cards, in SQL: each person's registration that no later one
-        of theirs (not cancelled) follows, if it says "community" and they came to one
-        evening at least. Both lookups go through the lower(email) index."""
+    def _is_card(self):
+        """The rule, in SQL: the row is a person's community card when no later registration
+        of theirs (not cancelled) in the series follows it, it says "community", and they
+        came to one evening at least. Both lookups go through the lower(email) index."""
         later, later_event = aliased(Registration), aliased(Event)
         once, once_event = aliased(Registration), aliased(Event)
         superseded = (
@@ -268,27 +227,62 @@ class CommunityDirectory:
             )
             .exists()
         )
+        return and_(
+            Event.series_id == self.series.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+            Registration.visibility == Visibility.COMMUNITY,
+            ~superseded,
+            came_once,
+        )
+
+    def cards_of(self, emails) -> list[Registration]:
+        """The community cards of these people (by email, case aside), for those listed."""
+        if not emails:
+            return []
+        wanted = [func.lower(literal(email)) for email in emails]
+        query = (
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(self._is_card(), func.lower(Registration.email).in_(wanted))
+        )
+        return list(db.session.scalars(query))
+
+    def members(self) -> list[Registration]:
+        return load([row.id for row in self.listing()])
+
+    def listing(self) -> list:
+        """Everyone listed, by name, as rows of LISTED_COLUMNS (cached while unchanged)."""
+        # Every change of a row adds to the sum of revisions in its own transaction: the
+        # version moves when it commits (timestamps could commit out of order).
+        version = db.session.execute(
+            select(
+                func.count(Registration.id),
+                func.coalesce(func.sum(Registration.revision), 0),
+                func.max(Registration.id),
+                func.max(Event.updated_at),
+            )
+            .join(Event, Event.id == Registration.event_id)
+            .where(Event.series_id == self.series.id)
+        ).one()
+        return listing_cache.cached(("community", self.series.id), tuple(version), self._compute)
+
+    def _compute(self) -> list:
         query = (
             select(*LISTED_COLUMNS)
             .join(Event, Event.id == Registration.event_id)
-            .where(
-                Event.series_id == self.series.id,
-                Registration.status != RegistrationStatus.CANCELLED,
-                Registration.visibility == Visibility.COMMUNITY,
-                ~superseded,
-                came_once,
-            )
+            .where(self._is_card())
             .order_by(*_BY_NAME)
         )
         return [ListedRow(*row) for row in db.session.execute(query)]
 
-    def lists(self, registration: Registration) -> bool:
-        return any(card.id == registration.id for card in self._cards({registration.email.lower()}))
-
     def card_of(self, registration: Registration) -> Registration | None:
         """The person's community card (their latest registration), if they are listed."""
-        cards = self._cards({registration.email.lower()})
+        cards = self.cards_of([registration.email])
         return cards[0] if cards else None
+
+    def lists(self, registration: Registration) -> bool:
+        card = self.card_of(registration)
+        return card is not None and card.id == registration.id
 
     def viewer_registration(self, viewer: Registration | None, now: datetime):
         """Anyone who came to one of the series' evenings looks at the community."""
@@ -316,9 +310,5 @@ class CommunityDirectory:
         emails = set(db.session.scalars(query))
         if not emails:
             return []
-        cards = [r for r in self._cards(emails) if r.latitude is not None]
+        cards = [r for r in self.cards_of(emails) if r.latitude is not None]
         return _nearest_first(cards, latitude, longitude, radius_m)
-
-
-def radius_of(series: Series) -> float:
-    return float(series.neighbour_radius_m)

@@ -11,12 +11,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from meetup.directory import emails, spatial
-from meetup.directory.cards import card_for, display_point
+from meetup.directory.cards import card_for, display_point, shown_metres
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.directory.queries import CommunityDirectory, EventDirectory
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
-from meetup.registrations.models import LocationStatus, Registration, RegistrationStatus
+from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tokens import hash_token, new_manage_token
 from meetup.timeutil import utcnow
 
@@ -158,20 +158,9 @@ def newcomers(event: Event, came_tonight: list[Registration]) -> list[Registrati
             )
         )
     }
-    community = CommunityDirectory(event.series)
-    cards = []
-    for registration in came_tonight:
-        if registration.email.lower() in seen_before:
-            continue
-        card = community.card_of(registration)
-        if card is not None and card.is_located:
-            cards.append(card)
-    return cards
-
-
-def _rounded_metres(metres: float) -> int:
-    """Distances in emails, as coarse as on the pages (to 50 m)."""
-    return max(50, int(round(metres / 50) * 50))
+    first_timers = [r.email for r in came_tonight if r.email.lower() not in seen_before]
+    cards = CommunityDirectory(event.series).cards_of(first_timers)
+    return [card for card in cards if card.is_located]
 
 
 def _tell_about_newcomers(
@@ -201,7 +190,7 @@ def _tell_about_newcomers(
         for newcomer, (latitude, longitude) in zip(new, shown, strict=True):
             metres = spatial.distance_metres(member.latitude, member.longitude, latitude, longitude)
             if metres <= radius:
-                near.append((card_for(newcomer), _rounded_metres(metres)))
+                near.append((card_for(newcomer), shown_metres(metres, newcomer.share_address)))
         if not near:
             continue
         near.sort(key=lambda pair: pair[1])
@@ -256,16 +245,19 @@ def open_due_directories(now: datetime | None = None) -> int:
 
 
 def place_pin(registration: Registration, latitude: float, longitude: float) -> None:
-    """The attendee (or an organiser) puts the office's pin; the geocoder leaves it. Commits."""
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValueError("latitude or longitude out of range")
-    registration.latitude = latitude
-    registration.longitude = longitude
-    registration.location_status = LocationStatus.PLACED
-    registration.location_changed_at = utcnow()
-    registration.geocode_attempts = 0
-    registration.geocode_after = None
+    """The attendee (or an organiser) puts the office's pin. Commits."""
+    registration.place_pin(latitude, longitude)
     db.session.commit()
+
+
+def correct_address(registration: Registration, street: str, postcode: str, city: str) -> None:
+    """An organiser corrects the address: it goes to the geocoder (again, its cached answer
+    forgotten, when unchanged). Commits."""
+    if (street, postcode, city) == (registration.street, registration.postcode, registration.city):
+        look_up_again(registration)
+        return
+    registration.street, registration.postcode, registration.city = street, postcode, city
+    db.session.commit()  # the new address goes to the geocoder (Registration.follow_address)
 
 
 def look_up_again(registration: Registration) -> None:
@@ -274,13 +266,7 @@ def look_up_again(registration: Registration) -> None:
     from meetup.directory.geocoding import forget_answer
 
     forget_answer(registration)
-    registration.latitude = registration.longitude = None
-    registration.location_status = (
-        LocationStatus.PENDING if registration.has_address else LocationStatus.NONE
-    )
-    registration.geocode_attempts = 0
-    registration.geocode_after = None
-    registration.location_changed_at = utcnow()
+    registration.send_to_geocoder()
     db.session.commit()
 
 

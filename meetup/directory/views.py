@@ -22,7 +22,7 @@ from flask_login import current_user
 from meetup.auth.access import can_manage_series
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import bp, matching, services, spatial, viewer
-from meetup.directory.cards import Card, card_for, marker_for
+from meetup.directory.cards import Card, card_for, marker_for, shown_metres
 from meetup.directory.forms import FilterForm, PinForm
 from meetup.directory.models import IntroductionStatus
 from meetup.directory.queries import (
@@ -31,25 +31,19 @@ from meetup.directory.queries import (
     Nearby,
     directory_is_open,
     load,
-    radius_of,
 )
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
+from meetup.responses import private
 from meetup.timeutil import utcnow
 
 #: People a page lists under "Everyone" (a phone scrolls through them).
 PAGE_SIZE = 24
 
 Directory = EventDirectory | CommunityDirectory
-
-
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _directory(kind: str, slug: str) -> Directory:
@@ -82,26 +76,17 @@ def _note(nearby: Nearby | None) -> str:
         return ""
     if nearby.same_building:
         return _("Same building")
-    return _("≈ %(metres)d m away", metres=_rounded_metres(nearby.metres, nearby.exact))
-
-
-def _rounded_metres(metres: float, exact: bool) -> int:
-    """Distances shown coarsely: to 10 m under 100 m when measured to an exact place the
-    person shares, else to 50 m (measured to the centre of their ~200 m cell)."""
-    step = 10 if exact and metres < 100 else 50
-    return max(step, int(round(metres / step) * step))
+    return _("≈ %(metres)d m away", metres=shown_metres(nearby.metres, nearby.exact))
 
 
 def _url(directory: Directory, endpoint: str, **values) -> str:
-    if isinstance(directory, EventDirectory):
-        return url_for(f"directory.event_{endpoint}", slug=directory.event.slug, **values)
-    return url_for(f"directory.community_{endpoint}", slug=directory.series.slug, **values)
+    return url_for(f"directory.{directory.kind}_{endpoint}", slug=directory.slug, **values)
 
 
 def _page(directory: Directory):
     me, organiser = _access(directory)
     mine = _my_card_registration(directory, me)
-    radius = radius_of(directory.series)
+    radius = directory.series.neighbour_radius_m
     neighbours: list[Nearby] = []
     if mine is not None and mine.is_located:
         neighbours = [
@@ -148,7 +133,7 @@ def _page(directory: Directory):
             map_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
         )
     )
-    return _private(response)
+    return private(response)
 
 
 def _markers(directory: Directory):
@@ -159,7 +144,7 @@ def _markers(directory: Directory):
         if marker is not None:
             marker["me"] = me is not None and row.email.lower() == me.email.lower()
             markers.append(marker)
-    return _private(jsonify({"markers": markers}))
+    return private(jsonify({"markers": markers}))
 
 
 def _card_or_404(directory: Directory, registration_id: int) -> Registration:
@@ -180,7 +165,7 @@ def _origin_note(directory: Directory) -> str:
 def _vcard_response(text: str, filename: str) -> Response:
     response = Response(text, mimetype="text/vcard")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _private(response)
+    return private(response)
 
 
 def _audit_if_organiser(me, directory: Directory, people: int) -> None:
@@ -188,10 +173,7 @@ def _audit_if_organiser(me, directory: Directory, people: int) -> None:
     if me is None:
         from meetup.privacy import audit  # privacy builds on the directory
 
-        target = (
-            directory.event.slug if isinstance(directory, EventDirectory) else directory.series.slug
-        )
-        audit.record_now("export_vcards", target, people)
+        audit.record_now("export_vcards", directory.slug, people)
 
 
 def _one_vcard(directory: Directory, registration_id: int):
@@ -242,55 +224,30 @@ def _introduce(directory: Directory, registration_id: int):
 
 # -- the routes: an evening's directory and a series' community -------------------------
 
-
-@bp.get("/events/<slug>/directory")
-def event_page(slug: str):
-    return _page(_directory("event", slug))
-
-
-@bp.get("/series/<slug>/community")
-def community_page(slug: str):
-    return _page(_directory("community", slug))
-
-
-@bp.get("/events/<slug>/directory/map.json")
-def event_map(slug: str):
-    return _markers(_directory("event", slug))
+#: Where each directory lives, and what is found there: endpoint "<kind>_<name>", e.g.
+#: directory.event_page (/events/<slug>/directory) or directory.community_vcard.
+_PLACES = {"event": "/events/<slug>/directory", "community": "/series/<slug>/community"}
+_ACTIONS = (
+    ("page", "", "GET", _page),
+    ("map", "/map.json", "GET", _markers),
+    ("vcards", "/contacts.vcf", "GET", _all_vcards),
+    ("vcard", "/<int:registration_id>.vcf", "GET", _one_vcard),
+    ("introduce", "/<int:registration_id>/introduce", "POST", _introduce),
+)
 
 
-@bp.get("/series/<slug>/community/map.json")
-def community_map(slug: str):
-    return _markers(_directory("community", slug))
+def _route(kind: str, action):
+    def view(slug: str, **values):
+        return action(_directory(kind, slug), **values)
+
+    return view
 
 
-@bp.get("/events/<slug>/directory/contacts.vcf")
-def event_vcards(slug: str):
-    return _all_vcards(_directory("event", slug))
-
-
-@bp.get("/series/<slug>/community/contacts.vcf")
-def community_vcards(slug: str):
-    return _all_vcards(_directory("community", slug))
-
-
-@bp.get("/events/<slug>/directory/<int:registration_id>.vcf")
-def event_vcard(slug: str, registration_id: int):
-    return _one_vcard(_directory("event", slug), registration_id)
-
-
-@bp.get("/series/<slug>/community/<int:registration_id>.vcf")
-def community_vcard(slug: str, registration_id: int):
-    return _one_vcard(_directory("community", slug), registration_id)
-
-
-@bp.post("/events/<slug>/directory/<int:registration_id>/introduce")
-def event_introduce(slug: str, registration_id: int):
-    return _introduce(_directory("event", slug), registration_id)
-
-
-@bp.post("/series/<slug>/community/<int:registration_id>/introduce")
-def community_introduce(slug: str, registration_id: int):
-    return _introduce(_directory("community", slug), registration_id)
+for _kind, _place in _PLACES.items():
+    for _name, _suffix, _method, _action in _ACTIONS:
+        bp.add_url_rule(
+            _place + _suffix, f"{_kind}_{_name}", _route(_kind, _action), methods=[_method]
+        )
 
 
 # -- links from emails ----------------------------------------------------------------------
@@ -309,10 +266,10 @@ def open_link(token: str):
     if request.args.get("to") != "community" and event_directory.viewer_registration(
         registration, now
     ):
-        return _private(redirect(url_for("directory.event_page", slug=registration.event.slug)))
+        return private(redirect(url_for("directory.event_page", slug=registration.event.slug)))
     community = CommunityDirectory(registration.event.series)
     if community.viewer_registration(registration, now):
-        return _private(
+        return private(
             redirect(url_for("directory.community_page", slug=registration.event.series.slug))
         )
     abort(404)
@@ -328,7 +285,7 @@ def introduction(token: str):
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("answer") in ("accept", "decline"):
         services.answer_introduction(found, request.form["answer"] == "accept")
-        return _private(redirect(url_for("directory.introduction", token=token)))
+        return private(redirect(url_for("directory.introduction", token=token)))
     response = current_app.make_response(
         render_template(
             "directory/introduction.html",
@@ -339,7 +296,7 @@ def introduction(token: str):
             statuses=IntroductionStatus,
         )
     )
-    return _private(response)
+    return private(response)
 
 
 # -- pins -----------------------------------------------------------------------------------
@@ -352,12 +309,13 @@ def place_pin(token: str):
     if registration is None:
         abort(404)
     form = PinForm()
-    if form.validate_on_submit():
-        services.place_pin(registration, form.latitude.data, form.longitude.data)
-        flash(_("Your office's pin is saved."), "success")
-    else:
-        flash(" ".join(form.error_messages()), "error")
-    return _private(redirect(url_for("registrations.manage", token=token) + "#office-map"))
+    if not form.validate_on_submit():
+        from meetup.registrations.views import personal_page
+
+        return personal_page(registration, token, pin_form=form)  # what was typed, and why
+    services.place_pin(registration, form.latitude.data, form.longitude.data)
+    flash(_("Your office's pin is saved."), "success")
+    return private(redirect(url_for("registrations.manage", token=token) + "#office-map"))
 
 
 @bp.post("/attendee/forget")
@@ -400,7 +358,7 @@ def scan_page(registration: Registration):
             url=lambda endpoint, **values: url_for(endpoints[endpoint], code=code),
         )
     )
-    return _private(response)
+    return private(response)
 
 
 def _scans_allowed(event, now) -> bool:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -56,15 +53,9 @@ def mail_work(interval: float, limit: int) -> None:
 
     Several workers may run at once, on one machine or several: each message is claimed by one.
     """
-    stop = threading.Event()
-
-    def request_stop(signum, frame) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     transport = transport_for(current_app)
     click.echo(f"mail worker started ({type(transport).__name__}), every {interval:g} s")
-    try:
+    with jobs.until_signalled() as stop:
         while not stop.is_set():
             try:
                 report = services.deliver_due(transport, limit=limit, stop=stop.is_set)
@@ -80,9 +71,6 @@ def mail_work(interval: float, limit: int) -> None:
                 click.echo(line)
             if report.claimed < limit or report.sent < report.claimed:
                 stop.wait(interval)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     click.echo("mail worker stopped")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,12 +10,11 @@ from sqlalchemy import select
 from meetup.auth.access import admin_required, staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.auth.models import User
-from meetup.events import queries
 from meetup.extensions import db
 from meetup.privacy import admin_bp as bp
 from meetup.privacy import audit, erasure
 from meetup.privacy.models import AuditEntry
-from meetup.registrations.models import Registration
+from meetup.registrations.queries import managed_registration_or_404
 
 AUDIT_PAGE = 100
 
@@ -43,10 +42,8 @@ def audit_log():
 @staff_required
 def erase_on_request(slug: str, registration_id: int):
     """The person asked the organisers: their registrations in this series go."""
-    event = queries.managed_event_or_404(slug, current_user)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    registration = managed_registration_or_404(slug, registration_id, current_user)
+    event = registration.event
     if ConfirmForm().validate_on_submit() and registration.erased_at is None:
         people = erasure.the_person(registration, {event.series_id})
         done = erasure.erase(people, whole_person=False)

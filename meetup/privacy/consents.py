@@ -11,22 +11,14 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from meetup.privacy.models import ConsentRecord
-from meetup.registrations.models import Registration
+from meetup.registrations.models import CONSENT_FLAGS, Registration, RegistrationStatus
 
 #: The date of the wording people read when they agree (the form's labels, the privacy
 #: page). Change it with the wording: records say which one each person saw.
 WORDING_VERSION = "2026-11-25"
 
 #: The registration's columns that are consents.
-CONSENTS = (
-    "visibility",
-    "street_on_badge",
-    "share_email",
-    "share_phone",
-    "share_address",
-    "accept_introductions",
-    "notify_new_neighbours",
-)
+CONSENTS = ("visibility", *CONSENT_FLAGS)
 
 
 def value_text(value) -> str:
@@ -44,6 +36,12 @@ def _changed(registration: Registration) -> list[str]:
     return [name for name in CONSENTS if state.attrs[name].history.has_changes()]
 
 
+def _signed_up_again(state) -> bool:
+    """A cancelled registration coming back to life (registrations.services.register)."""
+    history = state.attrs["status"].history
+    return RegistrationStatus.CANCELLED in (history.deleted or ()) and bool(history.added)
+
+
 @event.listens_for(Session, "before_flush")
 def _record_consents(session: Session, flush_context, instances) -> None:
     for instance in (*session.new, *session.dirty):
@@ -53,10 +51,9 @@ def _record_consents(session: Session, flush_context, instances) -> None:
         is_new = state.transient or state.pending
         how = value_text(instance.source or "public") if is_new else "changed"
         names = _changed(instance)
-        # Signing up again (after cancelling) is agreeing again, under today's wording.
-        again = instance.__dict__.pop("consents_given_again", None)
-        if again:
-            how, names = again, list(CONSENTS)
+        if not is_new and _signed_up_again(state):
+            # Agreeing again, under today's wording, as at a first signup.
+            how, names = value_text(instance.source or "public"), list(CONSENTS)
         for name in names:
             value = getattr(instance, name)
             if value is None and is_new:  # a column default not applied yet

@@ -22,7 +22,7 @@ from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import (
-    LocationStatus,
+    CONSENT_FLAGS,
     Registration,
     RegistrationStatus,
     TicketQR,
@@ -45,14 +45,6 @@ PERSONAL_FIELDS = (
     "city",
     "help_with",
     "looking_for",
-)
-CONSENT_FLAGS = (
-    "street_on_badge",
-    "share_email",
-    "share_phone",
-    "share_address",
-    "accept_introductions",
-    "notify_new_neighbours",
 )
 
 
@@ -149,10 +141,7 @@ def anonymise(registration: Registration, now=None) -> None:
     registration.manage_token_hash = hash_token(secrets.token_urlsafe(32))
     registration.directory_token_hash = None
     registration.ticket_code = new_ticket_code()
-    registration.latitude = registration.longitude = None
-    registration.location_status = LocationStatus.NONE
-    registration.geocode_attempts = 0
-    registration.geocode_after = None
+    registration.send_to_geocoder()  # no address left: no pin
     registration.badge_fingerprint = None
     registration.erased_at = now
 

@@ -1,7 +1,9 @@
 """Everything the application holds about a person (their registrations, by email), for
-"download my data": a dict that becomes JSON and a readable page."""
+"download my data": a dict that becomes JSON and a readable page (dates as datetimes)."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import func, or_, select
 
@@ -14,8 +16,16 @@ from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+def as_json(data: dict) -> str:
+    """The dict as the downloadable file (dates in ISO 8601)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=lambda v: v.isoformat())
+
+
+def _status_shown(introduction: Introduction, *, asked_by_you: bool) -> str:
+    """A decline is never told to the person who asked: for them it stays pending."""
+    if asked_by_you and introduction.status is IntroductionStatus.DECLINED:
+        return IntroductionStatus.PENDING.value
+    return introduction.status.value
 
 
 def person_data(registration: Registration) -> dict:
@@ -48,10 +58,10 @@ def person_data(registration: Registration) -> dict:
             {
                 "evening": r.event.one_line_title,
                 "series": r.event.series.name,
-                "starts_at": _iso(r.event.starts_at),
+                "starts_at": r.event.starts_at,
                 "status": r.status.value,
-                "registered_at": _iso(r.created_at),
-                "checked_in_at": _iso(r.checked_in_at),
+                "registered_at": r.created_at,
+                "checked_in_at": r.checked_in_at,
                 "source": r.source.value,
                 "language": r.language,
                 "card": {name: getattr(r, name) for name in PERSONAL_FIELDS},
@@ -71,7 +81,7 @@ def person_data(registration: Registration) -> dict:
                         "value": c.value,
                         "wording": c.wording,
                         "how": c.how,
-                        "at": _iso(c.created_at),
+                        "at": c.created_at,
                     }
                     for c in history
                     if c.registration_id == r.id
@@ -88,8 +98,8 @@ def person_data(registration: Registration) -> dict:
                     if i.status is IntroductionStatus.ACCEPTED
                     else None
                 ),
-                "status": i.status.value,
-                "at": _iso(i.created_at),
+                "status": _status_shown(i, asked_by_you=i.requester_id in ids),
+                "at": i.created_at,
             }
             for i in introductions
         ],
@@ -97,7 +107,7 @@ def person_data(registration: Registration) -> dict:
             {
                 "kind": m.kind,
                 "subject": m.subject,
-                "at": _iso(m.created_at),
+                "at": m.created_at,
                 "status": m.status.value,
             }
             for m in messages

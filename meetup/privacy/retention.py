@@ -99,7 +99,6 @@ def _summarise(event: Event, now: datetime) -> None:
         .values(
             checked_in_at=event.starts_at,
             checked_in_door="",
-            updated_at=now,
             revision=Registration.revision + 1,
         )
         .execution_options(synchronize_session=False)

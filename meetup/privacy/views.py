@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, abort, current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from meetup.auth.forms import ConfirmForm
 from meetup.events.models import Series
 from meetup.extensions import db
 from meetup.privacy import audit, bp, erasure
-from meetup.privacy.consents import WORDING_VERSION
-from meetup.privacy.export import person_data
+from meetup.privacy.consents import CONSENTS, WORDING_VERSION
+from meetup.privacy.erasure import PERSONAL_FIELDS
+from meetup.privacy.export import as_json, person_data
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
-
-
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
-    return response
+from meetup.responses import private
 
 
 def _registration_or_404(token: str) -> Registration:
@@ -51,20 +46,37 @@ def my_data(token: str):
         render_template(
             "privacy/my_data.html",
             data=person_data(registration),
+            labels=_labels(),
+            zone=registration.event.zone,
             token=token,
             event=registration.event,
         )
     )
-    return _private(response)
+    return private(response)
 
 
 @bp.get("/r/<token>/my-data.json")
 def my_data_json(token: str):
     registration = _registration_or_404(token)
-    body = json.dumps(person_data(registration), ensure_ascii=False, indent=2)
-    response = Response(body, mimetype="application/json")
+    response = Response(as_json(person_data(registration)), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
-    return _private(response)
+    return private(response)
+
+
+def _labels() -> dict[str, str]:
+    """The page's words for the export's keys and values: the card form's own labels."""
+    from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
+
+    labels = {name: getattr(CardForm, name).args[0] for name in (*PERSONAL_FIELDS, *CONSENTS)}
+    labels |= {choice.value: choice.label for choice in VISIBILITY_CHOICES}
+    return labels | {
+        "yes": _("yes"),
+        "no": _("no"),
+        "confirmed": _("confirmed"),
+        "waitlisted": _("waitlisted"),
+        "cancelled": _("cancelled"),
+        "changed": _("changed"),
+    }
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
@@ -86,7 +98,7 @@ def erase_me(token: str):
             form=form,
         )
     )
-    return _private(response)
+    return private(response)
 
 
 @bp.get("/erased")

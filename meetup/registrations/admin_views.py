@@ -25,7 +25,7 @@ from meetup.registrations.forms import (
     SignupForm,
 )
 from meetup.registrations.models import Registration, RegistrationStatus, Source
-from meetup.registrations.queries import counts_for
+from meetup.registrations.queries import counts_for, managed_registration_or_404
 from meetup.registrations.records import FIELDS, registration_record
 
 PAGE_SIZE = 100
@@ -36,14 +36,6 @@ _CSV_PROBLEMS = {
     ),
     "too many rows": _l("Too many rows: at most 2,000 people per import."),
 }
-
-
-def _registration_for_staff(slug: str, registration_id: int) -> Registration:
-    event = queries.managed_event_or_404(slug, current_user)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
 
 
 def _search(query, text: str):
@@ -275,7 +267,7 @@ def _status_label(status: RegistrationStatus) -> str:
 @bp.post("/events/<slug>/registrations/<id:registration_id>/<any(cancel, promote, resend):action>")
 @staff_required
 def registration_action(slug: str, registration_id: int, action: str):
-    registration = _registration_for_staff(slug, registration_id)
+    registration = managed_registration_or_404(slug, registration_id, current_user)
     if ConfirmForm().validate_on_submit():
         name = registration.full_name
         if action == "cancel":

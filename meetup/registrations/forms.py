@@ -28,7 +28,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from meetup.registrations.models import Visibility
+from meetup.registrations.models import CONSENT_FLAGS, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
 from meetup.validators import no_control_characters, one_line
@@ -47,15 +47,8 @@ VISIBILITY_CHOICES = [
         _l("The club's community: everyone who came to one of its evenings and chose this too."),
     ),
 ]
-#: What the person agrees to: never ticked by an organiser for them, never ticked in advance.
-CONSENT_FIELDS = (
-    "street_on_badge",
-    "share_email",
-    "share_phone",
-    "share_address",
-    "accept_introductions",
-    "notify_new_neighbours",
-)
+#: The form's fields that are the person's consents (left out of the organisers' form).
+CONSENT_FIELDS = CONSENT_FLAGS
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
@@ -71,7 +64,27 @@ def with_scheme(value: str | None) -> str | None:
     return value
 
 
-class CardForm(FlaskForm):
+class OfficeAddressForm(FlaskForm):
+    """The office's address: the card's, and what organisers correct for the map."""
+
+    street = StringField(
+        _l("Street and number"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=200)],
+    )
+    postcode = StringField(
+        _l("Postcode"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=16)],
+    )
+    city = StringField(
+        _l("City"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), Length(max=120)],
+    )
+
+
+class CardForm(OfficeAddressForm):
     """What an attendee tells about themselves; every field but the names is optional."""
 
     first_name = StringField(
@@ -115,21 +128,6 @@ class CardForm(FlaskForm):
             Length(max=40),
             Regexp(r"^\+?[0-9 ().\-]{6,}$", message=_l("Digits, spaces and + only, please.")),
         ],
-    )
-    street = StringField(
-        _l("Street and number"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=200)],
-    )
-    postcode = StringField(
-        _l("Postcode"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=16)],
-    )
-    city = StringField(
-        _l("City"),
-        filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=120)],
     )
     street_on_badge = BooleanField(
         _l("Print my office's street on my badge, so that neighbours spot each other"),

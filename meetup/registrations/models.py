@@ -64,6 +64,18 @@ class LocationStatus(enum.StrEnum):
     PLACED = "placed"
 
 
+#: The yes/no consents on a registration (besides `visibility`): only the person gives them,
+#: never ticked in advance nor by an organiser; recorded by meetup.privacy.consents.
+CONSENT_FLAGS = (
+    "street_on_badge",
+    "share_email",
+    "share_phone",
+    "share_address",
+    "accept_introductions",
+    "notify_new_neighbours",
+)
+
+
 class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -153,10 +165,6 @@ class Registration(db.Model):
     #: When the person's data was erased (at their request, an organiser's, or by the
     #: retention purge): the row stays, anonymous, for the evening's counts.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Any change to the row (ORM or Core UPDATE).
-    updated_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
     #: Grows with every change of the row, in the transaction that makes it (the ORM's flush
     #: below; Core UPDATEs add `revision=Registration.revision + 1`): the directory's cached
     #: lists compare the sum, which a change shows the moment it commits, whatever its clock.
@@ -170,13 +178,6 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    @property
-    def address_key_text(self) -> str:
-        """The office address as typed, on one line ("" if none)."""
-        return ", ".join(
-            part for part in (self.street, f"{self.postcode} {self.city}".strip()) if part
-        )
 
     @property
     def is_located(self) -> bool:
@@ -203,14 +204,29 @@ class Registration(db.Model):
         )
         if is_new and self.location_status not in (None, LocationStatus.NONE):
             return  # said explicitly (an import of placed pins, the demo)
-        if pin_set:  # the caller says how (placed by hand); else it came with the address
-            if self.location_status in (None, LocationStatus.NONE, LocationStatus.PENDING):
-                self.location_status = LocationStatus.FOUND
-        else:
-            self.latitude = self.longitude = None
-            self.location_status = (
-                LocationStatus.PENDING if self.has_address else LocationStatus.NONE
-            )
+        if not pin_set:
+            self.send_to_geocoder()
+            return
+        # The caller says how (placed by hand); else the pin came with the address.
+        if self.location_status in (None, LocationStatus.NONE, LocationStatus.PENDING):
+            self.location_status = LocationStatus.FOUND
+        self._location_changed()
+
+    def send_to_geocoder(self) -> None:
+        """No pin until the geocoder places the address (none without an address)."""
+        self.latitude = self.longitude = None
+        self.location_status = LocationStatus.PENDING if self.has_address else LocationStatus.NONE
+        self._location_changed()
+
+    def place_pin(self, latitude: float, longitude: float) -> None:
+        """The attendee (or an organiser) puts the pin: the geocoder leaves it alone."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError("latitude or longitude out of range")
+        self.latitude, self.longitude = latitude, longitude
+        self.location_status = LocationStatus.PLACED
+        self._location_changed()
+
+    def _location_changed(self) -> None:
         self.geocode_attempts = 0
         self.geocode_after = None
         self.location_changed_at = utcnow()

@@ -1,4 +1,4 @@
-"""Read-only questions about registrations: counts and seats."""
+"""Read-only questions about registrations: counts and seats, and a registration for staff."""
 
 from __future__ import annotations
 
@@ -6,10 +6,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import abort
 from sqlalchemy import case, func, select
 
+from meetup.events.queries import managed_event_or_404
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Source
+
+
+def managed_registration_or_404(slug: str, registration_id: int, user) -> Registration:
+    """A registration of the event `slug`, for a user who manages its series: 404 when
+    either does not exist or they do not match, 403 for other staff."""
+    event = managed_event_or_404(slug, user)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
 
 
 @dataclass(frozen=True)

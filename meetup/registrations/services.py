@@ -144,8 +144,6 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
         registration = existing
         for key, value in profile.values().items():
             setattr(registration, key, value)
-        # Every consent given again, as at a first signup (meetup.privacy.consents).
-        registration.__dict__["consents_given_again"] = source.value
         registration.manage_token_hash = token_hash
         _set_status(registration, newcomer_status)
         emails.queue_signup(registration, token)

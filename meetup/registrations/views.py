@@ -18,7 +18,7 @@ from meetup.registrations import bp, services, tickets
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
-from meetup.responses import pdf_response
+from meetup.responses import pdf_response, private
 from meetup.timeutil import utcnow
 
 
@@ -75,31 +75,39 @@ def _ticket_image(registration: Registration) -> str:
 def manage(token: str):
     """The attendee's personal page: ticket, card, visibility, cancel."""
     registration = _registration_or_404(token)
-    from meetup.directory import links as directory_links  # the directory builds on this
-
-    directory_links.remember(registration)
     form = CardForm(obj=registration)
     if form.validate_on_submit():
         services.update_profile(registration, form.profile(registration.email))
         flash(_("Saved. Your card now shows what you chose."), "success")
         return redirect(url_for("registrations.manage", token=token))
+    return personal_page(registration, token, form=form)
+
+
+def personal_page(registration: Registration, token: str, *, form=None, pin_form=None):
+    """The personal page as it stands, a form sent back with its errors and what was typed
+    (422) when one is given. Opening it remembers the person in this browser (the directory
+    and scanned badges know them)."""
+    from meetup.directory import links as directory_links  # the directory builds on this
+    from meetup.directory import viewer
+
+    viewer.remember(registration)
+    card_form = form or CardForm(obj=registration)
     response = current_app.make_response(
         render_template(
             "registrations/manage.html",
             registration=registration,
             event=registration.event,
-            form=form,
+            form=card_form,
             ticket_image=_ticket_image(registration)
             if registration.status is RegistrationStatus.CONFIRMED
             else None,
             token=token,
-            **directory_links.for_personal_page(registration),
+            **directory_links.for_personal_page(registration, pin_form),
         )
     )
-    response.status_code = 422 if form.is_submitted() else 200
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    sent_back = card_form.is_submitted() or pin_form is not None
+    response.status_code = 422 if sent_back else 200
+    return private(response)  # the token is in this page's address
 
 
 @bp.post("/r/<token>/cancel")
@@ -119,9 +127,7 @@ def ticket_pdf(token: str):
         abort(404)
     pdf = badge_services.ticket_pdf(registration)
     db.session.commit()  # keeps the QR matrix if it was encoded just now
-    response = pdf_response(pdf, "ticket.pdf", attachment=True)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this address
-    return response
+    return private(pdf_response(pdf, "ticket.pdf", attachment=True))  # a token in the address
 
 
 @bp.get("/B/<code>", endpoint="ticket_scan")
