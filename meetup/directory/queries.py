@@ -21,6 +21,7 @@ from meetup.directory.cards import ROUNDING_METRES, display_point
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
+from meetup.registrations.queries import registrations_of
 
 _METRES_PER_DEGREE = 111_320.0
 
@@ -172,9 +173,7 @@ class EventDirectory:
         """The viewer's registration that opens this directory (they came, it is open)."""
         if viewer is None or not directory_is_open(self.event, now):
             return None
-        from meetup.directory.viewer import same_person
-
-        for registration in same_person(viewer, self.series.id):
+        for registration in registrations_of(viewer, {self.series.id}):
             if registration.event_id == self.event.id and came(registration):
                 return registration
         return None
@@ -288,9 +287,7 @@ class CommunityDirectory:
         """Anyone who came to one of the series' evenings looks at the community."""
         if viewer is None:
             return None
-        from meetup.directory.viewer import same_person
-
-        registrations = [r for r in same_person(viewer, self.series.id) if came(r)]
+        registrations = [r for r in registrations_of(viewer, {self.series.id}) if came(r)]
         return max(registrations, key=lambda r: r.event.starts_at) if registrations else None
 
     def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]:

@@ -9,7 +9,6 @@ The session keeps the registration's id and part of its personal link's hash: a 
 from __future__ import annotations
 
 from flask import session
-from sqlalchemy import func, select
 
 from meetup.extensions import db
 from meetup.registrations.models import Registration
@@ -39,19 +38,3 @@ def current() -> Registration | None:
         forget()
         return None
     return registration
-
-
-def same_person(registration: Registration, series_id: int) -> list[Registration]:
-    """The person's registrations (same email, any case) for the series' evenings."""
-    from meetup.events.models import Event
-
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .join(Event, Event.id == Registration.event_id)
-            .where(
-                Event.series_id == series_id,
-                func.lower(Registration.email) == registration.email.lower(),
-            )
-        )
-    )

@@ -37,6 +37,7 @@ from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
+from meetup.registrations.queries import registrations_of
 from meetup.responses import private
 from meetup.timeutil import utcnow
 
@@ -425,7 +426,7 @@ def _came_to(looking: Registration, event) -> Registration | None:
     """The looking person's registration for that evening, if they came to it."""
     from meetup.directory.queries import came
 
-    for registration in viewer.same_person(looking, event.series_id):
+    for registration in registrations_of(looking, {event.series_id}):
         if registration.event_id == event.id and came(registration):
             return registration
     return None

@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, or_, select
 from meetup.checkin.models import CheckinRequest
 from meetup.directory.geocoding import address_key, provider_name
 from meetup.directory.models import GeocodeCacheEntry, Introduction
-from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.privacy.models import ConsentRecord
@@ -28,6 +27,7 @@ from meetup.registrations.models import (
     TicketQR,
     Visibility,
 )
+from meetup.registrations.queries import registrations_of
 from meetup.registrations.tokens import hash_token, new_ticket_code
 from meetup.timeutil import utcnow
 
@@ -66,22 +66,8 @@ class ErasurePlan:
 
 
 def the_person(registration: Registration, series_ids: set[int] | None = None):
-    """The person's registrations not erased yet (same email, any case), all series or only
-    those given."""
-    query = select(Registration).where(
-        # The registration itself whatever the database's idea of lower case (SQLite's
-        # lower() leaves "É" alone), and the others with the same email.
-        or_(
-            Registration.id == registration.id,
-            func.lower(Registration.email) == registration.email.lower(),
-        ),
-        Registration.erased_at.is_(None),
-    )
-    if series_ids is not None:
-        query = query.join(Event, Event.id == Registration.event_id).where(
-            Event.series_id.in_(series_ids)
-        )
-    return list(db.session.scalars(query.order_by(Registration.id)))
+    """The person's registrations not erased yet, all series or only those given."""
+    return registrations_of(registration, series_ids)
 
 
 def _messages_about(ids: list[int], emails: set[str]) -> list[int]:

@@ -7,11 +7,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from meetup.events.queries import managed_event_or_404
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Source
+
+
+def registrations_of(registration: Registration, series_ids=None) -> list[Registration]:
+    """The person's registrations not erased: this one, and those with the same email (case
+    aside; this one by id too, since SQLite's lower() leaves "É" as it is), in every series or
+    only in `series_ids`."""
+    from meetup.events.models import Event
+
+    query = select(Registration).where(
+        or_(
+            Registration.id == registration.id,
+            func.lower(Registration.email) == registration.email.lower(),
+        ),
+        Registration.erased_at.is_(None),
+    )
+    if series_ids is not None:
+        query = query.join(Event, Event.id == Registration.event_id).where(
+            Event.series_id.in_(series_ids)
+        )
+    return list(db.session.scalars(query.order_by(Registration.id)))
 
 
 def managed_registration_or_404(slug: str, registration_id: int, user) -> Registration:
