@@ -30,6 +30,8 @@ instance/secret_key:
 	@chmod 600 $@
 	@echo "wrote a development SECRET_KEY into $@"
 
+# Links in the demo's output and emails point at the port served (unless BASE_URL is set).
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(BIN)/.installed instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty

@@ -71,3 +71,15 @@ def test_emails_are_unique_without_regard_to_case_in_the_database(app, make, mod
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_revision_ids_fit_alembic_version_on_postgresql():
+    """alembic_version.version_num is VARCHAR(32): SQLite would take a longer id, PostgreSQL
+    refuses it at upgrade time."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(Path(__file__).resolve().parent.parent / "migrations"))
+    too_long = [s.revision for s in scripts.walk_revisions() if len(s.revision) > 32]
+    assert too_long == []

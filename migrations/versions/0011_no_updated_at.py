@@ -1,7 +1,7 @@
 """Registrations lose updated_at: nothing reads it since the directory's cache compares
 revisions (0010).
 
-Revision ID: 0011_drop_registration_updated_at
+Revision ID: 0011_no_updated_at
 Revises: 0010_registration_revision
 Create Date: 2026-11-26
 """
@@ -9,7 +9,7 @@ Create Date: 2026-11-26
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_drop_registration_updated_at"
+revision = "0011_no_updated_at"
 down_revision = "0010_registration_revision"
 branch_labels = None
 depends_on = None
