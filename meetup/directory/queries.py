@@ -13,7 +13,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from meetup.directory import listing_cache, spatial
@@ -64,6 +64,13 @@ _BY_NAME = (
 )
 
 
+#: The same person's other registrations, in the rules' subqueries. Made once: an alias of
+#: a wide table costs milliseconds to build, and the same objects let SQLAlchemy reuse the
+#: compiled statement.
+_LATER, _LATER_EVENT = aliased(Registration, name="later"), aliased(Event, name="later_event")
+_ONCE, _ONCE_EVENT = aliased(Registration, name="once"), aliased(Event, name="once_event")
+
+
 def load(ids: list[int]) -> list[Registration]:
     """The registrations with these ids, in this order."""
     found = {
@@ -88,16 +95,25 @@ class Nearby:
         return self.exact and self.metres < spatial.SAME_BUILDING_METRES
 
 
-def _box(query: Select, latitude: float, longitude: float, radius_m: float) -> Select:
-    """Rows whose pin is in the square around the point (indexed), widened by a rounding
-    cell; the exact circle, to the place shown, after."""
+#: Rows whose pin is in a square (indexed): the square's bounds are parameters (_box).
+_IN_BOX = and_(
+    Registration.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
+    Registration.longitude.between(bindparam("lon_min"), bindparam("lon_max")),
+)
+
+
+def _box(latitude: float, longitude: float, radius_m: float) -> dict[str, float]:
+    """The square around the point, widened by a rounding cell (the exact circle, to the
+    place shown, is drawn after)."""
     radius_m += ROUNDING_METRES
     d_lat = radius_m / _METRES_PER_DEGREE * 1.01
     d_lon = radius_m / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01)) * 1.01
-    return query.where(
-        Registration.latitude.between(latitude - d_lat, latitude + d_lat),
-        Registration.longitude.between(longitude - d_lon, longitude + d_lon),
-    )
+    return {
+        "lat_min": latitude - d_lat,
+        "lat_max": latitude + d_lat,
+        "lon_min": longitude - d_lon,
+        "lon_max": longitude + d_lon,
+    }
 
 
 def _nearest_first(
@@ -126,48 +142,27 @@ class EventDirectory:
     def slug(self) -> str:
         return self.event.slug
 
-    def _listed(self) -> Select:
-        return select(Registration).where(
-            Registration.event_id == self.event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.checked_in_at.is_not(None),
-            Registration.visibility.in_((Visibility.ATTENDEES, Visibility.COMMUNITY)),
-            ~self._hidden_since(),
-        )
-
-    def _hidden_since(self):
-        """The person said "nobody" on a later registration of the series: their latest
-        choice wins, on earlier evenings' directories too."""
-        later, later_event = aliased(Registration), aliased(Event)
-        return (
-            select(later.id)
-            .join(later_event, later_event.id == later.event_id)
-            .where(
-                func.lower(later.email) == func.lower(Registration.email),
-                later_event.series_id == self.series.id,
-                later_event.starts_at > self.event.starts_at,
-                later.status != RegistrationStatus.CANCELLED,
-                later.visibility == Visibility.NOBODY,
-            )
-            .exists()
-        )
+    @property
+    def _params(self) -> dict:
+        return {
+            "event_id": self.event.id,
+            "series_id": self.series.id,
+            "starts_at": self.event.starts_at,
+        }
 
     def members(self) -> list[Registration]:
-        return list(db.session.scalars(self._listed().order_by(*_BY_NAME)))
+        return list(db.session.scalars(_EVENT_MEMBERS, self._params))
 
     def listing(self) -> list:
         """Everyone listed, by name, as rows of LISTED_COLUMNS. One evening's people (its
         capacity at most): read each time, an indexed query."""
-        query = select(*LISTED_COLUMNS).where(self._listed().whereclause).order_by(*_BY_NAME)
-        return [ListedRow(*row) for row in db.session.execute(query)]
+        return [ListedRow(*row) for row in db.session.execute(_EVENT_LISTING, self._params)]
 
     def lists(self, registration: Registration) -> bool:
         if registration.event_id != self.event.id or not came(registration):
             return False
-        query = select(Registration.id).where(
-            self._listed().whereclause, Registration.id == registration.id
-        )
-        return db.session.scalar(query) is not None
+        params = self._params | {"registration_id": registration.id}
+        return db.session.scalar(_EVENT_LISTS, params) is not None
 
     def viewer_registration(self, viewer: Registration | None, now: datetime):
         """The viewer's registration that opens this directory (they came, it is open)."""
@@ -179,8 +174,9 @@ class EventDirectory:
         return None
 
     def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]:
-        query = _box(self._listed(), latitude, longitude, radius_m)
-        return _nearest_first(list(db.session.scalars(query)), latitude, longitude, radius_m)
+        params = self._params | _box(latitude, longitude, radius_m)
+        candidates = list(db.session.scalars(_EVENT_NEAR, params))
+        return _nearest_first(candidates, latitude, longitude, radius_m)
 
 
 class CommunityDirectory:
@@ -195,56 +191,12 @@ class CommunityDirectory:
     def slug(self) -> str:
         return self.series.slug
 
-    def _is_card(self):
-        """The rule, in SQL: the row is a person's community card when no later registration
-        of theirs (not cancelled) in the series follows it, it says "community", and they
-        came to one evening at least. Both lookups go through the lower(email) index."""
-        later, later_event = aliased(Registration), aliased(Event)
-        once, once_event = aliased(Registration), aliased(Event)
-        superseded = (
-            select(later.id)
-            .join(later_event, later_event.id == later.event_id)
-            .where(
-                func.lower(later.email) == func.lower(Registration.email),
-                later_event.series_id == self.series.id,
-                later.status != RegistrationStatus.CANCELLED,
-                or_(
-                    later_event.starts_at > Event.starts_at,
-                    and_(later_event.starts_at == Event.starts_at, later.id > Registration.id),
-                ),
-            )
-            .exists()
-        )
-        came_once = (
-            select(once.id)
-            .join(once_event, once_event.id == once.event_id)
-            .where(
-                func.lower(once.email) == func.lower(Registration.email),
-                once_event.series_id == self.series.id,
-                once.status == RegistrationStatus.CONFIRMED,
-                once.checked_in_at.is_not(None),
-            )
-            .exists()
-        )
-        return and_(
-            Event.series_id == self.series.id,
-            Registration.status != RegistrationStatus.CANCELLED,
-            Registration.visibility == Visibility.COMMUNITY,
-            ~superseded,
-            came_once,
-        )
-
     def cards_of(self, emails) -> list[Registration]:
         """The community cards of these people (by email, case aside), for those listed."""
         if not emails:
             return []
-        wanted = [func.lower(literal(email)) for email in emails]
-        query = (
-            select(Registration)
-            .join(Event, Event.id == Registration.event_id)
-            .where(self._is_card(), func.lower(Registration.email).in_(wanted))
-        )
-        return list(db.session.scalars(query))
+        wanted = sorted({email.lower() for email in emails})
+        return list(db.session.scalars(_CARDS_OF, {"series_id": self.series.id, "emails": wanted}))
 
     def members(self) -> list[Registration]:
         return load([row.id for row in self.listing()])
@@ -253,26 +205,12 @@ class CommunityDirectory:
         """Everyone listed, by name, as rows of LISTED_COLUMNS (cached while unchanged)."""
         # Every change of a row adds to the sum of revisions in its own transaction: the
         # version moves when it commits (timestamps could commit out of order).
-        version = db.session.execute(
-            select(
-                func.count(Registration.id),
-                func.coalesce(func.sum(Registration.revision), 0),
-                func.max(Registration.id),
-                func.max(Event.updated_at),
-            )
-            .join(Event, Event.id == Registration.event_id)
-            .where(Event.series_id == self.series.id)
-        ).one()
+        version = db.session.execute(_COMMUNITY_VERSION, {"series_id": self.series.id}).one()
         return listing_cache.cached(("community", self.series.id), tuple(version), self._compute)
 
     def _compute(self) -> list:
-        query = (
-            select(*LISTED_COLUMNS)
-            .join(Event, Event.id == Registration.event_id)
-            .where(self._is_card())
-            .order_by(*_BY_NAME)
-        )
-        return [ListedRow(*row) for row in db.session.execute(query)]
+        rows = db.session.execute(_COMMUNITY_LISTING, {"series_id": self.series.id})
+        return [ListedRow(*row) for row in rows]
 
     def card_of(self, registration: Registration) -> Registration | None:
         """The person's community card (their latest registration), if they are listed."""
@@ -293,19 +231,120 @@ class CommunityDirectory:
     def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]:
         """Community members whose card's pin is within the radius: the candidates come
         from an indexed box over the series' rows, then each person's latest card decides."""
-        query = _box(
-            select(func.lower(Registration.email))
-            .join(Event, Event.id == Registration.event_id)
-            .where(
-                Event.series_id == self.series.id,
-                Registration.visibility == Visibility.COMMUNITY,
-            ),
-            latitude,
-            longitude,
-            radius_m,
-        )
-        emails = set(db.session.scalars(query))
+        params = {"series_id": self.series.id} | _box(latitude, longitude, radius_m)
+        emails = set(db.session.scalars(_COMMUNITY_NEAR_EMAILS, params))
         if not emails:
             return []
         cards = [r for r in self.cards_of(emails) if r.latitude is not None]
         return _nearest_first(cards, latitude, longitude, radius_m)
+
+
+def _is_card():
+    """The community's rule, in SQL, for the series `:series_id`: the row is a person's card
+    when no later registration of theirs (not cancelled) in the series follows it, it says
+    "community", and they came to one evening at least. Both lookups go through the
+    lower(email) index. Built once into the statements below (SQLAlchemy then reuses their
+    compiled form; building them is most of the cost of a small query)."""
+    series_id = bindparam("series_id")
+    later, later_event, once, once_event = _LATER, _LATER_EVENT, _ONCE, _ONCE_EVENT
+    superseded = (
+        select(later.id)
+        .join(later_event, later_event.id == later.event_id)
+        .where(
+            func.lower(later.email) == func.lower(Registration.email),
+            later_event.series_id == series_id,
+            later.status != RegistrationStatus.CANCELLED,
+            or_(
+                later_event.starts_at > Event.starts_at,
+                and_(later_event.starts_at == Event.starts_at, later.id > Registration.id),
+            ),
+        )
+        .exists()
+    )
+    came_once = (
+        select(once.id)
+        .join(once_event, once_event.id == once.event_id)
+        .where(
+            func.lower(once.email) == func.lower(Registration.email),
+            once_event.series_id == series_id,
+            once.status == RegistrationStatus.CONFIRMED,
+            once.checked_in_at.is_not(None),
+        )
+        .exists()
+    )
+    return and_(
+        Event.series_id == series_id,
+        Registration.status != RegistrationStatus.CANCELLED,
+        Registration.visibility == Visibility.COMMUNITY,
+        ~superseded,
+        came_once,
+    )
+
+
+_CARDS_OF = (
+    select(Registration)
+    .join(Event, Event.id == Registration.event_id)
+    .where(
+        _is_card(),
+        func.lower(Registration.email).in_(bindparam("emails", expanding=True)),
+    )
+)
+_COMMUNITY_LISTING = (
+    select(*LISTED_COLUMNS)
+    .join(Event, Event.id == Registration.event_id)
+    .where(_is_card())
+    .order_by(*_BY_NAME)
+)
+_COMMUNITY_NEAR_EMAILS = (
+    select(func.lower(Registration.email))
+    .join(Event, Event.id == Registration.event_id)
+    .where(
+        Event.series_id == bindparam("series_id"),
+        Registration.visibility == Visibility.COMMUNITY,
+        _IN_BOX,
+    )
+)
+
+
+def _is_listed_tonight():
+    """The evening's rule, in SQL, for `:event_id` (of `:series_id`, starting `:starts_at`):
+    checked in, chose at least "people who came", and said "nobody" on no later
+    registration of the series (their latest choice wins on earlier evenings too)."""
+    later, later_event = _LATER, _LATER_EVENT
+    hidden_since = (
+        select(later.id)
+        .join(later_event, later_event.id == later.event_id)
+        .where(
+            func.lower(later.email) == func.lower(Registration.email),
+            later_event.series_id == bindparam("series_id"),
+            later_event.starts_at > bindparam("starts_at"),
+            later.status != RegistrationStatus.CANCELLED,
+            later.visibility == Visibility.NOBODY,
+        )
+        .exists()
+    )
+    return and_(
+        Registration.event_id == bindparam("event_id"),
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.checked_in_at.is_not(None),
+        Registration.visibility.in_((Visibility.ATTENDEES, Visibility.COMMUNITY)),
+        ~hidden_since,
+    )
+
+
+_EVENT_MEMBERS = select(Registration).where(_is_listed_tonight()).order_by(*_BY_NAME)
+_EVENT_LISTING = select(*LISTED_COLUMNS).where(_is_listed_tonight()).order_by(*_BY_NAME)
+_EVENT_LISTS = select(Registration.id).where(
+    _is_listed_tonight(), Registration.id == bindparam("registration_id")
+)
+_EVENT_NEAR = select(Registration).where(_is_listed_tonight(), _IN_BOX)
+_COMMUNITY_VERSION = (
+    select(
+        func.count(Registration.id),
+        func.coalesce(func.sum(Registration.revision), 0),
+        func.max(Registration.id),
+        func.max(Event.updated_at),
+    )
+    .join(Event, Event.id == Registration.event_id)
+    .where(Event.series_id == bindparam("series_id"))
+)
