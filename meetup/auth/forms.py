@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from meetup.auth.models import Role
 from meetup.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from meetup.forms import Form
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator: everything, including accounts"),
@@ -16,12 +16,12 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     role = SelectField(
@@ -38,7 +38,7 @@ class UserForm(FlaskForm):
             raise ValidationError(_l("An account with this email already exists."))
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=80)],
@@ -46,5 +46,5 @@ class TokenForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a POST button protected by CSRF."""

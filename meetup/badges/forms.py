@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from meetup.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from meetup.badges.services import Order, Which
+from meetup.forms import Form
 
 #: The layouts' names for organisers, in their language (layouts.py stays free of Flask).
 LAYOUT_TITLES = {
@@ -23,7 +23,7 @@ LAYOUT_TITLES = {
 }
 
 
-class BadgeForm(FlaskForm):
+class BadgeForm(Form):
     layout = SelectField(
         _l("Sheet or printer"),
         choices=[SelectChoice(name, LAYOUT_TITLES[name]) for name in LAYOUTS],

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_wtf import FlaskForm
 
+from meetup.forms import Form
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.services import Profile
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     # The signup form's own fields and rules.
     first_name = CardForm.first_name
     last_name = CardForm.last_name

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from meetup.forms import Form
 from meetup.registrations.forms import OfficeAddressForm
 from meetup.registrations.sectors import SECTORS
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Read from the query string (GET): nothing is stored, so no CSRF."""
 
     sector = SelectField(_l("Sector"), validators=[Optional()], validate_choice=False)
@@ -55,7 +55,7 @@ def _longitude(*required):
     )
 
 
-class PinForm(FlaskForm):
+class PinForm(Form):
     """The office's pin, from the personal page's map."""
 
     latitude = _latitude(InputRequired(message=_l("Place the pin on the map first.")))

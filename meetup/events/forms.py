@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from meetup.events.services import MAX_CAPACITY
+from meetup.forms import Form
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
 from meetup.validators import no_control_characters, one_line
@@ -40,7 +40,7 @@ def timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(zone, zone.replace("_", " ")) for zone in selectable_timezones()]
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(Form):
     name = StringField(
         _l("Name"),
         filters=[one_line],
@@ -139,7 +139,7 @@ class SeriesForm(FlaskForm):
             raise ValidationError(_l("Use lowercase letters, digits and hyphens only."))
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """An evening, typed in the series' time zone."""
 
     title = StringField(
@@ -262,7 +262,7 @@ class EventForm(FlaskForm):
             )
 
 
-class SpeakerForm(FlaskForm):
+class SpeakerForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=160)])
     company = StringField(_l("Company"), validators=[Optional(), Length(max=160)])

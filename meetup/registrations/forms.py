@@ -6,7 +6,6 @@ import re
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -28,6 +27,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from meetup.forms import Form
 from meetup.registrations.models import CONSENT_FLAGS, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
@@ -64,7 +64,7 @@ def with_scheme(value: str | None) -> str | None:
     return value
 
 
-class OfficeAddressForm(FlaskForm):
+class OfficeAddressForm(Form):
     """The office's address: the card's, and what organisers correct for the map."""
 
     street = StringField(
@@ -234,7 +234,7 @@ class SignupForm(CardForm):
         return bool(self.nickname.data)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(message=_l("Choose a CSV file.")), FileSize(max_size=1024 * 1024)],
@@ -248,7 +248,7 @@ class ImportForm(FlaskForm):
     send_emails = BooleanField(_l("Email each person their ticket and personal link"), default=True)
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     """The checked file comes back with the confirmation, and is checked again."""
 
     csv_text = HiddenField()
