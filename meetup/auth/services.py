@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from meetup.auth.models import ApiToken, LoginSession, Role, User
 from meetup.extensions import db
 from meetup.timeutil import utcnow
+from meetup.writelock import first_write
 
 MIN_PASSWORD_LENGTH = 10
 #: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
@@ -169,7 +170,7 @@ def _write_alone(statement) -> None:
     SQLite a transaction that began by reading cannot become a writer once another writer
     has committed since ("database is locked" at once, whatever the busy timeout)."""
     db.session.commit()
-    db.session.execute(statement)
+    first_write(statement)
     db.session.commit()
 
 

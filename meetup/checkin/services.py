@@ -31,6 +31,7 @@ from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
+from meetup.writelock import first_write
 
 #: Longest code or scanned URL taken into account; anything longer is unknown.
 MAX_SCAN = 300
@@ -172,7 +173,7 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
     """Check the person in if nobody has yet and they have a seat; False otherwise. Must
     open its transaction: it locks the row (PostgreSQL) or the database (SQLite) until the
     commit, and a second door's claim waits, then finds the row taken."""
-    claimed = db.session.execute(
+    claimed = first_write(
         update(Registration)
         .where(
             Registration.id == registration_id,
