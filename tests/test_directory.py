@@ -17,6 +17,7 @@ from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
+from meetup.mail.services import message_bytes
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, log_in, post_form
@@ -62,7 +63,7 @@ def _messages(kind: str) -> list[OutboxMessage]:
 
 
 def _parsed(message: OutboxMessage):
-    return email.message_from_bytes(message.raw, policy=policy.default)
+    return email.message_from_bytes(message_bytes(message), policy=policy.default)
 
 
 def _body(message: OutboxMessage) -> str:

@@ -497,3 +497,112 @@ def test_outbox_tab_in_the_admin_navigation(client, world):
     _as(client, world, "organiser")
     html = client.get("/admin/").get_data(as_text=True)
     assert 'href="/admin/outbox"' in html
+
+
+# -- drafts: composed by the worker, not in the request ----------------------------------------
+
+
+def _draft_for(make, app, *, language: str = "fr") -> tuple[int, str]:
+    """A confirmation queued as the signup queues it; returns the message id and the token."""
+    from meetup.registrations import emails
+
+    slug = make.event(make.series())
+    registration_id = make.registration(slug, first_name="Zoë", language=language)
+    with app.app_context():
+        registration = db.session.get(Registration, registration_id)
+        message = emails.queue_signup(registration, "t" * 43)
+        db.session.commit()
+        return message.id, "t" * 43
+
+
+def test_a_draft_holds_no_message_until_the_worker_writes_it_out(app, make, app_ctx, tmp_path):
+    message_id, token = _draft_for(make, app, language="en")
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.raw == b""
+    assert message.subject.startswith("You're in: ")  # in the attendee's language
+    assert token in message.draft  # the personal link, until the message is written out
+    assert services.compose_drafts() == 1
+    assert services.compose_drafts() == 0  # written out once
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.draft is None
+    written = parse(message.raw)
+    assert written["Message-ID"] == message.message_id  # fixed when it was queued
+    assert written["Subject"] == message.subject
+    assert written["To"].addresses[0].display_name.startswith("Zoë")
+    assert f"/r/{token}" in written.get_body(("plain",)).get_content()
+    assert {part.get_content_type() for part in written.walk()} >= {"image/png", "text/calendar"}
+    report = services.deliver_due(FileTransport(tmp_path / "mail"))
+    assert report.sent == 1
+    [path] = (tmp_path / "mail").glob("*.eml")
+    assert path.read_bytes() == message.raw
+
+
+def test_the_worker_sends_drafts_queued_since_its_last_round(app, make, app_ctx, tmp_path):
+    _draft_for(make, app)
+    report = services.deliver_due(FileTransport(tmp_path / "mail"))
+    assert (report.claimed, report.sent) == (1, 1)
+    assert db.session.scalar(select(OutboxMessage.draft)) is None
+
+
+def test_a_draft_whose_registration_is_gone_fails_and_the_admin_page_says_so(
+    app, make, client, app_ctx
+):
+    message_id, _ = _draft_for(make, app)
+    organiser = make.user("admin")
+    db.session.execute(
+        Registration.__table__.delete().where(
+            Registration.id == db.session.get(OutboxMessage, message_id).registration_id
+        )
+    )
+    db.session.commit()
+    assert services.compose_drafts() == 0
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message_id)
+    assert message.status is OutboxStatus.FAILED
+    assert message.last_error == "could not be composed (LookupError)"
+    assert log_in(client, organiser).status_code == 302
+    page = client.get(f"/admin/outbox/{message_id}")
+    assert page.status_code == 200
+    assert "could not be written out" in page.get_data(as_text=True)
+    assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404
+    services.retry(message)  # put back: composed again on the next round (and fails again)
+    db.session.commit()
+    assert services.compose_drafts() == 0
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message_id).status is OutboxStatus.FAILED
+
+
+def test_the_admin_page_shows_a_draft_as_it_will_be_sent_without_the_link(
+    app, make, client, app_ctx
+):
+    message_id, token = _draft_for(make, app)
+    organiser = make.user("admin")
+    assert log_in(client, organiser).status_code == 302
+    html = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert "Bonjour Zoë" in html and "Attachments" in html
+    assert token not in html  # the personal link is cut out, as in written messages
+    eml = client.get(f"/admin/outbox/{message_id}.eml")
+    assert token not in eml.get_data(as_text=True)
+    assert db.session.get(OutboxMessage, message_id).draft is not None  # looking stores nothing
+
+
+def test_a_signup_committed_while_a_draft_is_composed_does_not_fail_it(app, make, monkeypatch):
+    """SQLite refuses a write to a transaction that read before another writer committed:
+    the worker composes in one transaction and writes the message out in another."""
+    from meetup.registrations import emails
+
+    message_id, _ = _draft_for(make, app)
+    compose = emails.compose
+
+    def compose_while_someone_signs_up(message, values):
+        content = compose(message, values)
+        with db.engine.begin() as other:  # another request's write, committed meanwhile
+            other.execute(Event.__table__.update().values(capacity=Event.capacity + 1))
+        return content
+
+    monkeypatch.setitem(services._composers, "confirmation", compose_while_someone_signs_up)
+    with app.app_context():
+        assert services.compose_drafts() == 1
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.draft) == (OutboxStatus.PENDING, None)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from meetup.events.models import Event
 from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage
+from meetup.mail.services import compose_drafts, message_bytes
 from meetup.registrations import services
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
@@ -75,7 +76,7 @@ def outbox(app, kind: str | None = None) -> list[email.message.EmailMessage]:
         if kind:
             query = query.where(OutboxMessage.kind == kind)
         return [
-            email.message_from_bytes(m.raw, policy=policy.default)
+            email.message_from_bytes(message_bytes(m), policy=policy.default)
             for m in db.session.scalars(query)
         ]
 
@@ -438,6 +439,7 @@ def test_moving_the_event_tells_everyone_registered(app, client, make, login):
     sign_up(app.test_client(), slug, email="seat@example.org", language="en")
     sign_up(app.test_client(), slug, email="waiting@example.org", language="en")
     with app.app_context():
+        assert compose_drafts() == 2  # the worker writes the confirmation out before the move
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         new_start = event.starts_at + timedelta(days=7)
         told = services.update_event_and_notify(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from meetup.auth.access import can_manage_series
@@ -38,12 +38,16 @@ def series_or_404(slug: str) -> Series:
     return series
 
 
+#: Built once (SQLAlchemy then reuses their compiled form without rebuilding a cache key):
+#: the event with its series, and with its speakers too.
+_EVENT = select(Event).where(Event.slug == bindparam("slug")).options(joinedload(Event.series))
+_EVENT_WITH_SPEAKERS = _EVENT.options(selectinload(Event.speakers))
+
+
 def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
     """The event with its series (and speakers, for the pages that show them)."""
-    options = [joinedload(Event.series)]
-    if with_speakers:
-        options.append(selectinload(Event.speakers))
-    event = db.session.scalar(select(Event).where(Event.slug == slug).options(*options))
+    statement = _EVENT_WITH_SPEAKERS if with_speakers else _EVENT
+    event = db.session.scalar(statement, {"slug": slug})
     if event is None:
         abort(404)
     return event

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
@@ -41,7 +41,11 @@ class OutboxMessage(db.Model):
     #: No foreign key yet: the registrations table is being reshaped.
     registration_id: Mapped[int | None] = mapped_column(index=True)
     #: The complete message as it goes over the wire, built once: every retry sends these bytes.
+    #: Empty (b"") while the message is a draft.
     raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: A draft's values (JSON), from which the worker composes the message before sending it
+    #: (services.queue_draft); NULL once `raw` is written.
+    draft: Mapped[str | None] = mapped_column(Text, deferred=True)
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )

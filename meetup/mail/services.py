@@ -5,7 +5,11 @@ How a message travels:
 1. `queue_email` builds the complete message (its Message-ID included) and adds a `pending`
    row to the current session without committing: the caller's commit stores it together
    with the change that caused it (a signup and its confirmation), or a rollback drops both.
-   Nothing is sent inside a request.
+   Nothing is sent inside a request. `queue_draft` does the same with a message that is
+   composed later (its templates, QR code, calendar file and MIME are most of a signup's
+   work): the row holds its kind, recipient, subject, Message-ID and the few values it is
+   composed from, and the worker writes it out (`compose_drafts`) before sending it, with
+   the composer its kind registered (`composer`).
 2. A worker (`flask mail send`, `flask mail work`) calls `deliver_due`, which first
    `claim_batch`es due messages in one short transaction: they become `sending`, stamped with
    the claim (`claimed_by`, `claimed_at`). On PostgreSQL the rows are picked with
@@ -31,6 +35,7 @@ Message-ID) and lets a person searching the logs see it is one message, not two.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -43,6 +48,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from meetup.extensions import db
 from meetup.mail.compose import Attachment, InlineImage, build_message
@@ -55,6 +61,7 @@ from meetup.mail.delivery import (
 )
 from meetup.mail.models import OutboxMention, OutboxMessage, OutboxStatus
 from meetup.timeutil import utcnow
+from meetup.writelock import first_write
 
 logger = logging.getLogger("meetup.mail")
 
@@ -80,6 +87,136 @@ def queue_email(**values) -> OutboxMessage:
     return message
 
 
+@dataclass(frozen=True)
+class Content:
+    """What a composer returns: a message's words and parts."""
+
+    recipient_name: str
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    inline_images: tuple[InlineImage, ...] = ()
+    language: str = "fr"
+
+
+#: A draft's composer: the message (its registration_id, recipient…) and its values in.
+Composer = Callable[[OutboxMessage, dict], Content]
+_composers: dict[str, Composer] = {}
+
+
+def composer(*kinds: str) -> Callable[[Composer], Composer]:
+    """Register the function that composes the drafts of these kinds."""
+
+    def register(function: Composer) -> Composer:
+        for kind in kinds:
+            _composers[kind] = function
+        return function
+
+    return register
+
+
+def queue_draft(
+    *,
+    recipient: str,
+    subject: str,
+    kind: str,
+    values: dict,
+    registration_id: int | None = None,
+) -> OutboxMessage:
+    """Add a pending message to the current session, to be composed by the worker from
+    `values` (JSON) with the composer registered for `kind`; the caller's commit stores it.
+    The recipient and the subject (for the outbox list) are fixed now."""
+    if kind not in _composers:
+        raise ValueError(f"no composer for {kind!r}")
+    now = utcnow()
+    message = OutboxMessage(
+        message_id=new_message_id(current_app.config["BASE_URL"]),
+        recipient=recipient.strip(),
+        subject=subject[:300],
+        kind=kind,
+        registration_id=registration_id,
+        raw=b"",
+        draft=json.dumps(values),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        created_at=now,
+    )
+    db.session.add(message)
+    return message
+
+
+def message_bytes(message: OutboxMessage) -> bytes:
+    """The message as it goes out: its stored bytes, or a draft composed now (not stored)."""
+    if message.draft is None:
+        return message.raw
+    content = _composers[message.kind](message, json.loads(message.draft))
+    return _build(content, message.recipient, message.message_id, message.created_at)
+
+
+def compose_drafts(limit: int = 50) -> int:
+    """Write out up to `limit` pending drafts, each committed on its own; a draft that cannot
+    be composed (its registration is gone, a template fails) becomes `failed`, with the
+    error's name, and is composed again if retried. A database error ends the round: the
+    drafts left wait for the next. Returns how many were written out."""
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.draft.is_not(None), OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    written = 0
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None or message.draft is None:  # erased, or another worker was quicker
+            db.session.rollback()
+            continue
+        try:
+            values = {"raw": message_bytes(message), "draft": None}
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("composing drafts: database error, the rest wait", exc_info=True)
+            break
+        except Exception as error:
+            logger.exception("outbox message %s could not be composed", message_id)
+            values = {
+                "status": OutboxStatus.FAILED,
+                "last_error": f"could not be composed ({type(error).__name__})",
+            }
+        # Composing only reads; the write opens a transaction of its own, which SQLite lets
+        # in even if others wrote since the reads.
+        db.session.rollback()
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.draft.is_not(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        changed = first_write(statement).rowcount
+        db.session.commit()
+        if "raw" in values:
+            written += changed
+    return written
+
+
+def _build(content: Content, recipient: str, message_id: str, date: datetime) -> bytes:
+    return build_message(
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        recipient=(content.recipient_name, recipient),
+        subject=content.subject,
+        text=content.text,
+        html=content.html,
+        attachments=content.attachments,
+        inline_images=content.inline_images,
+        message_id=message_id,
+        language=content.language,
+        date=date,
+    )
+
+
 def compose_email(
     *,
     recipient: str,
@@ -100,24 +237,21 @@ def compose_email(
 
     Raises ValueError for a header that would not be safe (see compose.build_message).
     """
-    config = current_app.config
     now = utcnow()
     recipient = recipient.strip()
     if not kind or len(kind) > 40:
         raise ValueError("kind is a short word such as 'confirmation'")
-    message_id = new_message_id(config["BASE_URL"])
-    raw = build_message(
-        sender=config["MAIL_DEFAULT_SENDER"],
-        recipient=(recipient_name, recipient),
+    message_id = new_message_id(current_app.config["BASE_URL"])
+    content = Content(
+        recipient_name=recipient_name,
         subject=subject,
         text=text,
         html=html,
-        attachments=attachments,
-        inline_images=inline_images,
-        message_id=message_id,
+        attachments=tuple(attachments),
+        inline_images=tuple(inline_images),
         language=language,
-        date=now,
     )
+    raw = _build(content, recipient, message_id, now)
     message = OutboxMessage(
         message_id=message_id,
         recipient=recipient,
@@ -203,7 +337,12 @@ def claim_batch(limit: int = 50, now: datetime | None = None) -> Claim:
     """Mark up to `limit` due messages `sending` for this worker, in one committed statement."""
     now = now or utcnow()
     token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(8)}"
-    due = due_messages(now).with_only_columns(OutboxMessage.id).limit(limit)
+    due = (
+        due_messages(now)
+        .with_only_columns(OutboxMessage.id)
+        .where(OutboxMessage.draft.is_(None))  # drafts are composed first (compose_drafts)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         # Rows another worker is claiming right now are skipped, not waited for.
         due = due.with_for_update(skip_locked=True)
@@ -257,7 +396,8 @@ def deliver_due(
     limit: int = 50,
     stop: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Claim due messages and send them over one connection of `transport`.
+    """Compose the drafts waiting, then claim due messages and send them over one connection
+    of `transport`.
 
     `now` freezes the clock (tests); otherwise each outcome is stamped with the current time.
     A refused message is retried later or failed; when the server cannot be reached, every
@@ -267,6 +407,7 @@ def deliver_due(
     `stop()` returning true (a worker asked to shut down) gives the rest back as well.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    compose_drafts(limit)
     claim = claim_batch(limit, now=clock())
     report = DeliveryReport(claimed=len(claim.messages))
     if not claim.messages:

@@ -11,7 +11,7 @@ from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.extensions import db
 from meetup.mail import bp, queries, services
-from meetup.mail.compose import read_message, redacted
+from meetup.mail.compose import ReadableMessage, read_message, redacted
 from meetup.mail.models import OutboxMessage, OutboxStatus
 
 PER_PAGE = 50
@@ -41,6 +41,15 @@ def _visible_message_or_abort(message_id: int) -> OutboxMessage:
     return message
 
 
+def _redacted_bytes(message: OutboxMessage) -> bytes | None:
+    """What staff may see of the message (a draft composed for the occasion), or None when a
+    draft's registration is gone."""
+    try:
+        return redacted(services.message_bytes(message))
+    except LookupError:
+        return None
+
+
 @bp.context_processor
 def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
@@ -68,19 +77,31 @@ def outbox():
 @staff_required
 def message_detail(message_id: int):
     message = _visible_message_or_abort(message_id)
-    return render_template(
-        "mail_admin/message.html",
-        message=message,
-        readable=read_message(redacted(message.raw)),
-    )
+    raw = _redacted_bytes(message)
+    if raw is None:
+        readable = ReadableMessage(
+            sender="",
+            recipient=message.recipient,
+            subject=message.subject,
+            date="",
+            message_id=message.message_id,
+            text=_("This message could not be written out: what it was about is gone."),
+            attachments=(),
+        )
+    else:
+        readable = read_message(raw)
+    return render_template("mail_admin/message.html", message=message, readable=readable)
 
 
 @bp.get("/<id:message_id>.eml")
 @staff_required
 def message_eml(message_id: int):
     message = _visible_message_or_abort(message_id)
+    raw = _redacted_bytes(message)
+    if raw is None:
+        abort(404)
     return Response(
-        redacted(message.raw),
+        raw,
         mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="message-{message.id}.eml"'},
     )

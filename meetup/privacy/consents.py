@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import CONSENT_FLAGS, Registration, RegistrationStatus
+from meetup.timeutil import utcnow
 
 #: The date of the wording people read when they agree (the form's labels, the privacy
 #: page). Change it with the wording: records say which one each person saw.
@@ -31,8 +32,6 @@ def value_text(value) -> str:
 
 def _changed(registration: Registration) -> list[str]:
     state = inspect(registration)
-    if state.transient or state.pending:
-        return list(CONSENTS)
     return [name for name in CONSENTS if state.attrs[name].history.has_changes()]
 
 
@@ -42,28 +41,31 @@ def _signed_up_again(state) -> bool:
     return RegistrationStatus.CANCELLED in (history.deleted or ()) and bool(history.added)
 
 
-@event.listens_for(Session, "before_flush")
-def _record_consents(session: Session, flush_context, instances) -> None:
+@event.listens_for(Session, "after_flush")
+def _record_consents(session: Session, flush_context) -> None:
+    """After the registrations are written (their ids known), their consents in one
+    statement: records are appended, never loaded back into the session."""
+    rows = []
     for instance in (*session.new, *session.dirty):
         if not isinstance(instance, Registration) or instance.erased_at is not None:
             continue
         state = inspect(instance)
-        is_new = state.transient or state.pending
+        is_new = instance in session.new
         how = value_text(instance.source or "public") if is_new else "changed"
-        names = _changed(instance)
+        names = list(CONSENTS) if is_new else _changed(instance)
         if not is_new and _signed_up_again(state):
             # Agreeing again, under today's wording, as at a first signup.
             how, names = value_text(instance.source or "public"), list(CONSENTS)
-        for name in names:
-            value = getattr(instance, name)
-            if value is None and is_new:  # a column default not applied yet
-                value = Registration.__table__.c[name].default.arg
-            session.add(
-                ConsentRecord(
-                    registration=instance,
-                    consent=name,
-                    value=value_text(value),
-                    wording=WORDING_VERSION,
-                    how=how,
-                )
-            )
+        rows += [
+            {
+                "registration_id": instance.id,
+                "consent": name,
+                "value": value_text(getattr(instance, name)),
+                "wording": WORDING_VERSION,
+                "how": how,
+                "created_at": utcnow(),
+            }
+            for name in names
+        ]
+    if rows:
+        session.connection().execute(insert(ConsentRecord), rows)

@@ -1,8 +1,10 @@
 """The emails a registration causes, queued in the outbox in the attendee's language.
 
-Each function only queues: the message is committed with the change that caused it and sent
-later by the mail worker (`flask mail work`). A message's kind names its templates
-(templates/email/<kind>.txt and .html) and its subject below.
+Each function only queues a draft: it is committed with the change that caused it, then
+composed (`compose`: templates, QR code, calendar file) and sent by the mail worker
+(`flask mail work`), so it shows the registration and the evening as they are then. A
+message's kind names its templates (templates/email/<kind>.txt and .html) and its subject
+below.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.mail.compose import Attachment, InlineImage
 from meetup.mail.models import OutboxMessage
-from meetup.mail.services import compose_email
+from meetup.mail.services import Content, composer, queue_draft
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
 
@@ -45,61 +47,77 @@ def _queue(
     registration: Registration,
     kind: str,
     *,
-    add: bool = True,
     with_ticket: bool = False,
     with_calendar: bool = False,
-    **context,
+    token: str | None = None,
+    **values,
 ) -> OutboxMessage:
-    """Build the message in the attendee's language; add it to the session unless `add` is
-    false (the caller adds it later, see services.register)."""
+    """Queue a draft the mail worker composes (`compose`) in the attendee's language. The
+    registration must have its id (flushed). `token`: the personal link's, for the messages
+    that carry it (kept in the draft until the message is written out, then in the message
+    itself, as any personal link sent by email)."""
+    with force_locale(registration.language):
+        subject = str(SUBJECTS[kind]) % {"title": registration.event.one_line_title}
+    return queue_draft(
+        recipient=registration.email,
+        subject=subject,
+        kind=kind,
+        registration_id=registration.id,
+        values=values | {"ticket": with_ticket, "calendar": with_calendar, "token": token},
+    )
+
+
+@composer(*SUBJECTS)
+def compose(message: OutboxMessage, values: dict) -> Content:
+    """A registration's message as it stands when the worker writes it out."""
+    registration = db.session.get(Registration, message.registration_id)
+    if registration is None:
+        raise LookupError(f"registration {message.registration_id} is gone")
     event = registration.event
     attachments, images = [], []
-    if with_ticket:
-        png = ticket_matrix(registration).png()
+    context = {
+        key: value for key, value in values.items() if key not in {"ticket", "calendar", "token"}
+    }
+    if values["ticket"]:
+        png = ticket_matrix(registration, store=False).png()  # composing only reads
         images.append(InlineImage(TICKET_CID, "image/png", png))
         context["ticket_cid"] = TICKET_CID
-    if with_ticket or with_calendar:
+    if values["ticket"] or values["calendar"]:
         attachments.append(
             Attachment(f"{event.slug}.ics", "text/calendar; method=PUBLISH", calendar_file(event))
         )
+    if values["token"] is not None:
+        context["manage_url"] = _manage_url(values["token"])
     context |= {
         "registration": registration,
         "event": event,
         "ticket_url": ticket_url(registration),
     }
     with force_locale(registration.language):
-        message = compose_email(
-            recipient=registration.email,
+        return Content(
             recipient_name=registration.full_name,
-            subject=str(SUBJECTS[kind]) % {"title": registration.event.one_line_title},
-            text=render_template(f"email/{kind}.txt", **context),
-            html=render_template(f"email/{kind}.html", **context),
-            attachments=attachments,
-            inline_images=images,
-            kind=kind,
-            registration_id=registration.id,
+            subject=message.subject,
+            text=render_template(f"email/{message.kind}.txt", **context),
+            html=render_template(f"email/{message.kind}.html", **context),
+            attachments=tuple(attachments),
+            inline_images=tuple(images),
             language=registration.language,
         )
-    if add:
-        db.session.add(message)
-    return message
 
 
-def queue_signup(registration: Registration, token: str, add: bool = True) -> OutboxMessage:
+def queue_signup(registration: Registration, token: str) -> OutboxMessage:
     """Confirmation (with the QR ticket and the calendar file) or waitlist notice."""
     if registration.status is RegistrationStatus.CONFIRMED:
-        return _queue(
-            registration, "confirmation", add=add, with_ticket=True, manage_url=_manage_url(token)
-        )
-    return _queue(registration, "waitlisted", add=add, manage_url=_manage_url(token))
+        return _queue(registration, "confirmation", with_ticket=True, token=token)
+    return _queue(registration, "waitlisted", token=token)
 
 
 def queue_link_again(registration: Registration, token: str) -> None:
-    _queue(registration, "link", manage_url=_manage_url(token))
+    _queue(registration, "link", token=token)
 
 
 def queue_promoted(registration: Registration, token: str) -> None:
-    _queue(registration, "promoted", with_ticket=True, manage_url=_manage_url(token))
+    _queue(registration, "promoted", with_ticket=True, token=token)
 
 
 def queue_cancelled(registration: Registration, *, by_organiser: bool) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from meetup.events.queries import managed_event_or_404
 from meetup.extensions import db
@@ -64,22 +64,26 @@ class Counts:
         return self.confirmed - self.confirmed_checked_in
 
 
+#: Built once, for every page that shows counts (see events.queries._EVENT).
+_COUNTS = (
+    select(
+        Registration.event_id,
+        Registration.status,
+        func.count(),
+        func.count(Registration.checked_in_at),
+        func.count(case((Registration.source == Source.WALK_IN, 1))),
+    )
+    .where(Registration.event_id.in_(bindparam("ids", expanding=True)))
+    .group_by(Registration.event_id, Registration.status)
+)
+
+
 def counts_for(event_ids: Iterable[int]) -> dict[int, Counts]:
     """Registration counts per event, in one query."""
     ids = list(event_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(
-            Registration.event_id,
-            Registration.status,
-            func.count(),
-            func.count(Registration.checked_in_at),
-            func.count(case((Registration.source == Source.WALK_IN, 1))),
-        )
-        .where(Registration.event_id.in_(ids))
-        .group_by(Registration.event_id, Registration.status)
-    ).all()
+    rows = db.session.execute(_COUNTS, {"ids": ids}).all()
     raw: dict[int, dict[str, int]] = defaultdict(dict)
     for event_id, status, count, checked_in, walk_ins in rows:
         status = RegistrationStatus(status)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
@@ -18,6 +18,7 @@ from meetup.registrations import emails
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.registrations.tokens import hash_token, new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
+from meetup.writelock import first_write
 
 
 @dataclass
@@ -65,11 +66,9 @@ def _lock_event(event_id: int) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
     else:
-        # SQLite: the first write of a transaction takes the database's single writer lock
-        # (waiting up to busy_timeout); a no-op update is that first write.
-        db.session.execute(
-            text("UPDATE events SET capacity = capacity WHERE id = :id"), {"id": event_id}
-        )
+        # SQLite: the first write of a transaction takes the database's single writer lock;
+        # a no-op update is that first write.
+        first_write(text("UPDATE events SET capacity = capacity WHERE id = :id"), {"id": event_id})
 
 
 def _begin_seat_change(event: Event) -> None:
@@ -81,12 +80,19 @@ def _begin_seat_change(event: Event) -> None:
     _lock_event(event_id)
 
 
+#: Built once (see events.queries._EVENT): a signup asks both under the event's lock.
+_CONFIRMED = select(func.count()).where(
+    Registration.event_id == bindparam("event_id"),
+    Registration.status == RegistrationStatus.CONFIRMED,
+)
+_BY_EMAIL = select(Registration).where(
+    Registration.event_id == bindparam("event_id"),
+    func.lower(Registration.email) == bindparam("email"),
+)
+
+
 def confirmed_count(event: Event) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
-        )
-    )
+    return db.session.scalar(_CONFIRMED, {"event_id": event.id})
 
 
 def public_status(event: Event) -> RegistrationStatus:
@@ -100,37 +106,18 @@ def _status_for_newcomer(event: Event) -> RegistrationStatus:
 
 
 def find_by_email(event: Event, email: str) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id,
-            func.lower(Registration.email) == email.strip().lower(),
-        )
-    )
+    return db.session.scalar(_BY_EMAIL, {"event_id": event.id, "email": email.strip().lower()})
 
 
 def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> SignupResult:
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
     Someone already registered gets their personal link again (a fresh one) and the same
-    answer a newcomer would get. A cancelled registration comes back to life.
-
-    The email a newcomer would get (templates, QR code, calendar file, MIME: the slow part)
-    is built before the event is locked, so the lock is held only for the reads and writes
-    that decide the seat; it is rebuilt under the lock in the rare case the guess was wrong.
-    Commits.
+    answer a newcomer would get. A cancelled registration comes back to life. The event is
+    locked from the count of seats to the commit; the email is a draft the mail worker
+    composes, so the lock is held only for a few short statements. Commits.
     """
     token, token_hash = new_manage_token()
-    draft = Registration(
-        event_id=event.id,
-        manage_token_hash=token_hash,
-        ticket_code=new_ticket_code(),
-        source=source,
-        **profile.values(),
-    )
-    draft.event = event
-    _set_status(draft, _status_for_newcomer(event))
-    prepared = emails.queue_signup(draft, token, add=False)
-
     _begin_seat_change(event)
     newcomer_status = _status_for_newcomer(event)
     existing = find_by_email(event, profile.email)
@@ -145,17 +132,19 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
         for key, value in profile.values().items():
             setattr(registration, key, value)
         registration.manage_token_hash = token_hash
-        _set_status(registration, newcomer_status)
-        emails.queue_signup(registration, token)
     else:
-        registration = draft
+        registration = Registration(
+            event_id=event.id,
+            manage_token_hash=token_hash,
+            ticket_code=new_ticket_code(),
+            source=source,
+            **profile.values(),
+        )
+        registration.event = event
         db.session.add(registration)
-        if registration.status is not newcomer_status:  # a seat went meanwhile (or came back)
-            _set_status(registration, newcomer_status)
-            prepared = emails.queue_signup(registration, token, add=False)
-        db.session.flush()
-        prepared.registration_id = registration.id
-        db.session.add(prepared)
+    _set_status(registration, newcomer_status)
+    db.session.flush()  # the email refers to the registration by id
+    emails.queue_signup(registration, token)
     db.session.commit()
     return SignupResult(registration, newcomer_status)
 

@@ -43,15 +43,18 @@ def qr_text(code: str) -> str:
     return urlunsplit((parts.scheme.upper(), parts.netloc.upper(), parts.path, "", ""))
 
 
-def ticket_matrix(registration: Registration) -> QRMatrix:
+def ticket_matrix(registration: Registration, *, store: bool = True) -> QRMatrix:
     """The registration's QR matrix: the stored one, or encoded now and stored with the
-    registration (the caller commits). Two requests storing the same one at once (the
-    attendee opens their page while an organiser prints) both succeed."""
+    registration (the caller commits) unless `store` is false (a caller that only reads).
+    Two requests storing the same one at once (the attendee opens their page while an
+    organiser prints) both succeed."""
     text = qr_text(registration.ticket_code)
     stored = registration.ticket_qr
     if stored is not None and stored.content == text:
         return QRMatrix.from_bytes(stored.modules)
     matrix = encode(text)
+    if not store:
+        return matrix
     if stored is not None:
         stored.content, stored.modules = text, matrix.to_bytes()
         return matrix

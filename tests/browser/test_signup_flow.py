@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
+from meetup.mail.services import message_bytes
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.browser
 
 def _confirmation(app) -> email.message.EmailMessage:
     with app.app_context():
-        raw = db.session.scalar(
-            select(OutboxMessage.raw).where(OutboxMessage.kind == "confirmation")
+        message = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.kind == "confirmation")
         )
-    return email.message_from_bytes(raw, policy=policy.default)
+        return email.message_from_bytes(message_bytes(message), policy=policy.default)
 
 
 def test_signup_on_a_phone_in_under_a_minute(app, phone, make):
