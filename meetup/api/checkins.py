@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy import bindparam, select
 
 from meetup.api import bp
 from meetup.api import fields as f
@@ -25,10 +26,13 @@ CHECKIN_FIELDS = {
 }
 
 
+_EVENT = select(Event).where(Event.slug == bindparam("slug"))  # built once: every scan asks
+
+
 def _door_event(slug: str) -> Event | None:
     if not slug:
         return None
-    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    event = db.session.scalar(_EVENT, {"slug": slug})
     if event is None:
         raise ApiError(404, "No event with that slug.")
     user = api_user()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, delete, exists, func, select, update
+from sqlalchemy import Row, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -155,34 +155,44 @@ _SCANNED = (
 )
 
 
+_SCANNED_BY_CODE = _SCANNED.where(tickets.CODE_MATCHES)
+_SCANNED_BY_ID = _SCANNED.where(Registration.id == bindparam("id"))
+#: The claim (see _claim), built once as the scan's reads.
+_CLAIM = (
+    update(Registration)
+    .where(
+        Registration.id == bindparam("registration_id"),
+        Registration.checked_in_at.is_(None),
+        Registration.status == RegistrationStatus.CONFIRMED,
+    )
+    .values(
+        checked_in_at=bindparam("at"),
+        checked_in_door=bindparam("door_name"),
+        revision=Registration.revision + 1,
+    )
+)
+
+
 def _by_code(code: str) -> Row | None:
     """The scanned registration (a code typed in small letters is found too) with its
     evening, and whether the person came to an earlier evening of the series."""
     if not tickets.looks_like_code(code):
         return None
-    return db.session.execute(_SCANNED.where(tickets.code_matches(code))).first()
+    return db.session.execute(_SCANNED_BY_CODE, tickets.code_values(code)).first()
 
 
 def _by_id(registration_id: int | None) -> Row | None:
     if registration_id is None:
         return None
-    return db.session.execute(_SCANNED.where(Registration.id == registration_id)).first()
+    return db.session.execute(_SCANNED_BY_ID, {"id": registration_id}).first()
 
 
 def _claim(registration_id: int, now: datetime, door: str) -> bool:
     """Check the person in if nobody has yet and they have a seat; False otherwise. Must
     open its transaction: it locks the row (PostgreSQL) or the database (SQLite) until the
     commit, and a second door's claim waits, then finds the row taken."""
-    claimed = first_write(
-        update(Registration)
-        .where(
-            Registration.id == registration_id,
-            Registration.checked_in_at.is_(None),
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .values(checked_in_at=now, checked_in_door=door, revision=Registration.revision + 1)
-        .execution_options(synchronize_session=False)
-    )
+    values = {"registration_id": registration_id, "at": now, "door_name": door}
+    claimed = first_write(_CLAIM, values)
     return claimed.rowcount == 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetup.extensions import db
@@ -27,12 +27,18 @@ def by_code(code: str) -> Registration | None:
     reaches the database: PostgreSQL refuses NUL characters, for one)."""
     if not looks_like_code(code):
         return None
-    return db.session.scalar(select(Registration).where(code_matches(code)))
+    return db.session.scalar(_BY_CODE, code_values(code))
 
 
-def code_matches(code: str):
-    """The condition "this registration's ticket code", in one query for both spellings."""
-    return Registration.ticket_code.in_({code, code.upper()})
+#: The condition "this registration's ticket code", in one query for both spellings, with
+#: the values of `code_values(code)`; a condition for statements built once (SQLAlchemy then
+#: reuses their compiled form without rebuilding a cache key).
+CODE_MATCHES = Registration.ticket_code.in_(bindparam("codes", expanding=True))
+_BY_CODE = select(Registration).where(CODE_MATCHES)
+
+
+def code_values(code: str) -> dict:
+    return {"codes": sorted({code, code.upper()})}
 
 
 def qr_text(code: str) -> str:
