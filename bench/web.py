@@ -4,7 +4,8 @@ Baselines (bench/baseline_app.py, gunicorn, 2 sync workers, SQLite in WAL mode):
   hello GET, a minimal Flask + WTForms form GET, and that form's POST inserting one row.
 The application (same settings, the demo loaded):
   the public event page GET, and the real signup POST (CSRF, validation, the capacity lock,
-  the registration row and its confirmation email written to the outbox in one transaction).
+  the registration row, its consents and its confirmation email's draft written to the
+  outbox in one transaction; the mail worker, not running here, composes the email).
 Loaded from loopback with wrk (8 connections, 2 threads). Prints requests/s, p50/p99 and the
 ratios the issue sets as targets. Needs wrk (apt-get install wrk).
 """
