@@ -564,7 +564,7 @@ def test_a_draft_whose_registration_is_gone_fails_and_the_admin_page_says_so(
     assert log_in(client, organiser).status_code == 302
     page = client.get(f"/admin/outbox/{message_id}")
     assert page.status_code == 200
-    assert "could not be written out" in page.get_data(as_text=True)
+    assert "cannot be written out" in page.get_data(as_text=True)
     assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404
     services.retry(message)  # put back: composed again on the next round (and fails again)
     db.session.commit()
@@ -606,3 +606,55 @@ def test_a_signup_committed_while_a_draft_is_composed_does_not_fail_it(app, make
         assert services.compose_drafts() == 1
         message = db.session.get(OutboxMessage, message_id)
         assert (message.status, message.draft) == (OutboxStatus.PENDING, None)
+
+
+def test_a_claim_never_takes_a_draft(app, make, app_ctx):
+    """Only written-out messages go to a transport: a draft's bytes are empty."""
+    _draft_for(make, app)
+    written = queue(9)
+    db.session.commit()
+    claim = services.claim_batch()
+    assert [message.id for message in claim.messages] == [written.id]
+    assert all(message.raw for message in claim.messages)
+
+
+def test_delivery_goes_on_when_composing_fails_on_the_database(
+    app, make, app_ctx, tmp_path, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    _draft_for(make, app)
+    queue(9)
+    db.session.commit()
+
+    def busy(limit):
+        raise OperationalError("UPDATE outbox_messages", None, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "compose_drafts", busy)
+    report = services.deliver_due(FileTransport(tmp_path / "mail"))
+    assert report.sent == 1  # the written message went; the draft waits for the next round
+    assert db.session.scalar(select(OutboxMessage.draft).where(OutboxMessage.draft.is_not(None)))
+
+
+def test_a_draft_whose_template_fails_is_failed_and_its_page_still_opens(
+    app, make, client, app_ctx, monkeypatch
+):
+    message_id, _ = _draft_for(make, app)
+    admin = make.user("admin")
+
+    def broken(message, values):
+        raise ValueError("a header with a line break")
+
+    monkeypatch.setitem(services._composers, "confirmation", broken)
+    assert services.compose_drafts() == 0
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message_id)
+    assert (message.status, message.last_error) == (
+        OutboxStatus.FAILED,
+        "could not be composed (ValueError)",
+    )
+    assert log_in(client, admin).status_code == 302
+    page = client.get(f"/admin/outbox/{message_id}")
+    assert page.status_code == 200
+    assert "cannot be written out" in page.get_data(as_text=True)
+    assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404

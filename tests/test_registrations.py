@@ -433,6 +433,26 @@ def test_csv_export_neutralises_formulas(app, client, make, login):
 # -- when the event changes -----------------------------------------------------------------
 
 
+def test_a_confirmation_written_out_after_a_move_shows_the_new_time(app, make, login):
+    """The worker composes drafts when it sends them: a confirmation still waiting when the
+    evening moves carries the new time (and the move's own email follows it)."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)), capacity=5)
+    sign_up(app.test_client(), slug, email="early@example.org", language="en")
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        new_start = event.starts_at + timedelta(days=7)
+        services.update_event_and_notify(
+            event, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
+        )
+        db.session.commit()
+    [confirmation] = outbox(app, "confirmation")
+    calendar = next(p for p in confirmation.walk() if p.get_content_type() == "text/calendar")
+    vevent = next(iter(Calendar.from_ical(calendar.get_content()).walk("VEVENT")))
+    assert vevent.decoded("dtstart") == new_start
+    assert len(outbox(app, "event_changed")) == 1
+
+
 def test_moving_the_event_tells_everyone_registered(app, client, make, login):
     organiser = login("organiser")
     slug = make.event(make.series(team=(organiser,)), capacity=1)

@@ -407,7 +407,11 @@ def deliver_due(
     `stop()` returning true (a worker asked to shut down) gives the rest back as well.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    compose_drafts(limit)
+    try:
+        compose_drafts(limit)
+    except SQLAlchemyError:  # the database is busy: the drafts wait, the rest still goes
+        db.session.rollback()
+        logger.warning("composing drafts failed; they wait for the next round", exc_info=True)
     claim = claim_batch(limit, now=clock())
     report = DeliveryReport(claimed=len(claim.messages))
     if not claim.messages:

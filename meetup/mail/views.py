@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +17,8 @@ from meetup.mail.compose import ReadableMessage, read_message, redacted
 from meetup.mail.models import OutboxMessage, OutboxStatus
 
 PER_PAGE = 50
+
+logger = logging.getLogger("meetup.mail")
 
 STATUS_LABELS = {
     OutboxStatus.PENDING: _l("Pending"),
@@ -43,10 +47,13 @@ def _visible_message_or_abort(message_id: int) -> OutboxMessage:
 
 def _redacted_bytes(message: OutboxMessage) -> bytes | None:
     """What staff may see of the message (a draft composed for the occasion), or None when a
-    draft's registration is gone."""
+    draft cannot be composed (its registration is gone, a template fails: its last error
+    says which)."""
     try:
         return redacted(services.message_bytes(message))
-    except LookupError:
+    except Exception:
+        db.session.rollback()
+        logger.warning("outbox message %s cannot be composed for the admin", message.id)
         return None
 
 
@@ -85,7 +92,9 @@ def message_detail(message_id: int):
             subject=message.subject,
             date="",
             message_id=message.message_id,
-            text=_("This message could not be written out: what it was about is gone."),
+            text=_(
+                "This message cannot be written out: what it was about is gone, or its template fails."
+            ),
             attachments=(),
         )
     else:
