@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, delete, exists, func, select, update
+from sqlalchemy import Row, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -156,7 +156,13 @@ _SCANNED = (
 
 
 _SCANNED_BY_CODE = _SCANNED.where(tickets.CODE_MATCHES)
+_REQUEST = select(CheckinRequest.code, CheckinRequest.status, CheckinRequest.registration_id).where(
+    CheckinRequest.user_id == bindparam("user_id"),
+    CheckinRequest.request_id == bindparam("request_id"),
+)
 _SCANNED_BY_ID = _SCANNED.where(Registration.id == bindparam("id"))
+#: The answer a request id got, remembered (see _replay).
+_REMEMBER = insert(CheckinRequest)
 #: The claim (see _claim), built once as the scan's reads.
 _CLAIM = (
     update(Registration)
@@ -223,7 +229,7 @@ def _replay(user_id: int, request_id: str, code: str) -> Result | None:
     (two scanner apps may both count from 1), and one id stands for one code."""
     if not request_id:
         return None
-    earlier = db.session.get(CheckinRequest, (user_id, request_id))
+    earlier = db.session.execute(_REQUEST, {"user_id": user_id, "request_id": request_id}).first()
     if earlier is None:
         return None
     if earlier.code != code:
@@ -282,17 +288,20 @@ def check_in(
         return check_in(scanned, user, event=event, door=door, request_id=request_id)
     if status is Answer.OK:
         result = replace(result, checked_in_at=now, door=door)
-    if request_id:
-        db.session.add(
-            CheckinRequest(
-                user_id=user_id,
-                request_id=request_id,
-                code=code,
-                registration_id=registration_id,
-                status=status.value,
-            )
-        )
     try:
+        if request_id:
+            values = {
+                "user_id": user_id,
+                "request_id": request_id,
+                "code": code,
+                "registration_id": registration_id,
+                "status": status.value,
+                "created_at": now,
+            }
+            if status is Answer.OK:  # the claim opened the write transaction
+                db.session.connection().execute(_REMEMBER, values)
+            else:
+                first_write(_REMEMBER, values)
         db.session.commit()
     except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
