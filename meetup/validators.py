@@ -19,6 +19,20 @@ def no_control_characters(form, field) -> None:
         raise ValidationError(_l("Please remove the invisible control characters."))
 
 
+def reachable_mailbox(form, field) -> None:
+    """Refuse a mailbox name (before the @) with letters beyond ASCII: sending to it needs
+    SMTPUTF8, which the outbox does not speak, so the person would never get their ticket.
+    The domain may have any letters (it is sent in its ASCII form)."""
+    local, at, _domain = (field.data or "").rpartition("@")
+    if at and not local.isascii():
+        raise ValidationError(
+            _l(
+                "Our emails cannot reach an address with accents or other special letters "
+                "before the @: please give another one."
+            )
+        )
+
+
 _SPACES = re.compile(r"\s+")
 
 

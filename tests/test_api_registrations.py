@@ -49,6 +49,7 @@ def test_an_existing_email_gets_a_newcomers_answer(client, event):
     ("body", "fields"),
     [
         ({**BODY, "email": "nope"}, {"email"}),
+        ({**BODY, "email": "zoë@example.org"}, {"email"}),  # our mail cannot reach it
         ({**BODY, "first_name": ""}, {"first_name"}),
         ({**BODY, "visibility": "everyone"}, {"visibility"}),
         ({**BODY, "capacity": "1"}, {"capacity"}),

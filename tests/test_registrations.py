@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from meetup.events.models import Event
 from meetup.extensions import db, limiter
-from meetup.mail.models import OutboxMessage
+from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
 from meetup.registrations import services
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
@@ -197,6 +197,7 @@ def test_the_honeypot_stores_nothing_and_says_nothing(app, client, event):
         ("first_name", "", "This field is required."),
         ("email", "not-an-email", "This email address is not valid."),
         ("email", "marie@", "This email address is not valid."),
+        ("email", "zoë@example.org", "Our emails cannot reach an address with accents"),
         ("visibility", "", "Please choose who may see your card."),
         ("visibility", "everyone", "Not a valid choice."),
         ("sector", "astrology", "Not a valid choice."),
@@ -237,6 +238,12 @@ def test_arbitrary_input_never_breaks_the_form(app, event, data):
         f"/events/{event}/signup", data={**signup_data(), **data, "csrf_token": token}
     )
     assert response.status_code in (302, 400, 422)
+    with app.app_context():  # what the mail worker does next: every accepted signup's email
+        compose_drafts()
+        failed = db.session.scalars(
+            select(OutboxMessage.last_error).where(OutboxMessage.status == OutboxStatus.FAILED)
+        ).all()
+    assert failed == []
 
 
 def test_signup_is_closed_for_past_cancelled_and_draft_events(client, make):
@@ -628,3 +635,9 @@ def test_staff_never_see_an_attendees_personal_link(app, client, make, login):
     assert "http://localhost/r/…" in page
     parsed = email.message_from_bytes(download, policy=policy.default)
     assert "http://localhost/r/…" in parsed.get_body(("html",)).get_content()
+
+
+def test_an_address_with_an_international_domain_gets_its_email(app, client, event):
+    assert sign_up(client, event, email="marie@exämple.fr").status_code == 302
+    [message] = outbox(app, "confirmation")
+    assert message["To"].addresses[0].domain == "xn--exmple-cua.fr"

@@ -31,7 +31,7 @@ from meetup.forms import Form
 from meetup.registrations.models import CONSENT_FLAGS, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
-from meetup.validators import no_control_characters, one_line
+from meetup.validators import no_control_characters, one_line, reachable_mailbox
 
 VISIBILITY_CHOICES = [
     SelectChoice(
@@ -213,6 +213,7 @@ class SignupForm(CardForm):
             DataRequired(),
             Length(max=254),
             Email(message=_l("This email address is not valid.")),
+            reachable_mailbox,
         ],
         description=_l(
             "Your ticket and personal link arrive here. Never shown to other attendees unless you allow it."
