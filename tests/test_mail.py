@@ -627,10 +627,10 @@ def test_delivery_goes_on_when_composing_fails_on_the_database(
     queue(9)
     db.session.commit()
 
-    def busy(limit):
+    def busy(statement, params=None):
         raise OperationalError("UPDATE outbox_messages", None, Exception("database is locked"))
 
-    monkeypatch.setattr(services, "compose_drafts", busy)
+    monkeypatch.setattr(services, "first_write", busy)  # writing the draft out fails
     report = services.deliver_due(FileTransport(tmp_path / "mail"))
     assert report.sent == 1  # the written message went; the draft waits for the next round
     assert db.session.scalar(select(OutboxMessage.draft).where(OutboxMessage.draft.is_not(None)))

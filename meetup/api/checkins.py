@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy import bindparam, select
 
 from meetup.api import bp
 from meetup.api import fields as f
@@ -14,7 +13,7 @@ from meetup.auth.models import Role
 from meetup.checkin import services
 from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
 from meetup.events.models import Event
-from meetup.extensions import db
+from meetup.events.queries import event_by_slug
 from meetup.timeutil import utcnow
 
 DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
@@ -26,13 +25,10 @@ CHECKIN_FIELDS = {
 }
 
 
-_EVENT = select(Event).where(Event.slug == bindparam("slug"))  # built once: every scan asks
-
-
 def _door_event(slug: str) -> Event | None:
     if not slug:
         return None
-    event = db.session.scalar(_EVENT, {"slug": slug})
+    event = event_by_slug(slug)
     if event is None:
         raise ApiError(404, "No event with that slug.")
     user = api_user()

@@ -13,6 +13,7 @@ from meetup.auth.models import Role
 from meetup.directory import services as directory_services
 from meetup.events import queries, services
 from meetup.events.models import Event, EventStatus, Series
+from meetup.events.queries import event_by_slug
 from meetup.extensions import db
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
@@ -145,7 +146,7 @@ def _events_json(events: list[Event]) -> list[dict]:
 
 
 def _event_or_error(slug: str) -> Event:
-    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    event = event_by_slug(slug)
     if event is None:
         raise ApiError(404, "No event with that slug.")
     if not can_manage_series(api_user(), event.series):

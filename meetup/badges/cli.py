@@ -8,14 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from meetup.badges import services
 from meetup.badges.forms import LAYOUT_TITLES
 from meetup.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from meetup.badges.services import Order, Which
-from meetup.events.models import Event
-from meetup.extensions import db
+from meetup.events.queries import event_by_slug
 
 
 def _layouts_help() -> str:
@@ -58,7 +56,7 @@ def badges_cli(
     no_mark: bool,
 ) -> None:
     """Write the badges of everyone with a seat at EVENT_SLUG into a PDF."""
-    event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+    event = event_by_slug(event_slug)
     if event is None:
         raise click.ClickException(f"no event {event_slug!r}")
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -14,6 +14,7 @@ from meetup import jobs
 from meetup.directory import geocoding, services
 from meetup.directory import jobs as directory_jobs
 from meetup.events.models import Event
+from meetup.events.queries import event_by_slug
 from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration
 
@@ -102,7 +103,7 @@ def geo_work(interval: float) -> None:
 
 
 def _event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    event = event_by_slug(slug)
     if event is None:
         raise click.ClickException(f"no event {slug!r}")
     return event

@@ -9,9 +9,8 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from meetup.directory.cards import Card
-from meetup.extensions import db
 from meetup.links import absolute_url
-from meetup.mail.services import compose_email
+from meetup.mail.services import queue_email
 from meetup.registrations.models import Registration
 
 
@@ -21,18 +20,16 @@ def _queue(
     event = recipient.event
     context |= {"registration": recipient, "event": event}
     with force_locale(recipient.language):
-        db.session.add(
-            compose_email(
-                recipient=recipient.email,
-                recipient_name=recipient.full_name,
-                subject=subject() if callable(subject) else subject,
-                text=render_template(f"email/{kind}.txt", **context),
-                html=render_template(f"email/{kind}.html", **context),
-                kind=kind,
-                registration_id=recipient.id,
-                language=recipient.language,
-                mentions=mentions,
-            )
+        queue_email(
+            recipient=recipient.email,
+            recipient_name=recipient.full_name,
+            subject=subject() if callable(subject) else subject,
+            text=render_template(f"email/{kind}.txt", **context),
+            html=render_template(f"email/{kind}.html", **context),
+            kind=kind,
+            registration_id=recipient.id,
+            language=recipient.language,
+            mentions=mentions,
         )
 
 

@@ -45,10 +45,15 @@ _EVENT = select(Event).where(Event.slug == bindparam("slug")).options(joinedload
 _EVENT_WITH_SPEAKERS = _EVENT.options(joinedload(Event.speakers))
 
 
-def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
-    """The event with its series (and speakers, for the pages that show them)."""
+def event_by_slug(slug: str, *, with_speakers: bool = False) -> Event | None:
+    """The event with its series (and speakers, for the pages that show them), or None."""
     statement = _EVENT_WITH_SPEAKERS if with_speakers else _EVENT
-    event = db.session.execute(statement, {"slug": slug}).unique().scalar_one_or_none()
+    return db.session.execute(statement, {"slug": slug}).unique().scalar_one_or_none()
+
+
+def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
+    """event_by_slug, or 404."""
+    event = event_by_slug(slug, with_speakers=with_speakers)
     if event is None:
         abort(404)
     return event

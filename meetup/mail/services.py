@@ -159,47 +159,53 @@ def message_bytes(message: OutboxMessage) -> bytes:
 def compose_drafts(limit: int = 50) -> int:
     """Write out up to `limit` pending drafts, each committed on its own; a draft that cannot
     be composed (its registration is gone, a template fails) becomes `failed`, with the
-    error's name, and is composed again if retried. A database error ends the round: the
-    drafts left wait for the next. Returns how many were written out."""
-    ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.draft.is_not(None), OutboxMessage.status == OutboxStatus.PENDING)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    db.session.commit()
+    error's name, and is composed again if retried. A database error ends the round (logged):
+    the drafts left wait for the next. Returns how many were written out."""
     written = 0
-    for message_id in ids:
-        message = db.session.get(OutboxMessage, message_id)
-        if message is None or message.draft is None:  # erased, or another worker was quicker
-            db.session.rollback()
-            continue
-        try:
-            values = {"raw": message_bytes(message), "draft": None}
-        except SQLAlchemyError:
-            db.session.rollback()
-            logger.warning("composing drafts: database error, the rest wait", exc_info=True)
-            break
-        except Exception as error:
-            logger.exception("outbox message %s could not be composed", message_id)
-            values = {
-                "status": OutboxStatus.FAILED,
-                "last_error": f"could not be composed ({type(error).__name__})",
-            }
-        # Composing only reads; the write opens a transaction of its own, which SQLite lets
-        # in even if others wrote since the reads.
-        db.session.rollback()
-        statement = (
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.draft.is_not(None))
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        changed = first_write(statement).rowcount
+    try:
+        ids = db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.draft.is_not(None), OutboxMessage.status == OutboxStatus.PENDING)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
         db.session.commit()
-        if "raw" in values:
-            written += changed
+        for message_id in ids:
+            written += _write_out(message_id)
+    except SQLAlchemyError:
+        db.session.rollback()
+        logger.warning("composing drafts: database error, the rest wait", exc_info=True)
     return written
+
+
+def _write_out(message_id: int) -> int:
+    """Compose one draft and store its bytes (or its failure); 1 if written out."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.draft is None:  # erased, or another worker was quicker
+        db.session.rollback()
+        return 0
+    try:
+        values = {"raw": message_bytes(message), "draft": None}
+    except SQLAlchemyError:
+        raise
+    except Exception as error:
+        logger.exception("outbox message %s could not be composed", message_id)
+        values = {
+            "status": OutboxStatus.FAILED,
+            "last_error": f"could not be composed ({type(error).__name__})",
+        }
+    # Composing only reads; the write opens a transaction of its own, which SQLite lets in
+    # even if others wrote since the reads.
+    db.session.rollback()
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.draft.is_not(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    changed = first_write(statement).rowcount
+    db.session.commit()
+    return changed if "raw" in values else 0
 
 
 def _build(content: Content, recipient: str, message_id: str, date: datetime) -> bytes:
@@ -407,11 +413,7 @@ def deliver_due(
     `stop()` returning true (a worker asked to shut down) gives the rest back as well.
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    try:
-        compose_drafts(limit)
-    except SQLAlchemyError:  # the database is busy: the drafts wait, the rest still goes
-        db.session.rollback()
-        logger.warning("composing drafts failed; they wait for the next round", exc_info=True)
+    compose_drafts(limit)
     claim = claim_batch(limit, now=clock())
     report = DeliveryReport(claimed=len(claim.messages))
     if not claim.messages:
