@@ -25,6 +25,8 @@ db = SQLAlchemy(app)
 
 @event.listens_for(Engine, "connect")
 def _wal(dbapi_connection, _record) -> None:
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return  # PostgreSQL (BENCH_POSTGRES_URL)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")

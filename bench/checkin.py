@@ -6,7 +6,8 @@ bench/checkin.lua: 8 connections, one per scanner; each scan is a POST /api/v1/c
 a door token, a code and a fresh request id (the real path: token check, code lookup, the
 row lock, the write, the answer). The hello baseline gets the same 8 connections for the
 same number of requests. Targets (issue 5): p95 ≤ 25 ms and ≥ 40 % of hello's throughput.
-Needs wrk (apt-get install wrk).
+Needs wrk (apt-get install wrk). With BENCH_POSTGRES_URL set, the application and the
+baseline run on fresh PostgreSQL databases instead (bench/databases.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import bench_databases, database_label  # noqa: E402
 from bench.web import PYTHON, free_port, start_gunicorn, wait_for  # noqa: E402
 
 SCANNERS = 8
@@ -91,23 +93,21 @@ def _load(url: str, env: dict[str, str], *, get: bool = False) -> dict[str, floa
     }
 
 
-def main() -> int:
-    if shutil.which("wrk") is None:
-        print("wrk is needed: apt-get install wrk")
-        return 1
-    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-checkin-"))
+def _measure(workdir: Path, urls: dict[str, str]) -> dict[str, dict[str, float]]:
     codes = workdir / "codes.txt"
     env = {
         **os.environ,
         "SECRET_KEY": "bench-" + "x" * 40,
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-        "BASELINE_DATABASE_URL": f"sqlite:///{workdir}/baseline.sqlite3",
+        "DATABASE_URL": urls["app"],
+        "BASELINE_DATABASE_URL": urls["baseline"],
         "MEETUP_INSTANCE_PATH": str(workdir),
         "PYTHONPATH": str(ROOT),
     }
     flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     slug, token = _prepare(env, codes)
+    # The baseline creates its table on import: once here, not by two workers at once.
+    subprocess.run([PYTHON, "-c", "import bench.baseline_app"], cwd=ROOT, env=env, check=True)
     load = {**env, "CODES": str(codes), "SCANS": str(SCANS), "TOKEN": token, "EVENT": slug}
     servers = []
     results = {}
@@ -127,10 +127,23 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+    return results
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk")
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-checkin-"))
+    try:
+        with bench_databases(workdir, ("app", "baseline")) as urls:
+            results = _measure(workdir, urls)
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
-        f"{SCANNERS} scanners × {SCANS} scans, {PEOPLE} registrations, gunicorn 2 sync workers, SQLite WAL"
+        f"{SCANNERS} scanners × {SCANS} scans, {PEOPLE} registrations, gunicorn 2 sync workers,"
+        f" {database_label(urls['app'])}"
     )
     print(
         f"{'route':<22} {'requests':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'/hello':>6}"

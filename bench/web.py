@@ -7,7 +7,8 @@ The application (same settings, the demo loaded):
   the registration row, its consents and its confirmation email's draft written to the
   outbox in one transaction; the mail worker, not running here, composes the email).
 Loaded from loopback with wrk (8 connections, 2 threads). Prints requests/s, p50/p99 and the
-ratios the issue sets as targets. Needs wrk (apt-get install wrk).
+ratios the issue sets as targets. Needs wrk (apt-get install wrk). With BENCH_POSTGRES_URL set,
+the application and the baselines run on fresh PostgreSQL databases instead (bench/databases.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.databases import bench_databases, database_label  # noqa: E402
+
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -91,16 +96,12 @@ def run_wrk(url: str, post_body: str | None = None, cookie: str = "") -> dict[st
     return {"rps": rps, "p50": to_ms(latency["50"]), "p99": to_ms(latency["99"])}
 
 
-def main() -> int:
-    if shutil.which("wrk") is None:
-        print("wrk is needed: apt-get install wrk")
-        return 1
-    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-"))
+def _measure(workdir: Path, urls: dict[str, str]) -> dict[str, dict[str, float]]:
     env = {
         **os.environ,
         "SECRET_KEY": "bench-" + "x" * 40,
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-        "BASELINE_DATABASE_URL": f"sqlite:///{workdir}/baseline.sqlite3",
+        "DATABASE_URL": urls["app"],
+        "BASELINE_DATABASE_URL": urls["baseline"],
         "MEETUP_INSTANCE_PATH": str(workdir),  # never touch the developer's instance/
         "SIGNUP_RATE_LIMIT": "1000000 per minute",  # one client sends everything here
         "PYTHONPATH": str(ROOT),
@@ -108,6 +109,8 @@ def main() -> int:
     flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
+    # The baseline creates its table on import: once here, not by two workers at once.
+    subprocess.run([PYTHON, "-c", "import bench.baseline_app"], cwd=ROOT, env=env, check=True)
 
     results = {}
     servers = []
@@ -139,8 +142,21 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
 
+    return results
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk is needed: apt-get install wrk")
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-"))
+    try:
+        with bench_databases(workdir, ("app", "baseline")) as urls:
+            results = _measure(workdir, urls)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"gunicorn 2 sync workers, {database_label(urls['app'])}, {CONNECTIONS} connections")
     hello = results["hello (baseline)"]["rps"]
     print(f"{'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs hello':>9}")
     for name, figures in results.items():
