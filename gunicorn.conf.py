@@ -3,6 +3,7 @@
 Every value can be changed through the environment (see deploy/env.example).
 """
 
+import gc
 import os
 
 #: Where gunicorn listens; the reverse proxy (nginx) forwards to this address.
@@ -40,3 +41,17 @@ loglevel = "info"
 control_socket_disable = True
 
 proc_name = "meetup"
+
+
+def post_worker_init(worker) -> None:
+    """Once a worker has loaded the app, leave the objects it made out of garbage collection.
+
+    The app's modules, models, compiled queries and templates (about 150,000 objects) live as
+    long as the worker. Python's full collections went through all of them: a pause of 50 to
+    90 ms every few thousand requests, during which the requests queued at that worker waited
+    (the bulk of the signup's p99 in `make bench-web`). Frozen, they are never scanned again
+    and a full collection takes a few milliseconds. Garbage from the start-up is collected
+    first, so none is kept for good.
+    """
+    gc.collect()
+    gc.freeze()

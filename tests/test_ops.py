@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from meetup import ConfigurationError, create_app
 from meetup.config import Config, TestConfig
+from tests.addok import free_port
 from tests.conftest import log_in
 
 
@@ -189,3 +195,33 @@ def test_unhandled_errors_are_logged_with_the_route_pattern_only(client, failing
     assert len(errors) == 1  # logged once, not twice
     assert errors[0].getMessage() == "unhandled error on GET /"
     assert "Marie" not in caplog.text.split("Traceback")[0]
+
+
+def test_gunicorn_workers_leave_the_loaded_app_out_of_garbage_collection():
+    """gunicorn.conf.py's post_worker_init hook, as gunicorn itself runs it: a misnamed hook
+    would be ignored without a word."""
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "tests.gc_probe:app"]
+    server = subprocess.Popen(
+        command,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    frozen = int(response.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert frozen > 1000  # the worker's modules and the app, frozen after loading
