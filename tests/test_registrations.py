@@ -374,6 +374,24 @@ def test_list_counts_filters_and_search(client, organised):
     assert "Nobody matches." in client.get(url + "?q=zzz").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "typed", ["elodie", "Élodie", "ÉLODIE martin", "  élodie   MARTIN ", "boulangerie FORUM", "p0@"]
+)
+def test_search_ignores_accents_case_and_spaces_as_the_door_does(client, organised, typed):
+    """SQL's lower() knows no accents (SQLite's not even capitals beyond ASCII): "Élodie"
+    typed exactly found nobody."""
+    found = client.get(
+        f"/admin/events/{organised}/registrations", query_string={"q": typed}
+    ).get_data(as_text=True)
+    assert "Martin" in found and "Benali" not in found and "Roux" not in found
+
+
+def test_search_keeps_the_status_filter(client, organised):
+    url = f"/admin/events/{organised}/registrations"
+    assert "Nobody matches." in client.get(url + "?q=loic&status=confirmed").get_data(as_text=True)
+    assert "Roux" in client.get(url + "?q=loic&status=waitlisted").get_data(as_text=True)
+
+
 def _row_id(app, email: str) -> int:
     with app.app_context():
         return db.session.scalar(select(Registration.id).where(Registration.email == email))

@@ -29,7 +29,7 @@ from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.textfold import folded
+from meetup.textfold import folded, matches, search_words
 from meetup.timeutil import utcnow
 from meetup.writelock import first_write
 
@@ -347,15 +347,11 @@ def undo(
 def search(event: Event, query: str, limit: int = 12) -> list[Registration]:
     """People of the evening whose first name, last name or company contains every word of
     `query`, accents and case aside; seats first, then by name."""
-    words = folded(query).split()[:5]
+    words = search_words(query)
     if not words:
         return []
-    people = db.session.scalars(select(Registration).where(Registration.event_id == event.id)).all()
-    found = []
-    for person in people:
-        haystack = folded(f"{person.first_name} {person.last_name} {person.company}")
-        if all(word in haystack for word in words):
-            found.append(person)
+    people = db.session.scalars(select(Registration).where(Registration.event_id == event.id))
+    found = [p for p in people if matches(words, p.first_name, p.last_name, p.company)]
     order = {
         RegistrationStatus.CONFIRMED: 0,
         RegistrationStatus.WAITLISTED: 1,
