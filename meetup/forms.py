@@ -9,7 +9,9 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
 from wtforms.i18n import messages_path
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 @lru_cache(maxsize=16)
@@ -24,3 +26,11 @@ class Form(FlaskForm):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return None
             return wtforms_translations(str(get_locale()))
+
+
+class CheckboxesField(SelectMultipleField):
+    """A choice of several, as checkboxes: in a multiple <select> a plain click drops every
+    other choice (an organiser adding a volunteer took a colleague off the team)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

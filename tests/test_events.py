@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,26 @@ def test_organiser_cannot_remove_themselves_from_the_team(app, client, series, o
     )
     with app.app_context():
         assert [m.email for m in db.session.scalar(select(Series)).team] == [organiser]
+
+
+def test_team_is_a_list_of_checkboxes_with_members_ticked(app, client, make, series, organiser):
+    """Not a multiple <select>, where a plain click on a name drops everyone else."""
+    volunteer = make.user("door", name="Dora Porte")
+    make.series(team=(organiser, volunteer))  # a colleague from another series: offered
+    html = client.get(f"/admin/series/{series}/edit").get_data(as_text=True)
+    assert not re.search(r'<select[^>]*name="team"', html)
+    boxes = re.findall(r'<input[^>]*name="team"[^>]*>', html)
+    assert len(boxes) == 2 and all('type="checkbox"' in box for box in boxes)
+    assert [("checked" in box) for box in boxes] == [False, True]  # by email: door…, organiser…
+    values = [re.search(r'value="(\d+)"', box).group(1) for box in boxes]
+    post_form(
+        client,
+        f"/admin/series/{series}/edit",
+        {"name": "Vienne", "timezone": "Europe/Paris", "default_capacity": "30", "team": values},
+    )
+    with app.app_context():
+        team = db.session.scalar(select(Series).where(Series.slug == series)).team
+        assert {member.email for member in team} == {organiser, volunteer}
 
 
 def test_unknown_timezone_is_refused(app_ctx):

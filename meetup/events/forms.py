@@ -9,7 +9,6 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 )
 
 from meetup.events.services import MAX_CAPACITY
-from meetup.forms import Form
+from meetup.forms import CheckboxesField, Form
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
 from meetup.validators import no_control_characters, one_line
@@ -106,7 +105,7 @@ class SeriesForm(Form):
             NumberRange(min=30, max=3650, message=_l("Between 30 and 3,650 days.")),
         ],
     )
-    team = SelectMultipleField(
+    team = CheckboxesField(
         _l("Team"),
         coerce=int,
         description=_l("Organisers manage the series; door volunteers only run its check-in."),
