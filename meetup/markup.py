@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -38,3 +39,46 @@ def _render(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(cleaned)  # noqa: S704 - cleaned by nh3 just above
+
+
+def markdown_to_text(text: str | None) -> str:
+    """The same Markdown as plain text, for a calendar file: no asterisks or brackets, links
+    as "text (address)", paragraphs apart, list items on lines of their own."""
+    if not text:
+        return ""
+    parts: list[str] = []
+    lists: list[list[int]] = []  # per open list: [numbered, number of the next item]
+    for token in _markdown.parse(text):
+        if token.type in {"bullet_list_open", "ordered_list_open"}:
+            lists.append([token.type == "ordered_list_open", int(token.attrGet("start") or 1)])
+        elif token.type in {"bullet_list_close", "ordered_list_close"}:
+            lists.pop()
+            parts.append("" if lists else "\n")
+        elif token.type == "list_item_open":
+            numbered, number = lists[-1]
+            lists[-1][1] += 1
+            parts.append("  " * (len(lists) - 1) + (f"{number}. " if numbered else "- "))
+        elif token.type in {"paragraph_close", "heading_close"}:
+            parts.append("\n" if lists else "\n\n")
+        elif token.type in {"fence", "code_block"}:
+            parts.append(token.content + "\n")
+        elif token.type == "inline":
+            parts.append(_inline_text(token.children or []))
+    lines = [line.rstrip() for line in "".join(parts).strip().split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def _inline_text(children) -> str:
+    text, links = [], []
+    for child in children:
+        if child.type in {"text", "code_inline"}:
+            text.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            text.append("\n")
+        elif child.type == "link_open":
+            links.append(child.attrGet("href") or "")
+        elif child.type == "link_close":
+            href = links.pop()
+            if href and href not in text[-1:]:
+                text.append(f" ({href})")
+    return "".join(text)

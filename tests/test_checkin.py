@@ -3,6 +3,7 @@ checked in through the API."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -351,6 +352,9 @@ def test_a_walk_in_is_registered_let_in_and_emailed_at_once(app, client, door):
         assert kinds == ["confirmation"]  # the personal link, to complete the card
     counts = client.get(f"/door/{door['tonight']}/counts").get_json()
     assert counts["walk_ins"] == 1 and counts["checked_in"] == 1
+    screen = client.get(f"/door/{door['tonight']}").get_data(as_text=True)
+    assert re.search(r'id="count-walk-ins">1</span> <span[^>]*>walk-in</span>', screen)
+    assert 'data-one="walk-in" data-other="walk-ins"' in screen  # for door.js's updates
 
 
 def test_a_walk_in_already_registered_is_let_in_on_their_registration(app, client, door):

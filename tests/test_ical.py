@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
+
+from meetup.markup import markdown_to_text
 
 
 def _parse(data: bytes):
@@ -52,3 +56,23 @@ def test_draft_has_no_calendar_file(client, make):
 def test_event_page_links_to_the_calendar(client, make):
     slug = make.event(make.series())
     assert f"/events/{slug}/calendar.ics" in client.get(f"/events/{slug}").get_data(as_text=True)
+
+
+def test_the_description_is_plain_text_not_markdown(client, make):
+    """Calendars show DESCRIPTION as typed: "**test**" stayed "**test**"."""
+    description = (
+        "## Programme\n\nUne soirée **conviviale** avec [la CCI](https://cci.fr).\n\n"
+        "1. Accueil\n2. Intervention de *Jeanne*\n\n- café\n- croissants"
+    )
+    slug = make.event(make.series(), description=description)
+    _, vevent = _parse(client.get(f"/events/{slug}/calendar.ics").data)
+    assert str(vevent["description"]) == (
+        "Programme\n\nUne soirée conviviale avec la CCI (https://cci.fr).\n\n"
+        "1. Accueil\n2. Intervention de Jeanne\n\n- café\n- croissants"
+    )
+
+
+@given(st.text(max_size=300))
+def test_any_description_becomes_text_without_error(source):
+    text = markdown_to_text(source)
+    assert "<" not in text or "<" in source  # no HTML is made up

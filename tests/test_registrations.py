@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from html import unescape
 
@@ -22,6 +22,7 @@ from meetup.mail.services import compose_drafts, message_bytes
 from meetup.registrations import services
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
+from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, post_form
 
 MANAGE_LINK = re.compile(r"http://localhost/r/([A-Za-z0-9_-]{40,})")
@@ -155,13 +156,26 @@ def test_a_second_signup_resends_the_link_and_looks_the_same(app, client, event)
     first_page = client.get(first.headers["Location"]).get_data(as_text=True)
     again = sign_up(client, event, email="Marie.Dupont@EXAMPLE.org", first_name="Someone")
     assert again.headers["Location"] == first.headers["Location"]
-    assert client.get(again.headers["Location"]).get_data(as_text=True) == first_page
+    again_page = client.get(again.headers["Location"]).get_data(as_text=True)
+    # The same page but for the address as typed, shown back so a typo can be seen.
+    assert "<strong>marie.dupont@example.org</strong>" in first_page
+    assert again_page == first_page.replace("marie.dupont@", "Marie.Dupont@")
+    assert "Already registered with this address? Your seat is unchanged" in again_page
     [row] = registrations(app, event)
     assert row.first_name == "Marie"  # a stranger cannot overwrite the card
     [link] = outbox(app, "link")
     assert row.manage_token_hash == hash_token(manage_token(link))
     old = manage_token(outbox(app, "confirmation")[0])
-    assert client.get(f"/r/{old}").status_code == 404  # the old link stops working
+    gone = client.get(f"/r/{old}")  # the old link stops working, and the page says why
+    assert gone.status_code == 404 and gone.headers["Cache-Control"] == "no-store"
+    assert "Open the most recent email we sent you" in gone.get_data(as_text=True)
+    made_up = client.get("/r/" + "x" * 43)  # the same page: nobody learns if a link worked
+    assert made_up.status_code == 404
+
+    def without_link(page: str) -> str:  # the language switch comes back to the same address
+        return re.sub(r"/r/[\w-]+", "/r/…", page)
+
+    assert without_link(made_up.text) == without_link(gone.text)
 
 
 def test_signing_up_again_after_cancelling(app, client, event):
@@ -659,3 +673,37 @@ def test_an_address_with_an_international_domain_gets_its_email(app, client, eve
     assert sign_up(client, event, email="marie@exämple.fr").status_code == 302
     [message] = outbox(app, "confirmation")
     assert message["To"].addresses[0].domain == "xn--exmple-cua.fr"
+
+
+@pytest.mark.parametrize(("capacity", "warned"), [("2", True), ("4", False), ("6", False)])
+def test_capacity_below_the_seats_given_says_what_happens(client, make, login, capacity, warned):
+    organiser = login("organiser")
+    slug = make.event(
+        make.series(team=(organiser,)),
+        capacity=4,
+        starts_at=datetime(2026, 12, 10, 18, tzinfo=UTC),
+    )
+    for n in range(4):
+        sign_up(client, slug, email=f"p{n}@example.org")
+    form = {
+        "title": "Café", "theme": "", "date": "2026-12-10", "start_time": "19:00",
+        "end_time": "21:30", "capacity": capacity, "venue_name": "Café du Théâtre",
+        "description": "", "registration_opens_at": "", "registration_closes_at": "",
+    }  # fmt: skip
+    response = post_form(client, f"/admin/events/{slug}/edit", form)
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    message = "4 people already have a seat, more than the 2 places set. Nobody loses their seat"
+    assert (message in html) is warned
+
+
+def test_arrival_filters_wait_for_the_evening(client, make, login):
+    """Before the evening nobody has failed to come: no "had a seat, did not come: 3"."""
+    organiser = login("organiser")
+    series = make.series(team=(organiser,))
+    later = make.event(series, starts_at=utcnow() + timedelta(days=3))
+    begun = make.event(series, starts_at=utcnow() - timedelta(minutes=20))
+    for slug in (later, begun):
+        make.registration(slug)
+    assert "did not come" not in client.get(f"/admin/events/{later}/registrations").text
+    assert "did not come" in client.get(f"/admin/events/{begun}/registrations").text

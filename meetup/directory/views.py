@@ -35,7 +35,6 @@ from meetup.directory.queries import (
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
-from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
 from meetup.registrations.queries import registrations_of
 from meetup.responses import private
@@ -306,13 +305,11 @@ def introduction(token: str):
 @bp.post("/r/<token>/pin")
 def place_pin(token: str):
     """From the personal page's map: the office is here."""
-    registration = registration_services.by_manage_token(token)
-    if registration is None:
-        abort(404)
+    from meetup.registrations.views import personal_page, registration_by_link
+
+    registration = registration_by_link(token)
     form = PinForm()
     if not form.validate_on_submit():
-        from meetup.registrations.views import personal_page
-
         return personal_page(registration, token, pin_form=form)  # what was typed, and why
     services.place_pin(registration, form.latitude.data, form.longitude.data)
     flash(_("Your office's pin is saved."), "success")

@@ -208,8 +208,31 @@ def event_edit(slug: str):
                 flash(
                     _("%(name)s gets the seat from the waitlist.", name=person.full_name), "success"
                 )
+            _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("admin/event_form.html", form=form, series=event.series, event=event)
+
+
+def _warn_if_over_capacity(event: Event) -> None:
+    """Capacity set below the seats already given: say what happens (nobody is turned away)."""
+    confirmed = registration_services.confirmed_count(event)
+    if confirmed > event.capacity:
+        sentences = (
+            ngettext(
+                "%(num)d person already has a seat,",
+                "%(num)d people already have a seat,",
+                confirmed,
+            ),
+            ngettext(
+                "more than the %(num)d place set.",
+                "more than the %(num)d places set.",
+                event.capacity,
+            ),
+            _(
+                "Nobody loses their seat; new signups go to the waitlist until enough people cancel."
+            ),
+        )
+        flash(" ".join(sentences), "info")
 
 
 _STATUS_ACTIONS = {

@@ -9,6 +9,7 @@ from flask import current_app
 from meetup.events import ical
 from meetup.events.models import Event, EventStatus
 from meetup.links import absolute_url
+from meetup.markup import markdown_to_text
 from meetup.timeutil import utcnow
 
 
@@ -22,7 +23,7 @@ def calendar_entry(event: Event) -> ical.CalendarEntry:
         ends_at=event.ends_at,
         timezone=event.series.timezone,
         location=venue,
-        description=event.description,
+        description=markdown_to_text(event.description),
         url=absolute_url("public.event_page", slug=event.slug),
         cancelled=event.status is EventStatus.CANCELLED,
         sequence=event.revision,

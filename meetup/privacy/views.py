@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, url_for
+from flask import Response, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -13,16 +13,8 @@ from meetup.privacy import audit, bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
-from meetup.registrations import services as registration_services
-from meetup.registrations.models import Registration
+from meetup.registrations.views import registration_by_link
 from meetup.responses import private
-
-
-def _registration_or_404(token: str) -> Registration:
-    registration = registration_services.by_manage_token(token)
-    if registration is None or registration.erased_at is not None:
-        abort(404)
-    return registration
 
 
 @bp.get("/privacy")
@@ -41,7 +33,7 @@ def privacy_page():
 
 @bp.get("/r/<token>/my-data")
 def my_data(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     response = current_app.make_response(
         render_template(
             "privacy/my_data.html",
@@ -57,7 +49,7 @@ def my_data(token: str):
 
 @bp.get("/r/<token>/my-data.json")
 def my_data_json(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     response = Response(as_json(person_data(registration)), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return private(response)
@@ -82,7 +74,7 @@ def _labels() -> dict[str, str]:
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])
 def erase_me(token: str):
     """A confirmation listing what goes; then everything goes."""
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     people = erasure.the_person(registration)
     form = ConfirmForm()
     if form.validate_on_submit():

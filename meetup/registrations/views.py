@@ -38,12 +38,14 @@ def signup(slug: str):
         return redirect(url_for("public.event_page", slug=slug))
     form = SignupForm()
     if form.validate_on_submit():
+        email = form.normalised_email()
         if form.is_bot():
             # Answer as if it worked: a bot learns nothing, nothing is stored or sent.
-            session["signup_status"] = services.public_status(event).value
+            status = services.public_status(event)
         else:
-            result = services.register(event, form.profile(form.normalised_email()))
-            session["signup_status"] = result.public_status.value
+            status = services.register(event, form.profile(email)).public_status
+        # For the next page only: the address, shown back so that a typo can be seen.
+        session["signed_up"] = {"status": status.value, "email": email}
         return redirect(url_for("registrations.signed_up", slug=slug))
     status = 422 if form.is_submitted() else 200
     return render_template("registrations/signup.html", event=event, form=form), status
@@ -52,16 +54,25 @@ def signup(slug: str):
 @bp.get("/events/<slug>/signed-up")
 def signed_up(slug: str):
     event = queries.event_or_404(slug)
-    status = session.pop("signup_status", None)
-    if status is None:
+    signed_up = session.pop("signed_up", None)
+    if not isinstance(signed_up, dict):
         return redirect(url_for("public.event_page", slug=slug))
-    return render_template("registrations/signed_up.html", event=event, status=status)
+    return render_template(
+        "registrations/signed_up.html",
+        event=event,
+        status=signed_up.get("status"),
+        email=signed_up.get("email", ""),
+    )
 
 
-def _registration_or_404(token: str) -> Registration:
+def registration_by_link(token: str) -> Registration:
+    """The registration a personal link opens. A link that opens nothing (mistyped, or
+    replaced: each email with a link holds a fresh one) gets a 404 that says what to do,
+    whether or not the link ever worked: nobody learns who is registered."""
     registration = services.by_manage_token(token)
-    if registration is None:
-        abort(404)
+    if registration is None or registration.erased_at is not None:
+        page = current_app.make_response((render_template("registrations/link_unknown.html"), 404))
+        abort(private(page))
     return registration
 
 
@@ -74,7 +85,7 @@ def _ticket_image(registration: Registration) -> str:
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def manage(token: str):
     """The attendee's personal page: ticket, card, visibility, cancel."""
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     form = CardForm(obj=registration)
     if form.validate_on_submit():
         services.update_profile(registration, form.profile(registration.email))
@@ -112,7 +123,7 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
 
 @bp.post("/r/<token>/cancel")
 def cancel(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     if ConfirmForm().validate_on_submit():
         services.cancel(registration)
         flash(_("Your registration is cancelled. Thank you for freeing your seat."), "success")
@@ -122,7 +133,7 @@ def cancel(token: str):
 @bp.get("/r/<token>/ticket.pdf")
 def ticket_pdf(token: str):
     """A one-page ticket to print or keep: evening, name, QR code."""
-    registration = _registration_or_404(token)
+    registration = registration_by_link(token)
     if registration.status is not RegistrationStatus.CONFIRMED:
         abort(404)
     pdf = badge_services.ticket_pdf(registration)

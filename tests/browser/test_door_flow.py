@@ -120,6 +120,7 @@ def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make, 
     phone.get_by_role("button", name="Inscrire et faire entrer").click()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Yasmine !")
     expect(phone.locator("#count-walk-ins")).to_have_text("1")
+    expect(phone.locator("#count-walk-ins-word")).to_have_text("sans inscription")
     expect(phone.locator("#count-in")).to_have_text("1")
 
     # Her badge, from the answer: a one-badge PDF in a new tab, to print.

@@ -71,6 +71,10 @@ if (screen) {
     document.getElementById("count-in").textContent = counts.checked_in;
     document.getElementById("count-expected").textContent = counts.expected;
     document.getElementById("count-walk-ins").textContent = counts.walk_ins;
+    // "1 walk-in", "2 walk-ins": the page gives both words, the page's language the rule.
+    const word = document.getElementById("count-walk-ins-word");
+    const plural = new Intl.PluralRules(document.documentElement.lang).select(counts.walk_ins);
+    word.textContent = plural === "one" ? word.dataset.one : word.dataset.other;
   }
 
   async function post(url, fields) {
