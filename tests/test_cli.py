@@ -163,6 +163,11 @@ def test_the_demo_shows_the_directory_from_an_attendee_s_link(app, runner, clien
     assert link.startswith("http://localhost/r/")
     page = client.get(link.removeprefix("http://localhost"))
     assert page.status_code == 200 and b"Who came" in page.data
+    # The evening is over: the page leads with who came, not with a ticket for the door.
+    html = page.get_data(as_text=True)
+    assert "The evening is over: see who was there" in html
+    assert "Your ticket" not in html and "ticket-qr" not in html
+    assert html.index("Who came") < html.index("My card")
     with app.app_context():
         past = db.session.scalars(select(Event).order_by(Event.starts_at)).first()
         slug, series = past.slug, past.series.slug

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import io
 import re
@@ -20,6 +21,7 @@ from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
 from meetup.registrations import services
+from meetup.registrations.csvio import parse_import
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
@@ -458,15 +460,35 @@ def test_csv_export_neutralises_formulas(app, client, make, login):
     response = client.get(f"/admin/events/{slug}/registrations.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    import csv
-    import io
-
-    header, row = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # or Excel reads UTF-8 as Windows-1252
+    header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     values = dict(zip(header, row, strict=True))
     assert values["company"] == '\'=HYPERLINK("http://evil")'
     assert values["first_name"] == "'+33 Zoë"
     assert values["email"] == "marie.dupont@example.org"
     assert values["status"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter"), [("fr-FR,fr;q=0.9", ";"), ("en-GB", ","), ("de", ";")]
+)
+def test_csv_export_splits_columns_as_the_organiser_s_spreadsheet_does(
+    app, client, make, login, language, delimiter
+):
+    """French Excel splits on semicolons only: with commas, every row was one cell."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    sign_up(app.test_client(), slug, company="Lefèvre, père et fils", first_name="Zoë")
+    text = client.get(
+        f"/admin/events/{slug}/registrations.csv", headers={"Accept-Language": language}
+    ).get_data(as_text=True)
+    header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
+    values = dict(zip(header, row, strict=True))
+    assert (values["company"], values["first_name"]) == ("Lefèvre, père et fils", "Zoë")
+    # and the organisers' own import reads it back
+    _unknown, rows = parse_import(text)
+    assert rows[0]["company"] == "Lefèvre, père et fils"
 
 
 # -- when the event changes -----------------------------------------------------------------

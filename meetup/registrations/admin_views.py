@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +18,7 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
 from meetup.registrations import services
-from meetup.registrations.csvio import CsvProblem, parse_import, to_csv
+from meetup.registrations.csvio import CsvProblem, csv_delimiter, parse_import, to_csv
 from meetup.registrations.forms import (
     CONSENT_FIELDS,
     ConfirmImportForm,
@@ -109,7 +110,11 @@ def registrations_csv(slug: str):
         select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
     )
     records = [registration_record(row) for row in rows]
-    body = to_csv(FIELDS, ([record[name] for name in FIELDS] for record in records))
+    body = to_csv(
+        FIELDS,
+        ([record[name] for name in FIELDS] for record in records),
+        delimiter=csv_delimiter(str(get_locale())),
+    )
     from meetup.privacy import audit  # privacy builds on registrations
 
     audit.record_now("export_csv", event.slug, len(records))

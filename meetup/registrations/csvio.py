@@ -19,14 +19,26 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """UTF-8 with a BOM-less header row; semicolons would confuse no one, commas are standard."""
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
+    """Starts with a byte order mark: without it Excel reads UTF-8 as Windows-1252
+    ("LefÃ¨vre"); LibreOffice, Numbers, Google Sheets and the import here skip it.
+    `delimiter`: French Excel splits columns on semicolons only (see csv_delimiter)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(value) for value in row])
     return buffer.getvalue()
+
+
+def csv_delimiter(language: str) -> str:
+    """What a spreadsheet set up in `language` splits columns on: the semicolon where the
+    comma is the decimal separator (French and most of Europe), else the comma."""
+    return ";" if language.split("_")[0].split("-")[0] in SEMICOLON_LANGUAGES else ","
+
+
+SEMICOLON_LANGUAGES = {"fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "fi", "nb", "cs"}
 
 
 #: Column names accepted on import (lowercase, accents and spaces ignored) -> field.

@@ -103,14 +103,17 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
 
     viewer.remember(registration)
     card_form = form or CardForm(obj=registration)
+    # Once the evening is over the ticket has done its job: the page leads with who came.
+    evening_over = registration.event.ends_at <= utcnow()
     response = current_app.make_response(
         render_template(
             "registrations/manage.html",
             registration=registration,
             event=registration.event,
             form=card_form,
+            evening_over=evening_over,
             ticket_image=_ticket_image(registration)
-            if registration.status is RegistrationStatus.CONFIRMED
+            if registration.status is RegistrationStatus.CONFIRMED and not evening_over
             else None,
             token=token,
             **directory_links.for_personal_page(registration, pin_form),
