@@ -83,3 +83,21 @@ def test_compiled_catalogue_is_up_to_date(french):
     source = {_key(m.id): _key(m.string) for m in french if m.id}
     binary = {_key(m.id): _key(m.string) for m in compiled if m.id}
     assert binary == source, "run `make compile-translations`"
+
+
+#: Placeholders that hold a name (a person's, a series'): any may start with a vowel.
+NAME = r"%\((?:name|first_name|full_name|person|series)\)s"
+
+
+def test_no_french_word_that_elides_comes_before_a_name(french):
+    """"de Élodie" must read "d’Élodie", "le Atelier" "l’Atelier": a catalogue cannot know
+    which, so the French sentences are built so that no such word comes before a name."""
+    elided = re.compile(rf"\b(?:de|que|le|la|du|ce|se|je|ne)\s+{NAME}", re.IGNORECASE)
+    wrong = [
+        string
+        for message in french
+        if message.id
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if elided.search(string)
+    ]
+    assert wrong == []
