@@ -317,6 +317,7 @@ def test_ticket_link_shows_the_event_and_nothing_personal(app, client, event):
     html = client.get(f"/b/{row.ticket_code}").get_data(as_text=True)
     assert "Travailler par et sur Internet" in html
     assert "Dupont" not in html and "marie" not in html.lower()
+    assert "Open your personal link (from your confirmation email) once on this phone" in html
     assert client.get("/b/unknown-code").status_code == 404
 
 
