@@ -20,6 +20,7 @@ from meetup.events.models import Event
 from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
+from meetup.privacy.models import ConsentRecord
 from meetup.registrations import services
 from meetup.registrations.csvio import parse_import
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
@@ -434,10 +435,21 @@ def test_organiser_promotes_beyond_capacity_and_resends_a_link(app, client, orga
 
 def test_organiser_adds_someone_by_hand(app, client, organised):
     url = f"/admin/events/{organised}/registrations/new"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="visibility"' not in page  # the person's own choice, from their link
+    # signup_data says "attendees": a forged field must not speak for the person
     response = post_form(client, url, signup_data(email="phone.call@example.org"))
     assert response.status_code == 302
     row = next(r for r in registrations(app, organised) if r.email == "phone.call@example.org")
     assert row.status is RegistrationStatus.WAITLISTED  # same rules as the public form
+    assert row.visibility is Visibility.NOBODY
+    with app.app_context():
+        consent = db.session.scalar(
+            select(ConsentRecord.value).where(
+                ConsentRecord.registration_id == row.id, ConsentRecord.consent == "visibility"
+            )
+        )
+    assert consent == "nobody"
     response = post_form(client, url, signup_data(email="bad"))
     assert response.status_code == 200 and "This email address is not valid." in response.get_data(
         as_text=True

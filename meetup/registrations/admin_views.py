@@ -133,7 +133,9 @@ def registration_new(slug: str):
     event = queries.managed_event_or_404(slug, current_user)
     form = SignupForm()
     del form.nickname
-    for name in CONSENT_FIELDS:  # the person's own consents, from their personal link
+    # Who may see the card and what it shares are the person's own consents: they give them
+    # from their personal link. Until then nobody sees their card (as for a walk-in).
+    for name in ("visibility", *CONSENT_FIELDS):
         delattr(form, name)
     if form.validate_on_submit():
         result = services.register(

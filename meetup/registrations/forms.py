@@ -198,7 +198,10 @@ class CardForm(OfficeAddressForm):
             city=self.city.data or "",
             help_with=self.help_with.data or "",
             looking_for=self.looking_for.data or "",
-            visibility=Visibility(self.visibility.data),
+            # The organisers' form has no visibility: nobody sees the card until they choose.
+            visibility=Visibility(self.visibility.data)
+            if "visibility" in self
+            else Visibility.NOBODY,
             language=self.language.data,
             # Only the person ticks these (the organisers' form has not the fields).
             **{name: bool(self[name].data) for name in CONSENT_FIELDS if name in self},
