@@ -18,3 +18,45 @@ if (layoutSelect && calibrationLink) {
     calibrationLink.href = calibrationLink.href.replace(/[^/]+\.pdf$/, `${layoutSelect.value}.pdf`);
   });
 }
+
+// Switching language reloads the page: what was typed in its forms comes back. It is kept in
+// this tab's sessionStorage for that one reload only (never passwords, files or hidden fields)
+// and removed on the next page, whichever it is.
+const TYPED = "meetup:typed";
+const FILLABLE = (field) =>
+  field.name && !["password", "hidden", "file", "submit", "button", "reset"].includes(field.type);
+
+document.addEventListener("click", (event) => {
+  if (!(event.target instanceof Element) || !event.target.closest(".language-switch a")) return;
+  const typed = [];
+  document.querySelectorAll("main form").forEach((form, index) => {
+    for (const field of Array.from(form.elements).filter(FILLABLE)) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        typed.push([index, field.name, field.value, field.checked]);
+      } else if (field.value) {
+        typed.push([index, field.name, field.value, null]);
+      }
+    }
+  });
+  if (typed.length) sessionStorage.setItem(TYPED, JSON.stringify({ path: location.pathname, typed }));
+});
+
+const kept = JSON.parse(sessionStorage.getItem(TYPED) || "null");
+sessionStorage.removeItem(TYPED);
+if (kept && kept.path === location.pathname) {
+  const forms = document.querySelectorAll("main form");
+  for (const [index, name, value, checked] of kept.typed) {
+    const fields = forms[index] ? Array.from(forms[index].elements).filter(FILLABLE) : [];
+    for (const field of fields.filter((f) => f.name === name)) {
+      if (checked === null) field.value = value;
+      else if (field.value === value) field.checked = checked;
+    }
+  }
+  // A <details> holding a restored field opens, so nothing typed is hidden.
+  for (const details of document.querySelectorAll("main details")) {
+    if (Array.from(details.querySelectorAll("input, textarea, select")).some(
+      (f) => FILLABLE(f) && ((f.type === "checkbox" || f.type === "radio") ? false : f.value))) {
+      details.open = true;
+    }
+  }
+}
