@@ -90,7 +90,7 @@ NAME = r"%\((?:name|first_name|full_name|person|series)\)s"
 
 
 def test_no_french_word_that_elides_comes_before_a_name(french):
-    """"de Élodie" must read "d’Élodie", "le Atelier" "l’Atelier": a catalogue cannot know
+    """ "de Élodie" must read "d’Élodie", "le Atelier" "l’Atelier": a catalogue cannot know
     which, so the French sentences are built so that no such word comes before a name."""
     elided = re.compile(rf"\b(?:de|que|le|la|du|ce|se|je|ne)\s+{NAME}", re.IGNORECASE)
     wrong = [

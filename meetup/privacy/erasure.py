@@ -22,6 +22,7 @@ from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import (
     CONSENT_FLAGS,
+    EarlierLink,
     Registration,
     RegistrationStatus,
     TicketQR,
@@ -125,6 +126,7 @@ def anonymise(registration: Registration, now=None) -> None:
     registration.visibility = Visibility.NOBODY
     registration.email = f"erased-{secrets.token_hex(8)}@erased.invalid"
     registration.manage_token_hash = hash_token(secrets.token_urlsafe(32))
+    db.session.execute(delete(EarlierLink).where(EarlierLink.registration_id == registration.id))
     registration.directory_token_hash = None
     registration.ticket_code = new_ticket_code()
     registration.send_to_geocoder()  # no address left: no pin

@@ -257,3 +257,24 @@ class TicketQR(db.Model):
     content: Mapped[str] = mapped_column(String(400))
     #: meetup.registrations.qr.QRMatrix.to_bytes()
     modules: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EarlierLink(db.Model):
+    """A personal link replaced by a newer one. Only hashes are kept, so every email that
+    brings the link brings a fresh token; the earlier ones keep opening the page, so an older
+    email still works, and nobody can cut someone's link off by signing their address up
+    again. The newest few are kept (MAX_EARLIER_LINKS); an erasure removes them all."""
+
+    __tablename__ = "earlier_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the link's token, as Registration.manage_token_hash was.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+#: Earlier links kept per registration, newest first.
+MAX_EARLIER_LINKS = 10

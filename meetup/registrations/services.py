@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.registrations import emails
-from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.registrations.models import (
+    MAX_EARLIER_LINKS,
+    EarlierLink,
+    Registration,
+    RegistrationStatus,
+    Source,
+    Visibility,
+)
 from meetup.registrations.tokens import hash_token, new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 from meetup.writelock import first_write
@@ -112,17 +119,17 @@ def find_by_email(event: Event, email: str) -> Registration | None:
 def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> SignupResult:
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
-    Someone already registered gets their personal link again (a fresh one) and the same
-    answer a newcomer would get. A cancelled registration comes back to life. The event is
+    Someone already registered gets their personal link again (a fresh one; the earlier ones
+    keep working) and the same answer a newcomer would get. A cancelled registration comes back to life. The event is
     locked from the count of seats to the commit; the email is a draft the mail worker
     composes, so the lock is held only for a few short statements. Commits.
     """
-    token, token_hash = new_manage_token()
+    token, token_hash = new_manage_token()  # a newcomer's, made before the lock
     _begin_seat_change(event)
     newcomer_status = _status_for_newcomer(event)
     existing = find_by_email(event, profile.email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        existing.manage_token_hash = token_hash
+        token = new_personal_link(existing)
         emails.queue_link_again(existing, token)
         db.session.commit()
         return SignupResult(existing, newcomer_status)
@@ -131,7 +138,7 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
         registration = existing
         for key, value in profile.values().items():
             setattr(registration, key, value)
-        registration.manage_token_hash = token_hash
+        token = new_personal_link(registration)
     else:
         registration = Registration(
             event_id=event.id,
@@ -173,7 +180,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         db.session.flush()  # the email refers to the registration by id
         emails.queue_signup(registration, token)
     elif registration.status is not RegistrationStatus.CONFIRMED:
-        token, registration.manage_token_hash = new_manage_token()
+        token = new_personal_link(registration)
         _set_status(registration, RegistrationStatus.CONFIRMED)
         emails.queue_signup(registration, token)
     if registration.checked_in_at is None:
@@ -266,7 +273,7 @@ def fill_seats(event: Event) -> list[Registration]:
 def _confirm_from_waitlist(registration: Registration) -> None:
     """A seat for someone waiting; their email brings the ticket and a fresh personal link."""
     _set_status(registration, RegistrationStatus.CONFIRMED)
-    token, registration.manage_token_hash = new_manage_token()
+    token = new_personal_link(registration)
     emails.queue_promoted(registration, token)
 
 
@@ -306,8 +313,8 @@ def capacity_changed(event: Event) -> list[Registration]:
 
 
 def resend_link(registration: Registration) -> None:
-    """A fresh personal link by email (the old one stops working). Commits."""
-    token, registration.manage_token_hash = new_manage_token()
+    """A fresh personal link by email (the earlier ones keep working). Commits."""
+    token = new_personal_link(registration)
     emails.queue_link_again(registration, token)
     db.session.commit()
 
@@ -320,12 +327,43 @@ def update_profile(registration: Registration, profile: Profile) -> None:
     db.session.commit()
 
 
+def new_personal_link(registration: Registration) -> str:
+    """A fresh personal link for an email (only hashes are kept, so each email needs its own
+    token); the one it replaces keeps working (EarlierLink). Returns the token."""
+    token, token_hash = new_manage_token()
+    db.session.add(
+        EarlierLink(registration_id=registration.id, token_hash=registration.manage_token_hash)
+    )
+    registration.manage_token_hash = token_hash
+    oldest_kept = (
+        select(EarlierLink.id)
+        .where(EarlierLink.registration_id == registration.id)
+        .order_by(EarlierLink.id.desc())
+        .offset(MAX_EARLIER_LINKS - 1)  # the one added above is not flushed yet
+        .limit(1)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        delete(EarlierLink).where(
+            EarlierLink.registration_id == registration.id, EarlierLink.id < oldest_kept
+        )
+    )
+    return token
+
+
 def by_manage_token(token: str) -> Registration | None:
+    """The registration a personal link opens: its newest link, or an earlier one."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
-        select(Registration).where(Registration.manage_token_hash == hash_token(token))
+    token_hash = hash_token(token)
+    registration = db.session.scalar(
+        select(Registration).where(Registration.manage_token_hash == token_hash)
     )
+    if registration is None:
+        registration = db.session.scalar(
+            select(Registration).join(EarlierLink).where(EarlierLink.token_hash == token_hash)
+        )
+    return registration
 
 
 # -- telling everyone when the event changes ------------------------------------------------

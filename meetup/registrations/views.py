@@ -66,9 +66,9 @@ def signed_up(slug: str):
 
 
 def registration_by_link(token: str) -> Registration:
-    """The registration a personal link opens. A link that opens nothing (mistyped, or
-    replaced: each email with a link holds a fresh one) gets a 404 that says what to do,
-    whether or not the link ever worked: nobody learns who is registered."""
+    """The registration a personal link opens (the newest, or one of the earlier ones kept).
+    A link that opens nothing (cut, mistyped, long replaced, erased) gets a 404 that says
+    what to do, the same whatever the reason: nobody learns who is registered."""
     registration = services.by_manage_token(token)
     if registration is None or registration.erased_at is not None:
         page = current_app.make_response((render_template("registrations/link_unknown.html"), 404))
