@@ -62,6 +62,10 @@ def markdown_to_text(text: str | None) -> str:
             parts.append("\n" if lists else "\n\n")
         elif token.type in {"fence", "code_block"}:
             parts.append(token.content + "\n")
+        elif token.type in {"th_open", "td_open"} and parts and not parts[-1].endswith("\n"):
+            parts.append(" | ")  # cells of a row, one row a line
+        elif token.type == "tr_close" or token.type == "table_close":
+            parts.append("\n")
         elif token.type == "inline":
             parts.append(_inline_text(token.children or []))
     lines = [line.rstrip() for line in "".join(parts).strip().split("\n")]
@@ -71,7 +75,7 @@ def markdown_to_text(text: str | None) -> str:
 def _inline_text(children) -> str:
     text, links = [], []
     for child in children:
-        if child.type in {"text", "code_inline"}:
+        if child.type in {"text", "code_inline", "image"}:  # an image: its description
             text.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
             text.append("\n")

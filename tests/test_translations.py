@@ -85,8 +85,9 @@ def test_compiled_catalogue_is_up_to_date(french):
     assert binary == source, "run `make compile-translations`"
 
 
-#: Placeholders that hold a name (a person's, a series'): any may start with a vowel.
-NAME = r"%\((?:name|first_name|full_name|person|series)\)s"
+#: Placeholders that hold a name or a title typed by someone (a person, a series, an
+#: evening, a door, a company): any may start with a vowel.
+NAME = r"%\((?:name|names|title|first|last|door|service|contact|address|text)\)s"
 
 
 def test_no_french_word_that_elides_comes_before_a_name(french):

@@ -36,7 +36,7 @@ from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
 from meetup.registrations.models import Registration
-from meetup.registrations.queries import registrations_of
+from meetup.registrations.queries import registration_by_link, registrations_of
 from meetup.responses import private
 from meetup.timeutil import utcnow
 
@@ -305,7 +305,7 @@ def introduction(token: str):
 @bp.post("/r/<token>/pin")
 def place_pin(token: str):
     """From the personal page's map: the office is here."""
-    from meetup.registrations.views import personal_page, registration_by_link
+    from meetup.registrations.views import personal_page
 
     registration = registration_by_link(token)
     form = PinForm()

@@ -188,6 +188,7 @@ def event_edit(slug: str):
     if not form.is_submitted():
         form.fill_from(event)
     if form.validate_on_submit():
+        capacity_before = event.capacity
         try:
             told = registration_services.update_event_and_notify(event, **form.service_values())
         except services.InvalidData as error:
@@ -208,7 +209,8 @@ def event_edit(slug: str):
                 flash(
                     _("%(name)s gets the seat from the waitlist.", name=person.full_name), "success"
                 )
-            _warn_if_over_capacity(event)
+            if event.capacity < capacity_before:
+                _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("admin/event_form.html", form=form, series=event.series, event=event)
 

@@ -13,7 +13,7 @@ from meetup.privacy import audit, bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
-from meetup.registrations.views import registration_by_link
+from meetup.registrations.queries import registration_by_link
 from meetup.responses import private
 
 

@@ -289,5 +289,12 @@ def registration_action(slug: str, registration_id: int, action: str):
                 )
         else:
             services.resend_link(registration)
-            flash(_("A new personal link is on its way to %(name)s.", name=name), "success")
+            flash(
+                _(
+                    "A new personal link is on its way to %(name)s; the links sent before no "
+                    "longer work.",
+                    name=name,
+                ),
+                "success",
+            )
     return redirect(url_for("registrations_admin.registrations", slug=slug, **request.args))

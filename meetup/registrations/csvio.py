@@ -33,12 +33,9 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: s
 
 
 def csv_delimiter(language: str) -> str:
-    """What a spreadsheet set up in `language` splits columns on: the semicolon where the
-    comma is the decimal separator (French and most of Europe), else the comma."""
-    return ";" if language.split("_")[0].split("-")[0] in SEMICOLON_LANGUAGES else ","
-
-
-SEMICOLON_LANGUAGES = {"fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "fi", "nb", "cs"}
+    """What a spreadsheet set up in `language` (one of the app's) splits columns on: the
+    semicolon in French, where the comma is the decimal separator; else the comma."""
+    return ";" if language.split("_")[0].split("-")[0] == "fr" else ","
 
 
 #: Column names accepted on import (lowercase, accents and spaces ignored) -> field.

@@ -9,9 +9,12 @@ below.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from meetup.events.calendar import calendar_file
 from meetup.extensions import db
@@ -21,6 +24,7 @@ from meetup.mail.models import OutboxMessage
 from meetup.mail.services import Content, composer, queue_draft
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
+from meetup.timeutil import utcnow
 
 TICKET_CID = "ticket-qr"
 
@@ -112,8 +116,26 @@ def queue_signup(registration: Registration, token: str) -> OutboxMessage:
     return _queue(registration, "waitlisted", token=token)
 
 
-def queue_link_again(registration: Registration, token: str) -> None:
-    _queue(registration, "link", token=token)
+#: A signup again with an address already registered sends the link at most this often:
+#: anyone can type anyone's address, and must not be able to flood their inbox.
+LINK_AGAIN_INTERVAL = timedelta(minutes=15)
+
+
+def link_sent_recently(registration: Registration) -> bool:
+    """Whether a "link again" email went to this registration within LINK_AGAIN_INTERVAL."""
+    since = utcnow() - LINK_AGAIN_INTERVAL
+    recent = select(OutboxMessage.id).where(
+        OutboxMessage.registration_id == registration.id,
+        OutboxMessage.kind == "link",
+        OutboxMessage.created_at >= since,
+    )
+    return db.session.scalar(recent.limit(1)) is not None
+
+
+def queue_link_again(registration: Registration, token: str, *, revoked: bool = False) -> None:
+    """Someone signed this address up again (`revoked` False: earlier links still work), or
+    the organisers sent a new link that replaces the earlier ones (`revoked`)."""
+    _queue(registration, "link", token=token, revoked=revoked)
 
 
 def queue_promoted(registration: Registration, token: str) -> None:

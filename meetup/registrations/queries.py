@@ -1,4 +1,5 @@
-"""Read-only questions about registrations: counts and seats, and a registration for staff."""
+"""Read-only questions about registrations: counts and seats, a registration for staff, and
+the one a personal link opens."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import abort
+from flask import abort, make_response, render_template
 from sqlalchemy import bindparam, case, func, or_, select
 
 from meetup.events.queries import managed_event_or_404
 from meetup.extensions import db
-from meetup.registrations.models import Registration, RegistrationStatus, Source
+from meetup.registrations.models import EarlierLink, Registration, RegistrationStatus, Source
+from meetup.registrations.tokens import hash_token
+from meetup.responses import private
 
 
 def registrations_of(registration: Registration, series_ids=None) -> list[Registration]:
@@ -93,3 +96,29 @@ def counts_for(event_ids: Iterable[int]) -> dict[int, Counts]:
             raw[event_id]["confirmed_checked_in"] = checked_in
             raw[event_id]["walk_ins"] = walk_ins
     return {event_id: Counts(**raw.get(event_id, {})) for event_id in ids}
+
+
+def registration_by_link(token: str) -> Registration:
+    """The registration a personal link opens (the newest, or one of the earlier ones kept).
+    A link that opens nothing (cut, mistyped, long replaced, erased) gets a 404 that says
+    what to do, the same whatever the reason: nobody learns who is registered."""
+    registration = by_manage_token(token)
+    if registration is None or registration.erased_at is not None:
+        page = make_response((render_template("registrations/link_unknown.html"), 404))
+        abort(private(page))
+    return registration
+
+
+def by_manage_token(token: str) -> Registration | None:
+    """The registration a personal link opens: its newest link, or an earlier one."""
+    if not token or len(token) > 100:
+        return None
+    token_hash = hash_token(token)
+    registration = db.session.scalar(
+        select(Registration).where(Registration.manage_token_hash == token_hash)
+    )
+    if registration is None:
+        registration = db.session.scalar(
+            select(Registration).join(EarlierLink).where(EarlierLink.token_hash == token_hash)
+        )
+    return registration

@@ -23,7 +23,7 @@ from meetup.registrations.models import (
     Source,
     Visibility,
 )
-from meetup.registrations.tokens import hash_token, new_manage_token, new_ticket_code
+from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 from meetup.writelock import first_write
 
@@ -120,7 +120,8 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
     Someone already registered gets their personal link again (a fresh one; the earlier ones
-    keep working) and the same answer a newcomer would get. A cancelled registration comes back to life. The event is
+    keep working; at most one such email per LINK_AGAIN_INTERVAL) and the same answer a
+    newcomer would get. A cancelled registration comes back to life. The event is
     locked from the count of seats to the commit; the email is a draft the mail worker
     composes, so the lock is held only for a few short statements. Commits.
     """
@@ -129,8 +130,8 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     newcomer_status = _status_for_newcomer(event)
     existing = find_by_email(event, profile.email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        token = new_personal_link(existing)
-        emails.queue_link_again(existing, token)
+        if not emails.link_sent_recently(existing):  # else one is in their inbox already
+            emails.queue_link_again(existing, new_personal_link(existing))
         db.session.commit()
         return SignupResult(existing, newcomer_status)
 
@@ -313,9 +314,11 @@ def capacity_changed(event: Event) -> list[Registration]:
 
 
 def resend_link(registration: Registration) -> None:
-    """A fresh personal link by email (the earlier ones keep working). Commits."""
-    token = new_personal_link(registration)
-    emails.queue_link_again(registration, token)
+    """The organisers send a new personal link, and the earlier ones stop working (a link
+    forwarded by mistake, a lost phone): the way to take a link back. Commits."""
+    _begin_seat_change(registration.event)  # one change of this person's links at a time
+    token = new_personal_link(registration, revoke=True)
+    emails.queue_link_again(registration, token, revoked=True)
     db.session.commit()
 
 
@@ -327,49 +330,30 @@ def update_profile(registration: Registration, profile: Profile) -> None:
     db.session.commit()
 
 
-def new_personal_link(registration: Registration) -> str:
+def new_personal_link(registration: Registration, *, revoke: bool = False) -> str:
     """A fresh personal link for an email (only hashes are kept, so each email needs its own
-    token); the one it replaces keeps working (EarlierLink). Returns the token."""
+    token). The one it replaces keeps working, with the newest few before it (EarlierLink),
+    unless `revoke`: then every earlier link stops working. Call it under the event's lock
+    (_begin_seat_change): two at once would both keep the same earlier link. Returns the
+    token."""
     token, token_hash = new_manage_token()
-    db.session.add(
-        EarlierLink(registration_id=registration.id, token_hash=registration.manage_token_hash)
-    )
+    earlier = delete(EarlierLink).where(EarlierLink.registration_id == registration.id)
+    if revoke:
+        db.session.execute(earlier)
+    else:
+        db.session.add(
+            EarlierLink(registration_id=registration.id, token_hash=registration.manage_token_hash)
+        )
+        db.session.flush()
+        newest_kept = (
+            select(EarlierLink.id)
+            .where(EarlierLink.registration_id == registration.id)
+            .order_by(EarlierLink.id.desc())
+            .limit(MAX_EARLIER_LINKS)
+        )
+        db.session.execute(earlier.where(EarlierLink.id.not_in(newest_kept)))
     registration.manage_token_hash = token_hash
-    oldest_kept = (
-        select(EarlierLink.id)
-        .where(EarlierLink.registration_id == registration.id)
-        .order_by(EarlierLink.id.desc())
-        .offset(MAX_EARLIER_LINKS - 1)  # the one added above is not flushed yet
-        .limit(1)
-        .scalar_subquery()
-    )
-    db.session.execute(
-        delete(EarlierLink).where(
-            EarlierLink.registration_id == registration.id, EarlierLink.id < oldest_kept
-        )
-    )
     return token
-
-
-def by_manage_token(token: str) -> Registration | None:
-    """The registration a personal link opens: its newest link, or an earlier one."""
-    if not token or len(token) > 100:
-        return None
-    token_hash = hash_token(token)
-    registration = db.session.scalar(
-        select(Registration).where(Registration.manage_token_hash == token_hash)
-    )
-    if registration is None:
-        registration = db.session.scalar(
-            select(Registration).join(EarlierLink).where(EarlierLink.token_hash == token_hash)
-        )
-    return registration
-
-
-# -- telling everyone when the event changes ------------------------------------------------
-
-#: Changes that matter to someone who plans to come: they get an email.
-NOTIFIED_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address")
 
 
 def _people_to_tell(event: Event) -> list[Registration]:
@@ -386,6 +370,12 @@ def _people_to_tell(event: Event) -> list[Registration]:
             .order_by(Registration.id)
         )
     )
+
+
+# -- telling everyone when the event changes ------------------------------------------------
+
+#: Changes that matter to someone who plans to come: they get an email.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address")
 
 
 def update_event_and_notify(event: Event, **changes) -> int:

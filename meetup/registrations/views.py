@@ -17,7 +17,9 @@ from meetup.extensions import db, limiter
 from meetup.registrations import bp, services, tickets
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.queries import registration_by_link
 from meetup.registrations.tickets import ticket_matrix
+from meetup.registrations.tokens import hash_token
 from meetup.responses import pdf_response, private
 from meetup.timeutil import utcnow
 
@@ -65,17 +67,6 @@ def signed_up(slug: str):
     )
 
 
-def registration_by_link(token: str) -> Registration:
-    """The registration a personal link opens (the newest, or one of the earlier ones kept).
-    A link that opens nothing (cut, mistyped, long replaced, erased) gets a 404 that says
-    what to do, the same whatever the reason: nobody learns who is registered."""
-    registration = services.by_manage_token(token)
-    if registration is None or registration.erased_at is not None:
-        page = current_app.make_response((render_template("registrations/link_unknown.html"), 404))
-        abort(private(page))
-    return registration
-
-
 def _ticket_image(registration: Registration) -> str:
     png = ticket_matrix(registration).png(box_size=6)
     db.session.commit()  # keeps the matrix if it was encoded just now
@@ -101,7 +92,7 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
     from meetup.directory import links as directory_links  # the directory builds on this
     from meetup.directory import viewer
 
-    viewer.remember(registration)
+    viewer.remember(registration, hash_token(token))
     card_form = form or CardForm(obj=registration)
     # Once the evening is over the ticket has done its job: the page leads with who came.
     evening_over = registration.event.ends_at <= utcnow()
