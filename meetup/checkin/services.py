@@ -31,7 +31,7 @@ from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.textfold import folded, matches, search_words
 from meetup.timeutil import utcnow
-from meetup.writelock import first_write
+from meetup.writelock import end_reads, first_write
 
 #: Longest code or scanned URL taken into account; anything longer is unknown.
 MAX_SCAN = 300
@@ -281,7 +281,7 @@ def check_in(
         db.session.commit()  # nothing to write
         return result
     registration_id = found.id if result.code else None
-    db.session.commit()  # end the reads: the claim must open the write transaction
+    end_reads()  # SQLite: the claim must open the write transaction
     if status is Answer.OK and not _claim(registration_id, now, door):
         # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
         db.session.rollback()
