@@ -17,13 +17,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import bench_databases, database_label  # noqa: E402
+from bench.databases import bench_run, database_label  # noqa: E402
 from bench.web import PYTHON, free_port, start_gunicorn, wait_for  # noqa: E402
 
 SCANNERS = 8
@@ -134,12 +133,8 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk")
         return 1
-    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-checkin-"))
-    try:
-        with bench_databases(workdir, ("app", "baseline")) as urls:
-            results = _measure(workdir, urls)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with bench_run("meetup-bench-checkin-") as (workdir, urls):
+        results = _measure(workdir, urls)
 
     print(
         f"{SCANNERS} scanners × {SCANS} scans, {PEOPLE} registrations, gunicorn 2 sync workers,"

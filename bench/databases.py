@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +45,18 @@ def bench_databases(workdir: Path, names: tuple[str, ...]) -> Iterator[dict[str,
         with psycopg.connect(admin, autocommit=True) as connection:
             for database in databases.values():
                 connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextmanager
+def bench_run(prefix: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A work directory, and the application's and the baseline's databases ("app",
+    "baseline"), for one run; all of it removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with bench_databases(workdir, ("app", "baseline")) as urls:
+            yield workdir, urls
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def database_label(url: str) -> str:

@@ -19,7 +19,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -28,7 +27,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.databases import bench_databases, database_label  # noqa: E402
+from bench.databases import bench_run, database_label  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
@@ -150,12 +149,8 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk")
         return 1
-    workdir = Path(tempfile.mkdtemp(prefix="meetup-bench-"))
-    try:
-        with bench_databases(workdir, ("app", "baseline")) as urls:
-            results = _measure(workdir, urls)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with bench_run("meetup-bench-") as (workdir, urls):
+        results = _measure(workdir, urls)
     print(f"gunicorn 2 sync workers, {database_label(urls['app'])}, {CONNECTIONS} connections")
     hello = results["hello (baseline)"]["rps"]
     print(f"{'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs hello':>9}")
