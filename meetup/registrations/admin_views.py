@@ -137,6 +137,13 @@ def registration_new(slug: str):
     # from their personal link. Until then nobody sees their card (as for a walk-in).
     for name in ("visibility", *CONSENT_FIELDS):
         delattr(form, name)
+    # The organiser fills it in for someone: the fields speak of them, not to them.
+    form.help_with.label.text = _("Can help with")
+    form.help_with.description = _(
+        "A few words, e.g. “websites for shops, local SEO”. On their badge."
+    )
+    form.looking_for.label.text = _("Is looking for")
+    form.language.label.text = _("Language of their emails")
     if form.validate_on_submit():
         result = services.register(
             event, form.profile(form.normalised_email()), source=Source.ORGANISER
