@@ -10,7 +10,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from meetup.config import MIN_SECRET_KEY_LENGTH, UNSAFE_SECRET_KEYS, Config, load_secret_key
+from meetup.config import (
+    DEVELOPMENT_BASE_URL,
+    MIN_SECRET_KEY_LENGTH,
+    UNSAFE_SECRET_KEYS,
+    Config,
+    load_secret_key,
+)
 from meetup.ops import guards
 
 
@@ -68,6 +74,17 @@ def _finish_config(app: Flask) -> None:
             "known default. Set the SECRET_KEY environment variable "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
             "or run `make run`, which writes one into instance/secret_key for development."
+        )
+    if (
+        not (app.debug or app.testing)
+        and app.config.get("MAIL_SERVER")
+        and app.config["BASE_URL"] == DEVELOPMENT_BASE_URL
+        and "BASE_URL" not in os.environ  # `make run` with a local SMTP server sets it
+    ):
+        raise ConfigurationError(
+            f"BASE_URL is not set while MAIL_SERVER is: the emails' links, the QR codes and the "
+            f"badges would point to {DEVELOPMENT_BASE_URL}. Set BASE_URL to the site's public "
+            "address, e.g. https://meetup.example.org (see deploy/env.example)."
         )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(

@@ -33,6 +33,10 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+#: Where `make run` serves. Emails, QR codes and badges carry absolute links to BASE_URL.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
 class Config:
     """Production-safe defaults; everything can be overridden by the environment."""
 
@@ -40,7 +44,7 @@ class Config:
     DEBUG = False
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    BASE_URL = os.environ.get("BASE_URL", DEVELOPMENT_BASE_URL).rstrip("/")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("DATABASE_URL", ""))
     #: hide_parameters: SQL errors in logs never show the values (names, emails) they carried.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}

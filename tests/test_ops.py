@@ -117,6 +117,22 @@ def test_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
             create_app(config, instance_path=str(tmp_path))
 
 
+def test_refuses_to_send_real_email_with_links_to_the_development_address(tmp_path, monkeypatch):
+    """With an SMTP server set, a forgotten BASE_URL would put 127.0.0.1 in every email's
+    links and every printed badge's QR code."""
+    monkeypatch.delenv("BASE_URL", raising=False)
+    settings = {"SECRET_KEY": "k" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    production = type("Prod", (Config,), settings | {"MAIL_SERVER": "smtp.example.org"})
+    with pytest.raises(ConfigurationError, match="BASE_URL"):
+        create_app(production, instance_path=str(tmp_path))
+    ready = type("Prod", (production,), {"BASE_URL": "https://meetup.example.org"})
+    assert create_app(ready, instance_path=str(tmp_path)).config["BASE_URL"].startswith("https")
+    development = type("Dev", (Config,), settings | {"MAIL_SERVER": ""})  # .eml files: fine
+    create_app(development, instance_path=str(tmp_path))
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:5000")  # said on purpose: `make run`
+    create_app(production, instance_path=str(tmp_path))
+
+
 def test_secret_key_from_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     (tmp_path / "secret_key").write_text("a-long-random-key-written-by-make-run\n")
