@@ -62,12 +62,14 @@ def test_switching_language_keeps_what_was_typed(phone, make):
     phone.check("input[name=visibility][value=attendees]")
     phone.locator(".language-switch a[hreflang=en]").click()
     expect(phone.get_by_role("button", name="Sign up")).to_be_visible()
-    assert phone.input_value("#first_name") == "Zoë"
-    assert phone.input_value("#email") == "zoe@example.org"
-    assert phone.input_value("#company") == "Atelier Rhône Web"  # its section opened again
-    assert phone.locator("#company").is_visible()
-    assert phone.is_checked("input[name=visibility][value=attendees]")
+    # app.js puts the values back once the page has loaded: expect() waits for it.
+    expect(phone.locator("#first_name")).to_have_value("Zoë")
+    expect(phone.locator("#email")).to_have_value("zoe@example.org")
+    expect(phone.locator("#company")).to_have_value("Atelier Rhône Web")
+    expect(phone.locator("#company")).to_be_visible()  # its section opened again
+    expect(phone.locator("input[name=visibility][value=attendees]")).to_be_checked()
     # Kept for that one reload only: the next visit starts empty.
     phone.goto(f"/events/{slug}/signup")
-    assert phone.input_value("#first_name") == ""
+    phone.wait_for_load_state("load")
     assert phone.evaluate("sessionStorage.length") == 0
+    assert phone.input_value("#first_name") == ""
