@@ -515,6 +515,15 @@ def test_organiser_promotes_beyond_capacity_and_resends_a_link(app, client, orga
     assert len(outbox(app, "link")) == 1
 
 
+def test_the_organisers_form_has_none_of_the_person_s_consents(app):
+    from meetup.registrations.forms import CONSENT_FIELDS, AddPersonForm
+
+    with app.test_request_context():
+        form = AddPersonForm(meta={"csrf": False})
+        assert [name for name in ("visibility", *CONSENT_FIELDS) if name in form] == []
+        assert "nickname" not in form  # no bots behind a login
+
+
 def test_organiser_adds_someone_by_hand(app, client, organised):
     url = f"/admin/events/{organised}/registrations/new"
     page = client.get(url).get_data(as_text=True)

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from meetup.auth.models import ApiToken, LoginSession, Role, User
 from meetup.extensions import db
 from meetup.timeutil import utcnow
-from meetup.writelock import first_write
+from meetup.writelock import end_reads, first_write
 
 MIN_PASSWORD_LENGTH = 10
 #: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
@@ -170,10 +170,10 @@ def verify_api_token(token: str) -> ApiToken | None:
 
 
 def _write_alone(statement) -> None:
-    """A write in a transaction of its own. The request's reads are committed first: on
-    SQLite a transaction that began by reading cannot become a writer once another writer
-    has committed since ("database is locked" at once, whatever the busy timeout)."""
-    db.session.commit()
+    """A write committed at once, after the request's reads (end_reads: on SQLite a
+    transaction that began by reading cannot become a writer once another writer has
+    committed since, "database is locked" at once, whatever the busy timeout)."""
+    end_reads()
     first_write(statement)
     db.session.commit()
 

@@ -20,7 +20,7 @@ from meetup.registrations import admin_bp as bp
 from meetup.registrations import services
 from meetup.registrations.csvio import CsvProblem, csv_delimiter, parse_import, to_csv
 from meetup.registrations.forms import (
-    CONSENT_FIELDS,
+    AddPersonForm,
     ConfirmImportForm,
     ImportForm,
     SignupForm,
@@ -131,19 +131,7 @@ def registrations_csv(slug: str):
 def registration_new(slug: str):
     """An organiser adds someone (a phone call, an email): same rules as a public signup."""
     event = queries.managed_event_or_404(slug, current_user)
-    form = SignupForm()
-    del form.nickname
-    # Who may see the card and what it shares are the person's own consents: they give them
-    # from their personal link. Until then nobody sees their card (as for a walk-in).
-    for name in ("visibility", *CONSENT_FIELDS):
-        delattr(form, name)
-    # The organiser fills it in for someone: the fields speak of them, not to them.
-    form.help_with.label.text = _("Can help with")
-    form.help_with.description = _(
-        "A few words, e.g. “websites for shops, local SEO”. On their badge."
-    )
-    form.looking_for.label.text = _("Is looking for")
-    form.language.label.text = _("Language of their emails")
+    form = AddPersonForm()
     if form.validate_on_submit():
         result = services.register(
             event, form.profile(form.normalised_email()), source=Source.ORGANISER

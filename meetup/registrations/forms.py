@@ -238,6 +238,26 @@ class SignupForm(CardForm):
         return bool(self.nickname.data)
 
 
+class AddPersonForm(SignupForm):
+    """An organiser adds someone (a phone call, an email). Who may see the card and what it
+    shares are the person's own consents, given from their personal link: until then nobody
+    sees it, as for a walk-in. The fields speak of the person, not to them."""
+
+    nickname = None  # no bots here
+    visibility = None
+    street_on_badge = share_email = share_phone = share_address = None
+    accept_introductions = notify_new_neighbours = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_with.label.text = _l("Can help with")
+        self.help_with.description = _l(
+            "A few words, e.g. “websites for shops, local SEO”. On their badge."
+        )
+        self.looking_for.label.text = _l("Is looking for")
+        self.language.label.text = _l("Language of their emails")
+
+
 class ImportForm(Form):
     file = FileField(
         _l("CSV file"),

@@ -273,7 +273,6 @@ class EarlierLink(db.Model):
     )
     #: SHA-256 of the link's token, as Registration.manage_token_hash was.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 #: Earlier links kept per registration, newest first.

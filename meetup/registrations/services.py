@@ -356,6 +356,12 @@ def new_personal_link(registration: Registration, *, revoke: bool = False) -> st
     return token
 
 
+# -- telling everyone when the event changes ------------------------------------------------
+
+#: Changes that matter to someone who plans to come: they get an email.
+NOTIFIED_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address")
+
+
 def _people_to_tell(event: Event) -> list[Registration]:
     return list(
         db.session.scalars(
@@ -370,12 +376,6 @@ def _people_to_tell(event: Event) -> list[Registration]:
             .order_by(Registration.id)
         )
     )
-
-
-# -- telling everyone when the event changes ------------------------------------------------
-
-#: Changes that matter to someone who plans to come: they get an email.
-NOTIFIED_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address")
 
 
 def update_event_and_notify(event: Event, **changes) -> int:

@@ -20,7 +20,6 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("replaced_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["registration_id"],
             ["registrations.id"],
