@@ -68,6 +68,8 @@ def test_switching_language_keeps_what_was_typed(phone, make):
     expect(phone.locator("#company")).to_have_value("Atelier Rhône Web")
     expect(phone.locator("#company")).to_be_visible()  # its section opened again
     expect(phone.locator("input[name=visibility][value=attendees]")).to_be_checked()
+    # Left as it was, the emails' language follows the page's new language.
+    expect(phone.locator("#language")).to_have_value("en")
     # Kept for that one reload only: the next visit starts empty.
     phone.goto(f"/events/{slug}/signup")
     phone.wait_for_load_state("load")

@@ -33,6 +33,9 @@ document.addEventListener("click", (event) => {
     for (const field of Array.from(form.elements).filter(FILLABLE)) {
       if (field.type === "checkbox" || field.type === "radio") {
         typed.push([index, field.name, field.value, field.checked]);
+      } else if (field.tagName === "SELECT" && Array.from(field.options).every(
+        (option) => option.selected === option.defaultSelected)) {
+        continue; // left as the page set it: the new page's choice may differ (its language)
       } else if (field.value) {
         typed.push([index, field.name, field.value, null]);
       }
@@ -50,13 +53,9 @@ if (kept && kept.path === location.pathname) {
     for (const field of fields.filter((f) => f.name === name)) {
       if (checked === null) field.value = value;
       else if (field.value === value) field.checked = checked;
-    }
-  }
-  // A <details> holding a restored field opens, so nothing typed is hidden.
-  for (const details of document.querySelectorAll("main details")) {
-    if (Array.from(details.querySelectorAll("input, textarea, select")).some(
-      (f) => FILLABLE(f) && ((f.type === "checkbox" || f.type === "radio") ? false : f.value))) {
-      details.open = true;
+      // A folded section holding what was typed opens, so nothing typed is hidden.
+      const section = field.closest("details");
+      if (section && (checked === null || checked)) section.open = true;
     }
   }
 }
