@@ -529,6 +529,7 @@ def test_organiser_adds_someone_by_hand(app, client, organised):
     page = client.get(url).get_data(as_text=True)
     assert 'name="visibility"' not in page  # the person's own choice, from their link
     assert "Language of their emails" in page and "I'm looking for" not in page
+    assert "Their ticket and personal link go to this address" in page
     # signup_data says "attendees": a forged field must not speak for the person
     response = post_form(client, url, signup_data(email="phone.call@example.org"))
     assert response.status_code == 302

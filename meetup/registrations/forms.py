@@ -250,6 +250,10 @@ class AddPersonForm(SignupForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.email.description = _l(
+            "Their ticket and personal link go to this address. Never shown to other "
+            "attendees unless they allow it."
+        )
         self.help_with.label.text = _l("Can help with")
         self.help_with.description = _l(
             "A few words, e.g. “websites for shops, local SEO”. On their badge."
