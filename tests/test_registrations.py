@@ -530,6 +530,8 @@ def test_organiser_adds_someone_by_hand(app, client, organised):
     assert 'name="visibility"' not in page  # the person's own choice, from their link
     assert "Language of their emails" in page and "I'm looking for" not in page
     assert "Their ticket and personal link go to this address" in page
+    assert "Their business" in page and "Their office" in page and "Your office" not in page
+    assert "introduce them to people who work near them" in page
     # signup_data says "attendees": a forged field must not speak for the person
     response = post_form(client, url, signup_data(email="phone.call@example.org"))
     assert response.status_code == 302
