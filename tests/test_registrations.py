@@ -597,6 +597,36 @@ def test_csv_export_splits_columns_as_the_organiser_s_spreadsheet_does(
     assert rows[0]["company"] == "Lefèvre, père et fils"
 
 
+@pytest.mark.parametrize(
+    ("language", "separator", "delimiter", "offered"),
+    [
+        ("en-GB", "semicolon", ";", "Spreadsheet set up in French?"),
+        ("fr-FR", "comma", ",", "Tableur réglé en anglais ?"),
+        ("en-GB", "tab'><script>", ",", "Spreadsheet set up in French?"),  # unknown: the default
+    ],
+)
+def test_csv_export_with_the_other_separator(
+    app, client, make, login, language, separator, delimiter, offered
+):
+    """An English page with Excel in French (or the reverse): the list offers the other
+    separator, and the export takes it."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    sign_up(app.test_client(), slug, company="Lefèvre, père et fils")
+    headers = {"Accept-Language": language}
+    page = client.get(f"/admin/events/{slug}/registrations", headers=headers).get_data(as_text=True)
+    assert offered in page
+    response = client.get(
+        f"/admin/events/{slug}/registrations.csv",
+        query_string={"separator": separator},
+        headers=headers,
+    )
+    assert response.status_code == 200
+    text = response.get_data(as_text=True).removeprefix("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    assert dict(zip(header, row, strict=True))["company"] == "Lefèvre, père et fils"
+
+
 # -- when the event changes -----------------------------------------------------------------
 
 

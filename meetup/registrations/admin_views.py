@@ -113,7 +113,7 @@ def registrations_csv(slug: str):
     body = to_csv(
         FIELDS,
         ([record[name] for name in FIELDS] for record in records),
-        delimiter=csv_delimiter(str(get_locale())),
+        delimiter=csv_delimiter(str(get_locale()), request.args.get("separator", "")),
     )
     from meetup.privacy import audit  # privacy builds on registrations
 

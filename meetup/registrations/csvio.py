@@ -32,9 +32,16 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: s
     return buffer.getvalue()
 
 
-def csv_delimiter(language: str) -> str:
+#: The separators an organiser may ask for by name (?separator=…), whatever the page's language.
+SEPARATORS = {"semicolon": ";", "comma": ","}
+
+
+def csv_delimiter(language: str, asked: str = "") -> str:
     """What a spreadsheet set up in `language` (one of the app's) splits columns on: the
-    semicolon in French, where the comma is the decimal separator; else the comma."""
+    semicolon in French, where the comma is the decimal separator; else the comma. `asked`
+    ("semicolon" or "comma") wins: an English page with a spreadsheet in French, say."""
+    if asked in SEPARATORS:
+        return SEPARATORS[asked]
     return ";" if language.split("_")[0].split("-")[0] == "fr" else ","
 
 
