@@ -9,7 +9,7 @@ from babel import support
 from flask import current_app
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import SelectMultipleField, StringField
 from wtforms.i18n import messages_path
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,3 +34,14 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class AsTypedField(StringField):
+    """A text field whose filters rewrite what was typed (a web address gets its https://):
+    sent back with an error, it shows what the person typed, not the rewrite they never
+    wrote."""
+
+    def _value(self) -> str:
+        if self.errors and self.raw_data:
+            return self.raw_data[0]
+        return super()._value()

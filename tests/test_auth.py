@@ -42,6 +42,8 @@ def test_wrong_password_keeps_the_email_and_says_why(client, make):
     assert "Wrong email or password." in html
     assert f'value="{email}"' in html  # nothing typed is lost (except the password)
     assert 'aria-invalid="true"' in html
+    # the cursor goes to what is wrong (the summary, app.js), not back to the email field
+    assert "data-error-summary" in html and "autofocus" not in html
 
 
 def test_unknown_email_gets_the_same_answer(client):

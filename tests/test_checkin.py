@@ -352,6 +352,9 @@ def test_a_walk_in_is_registered_let_in_and_emailed_at_once(app, client, door):
     token = _door_token(client, door)
     page = client.get(f"/door/{door['tonight']}/walk-in").get_data(as_text=True)
     assert 'name="email"' in page and 'name="visibility"' not in page  # four fields only
+    # the volunteer fills it in: the help speaks of the person
+    assert "Their ticket and personal link go to this address" in page
+    assert "your personal link" not in page.lower()
     response = client.post(
         f"/door/{door['tonight']}/walk-in",
         data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",

@@ -387,6 +387,40 @@ def test_personal_page_keeps_bad_input(app, client, event):
     response = client.post(f"/r/{token}", data=form)
     assert response.status_code == 422
     assert "Gardée SARL" in response.get_data(as_text=True)
+    # what to correct, above the form, each a link to its field
+    summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert '<a href="#first_name">' in summary and "company" not in summary
+
+
+def test_signup_errors_are_summed_up_with_links_to_their_fields(client, event):
+    response = sign_up(client, event, first_name="", visibility="")
+    assert response.status_code == 422
+    summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert '<a href="#first_name">' in summary
+    assert '<a href="#visibility-0">' in summary  # the first of the radio buttons
+    assert response.text.count('aria-invalid="true"') >= 1 + 3  # the field, the 3 radios
+
+
+def test_a_cancelled_evening_shows_no_ticket(app, client, event):
+    """The organisers cancelled the evening: the personal page, the ticket's QR page and the
+    PDF say so instead of offering a ticket that no longer admits anyone."""
+    sign_up(client, event)
+    token = manage_token(outbox(app, "confirmation")[0])
+    [row] = registrations(app, event)
+    with app.app_context():
+        from meetup.events import services as event_services
+
+        event_services.cancel_event(db.session.scalar(select(Event).where(Event.slug == event)))
+        db.session.commit()
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "This evening is cancelled." in html
+    assert 'src="data:image/png;base64,' not in html and "Your ticket" not in html
+    assert "Cancel my registration" not in html  # no seat to give back
+    assert "My card" in html  # the card stays theirs to change
+    assert client.get(f"/r/{token}/ticket.pdf").status_code == 404
+    anonymous = app.test_client()
+    ticket = anonymous.get(f"/b/{row.ticket_code}", headers={"Accept-Language": "en"}).text
+    assert "This evening is cancelled." in ticket and "This is a ticket" not in ticket
 
 
 @pytest.mark.parametrize("token", ["x", "a" * 43, "a" * 500])

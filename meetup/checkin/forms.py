@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from meetup.forms import Form
 from meetup.registrations.forms import CardForm, SignupForm
@@ -17,6 +18,14 @@ class WalkInForm(Form):
     company = CardForm.company
 
     normalised_email = SignupForm.normalised_email
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The volunteer fills it in: the help speaks of the person (as "Add a person" does).
+        self.email.description = _l(
+            "Their ticket and personal link go to this address. Never shown to other "
+            "attendees unless they allow it."
+        )
 
     def profile(self) -> Profile:
         """Visible to nobody until they choose, from the personal link the email brings."""

@@ -27,7 +27,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from meetup.forms import Form
+from meetup.forms import AsTypedField, Form
 from meetup.registrations.models import CONSENT_FLAGS, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
@@ -108,7 +108,7 @@ class CardForm(OfficeAddressForm):
         validators=[no_control_characters, Optional(), Length(max=160)],
     )
     sector = SelectField(_l("Sector"), validators=[no_control_characters, Optional()])
-    website = StringField(
+    website = AsTypedField(
         _l("Website"),
         filters=[with_scheme],
         validators=[

@@ -12,6 +12,7 @@ from meetup.auth.access import can_run_door
 from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
 from meetup.events import queries
+from meetup.events.models import EventStatus
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db, limiter
 from meetup.registrations import bp, services, tickets
@@ -96,6 +97,8 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
     card_form = form or CardForm(obj=registration)
     # Once the evening is over the ticket has done its job: the page leads with who came.
     evening_over = registration.event.ends_at <= utcnow()
+    # A cancelled evening has no ticket to show, nor a seat to give back.
+    evening_cancelled = registration.event.status is EventStatus.CANCELLED
     response = current_app.make_response(
         render_template(
             "registrations/manage.html",
@@ -103,8 +106,10 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
             event=registration.event,
             form=card_form,
             evening_over=evening_over,
+            evening_cancelled=evening_cancelled,
             ticket_image=_ticket_image(registration)
-            if registration.status is RegistrationStatus.CONFIRMED and not evening_over
+            if registration.status is RegistrationStatus.CONFIRMED
+            and not (evening_over or evening_cancelled)
             else None,
             token=token,
             **directory_links.for_personal_page(registration, pin_form),
@@ -128,7 +133,10 @@ def cancel(token: str):
 def ticket_pdf(token: str):
     """A one-page ticket to print or keep: evening, name, QR code."""
     registration = registration_by_link(token)
-    if registration.status is not RegistrationStatus.CONFIRMED:
+    if (
+        registration.status is not RegistrationStatus.CONFIRMED
+        or registration.event.status is EventStatus.CANCELLED
+    ):
         abort(404)
     pdf = badge_services.ticket_pdf(registration)
     db.session.commit()  # keeps the QR matrix if it was encoded just now

@@ -75,3 +75,29 @@ def test_switching_language_keeps_what_was_typed(phone, make):
     phone.wait_for_load_state("load")
     assert phone.evaluate("sessionStorage.length") == 0
     assert phone.input_value("#first_name") == ""
+
+
+def test_a_failed_save_on_the_personal_page_takes_the_attendee_to_the_errors(app, phone, make):
+    """The personal page opens with the ticket, far above the card: after a save the page
+    could not take, the error summary is where the phone shows and reads out, and each of
+    its links puts the cursor in the field to correct."""
+    slug = make.event(make.series(), capacity=40)
+    phone.goto(f"/events/{slug}/signup")
+    phone.fill("#first_name", "Zoë")
+    phone.fill("#last_name", "O’Brien")
+    phone.fill("#email", "zoe@example.org")
+    phone.check("input[name=visibility][value=attendees]")
+    phone.get_by_role("button", name="S’inscrire").click()
+    text = _confirmation(app).get_body(("plain",)).get_content()
+    phone.goto(re.search(r"http://localhost(/r/[\w-]+)", text).group(1))
+    phone.fill("#first_name", "")
+    phone.fill("#website", "pas une url")
+    phone.get_by_role("button", name="Enregistrer").click()
+    summary = phone.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary.get_by_role("link")).to_have_count(2)
+    screenshot(phone, "personal-page-errors-phone-fr")
+    summary.get_by_role("link", name="Site web").click()
+    expect(phone.locator("#website")).to_be_focused()
+    expect(phone.locator("#website")).to_have_value("pas une url")  # nothing typed is lost

@@ -10,6 +10,23 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// A form sent back with errors: its summary takes the focus (the page may open far above the
+// form), and each of its links puts the cursor in the field it names.
+const errorSummary = document.querySelector("[data-error-summary]");
+if (errorSummary) {
+  errorSummary.focus();
+  errorSummary.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[href^='#']") : null;
+    const field = link ? document.getElementById(link.hash.slice(1)) : null;
+    if (!field) return;
+    event.preventDefault();
+    const section = field.closest("details");
+    if (section) section.open = true;
+    field.focus();
+    field.scrollIntoView({ block: "center" });
+  });
+}
+
 // Badges page: the calibration link follows the chosen sheet.
 const layoutSelect = document.querySelector(".badge-form select[name=layout]");
 const calibrationLink = document.getElementById("calibration-link");
