@@ -154,6 +154,16 @@ def test_the_fourth_is_waitlisted_then_promoted_when_someone_cancels(app, client
     assert len(outbox(app, "cancelled")) == 1
 
 
+def test_the_form_of_a_full_evening_says_it_is_the_waitlist(client, make):
+    """Someone arriving by a direct link to the form learns it before typing, not after."""
+    slug = make.event(make.series(), capacity=1)
+    assert "Join the waitlist" not in client.get(f"/events/{slug}/signup").text
+    sign_up(client, slug)
+    page = client.get(f"/events/{slug}/signup").text
+    assert "Full — waitlist open" in page
+    assert page.count("Join the waitlist") == 2  # the heading and the button
+
+
 def test_a_second_signup_resends_the_link_and_looks_the_same(app, client, event):
     first = sign_up(client, event)
     first_page = client.get(first.headers["Location"]).get_data(as_text=True)
@@ -163,7 +173,7 @@ def test_a_second_signup_resends_the_link_and_looks_the_same(app, client, event)
     # The same page but for the address as typed, shown back so a typo can be seen.
     assert "<strong>marie.dupont@example.org</strong>" in first_page
     assert again_page == first_page.replace("marie.dupont@", "Marie.Dupont@")
-    assert "Already registered with this address? Your registration is unchanged" in again_page
+    assert "If this address was already registered, that registration stays as it was" in again_page
     [row] = registrations(app, event)
     assert row.first_name == "Marie"  # a stranger cannot overwrite the card
     [link] = outbox(app, "link")

@@ -51,7 +51,9 @@ def signup(slug: str):
         session["signed_up"] = {"status": status.value, "email": email}
         return redirect(url_for("registrations.signed_up", slug=slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("registrations/signup.html", event=event, form=form), status
+    # Said before the form: someone arriving by a direct link learns it is the waitlist.
+    full = services.public_status(event) is RegistrationStatus.WAITLISTED
+    return render_template("registrations/signup.html", event=event, form=form, full=full), status
 
 
 @bp.get("/events/<slug>/signed-up")
