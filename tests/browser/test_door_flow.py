@@ -205,3 +205,47 @@ def test_door_volunteer_checks_in_with_the_phone_camera(
         guard.assert_clean()
     finally:
         camera_browser.close()
+
+
+LONG_THEME = "Transformationnumériquedesentreprisesartisanalesetcommercesdeproximité"
+
+
+def test_long_words_never_push_a_phone_page_sideways(app, phone, make):
+    """One name, company or theme without spaces (they happen: German surnames, company
+    names run together) used to widen the page past the screen: the door's search answer
+    put its check-in button off-screen, the home page cut its cards."""
+    organiser = make.user("organiser")
+    slug = make.event(
+        make.series(team=(organiser,)), theme=LONG_THEME, starts_at=utcnow() - timedelta(minutes=15)
+    )
+    make.registration(
+        slug,
+        first_name="Maximilienne-Alexandrine",
+        last_name="Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft",
+        company="Établissementsgénérauxdeconstructionmétalliqueetmenuiserie",
+    )
+
+    def fits() -> bool:
+        # Not window.innerWidth: a phone zooms out to show a page wider than its screen.
+        width = phone.viewport_size["width"]
+        return phone.evaluate("document.documentElement.scrollWidth") <= width
+
+    phone.goto("/")
+    assert fits(), "home page"
+    phone.goto("/login")
+    phone.fill("#email", organiser)
+    phone.fill("#password", PASSWORD)
+    phone.locator("main form button[type=submit]").click()
+    phone.goto(f"/door/{slug}")
+    phone.fill("#q", "wolfe")
+    button = phone.locator(".door-people button").first
+    expect(button).to_be_visible()
+    assert fits(), "door screen"
+    right = phone.evaluate("b => b.getBoundingClientRect().right", button.element_handle())
+    assert right <= phone.viewport_size["width"]
+    screenshot(phone, "door-long-name-phone")
+    for path in (f"/admin/events/{slug}", f"/admin/events/{slug}/registrations"):
+        phone.goto(path)
+        assert fits(), path
+    phone.set_viewport_size({"width": 320, "height": 640})
+    assert fits(), "header at 320 px"
