@@ -274,13 +274,13 @@ def test_the_door_screen_checks_in_with_and_without_javascript(client, door):
         headers={"Accept": "application/json"},
     )
     data = response.get_json()
-    assert data["answer"]["tone"] == "warn" and "Porte 1" in data["answer"]["detail"]
+    assert data["answer"]["tone"] == "warn" and "Porte 1" in data["answer"]["title"]
     french = client.post(
         f"/door/{door['tonight']}/scan",
         data={"csrf_token": token, "code": door["codes"]["marie"]},
         headers={"Accept": "application/json", "Accept-Language": "fr"},
     ).get_json()
-    assert french["answer"]["detail"].startswith("Déjà entré(e) à ")
+    assert french["answer"]["title"].startswith("Déjà entré(e) à ")
     assert data["counts"] == {"checked_in": 1, "expected": 2, "walk_ins": 0}
     unknown = client.post(
         f"/door/{door['tonight']}/scan",
@@ -565,3 +565,24 @@ def test_an_already_answer_offers_undo(client, door):
             headers={"Accept": "application/json"},
         ).get_json()
     assert data["answer"]["tone"] == "warn" and data["answer"]["code"] == door["codes"]["marie"]
+    # what the volunteer must see first is the headline, then whose badge it is
+    assert data["answer"]["title"].startswith("Already checked in at")
+    assert data["answer"]["detail"] == "Marie Dupont"
+
+
+def test_the_door_s_answers_read_out_once_punctuated():
+    from meetup.checkin.views import Shown
+
+    assert Shown("ok", "Welcome Marie — first time!", "Dupont SARL").spoken == (
+        "Welcome Marie — first time! Dupont SARL"
+    )
+    assert Shown("warn", "Already checked in at 19:04", "Marie").spoken == (
+        "Already checked in at 19:04. Marie"
+    )
+    assert Shown("stop", "Unknown code").spoken == "Unknown code"
+
+
+def test_each_search_result_s_button_says_whom_it_lets_in(client, door):
+    _door_token(client, door)
+    page = client.get(f"/door/{door['tonight']}", query_string={"q": "marie"}).text
+    assert 'aria-label="Check in Marie Dupont"' in page

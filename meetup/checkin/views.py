@@ -71,6 +71,14 @@ class Shown:
     def json(self) -> dict:
         return {"tone": self.tone, "title": self.title, "detail": self.detail, "code": self.code}
 
+    @property
+    def spoken(self) -> str:
+        """What the screen reader says: the title, then the detail, one full stop between
+        (none after a title that ends its own sentence: "… first time!")."""
+        if not self.detail:
+            return self.title
+        return f"{self.title}{' ' if self.title.endswith(('.', '!', '?', '…')) else '. '}{self.detail}"
+
 
 def shown(result: Result, event: Event) -> Shown:
     if result.status is Answer.OK:
@@ -87,7 +95,9 @@ def shown(result: Result, event: Event) -> Shown:
             if result.door
             else _("Already checked in at %(time)s", time=time)
         )
-        return Shown("warn", result.name, detail, result.code)  # Undo a scan at another door
+        # The fact the volunteer must see is the headline; the name follows. Undo stays
+        # offered, for a scan at another door that was a mistake.
+        return Shown("warn", detail, result.name, result.code)
     if result.status is Answer.CANCELLED:
         return Shown("stop", _("Cancelled registration"), result.name)
     if result.status is Answer.WAITLISTED:

@@ -75,7 +75,9 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
     phone.keyboard.type(f"{code}\n")
     expect(answer).to_have_class(re.compile("tone-warn"))
-    expect(phone.locator("#answer-detail")).to_contain_text("Déjà entré(e) à")
+    expect(phone.locator("#answer-title")).to_contain_text("Déjà entré(e) à")
+    expect(phone.locator("#answer-detail")).to_have_text("Marie Dupont")
+    screenshot(phone, "door-already-phone-fr")
     # The same Undo, for a check-in made a while ago or at another door.
     expect(phone.get_by_role("button", name="Annuler cette entrée")).to_be_visible()
 
@@ -87,9 +89,8 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#people li", has_text="Sur liste d’attente")).to_be_visible()
     expect(phone.locator("#people li button")).to_have_count(0)
     phone.locator("#q").fill("elodie")
-    phone.locator("#people li", has_text="Élodie").get_by_role(
-        "button", name="Faire entrer"
-    ).click()
+    expect(phone.locator("#search-status")).to_have_text("1 personne correspond")
+    phone.get_by_role("button", name="Faire entrer Élodie Œuvray").click()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Élodie — première fois !")
     expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
     expect(phone.locator("#count-in")).to_have_text("2")

@@ -58,7 +58,9 @@ if (screen) {
   const announce = document.getElementById("announce");
   function show(result) {
     // Screen readers hear it from a region that is always there; the box is for the eyes.
-    announce.textContent = result.detail ? `${result.title}. ${result.detail}` : result.title;
+    // One full stop between title and detail, none after a title that ends its sentence.
+    const stop = /[.!?…]$/.test(result.title) ? " " : ". ";
+    announce.textContent = result.detail ? `${result.title}${stop}${result.detail}` : result.title;
     answer.hidden = false;
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
@@ -157,6 +159,7 @@ if (screen) {
     }, 300);
   });
 
+  const searchStatus = document.getElementById("search-status");
   let searchTimer = null;
   async function refreshSearch() {
     const url = new URL(screen.dataset.searchUrl, window.location.href);
@@ -164,7 +167,17 @@ if (screen) {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const data = await response.json();
-    if (!data.people.length && search.value.trim()) {
+    // Screen readers hear how many match; the list itself is for the eyes and the fingers.
+    const found = data.people.length;
+    searchStatus.textContent = !search.value.trim()
+      ? ""
+      : !found
+        ? screen.dataset.nobody
+        : (new Intl.PluralRules(document.documentElement.lang).select(found) === "one"
+            ? screen.dataset.foundOne
+            : screen.dataset.foundOther
+          ).replace("{n}", String(found));
+    if (!found && search.value.trim()) {
       const item = document.createElement("li");
       item.className = "muted";
       item.textContent = screen.dataset.nobody;
@@ -191,6 +204,8 @@ if (screen) {
           button.type = "button";
           button.className = "small";
           button.textContent = screen.dataset.checkInLabel;
+          // Twelve "Check in" buttons read alike: each says whom it lets in.
+          button.setAttribute("aria-label", screen.dataset.checkInNamed.replace("{name}", person.name));
           button.addEventListener("click", () => {
             checkIn(person.code);
             ready(); // the list is redrawn: the next badge goes to the code field
