@@ -77,7 +77,8 @@ class Shown:
         (none after a title that ends its own sentence: "… first time!")."""
         if not self.detail:
             return self.title
-        return f"{self.title}{' ' if self.title.endswith(('.', '!', '?', '…')) else '. '}{self.detail}"
+        stop = " " if self.title.endswith((".", "!", "?", "…")) else ". "
+        return f"{self.title}{stop}{self.detail}"
 
 
 def shown(result: Result, event: Event) -> Shown:
