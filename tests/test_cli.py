@@ -172,7 +172,7 @@ def test_the_demo_shows_the_directory_from_an_attendee_s_link(app, runner, clien
         past = db.session.scalars(select(Event).order_by(Event.starts_at)).first()
         slug, series = past.slug, past.series.slug
     html = client.get(f"/events/{slug}/directory").get_data(as_text=True)
-    assert "Your neighbours" in html and ("Same building" in html or "m away" in html)
+    assert "Your neighbours" in html and ("Next door" in html or "m away" in html)
     assert client.get(f"/series/{series}/community").status_code == 200
     markers = client.get(f"/events/{slug}/directory/map.json").get_json()["markers"]
     assert len(markers) >= 10

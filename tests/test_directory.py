@@ -121,6 +121,23 @@ def test_the_directory_link_opens_the_directory_in_that_browser(app, client, mak
     assert client.get("/d/not-a-token").status_code == 404
 
 
+def test_a_directory_with_nobody_else_says_so(app, client, make, evening):
+    """Alone in it (nobody else came, or nobody else chose to be seen): no empty map, no
+    filters, no 'nobody matches these filters' nor a button to save zero contacts."""
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0, language="en")
+    _came(make, event, "Hidden", 50, visibility="nobody")
+    with app.app_context():
+        services.open_directory(_event(app, event))
+        (message,) = [m for m in _messages("directory_open") if m.recipient == "alice@example.org"]
+        body = _body(message)
+    client.get(next(word for word in body.split() if "/d/" in word).replace("http://localhost", ""))
+    html = client.get(f"/events/{event}/directory").text
+    assert "Nobody else is listed here yet" in html
+    assert 'id="directory-map"' not in html and "Nobody matches these filters" not in html
+    assert "vCard" not in html
+
+
 def test_the_api_opens_and_closes_the_directory(app, client, make, evening):
     organiser, _series, event = evening
     _came(make, event, "Alice", 0)
@@ -189,7 +206,7 @@ def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
 # -- the page ----------------------------------------------------------------------------------
 
 
-def test_neighbours_nearest_first_same_building_walking_time(app, client, make, evening):
+def test_neighbours_nearest_first_next_door_walking_time(app, client, make, evening):
     _organiser, series, event = evening
     _came(make, event, "Alice", 0)
     _came(make, event, "Far", 310, share_address=True)
@@ -204,13 +221,13 @@ def test_neighbours_nearest_first_same_building_walking_time(app, client, make, 
     section = html.split('id="neighbours-title"')[1].split('id="map-title"')[0]
     assert section.index("Building Test") < section.index("Near Test")
     assert "Far Test" not in section and "Unplaced Test" not in section
-    assert "Same building" in section and "≈ 150 m away" in section
+    assert "Next door" in section and "≈ 150 m away" in section
     assert "3 min walk" in section  # 150 m × 1.3 at 5 km/h, rounded up
     assert "3 people work within 300 m" in section
     # Someone who keeps their exact place: measured to their ~200 m cell, to 50 m, never
     # "same building" (distances must not tell more than the map).
     rounded = section.split("Rounded Test")[1].split("</article>")[0]
-    assert "Same building" not in rounded
+    assert "Next door" not in rounded
     metres = int(re.search(r"≈ (\d+) m away", rounded).group(1))
     assert metres % 50 == 0
     # The radius is the series'.

@@ -44,6 +44,7 @@ def test_during_the_evening_a_scanned_badge_saves_the_contact_and_asks_to_meet(
     code = _code(app, bruno)
     html = client.get(f"/b/{code}").get_data(as_text=True)
     assert "Bruno Test" in html and "bruno@example.org" in html
+    assert "<h1>Badge scanned</h1>" in html
     vcard = client.get(f"/b/{code}/contact.vcf")
     assert vcard.status_code == 200 and b"FN:Bruno Test" in vcard.data
     response = client.post(f"/b/{code}/introduce", data={"csrf_token": csrf_from(html)})
@@ -55,6 +56,21 @@ def test_during_the_evening_a_scanned_badge_saves_the_contact_and_asks_to_meet(
     other = app.test_client()
     assert other.get(f"/b/{code}/contact.vcf").status_code == 404
     assert other.post(f"/b/{code}/introduce").status_code in (400, 404)
+
+
+def test_scanning_one_s_own_badge_shows_what_others_see(app, client, make, tonight):
+    _series, event = tonight
+    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True)
+    _came(make, event, "Bruno", 50, accept_introductions=True)
+    client.get("/r/token-Alice-0123456789abcdef")
+    html = client.get(f"/b/{_code(app, alice)}").text
+    assert "Your badge, as others see it" in html and "Alice Test" in html
+    assert "Introduce us" not in html and "Save contact" not in html  # not with oneself
+    assert "say hello in person" not in html
+    hidden, _ = _came(make, event, "Hidden", 10, visibility="nobody")
+    client.get("/r/token-Hidden-0123456789abcdef")
+    html = client.get(f"/b/{_code(app, hidden)}").text
+    assert "You chose to show your card to nobody" in html and "Hidden Test" not in html
 
 
 def test_a_closed_directory_stops_badge_scans_too(app, client, make, evening_over):

@@ -17,7 +17,7 @@ from meetup.directory import spatial
 from meetup.directory.spatial import (
     DEFAULT_RADIUS_METRES,
     EARTH_RADIUS_METRES,
-    SAME_BUILDING_METRES,
+    NEXT_DOOR_METRES,
     Neighbour,
     distance_metres,
     k_nearest,
@@ -103,7 +103,7 @@ def test_near_a_pole():
     found = neighbours_within([1, 2, 3], [89.9999, 89.9999, 90.0], [0.0, 180.0, 42.0])
     assert [n.other for n in found[1]] == [3, 2]
     assert found[1][1].metres == pytest.approx(0.0002 * METRES_PER_DEGREE, rel=1e-6)
-    assert found[1][1].same_building
+    assert found[1][1].next_door
     # a quarter of the way round the pole at 89.999 N: 157 m, not 111 km of longitude
     found = neighbours_within([1, 2], [89.999, 89.999], [0.0, 90.0])
     assert found[1][0].metres == pytest.approx(math.sqrt(2) * 0.001 * METRES_PER_DEGREE, rel=1e-6)
@@ -135,7 +135,7 @@ def test_sorted_by_distance_then_id_with_duplicates():
     points = [(45.5, 4.87), north, north, north, east, (45.5, 4.87)]
     found = neighbours_within(ids, [p[0] for p in points], [p[1] for p in points])
     assert [n.other for n in found[50]] == [8, 1, 3, 7, 9]
-    assert found[50][0] == Neighbour(other=8, metres=0.0, same_building=True)
+    assert found[50][0] == Neighbour(other=8, metres=0.0, next_door=True)
     assert [n.other for n in found[9]] == [3, 7, 8, 50, 1]  # 1: 112 m away
     assert found[9][0].metres == 0.0
     assert list(found) == sorted(ids)
@@ -176,13 +176,13 @@ def test_default_radius_is_300_metres():
     assert [n.other for n in found[1]] == [2]
 
 
-def test_same_building_under_30_metres():
-    assert SAME_BUILDING_METRES == 30.0
+def test_next_door_under_30_metres():
+    assert NEXT_DOOR_METRES == 30.0
     near = destination(45.5, 4.87, 0.0, 29.9)
     far = destination(45.5, 4.87, 180.0, 30.1)
     found = neighbours_within([1, 2, 3], [45.5, near[0], far[0]], [4.87, near[1], far[1]])
     (a, b) = found[1]
-    assert (a.other, a.same_building, b.other, b.same_building) == (2, True, 3, False)
+    assert (a.other, a.next_door, b.other, b.next_door) == (2, True, 3, False)
     assert a.metres == pytest.approx(29.9, abs=1e-6)
     assert b.metres == pytest.approx(30.1, abs=1e-6)
 
@@ -195,13 +195,13 @@ def test_walking_minutes():
     assert walking_minutes(300.0) == 5  # 4.68 min
     assert walking_minutes(1000.0) == 16  # 15.6 min
     assert walking_minutes(2500.0) == 39  # exactly 39, not 40 by rounding noise
-    assert Neighbour(other=1, metres=300.0, same_building=False).walking_minutes == 5
+    assert Neighbour(other=1, metres=300.0, next_door=False).walking_minutes == 5
 
 
 def test_neighbours_are_frozen_values():
     found = neighbours_within([1, 2], [45.5, 45.5001], [4.87, 4.87])
     (n,) = found[1]
-    same = Neighbour(other=2, metres=n.metres, same_building=True)
+    same = Neighbour(other=2, metres=n.metres, next_door=True)
     assert n == same and hash(n) == hash(same) and repr(n) == repr(same)
     with pytest.raises(dataclasses.FrozenInstanceError):
         n.metres = 1.0  # type: ignore[misc]
@@ -284,7 +284,7 @@ def test_within_radius_matches_brute_force(points, radius):
         truth = {b: d for d, b in expected[a]}
         for n in neighbours:
             assert n.metres == pytest.approx(truth[n.other], abs=1e-6)
-            assert n.same_building == (n.metres < SAME_BUILDING_METRES)
+            assert n.next_door == (n.metres < NEXT_DOOR_METRES)
         got = {n.other for n in neighbours}
         sure = {b for d, b in expected[a] if d <= radius - AMBIGUOUS}
         maybe = {b for d, b in expected[a] if d <= radius + AMBIGUOUS}

@@ -91,8 +91,8 @@ class Nearby:
     exact: bool = False
 
     @property
-    def same_building(self) -> bool:
-        return self.exact and self.metres < spatial.SAME_BUILDING_METRES
+    def next_door(self) -> bool:
+        return self.exact and self.metres < spatial.NEXT_DOOR_METRES
 
 
 #: Rows whose pin is in a square (indexed): the square's bounds are parameters (_box).

@@ -36,7 +36,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 EARTH_RADIUS_METRES = 6_371_008.8
-SAME_BUILDING_METRES = 30.0  # strictly closer than this: "same building"
+#: Strictly closer (exact pins): "next door". Not "same building": 12 and 14 of a street
+#: are about 15 m apart.
+NEXT_DOOR_METRES = 30.0
 DEFAULT_RADIUS_METRES = 300.0
 WALKING_KM_PER_HOUR = 5.0
 WALKING_DETOUR = 1.3  # streets are longer than the straight line
@@ -58,7 +60,7 @@ def walking_minutes(metres: float) -> int:
 class Neighbour:
     other: int  # the other attendee's id
     metres: float  # great-circle distance between the two offices
-    same_building: bool  # metres < SAME_BUILDING_METRES
+    next_door: bool  # metres < NEXT_DOOR_METRES
 
     @property
     def walking_minutes(self) -> int:
@@ -327,13 +329,15 @@ def _by_id(ids: Sequence[int] | ArrayLike, lats: ArrayLike, lons: ArrayLike):
     return sorted_ids, lat[order], lon[order]
 
 
-def _many_neighbours(others: list[int], metres: list[float], same: list[bool]) -> list[Neighbour]:
+def _many_neighbours(
+    others: list[int], metres: list[float], next_door: list[bool]
+) -> list[Neighbour]:
     """Neighbour(o, m, s) for each triple, in bulk. Calling the dataclass's __init__ a million
     times costs 0.7 s; making the empty objects and filling each field through its slot
     descriptor, all in C loops, costs 0.35 s, for the same frozen objects (what __init__
     itself does through object.__setattr__)."""
     made = list(map(object.__new__, repeat(Neighbour, len(others))))
-    for field, values in (("other", others), ("metres", metres), ("same_building", same)):
+    for field, values in (("other", others), ("metres", metres), ("next_door", next_door)):
         deque(map(getattr(Neighbour, field).__set__, made, values), maxlen=0)
     return made
 
@@ -341,7 +345,7 @@ def _many_neighbours(others: list[int], metres: list[float], same: list[bool]) -
 def _neighbour_lists(sorted_ids, pairs: Pairs) -> dict[int, list[Neighbour]]:
     metres = pairs.metres
     others = sorted_ids[pairs.dst].tolist()
-    same = (metres < SAME_BUILDING_METRES).tolist()
+    next_door = (metres < NEXT_DOOR_METRES).tolist()
     bounds = pairs.offsets.tolist()
     # A million new objects set off the cyclic garbage collector's full passes, over and over
     # (twice the time at 100,000 offices). Nothing made here can form a cycle: pause it.
@@ -349,7 +353,7 @@ def _neighbour_lists(sorted_ids, pairs: Pairs) -> dict[int, list[Neighbour]]:
     if paused:
         gc.disable()
     try:
-        everyone = _many_neighbours(others, metres.tolist(), same)
+        everyone = _many_neighbours(others, metres.tolist(), next_door)
         return {
             key: everyone[a:b]
             for key, a, b in zip(sorted_ids.tolist(), bounds[:-1], bounds[1:], strict=True)

@@ -35,7 +35,7 @@ from meetup.directory.queries import (
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
-from meetup.registrations.models import Registration
+from meetup.registrations.models import Registration, Visibility
 from meetup.registrations.queries import registration_by_link, registrations_of
 from meetup.responses import private
 from meetup.timeutil import utcnow
@@ -74,8 +74,8 @@ def _my_card_registration(directory: Directory, me: Registration | None):
 def _note(nearby: Nearby | None) -> str:
     if nearby is None:
         return ""
-    if nearby.same_building:
-        return _("Same building")
+    if nearby.next_door:
+        return _("Next door")
     return _("≈ %(metres)d m away", metres=shown_metres(nearby.metres, nearby.exact))
 
 
@@ -99,6 +99,7 @@ def _page(directory: Directory):
     rows = [
         row for row in directory.listing() if me is None or row.email.lower() != me.email.lower()
     ]
+    listed = len(rows)  # before the filters: an empty directory says so, not "no match"
     if form.sector.data:
         rows = [row for row in rows if row.sector == form.sector.data]
     looking_for = (mine.looking_for if mine else "") or ""
@@ -120,6 +121,7 @@ def _page(directory: Directory):
             neighbours=[(card_for(n.registration), n) for n in neighbours],
             people=[(card_for(r), near_ids.get(r.id)) for r in shown],
             total=len(rows),
+            listed=listed,
             page=page,
             pages=max(1, -(-len(rows) // PAGE_SIZE)),
             form=form,
@@ -337,7 +339,10 @@ class ScanView:
 
 def scan_page(registration: Registration):
     """What a scanned badge shows an attendee allowed to see the person's card (their
-    personal link was opened on this phone), else None."""
+    personal link was opened on this phone), or their own card to its owner, else None."""
+    looking = viewer.current()
+    if looking is not None and looking.email.lower() == registration.email.lower():
+        return _own_badge_page(registration)
     found = card_for_scan(registration)
     if found is None:
         return None
@@ -354,6 +359,24 @@ def scan_page(registration: Registration):
             walk=spatial.walking_minutes,
             offers=None,
             url=lambda endpoint, **values: url_for(endpoints[endpoint], code=code),
+        )
+    )
+    return private(response)
+
+
+def _own_badge_page(registration: Registration):
+    """Someone scanning their own badge (trying it out): the card others who came see,
+    without the actions meant for someone else; nothing to show if they chose nobody."""
+    shown = registration.visibility is not Visibility.NOBODY
+    response = current_app.make_response(
+        render_template(
+            "directory/scan_card.html",
+            own=True,
+            card=card_for(registration) if shown else None,
+            event=registration.event,
+            note=_note,
+            walk=spatial.walking_minutes,
+            offers=None,
         )
     )
     return private(response)

@@ -5,7 +5,8 @@
   var box = document.getElementById("directory-map");
   if (!box || !window.L) return;
 
-  var map = L.map(box, { scrollWheelZoom: false });
+  var map = L.map(box, { scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
   var tiles = box.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: box.dataset.attribution || "" }).addTo(map);

@@ -9,7 +9,8 @@
   var lon = form.querySelector("[name=longitude]");
   var save = form.querySelector("button[type=submit]");
 
-  var map = L.map(box);
+  var map = L.map(box, { zoomControl: false });
+  L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
   if (box.dataset.tiles) {
     L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution || "" }).addTo(map);
   } else {
@@ -22,8 +23,19 @@
   var marker = null;
   function put(latlng) {
     if (!marker) {
-      marker = L.marker(latlng, { draggable: true, autoPan: true, keyboard: true, title: box.dataset.label }).addTo(map);
+      marker = L.marker(latlng, {
+        draggable: true, autoPan: true, keyboard: true, title: box.dataset.label, alt: box.dataset.label,
+      }).addTo(map);
       marker.on("dragend", function () { put(marker.getLatLng()); });
+      // Without a mouse or a finger: the arrow keys move the focused pin by about 5 m.
+      marker.getElement().addEventListener("keydown", function (event) {
+        var step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
+        if (!step) return;
+        event.preventDefault();
+        var at = marker.getLatLng();
+        put(L.latLng(at.lat + step[0] * 0.00005, at.lng + step[1] * 0.00007));
+        map.panTo(marker.getLatLng());
+      });
     }
     marker.setLatLng(latlng);
     lat.value = latlng.lat.toFixed(6);
