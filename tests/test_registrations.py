@@ -750,6 +750,34 @@ def test_cancelling_a_published_event_tells_everyone(app, client, make, login):
     )
 
 
+def test_reinstating_a_cancelled_event_tells_everyone_it_is_on_again(app, client, make, login):
+    """Cancelled by mistake: the people told it was cancelled (and whose calendars dropped
+    it) hear it is on again, seat or waitlist as before."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)), capacity=2)
+    make.registrations(slug, 2)
+    make.registrations(slug, 1, status="waitlisted")
+    page = f"/admin/events/{slug}"
+    post_form(client, f"{page}/cancel", {}, page=page)
+    html = client.get(page).text
+    assert "Reinstate the evening" in html and ">Publish<" not in html
+    assert "seats left" not in html and "seat left" not in html  # no seats to sell
+    response = post_form(client, f"{page}/publish", {}, page=page)
+    assert response.status_code == 302
+    back = outbox(app, "event_reinstated")
+    assert len(back) == 3
+    assert all(str(m["Subject"]).startswith(("On again: ", "Ça repart : ")) for m in back)
+    texts = sorted(text_of(m) for m in back)
+    assert sum("waitlist" in t or "liste d’attente" in t for t in texts) == 1
+    calendar = next(p for p in back[0].walk() if p.get_content_type() == "text/calendar")
+    vevent = next(iter(Calendar.from_ical(calendar.get_content()).walk("VEVENT")))
+    assert vevent["status"] == "CONFIRMED"
+    # publishing a draft tells nobody
+    draft = make.event(make.series(team=(organiser,)), status="draft")
+    post_form(client, f"/admin/events/{draft}/publish", {}, page=f"/admin/events/{draft}")
+    assert len(outbox(app, "event_reinstated")) == 3
+
+
 def test_api_patch_moving_the_event_tells_everyone(app, client, make):
     organiser = make.user("organiser")
     slug = make.event(make.series(team=(organiser,)))

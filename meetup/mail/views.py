@@ -34,6 +34,7 @@ KIND_LABELS = {
     "cancelled": _l("Cancellation"),
     "event_changed": _l("Event changed"),
     "event_cancelled": _l("Event cancelled"),
+    "event_reinstated": _l("Event on again"),
     "link": _l("Personal link sent again"),
 }
 

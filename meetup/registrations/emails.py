@@ -36,6 +36,7 @@ SUBJECTS = {
     "cancelled": _l("Registration cancelled: %(title)s"),
     "event_changed": _l("Change for %(title)s"),
     "event_cancelled": _l("Cancelled: %(title)s"),
+    "event_reinstated": _l("On again: %(title)s"),
 }
 
 
@@ -155,3 +156,9 @@ def queue_event_changed(registration: Registration) -> None:
 
 def queue_event_cancelled(registration: Registration) -> None:
     _queue(registration, "event_cancelled", with_calendar=True)
+
+
+def queue_event_reinstated(registration: Registration) -> None:
+    """The evening was cancelled by mistake, or is on after all: their registration stands
+    (a seat, or their place on the waitlist), and the calendar file brings it back."""
+    _queue(registration, "event_reinstated", with_calendar=True)

@@ -395,14 +395,19 @@ def update_event_and_notify(event: Event, **changes) -> int:
 
 
 def set_status_and_notify(event: Event, status: EventStatus) -> int:
-    """Change the event's status; cancelling a published event tells everyone registered.
-    Returns how many emails were queued. Does not commit."""
-    was_published = event.status is EventStatus.PUBLISHED
+    """Change the event's status; cancelling a published event tells everyone registered,
+    and so does publishing it again (they were told it was cancelled, and their calendars
+    dropped it). Returns how many emails were queued. Does not commit."""
+    was = event.status
     event_services.set_status(event, status)
-    if not (was_published and status is EventStatus.CANCELLED):
+    if was is EventStatus.PUBLISHED and status is EventStatus.CANCELLED:
+        tell = emails.queue_event_cancelled
+    elif was is EventStatus.CANCELLED and status is EventStatus.PUBLISHED:
+        tell = emails.queue_event_reinstated
+    else:
         return 0
     db.session.flush()
     people = _people_to_tell(event)
     for registration in people:
-        emails.queue_event_cancelled(registration)
+        tell(registration)
     return len(people)
