@@ -403,6 +403,9 @@ def test_personal_page_keeps_bad_input(app, client, event):
 
 
 def test_signup_errors_are_summed_up_with_links_to_their_fields(client, event):
+    form = client.get(f"/events/{event}/signup").text
+    first_name = re.search(r'<input[^>]*id="first_name"[^>]*>', form).group(0)
+    assert 'dir="auto"' in first_name  # a name typed in Arabic aligns and reads as typed
     response = sign_up(client, event, first_name="", visibility="")
     assert response.status_code == 422
     summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
@@ -553,6 +556,10 @@ def test_organiser_cancels_and_the_waitlist_moves(app, client, organised):
 
 def test_organiser_promotes_beyond_capacity_and_resends_a_link(app, client, organised):
     url = f"/admin/events/{organised}/registrations"
+    listing = client.get(url).text
+    row = _row_id(app, "p2@example.org")
+    # each row's buttons say whose row they act on (they all read "Cancel", "Erase"…)
+    assert listing.count(f'aria-describedby="who-{row}"') >= 4 and f'id="who-{row}"' in listing
     post_form(client, f"{url}/{_row_id(app, 'p2@example.org')}/promote", {}, page=url)
     assert all(r.status is RegistrationStatus.CONFIRMED for r in registrations(app, organised))
     post_form(client, f"{url}/{_row_id(app, 'p1@example.org')}/resend", {}, page=url)
