@@ -60,17 +60,20 @@ def test_during_the_evening_a_scanned_badge_saves_the_contact_and_asks_to_meet(
 
 def test_scanning_one_s_own_badge_shows_what_others_see(app, client, make, tonight):
     _series, event = tonight
-    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True)
+    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True, phone="04 74 00 00 01")
     _came(make, event, "Bruno", 50, accept_introductions=True)
     client.get("/r/token-Alice-0123456789abcdef")
     html = client.get(f"/b/{_code(app, alice)}").text
     assert "Your badge, as others see it" in html and "Alice Test" in html
+    assert "04 74 00 00 01" not in html  # as others see it: she did not share her phone
     assert "Introduce us" not in html and "Save contact" not in html  # not with oneself
     assert "say hello in person" not in html
-    hidden, _ = _came(make, event, "Hidden", 10, visibility="nobody")
-    client.get("/r/token-Hidden-0123456789abcdef")
-    html = client.get(f"/b/{_code(app, hidden)}").text
-    assert "You chose to show your card to nobody" in html and "Hidden Test" not in html
+    # Not let in yet (trying her badge at home), or showing her card to nobody: no card.
+    for name, fields in (("Late", {"checked_in_at": None}), ("Hidden", {"visibility": "nobody"})):
+        registration, _ = _came(make, event, name, 10, **fields)
+        client.get(f"/r/token-{name}-0123456789abcdef")
+        html = client.get(f"/b/{_code(app, registration)}").text
+        assert "Scanning your badge shows no card yet" in html and f"{name} Test" not in html
 
 
 def test_a_closed_directory_stops_badge_scans_too(app, client, make, evening_over):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from meetup.forms import Form
-from meetup.registrations.forms import CardForm, SignupForm
+from meetup.registrations.forms import THEIR_EMAIL_HELP, CardForm, SignupForm
 from meetup.registrations.services import Profile
 
 
@@ -22,10 +21,7 @@ class WalkInForm(Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The volunteer fills it in: the help speaks of the person (as "Add a person" does).
-        self.email.description = _l(
-            "Their ticket and personal link go to this address. Never shown to other "
-            "attendees unless they allow it."
-        )
+        self.email.description = THEIR_EMAIL_HELP
 
     def profile(self) -> Profile:
         """Visible to nobody until they choose, from the personal link the email brings."""

@@ -69,7 +69,13 @@ class Shown:
     code: str = ""  # the person's, for Undo and Print (after "ok" and "already")
 
     def json(self) -> dict:
-        return {"tone": self.tone, "title": self.title, "detail": self.detail, "code": self.code}
+        return {
+            "tone": self.tone,
+            "title": self.title,
+            "detail": self.detail,
+            "spoken": self.spoken,
+            "code": self.code,
+        }
 
     @property
     def spoken(self) -> str:
@@ -91,14 +97,14 @@ def shown(result: Result, event: Event) -> Shown:
         return Shown("ok", title, result.company, result.code)
     if result.status is Answer.ALREADY:
         time = format_time_in_zone(result.checked_in_at, event.zone)
-        detail = (
+        headline = (
             _("Already checked in at %(time)s (%(door)s)", time=time, door=result.door)
             if result.door
             else _("Already checked in at %(time)s", time=time)
         )
         # The fact the volunteer must see is the headline; the name follows. Undo stays
         # offered, for a scan at another door that was a mistake.
-        return Shown("warn", detail, result.name, result.code)
+        return Shown("warn", headline, result.name, result.code)
     if result.status is Answer.CANCELLED:
         return Shown("stop", _("Cancelled registration"), result.name)
     if result.status is Answer.WAITLISTED:

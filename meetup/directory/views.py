@@ -35,7 +35,7 @@ from meetup.directory.queries import (
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
-from meetup.registrations.models import Registration, Visibility
+from meetup.registrations.models import Registration
 from meetup.registrations.queries import registration_by_link, registrations_of
 from meetup.responses import private
 from meetup.timeutil import utcnow
@@ -220,8 +220,10 @@ def _introduce(directory: Directory, registration_id: int):
     if ConfirmForm().validate_on_submit():
         requester = directory.card_of(me) or me if isinstance(directory, CommunityDirectory) else me
         _ask(requester, recipient)
-    # Back to the card (the page is rebuilt here: nothing taken from the form).
-    return redirect(_url(directory, "page") + f"#person-{recipient.id}")
+    # Back to the card it was asked from: among the neighbours or in everyone (the anchor
+    # is one of the two, never what the form says).
+    section = "neighbour" if request.form.get("back_to") == "neighbour" else "person"
+    return redirect(_url(directory, "page") + f"#{section}-{recipient.id}")
 
 
 # -- the routes: an evening's directory and a series' community -------------------------
@@ -353,6 +355,7 @@ def scan_page(registration: Registration):
             "directory/scan_card.html",
             card=found.card,
             event=registration.event,
+            own=False,
             me=found.requester,
             asked=services.introductions_asked(found.requester),
             note=_note,
@@ -365,14 +368,19 @@ def scan_page(registration: Registration):
 
 
 def _own_badge_page(registration: Registration):
-    """Someone scanning their own badge (trying it out): the card others who came see,
-    without the actions meant for someone else; nothing to show if they chose nobody."""
-    shown = registration.visibility is not Visibility.NOBODY
+    """Someone scanning their own badge (trying it out): the card that people who came see
+    when they scan it now (by the same rules as card_for_scan), without the actions meant
+    for someone else; or that nobody sees one yet."""
+    now = utcnow()
+    if _listed_tonight(registration, now):
+        shown = registration
+    else:
+        shown = CommunityDirectory(registration.event.series).card_of(registration)
     response = current_app.make_response(
         render_template(
             "directory/scan_card.html",
             own=True,
-            card=card_for(registration) if shown else None,
+            card=card_for(shown) if shown is not None else None,
             event=registration.event,
             note=_note,
             walk=spatial.walking_minutes,
@@ -380,6 +388,14 @@ def _own_badge_page(registration: Registration):
         )
     )
     return private(response)
+
+
+def _listed_tonight(registration: Registration, now) -> bool:
+    """Scanning this badge shows its card to those who came to its evening (checked in,
+    and a card shown to them), while scans of that evening are allowed."""
+    return _scans_allowed(registration.event, now) and EventDirectory(registration.event).lists(
+        registration
+    )
 
 
 def _scans_allowed(event, now) -> bool:
@@ -404,7 +420,7 @@ def card_for_scan(registration: Registration) -> ScanView | None:
     if looking is None or looking.email.lower() == registration.email.lower():
         return None
     event = registration.event
-    if _scans_allowed(event, now) and EventDirectory(event).lists(registration):
+    if _listed_tonight(registration, now):
         mine = _came_to(looking, event)
         if mine is not None:
             return ScanView(card_for(registration), registration, mine)

@@ -18,7 +18,13 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
 from meetup.registrations import services
-from meetup.registrations.csvio import CsvProblem, csv_delimiter, parse_import, to_csv
+from meetup.registrations.csvio import (
+    CsvProblem,
+    csv_delimiter,
+    other_separator,
+    parse_import,
+    to_csv,
+)
 from meetup.registrations.forms import (
     AddPersonForm,
     ConfirmImportForm,
@@ -84,6 +90,7 @@ def registrations(slug: str):
         counts=counts_for([event.id])[event.id],
         status=status,
         text=text,
+        other_separator=other_separator(str(get_locale())),
     )
 
 

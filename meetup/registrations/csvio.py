@@ -45,6 +45,12 @@ def csv_delimiter(language: str, asked: str = "") -> str:
     return ";" if language.split("_")[0].split("-")[0] == "fr" else ","
 
 
+def other_separator(language: str) -> str:
+    """The name of the separator a spreadsheet in `language` does not use (offered beside
+    the export: an English page with a spreadsheet set up in French, or the reverse)."""
+    return "comma" if csv_delimiter(language) == ";" else "semicolon"
+
+
 #: Column names accepted on import (lowercase, accents and spaces ignored) -> field.
 IMPORT_COLUMNS = {
     "first_name": "first_name", "firstname": "first_name", "prenom": "first_name",

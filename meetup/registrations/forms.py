@@ -238,6 +238,14 @@ class SignupForm(CardForm):
         return bool(self.nickname.data)
 
 
+#: The email field's help on the forms someone fills in for another person (an organiser
+#: adding them, a door volunteer registering a walk-in).
+THEIR_EMAIL_HELP = _l(
+    "Their ticket and personal link go to this address. Never shown to other "
+    "attendees unless they allow it."
+)
+
+
 class AddPersonForm(SignupForm):
     """An organiser adds someone (a phone call, an email). Who may see the card and what it
     shares are the person's own consents, given from their personal link: until then nobody
@@ -250,10 +258,7 @@ class AddPersonForm(SignupForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.email.description = _l(
-            "Their ticket and personal link go to this address. Never shown to other "
-            "attendees unless they allow it."
-        )
+        self.email.description = THEIR_EMAIL_HELP
         self.help_with.label.text = _l("Can help with")
         self.help_with.description = _l(
             "A few words, e.g. “websites for shops, local SEO”. On their badge."

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, text
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
+from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations import emails
 from meetup.registrations.models import (
     MAX_EARLIER_LINKS,
@@ -395,19 +396,44 @@ def update_event_and_notify(event: Event, **changes) -> int:
 
 
 def set_status_and_notify(event: Event, status: EventStatus) -> int:
-    """Change the event's status; cancelling a published event tells everyone registered,
-    and so does publishing it again (they were told it was cancelled, and their calendars
-    dropped it). Returns how many emails were queued. Does not commit."""
-    was = event.status
+    """Change the event's status and tell the people registered what changes for them:
+    cancelling a published evening tells everyone; publishing a cancelled one again tells
+    those who were told it was cancelled (a cancellation still waiting in the outbox is
+    withdrawn instead). Nothing is sent about an evening already over. Returns how many
+    emails were queued. Does not commit."""
+    was, cancelled_at = event.status, event.status_changed_at
     event_services.set_status(event, status)
-    if was is EventStatus.PUBLISHED and status is EventStatus.CANCELLED:
-        tell = emails.queue_event_cancelled
-    elif was is EventStatus.CANCELLED and status is EventStatus.PUBLISHED:
-        tell = emails.queue_event_reinstated
-    else:
+    if event.ends_at <= utcnow():
         return 0
-    db.session.flush()
-    people = _people_to_tell(event)
-    for registration in people:
-        tell(registration)
-    return len(people)
+    if was is EventStatus.PUBLISHED and status is EventStatus.CANCELLED:
+        db.session.flush()
+        people = _people_to_tell(event)
+        for registration in people:
+            emails.queue_event_cancelled(registration)
+        return len(people)
+    if was is EventStatus.CANCELLED and status is EventStatus.PUBLISHED:
+        db.session.flush()
+        people = _told_of_the_cancellation(event, since=cancelled_at)
+        for registration in people:
+            emails.queue_event_reinstated(registration)
+        return len(people)
+    return 0
+
+
+def _told_of_the_cancellation(event: Event, *, since) -> list[Registration]:
+    """People still coming who were sent (or are being sent) this cancellation; the ones
+    whose cancellation had not left the outbox yet have it withdrawn, and need no news."""
+    theirs = OutboxMessage.registration_id.in_(
+        select(Registration.id).where(Registration.event_id == event.id)
+    )
+    cancellation = (OutboxMessage.kind == "event_cancelled", OutboxMessage.created_at >= since)
+    db.session.execute(
+        delete(OutboxMessage)
+        .where(theirs, *cancellation, OutboxMessage.status == OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    told = select(OutboxMessage.registration_id).where(
+        theirs, *cancellation, OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING])
+    )
+    told_ids = set(db.session.scalars(told))
+    return [registration for registration in _people_to_tell(event) if registration.id in told_ids]

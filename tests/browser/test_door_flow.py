@@ -61,6 +61,10 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     answer = phone.locator("#answer")
     expect(answer).to_have_class(re.compile("tone-ok"))
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
+    # read out once punctuated (views.Shown.spoken), not "… première fois !. Boulangerie"
+    expect(phone.locator("#announce")).to_have_text(
+        "Bienvenue Marie — première fois ! Boulangerie Dupont"
+    )
     expect(phone.locator("#count-in")).to_have_text("1")
     expect(phone.locator("#code")).to_have_value("")
     expect(phone.locator("#code")).to_be_focused()  # ready for the next badge

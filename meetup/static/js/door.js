@@ -58,9 +58,8 @@ if (screen) {
   const announce = document.getElementById("announce");
   function show(result) {
     // Screen readers hear it from a region that is always there; the box is for the eyes.
-    // One full stop between title and detail, none after a title that ends its sentence.
-    const stop = /[.!?…]$/.test(result.title) ? " " : ". ";
-    announce.textContent = result.detail ? `${result.title}${stop}${result.detail}` : result.title;
+    // The server's sentence (views.Shown.spoken); answers made here have a title only.
+    announce.textContent = result.spoken || result.title;
     answer.hidden = false;
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
@@ -73,10 +72,13 @@ if (screen) {
     document.getElementById("count-in").textContent = counts.checked_in;
     document.getElementById("count-expected").textContent = counts.expected;
     document.getElementById("count-walk-ins").textContent = counts.walk_ins;
-    // "1 walk-in", "2 walk-ins": the page gives both words, the page's language the rule.
     const word = document.getElementById("count-walk-ins-word");
-    const plural = new Intl.PluralRules(document.documentElement.lang).select(counts.walk_ins);
-    word.textContent = plural === "one" ? word.dataset.one : word.dataset.other;
+    word.textContent = pluralOf(counts.walk_ins, word.dataset.one, word.dataset.other);
+  }
+
+  // "1 walk-in", "2 walk-ins": the page gives both forms, the page's language the rule.
+  function pluralOf(count, one, other) {
+    return new Intl.PluralRules(document.documentElement.lang).select(count) === "one" ? one : other;
   }
 
   async function post(url, fields) {
@@ -160,6 +162,7 @@ if (screen) {
   });
 
   const searchStatus = document.getElementById("search-status");
+  let announcedQuery = null;
   let searchTimer = null;
   async function refreshSearch() {
     const url = new URL(screen.dataset.searchUrl, window.location.href);
@@ -167,16 +170,18 @@ if (screen) {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const data = await response.json();
-    // Screen readers hear how many match; the list itself is for the eyes and the fingers.
+    // Screen readers hear how many match, once per search (the list is redrawn after each
+    // check-in too); the list itself is for the eyes and the fingers.
     const found = data.people.length;
-    searchStatus.textContent = !search.value.trim()
+    const status = !search.value.trim()
       ? ""
       : !found
         ? screen.dataset.nobody
-        : (new Intl.PluralRules(document.documentElement.lang).select(found) === "one"
-            ? screen.dataset.foundOne
-            : screen.dataset.foundOther
-          ).replace("{n}", String(found));
+        : pluralOf(found, screen.dataset.foundOne, screen.dataset.foundOther).replace("{n}", String(found));
+    if (search.value !== announcedQuery) {
+      searchStatus.textContent = status;
+      announcedQuery = search.value;
+    }
     if (!found && search.value.trim()) {
       const item = document.createElement("li");
       item.className = "muted";
@@ -205,7 +210,7 @@ if (screen) {
           button.className = "small";
           button.textContent = screen.dataset.checkInLabel;
           // Twelve "Check in" buttons read alike: each says whom it lets in.
-          button.setAttribute("aria-label", screen.dataset.checkInNamed.replace("{name}", person.name));
+          button.setAttribute("aria-label", screen.dataset.checkInNamed.replace("{name}", () => person.name));
           button.addEventListener("click", () => {
             checkIn(person.code);
             ready(); // the list is redrawn: the next badge goes to the code field

@@ -27,7 +27,10 @@
         draggable: true, autoPan: true, keyboard: true, title: box.dataset.label, alt: box.dataset.label,
       }).addTo(map);
       marker.on("dragend", function () { put(marker.getLatLng()); });
-      // Without a mouse or a finger: the arrow keys move the focused pin by about 5 m.
+      // Without a mouse or a finger: the arrow keys move the focused pin by about 5 m (the
+      // hint shows once there is a pin to move).
+      var hint = document.getElementById("pin-keys");
+      if (hint) hint.hidden = false;
       marker.getElement().addEventListener("keydown", function (event) {
         var step = { ArrowUp: [1, 0], ArrowDown: [-1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
         if (!step) return;
