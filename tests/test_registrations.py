@@ -825,6 +825,27 @@ def test_a_draft_cancelled_then_published_tells_nobody(app, client, make, login,
     assert outbox(app) == []
 
 
+def test_through_a_draft_and_a_second_time_too(app, client, make, tmp_path):
+    """Cancelled (and told), back to draft, published through the API: they hear it is on
+    again; cancelled and reinstated twice: each time, once."""
+    organiser = make.user("organiser")
+    slug = make.event(make.series(team=(organiser,)))
+    make.registrations(slug, 2)
+    token = {"Authorization": f"Bearer {make.api_token(organiser)}"}
+
+    def status(value: str) -> None:
+        response = client.patch(f"/api/v1/events/{slug}", json={"status": value}, headers=token)
+        assert response.status_code == 200, response.text
+        _send_the_outbox(app, tmp_path)
+
+    for step in ("cancelled", "draft", "published"):
+        status(step)
+    assert len(outbox(app, "event_reinstated")) == 2
+    for step in ("cancelled", "published"):
+        status(step)
+    assert (len(outbox(app, "event_cancelled")), len(outbox(app, "event_reinstated"))) == (4, 4)
+
+
 def test_nothing_is_sent_about_an_evening_already_over(app, client, make, login):
     organiser = login("organiser")
     slug = make.event(make.series(team=(organiser,)), starts_at=utcnow() - timedelta(days=2))

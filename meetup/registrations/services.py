@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text
 
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
@@ -397,43 +397,63 @@ def update_event_and_notify(event: Event, **changes) -> int:
 
 def set_status_and_notify(event: Event, status: EventStatus) -> int:
     """Change the event's status and tell the people registered what changes for them:
-    cancelling a published evening tells everyone; publishing a cancelled one again tells
-    those who were told it was cancelled (a cancellation still waiting in the outbox is
-    withdrawn instead). Nothing is sent about an evening already over. Returns how many
-    emails were queued. Does not commit."""
-    was, cancelled_at = event.status, event.status_changed_at
+    cancelling a published evening tells everyone; publishing it again (straight away or
+    through a draft) tells those who were told it was cancelled (a cancellation still
+    waiting in the outbox is withdrawn instead). Nothing is sent about an evening already
+    over. Returns how many emails were queued. Does not commit."""
+    was = event.status
     event_services.set_status(event, status)
-    if event.ends_at <= utcnow():
+    if event.ends_at <= utcnow() or was is status:
         return 0
     if was is EventStatus.PUBLISHED and status is EventStatus.CANCELLED:
-        db.session.flush()
-        people = _people_to_tell(event)
-        for registration in people:
-            emails.queue_event_cancelled(registration)
-        return len(people)
-    if was is EventStatus.CANCELLED and status is EventStatus.PUBLISHED:
-        db.session.flush()
-        people = _told_of_the_cancellation(event, since=cancelled_at)
-        for registration in people:
-            emails.queue_event_reinstated(registration)
-        return len(people)
-    return 0
+        tell, people = emails.queue_event_cancelled, _people_to_tell
+    elif status is EventStatus.PUBLISHED:
+        tell, people = emails.queue_event_reinstated, _told_it_was_cancelled
+    else:
+        return 0
+    db.session.flush()
+    told = people(event)
+    for registration in told:
+        tell(registration)
+    return len(told)
 
 
-def _told_of_the_cancellation(event: Event, *, since) -> list[Registration]:
-    """People still coming who were sent (or are being sent) this cancellation; the ones
-    whose cancellation had not left the outbox yet have it withdrawn, and need no news."""
+def _told_it_was_cancelled(event: Event) -> list[Registration]:
+    """People still coming whose latest news of the evening is its cancellation: sent (or
+    being sent), and no "on again" since. A cancellation that has not left the outbox yet
+    is withdrawn: they never heard of it."""
     theirs = OutboxMessage.registration_id.in_(
         select(Registration.id).where(Registration.event_id == event.id)
     )
-    cancellation = (OutboxMessage.kind == "event_cancelled", OutboxMessage.created_at >= since)
     db.session.execute(
         delete(OutboxMessage)
-        .where(theirs, *cancellation, OutboxMessage.status == OutboxStatus.PENDING)
+        .where(
+            theirs,
+            OutboxMessage.kind == "event_cancelled",
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
         .execution_options(synchronize_session=False)
     )
-    told = select(OutboxMessage.registration_id).where(
-        theirs, *cancellation, OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING])
+    heard = OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING])
+    latest = db.session.execute(
+        select(
+            OutboxMessage.registration_id, OutboxMessage.kind, func.max(OutboxMessage.created_at)
+        )
+        .where(
+            theirs,
+            or_(
+                and_(OutboxMessage.kind == "event_cancelled", heard),
+                OutboxMessage.kind == "event_reinstated",  # sent or on its way
+            ),
+        )
+        .group_by(OutboxMessage.registration_id, OutboxMessage.kind)
     )
-    told_ids = set(db.session.scalars(told))
-    return [registration for registration in _people_to_tell(event) if registration.id in told_ids]
+    cancelled, reinstated = {}, {}
+    for registration_id, kind, created_at in latest:
+        (cancelled if kind == "event_cancelled" else reinstated)[registration_id] = created_at
+    told = {
+        registration_id
+        for registration_id, at in cancelled.items()
+        if registration_id not in reinstated or reinstated[registration_id] < at
+    }
+    return [registration for registration in _people_to_tell(event) if registration.id in told]
