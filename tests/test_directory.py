@@ -138,6 +138,31 @@ def test_a_directory_with_nobody_else_says_so(app, client, make, evening):
     assert "vCard" not in html
 
 
+@pytest.mark.parametrize("status", ["draft", "cancelled"])
+def test_only_a_published_evening_s_directory_opens(app, client, runner, make, status):
+    """A draft's or a cancelled evening's directory never shows: opening it would email
+    everyone who came a link to nothing. Refused everywhere, with a reason."""
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series, status=status, starts_at=utcnow() - timedelta(days=1))
+    _came(make, event, "Alice", 0)
+    log_in(client, organiser)
+    page = f"/admin/events/{event}/directory"
+    html = client.get(page).text
+    assert "Publish the evening first" in html and "Open the directory now" not in html
+    response = post_form(client, f"{page}/open", {}, page=page)
+    assert response.status_code == 302
+    assert "Publish the evening first" in client.get(page).text  # the flash
+    result = runner.invoke(args=["directory", "open", event])
+    assert result.exit_code != 0 and "not published" in result.output
+    token = {"Authorization": f"Bearer {make.api_token(organiser)}"}
+    answer = client.patch(f"/api/v1/events/{event}", json={"directory_open": True}, headers=token)
+    assert answer.status_code == 422 and "directory_open" in answer.get_json()["error"]["fields"]
+    with app.app_context():
+        assert _event(app, event).directory_announced_at is None
+        assert _messages("directory_open") == []
+
+
 def test_the_api_opens_and_closes_the_directory(app, client, make, evening):
     organiser, _series, event = evening
     _came(make, event, "Alice", 0)

@@ -78,7 +78,8 @@ EVENT_PROPERTIES = {
     "directory_open": {
         "type": "boolean",
         "description": "The attendee directory of the evening is open. Opening it the first "
-        "time emails everyone who came their personal directory link.",
+        "time emails everyone who came their personal directory link. Only a published "
+        "event's directory opens (422 otherwise).",
     },
 }
 READ_ONLY_URL = {"type": "string", "format": "uri", "readOnly": True}

@@ -183,6 +183,8 @@ def events_create():
         raise ApiError(403, "This token may not manage that series.")
     status = EventStatus(values.pop("status", EventStatus.DRAFT.value))
     directory_open = values.pop("directory_open", False)
+    if directory_open and status is not EventStatus.PUBLISHED:
+        raise _unpublished_directory()
     event = _service_call(services.create_event, series, status=status, **values)
     db.session.commit()
     if directory_open:
@@ -199,6 +201,15 @@ def event_show(slug: str):
     return jsonify(_events_json([_event_or_error(slug)])[0])
 
 
+def _unpublished_directory() -> ApiError:
+    """directory_open: true on an evening that is not (or will not be) published."""
+    return ApiError(
+        422,
+        "Some fields are missing or invalid.",
+        {"directory_open": "only a published event's directory opens"},
+    )
+
+
 @bp.patch("/events/<slug>")
 @token_required(*STAFF)
 def event_update(slug: str):
@@ -210,6 +221,8 @@ def event_update(slug: str):
         )
     status = values.pop("status", None)
     directory_open = values.pop("directory_open", None)
+    if directory_open is True and (status or event.status.value) != EventStatus.PUBLISHED.value:
+        raise _unpublished_directory()  # checked before anything changes
     _service_call(registration_services.update_event_and_notify, event, **values)
     if status is not None:
         registration_services.set_status_and_notify(event, EventStatus(status))

@@ -89,7 +89,14 @@ def directory_action(slug: str, action: str):
         abort(404)
     if ConfirmForm().validate_on_submit():
         if action == "open":
-            announcement = services.open_directory(event)
+            try:
+                announcement = services.open_directory(event)
+            except services.NotPublished:
+                flash(
+                    _("Publish the evening first: only a published evening's directory opens."),
+                    "error",
+                )
+                return redirect(url_for("directory_admin.directory", slug=slug))
             if announcement is not None:
                 flash(
                     _(

@@ -113,7 +113,13 @@ def _event(slug: str) -> Event:
 @click.argument("slug")
 def directory_open(slug: str) -> None:
     """Open an evening's directory now (the first time, everyone who came gets their link)."""
-    announcement = services.open_directory(_event(slug))
+    try:
+        announcement = services.open_directory(_event(slug))
+    except services.NotPublished:
+        raise click.ClickException(
+            f"{slug} is not published: publish it first (a draft's or a cancelled evening's "
+            "directory never opens)"
+        ) from None
     if announcement:
         click.echo(
             f"open; {announcement.told} links queued, "

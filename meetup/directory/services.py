@@ -34,10 +34,18 @@ class Announcement:
     new_neighbour_emails: int
 
 
+class NotPublished(ValueError):
+    """Only a published evening's directory opens: a draft's or a cancelled one's would
+    email links to a directory that never shows."""
+
+
 def open_directory(event: Event, now: datetime | None = None) -> Announcement | None:
     """Open the evening's directory. Once the evening is over, the first opening tells
     everyone who came (their link) and community members who asked (new neighbours); opened
-    during the evening, the telling waits for its end (the worker does it). Commits."""
+    during the evening, the telling waits for its end (the worker does it). Raises
+    NotPublished for an evening that is not published. Commits."""
+    if event.status is not EventStatus.PUBLISHED:
+        raise NotPublished(event.slug)
     now = now or utcnow()
     return _open(event.id, now, reopen=True)
 
