@@ -345,7 +345,7 @@ def scan_page(registration: Registration):
     looking = viewer.current()
     if looking is not None and looking.email.lower() == registration.email.lower():
         return _own_badge_page(registration)
-    found = card_for_scan(registration)
+    found = card_for_scan(registration, looking)
     if found is None:
         return None
     code = registration.ticket_code
@@ -413,10 +413,10 @@ def _scans_allowed(event, now) -> bool:
     )
 
 
-def card_for_scan(registration: Registration) -> ScanView | None:
-    """A scanned badge, for the attendee scanning it: the card they may see, else None."""
+def card_for_scan(registration: Registration, looking: Registration | None) -> ScanView | None:
+    """A scanned badge, for the attendee scanning it (`looking`: viewer.current()): the card
+    they may see, else None."""
     now = utcnow()
-    looking = viewer.current()
     if looking is None or looking.email.lower() == registration.email.lower():
         return None
     event = registration.event
@@ -436,7 +436,7 @@ def _scanned_or_404(code: str) -> ScanView:
     from meetup.registrations import tickets
 
     registration = tickets.by_code(code)
-    found = card_for_scan(registration) if registration is not None else None
+    found = card_for_scan(registration, viewer.current()) if registration is not None else None
     if found is None:
         abort(404)
     return found

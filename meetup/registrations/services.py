@@ -408,6 +408,7 @@ def set_status_and_notify(event: Event, status: EventStatus) -> int:
     if was is EventStatus.PUBLISHED and status is EventStatus.CANCELLED:
         tell, people = emails.queue_event_cancelled, _people_to_tell
     elif status is EventStatus.PUBLISHED:
+        _withdraw_unsent_cancellations(event)  # they never heard of it: no news to send
         tell, people = emails.queue_event_reinstated, _told_it_was_cancelled
     else:
         return 0
@@ -418,22 +419,29 @@ def set_status_and_notify(event: Event, status: EventStatus) -> int:
     return len(told)
 
 
-def _told_it_was_cancelled(event: Event) -> list[Registration]:
-    """People still coming whose latest news of the evening is its cancellation: sent (or
-    being sent), and no "on again" since. A cancellation that has not left the outbox yet
-    is withdrawn: they never heard of it."""
-    theirs = OutboxMessage.registration_id.in_(
+def _their_messages(event: Event):
+    return OutboxMessage.registration_id.in_(
         select(Registration.id).where(Registration.event_id == event.id)
     )
+
+
+def _withdraw_unsent_cancellations(event: Event) -> None:
+    """The evening's cancellation emails that have not left the outbox yet."""
     db.session.execute(
         delete(OutboxMessage)
         .where(
-            theirs,
+            _their_messages(event),
             OutboxMessage.kind == "event_cancelled",
             OutboxMessage.status == OutboxStatus.PENDING,
         )
         .execution_options(synchronize_session=False)
     )
+
+
+def _told_it_was_cancelled(event: Event) -> list[Registration]:
+    """People still coming whose latest news of the evening is its cancellation: sent (or
+    being sent), and no "on again" since."""
+    theirs = _their_messages(event)
     heard = OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING])
     latest = db.session.execute(
         select(
