@@ -68,14 +68,22 @@ def first_write(statement: Executable, params: dict | None = None) -> Result:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_ms)}")
 
 
-def end_reads() -> None:
+def end_reads(*, expire: bool = True) -> None:
     """Before a first_write that follows reads: on SQLite, a transaction that read cannot
     become a writer once another writer has committed, so the reads' transaction ends here.
     PostgreSQL has no such rule, and the reads and the write share one transaction (a COMMIT
     and a BEGIN fewer: two round trips). Objects loaded by the reads are not expired on
-    PostgreSQL: a write that depends on them must read what it needs under its lock."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.commit()
+    PostgreSQL, nor on SQLite with `expire=False` (no query to load them again): a write
+    that depends on them must read what it needs under its lock."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = expire and expire_on_commit
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def _process_lock(url: str) -> threading.Lock:

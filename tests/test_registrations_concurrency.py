@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from meetup.events.models import Event
 from meetup.extensions import db
@@ -67,7 +67,10 @@ def test_without_the_lock_the_race_shows(app, make, monkeypatch):
     """The control: with the event lock disabled, PostgreSQL lets too many in. This proves the
     test above would catch a missing lock. A race is a matter of timing: up to three fresh
     evenings are raced, and one overfilled is enough (one run in many overfilled none)."""
-    monkeypatch.setattr(services, "_lock_event", lambda event_id: None)
+    unlocked = select(Event.capacity).where(Event.id == bindparam("id"))
+    monkeypatch.setattr(
+        services, "_lock_event", lambda event_id: db.session.scalar(unlocked, {"id": event_id})
+    )
     overfilled = []
     for _ in range(3):
         slug = make.event(make.series(), capacity=40)
@@ -80,14 +83,16 @@ def test_without_the_lock_the_race_shows(app, make, monkeypatch):
 
 
 @pytest.mark.postgres_only
-def test_a_seat_change_holds_the_event_row_lock(app, nearly_full):
-    """While one signup decides a seat, another transaction cannot lock the event."""
+@pytest.mark.parametrize("begin", ["_begin_seat_change", "_begin_signup"])
+def test_a_seat_change_holds_the_event_row_lock(app, nearly_full, begin):
+    """While one signup (or a cancellation, a promotion…) decides a seat, another
+    transaction cannot lock the event."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == nearly_full))
-        services._begin_seat_change(event)  # the first statement of a signup's transaction
+        getattr(services, begin)(event)
         with db.engine.connect() as other:
             with pytest.raises(OperationalError, match="could not obtain lock"):
                 other.execute(
@@ -100,3 +105,25 @@ def test_a_seat_change_holds_the_event_row_lock(app, nearly_full):
                 text("SELECT id FROM events WHERE id = :id FOR UPDATE NOWAIT"), {"id": event.id}
             )
             other.rollback()
+
+
+def test_a_signup_counts_seats_with_the_capacity_under_the_lock(app, make):
+    """The signup keeps the event it read before the lock (no query to read it again), so
+    the capacity it counts against is the one read under the lock: raised by an organiser
+    in between, the seat is there; lowered, it is not."""
+    full = make.event(make.series(), capacity=2)
+    make.registrations(full, 2)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == full))
+        assert event.capacity == 2  # loaded: the page read it
+        with db.engine.begin() as organiser:
+            organiser.execute(Event.__table__.update().where(Event.id == event.id).values(capacity=3))
+        profile = services.Profile(first_name="Ana", last_name="Late", email="ana@example.org")
+        assert services.register(event, profile).public_status is RegistrationStatus.CONFIRMED
+
+        with db.engine.begin() as organiser:
+            organiser.execute(Event.__table__.update().where(Event.id == event.id).values(capacity=1))
+        profile = services.Profile(first_name="Bo", last_name="Later", email="bo@example.org")
+        assert services.register(event, profile).public_status is RegistrationStatus.WAITLISTED
+        db.session.remove()
+    assert _confirmed(app, full) == 3

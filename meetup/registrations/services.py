@@ -26,7 +26,7 @@ from meetup.registrations.models import (
 )
 from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
-from meetup.writelock import first_write
+from meetup.writelock import end_reads, first_write
 
 
 @dataclass
@@ -68,15 +68,20 @@ class SignupResult:
     public_status: RegistrationStatus
 
 
-def _lock_event(event_id: int) -> None:
-    """Serialise seat changes for one event until the transaction ends. Must be the first
-    statement of its transaction."""
+_LOCK_POSTGRESQL = select(Event.capacity).where(Event.id == bindparam("id")).with_for_update()
+#: SQLite: the first write of a transaction takes the database's single writer lock; a no-op
+#: update is that first write.
+_LOCK_SQLITE = text("UPDATE events SET capacity = capacity WHERE id = :id RETURNING capacity")
+
+
+def _lock_event(event_id: int) -> int:
+    """Serialise seat changes for one event until the transaction ends, and return its
+    capacity as it is under the lock. On SQLite, must be the first statement of its
+    transaction; on PostgreSQL it may follow reads (READ COMMITTED: each statement after
+    it sees what was committed before the lock was granted)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
-    else:
-        # SQLite: the first write of a transaction takes the database's single writer lock;
-        # a no-op update is that first write.
-        first_write(text("UPDATE events SET capacity = capacity WHERE id = :id"), {"id": event_id})
+        return db.session.execute(_LOCK_POSTGRESQL, {"id": event_id}).scalar_one()
+    return first_write(_LOCK_SQLITE, {"id": event_id}).scalar_one()
 
 
 def _begin_seat_change(event: Event) -> None:
@@ -88,14 +93,30 @@ def _begin_seat_change(event: Event) -> None:
     _lock_event(event_id)
 
 
+def _begin_signup(event: Event) -> int:
+    """A seat change for a signup, which writes a new row and changes none it read before:
+    the objects read so far (the event, for its title in the email) stay loaded rather than
+    being expired and read again, and what must be fresh is read under the lock: the
+    capacity (returned), the count of seats, the registration with that email. On
+    PostgreSQL the lock joins the reads' transaction (two round trips fewer)."""
+    event_id = event.id
+    end_reads(expire=False)
+    return _lock_event(event_id)
+
+
 #: Built once (see events.queries._EVENT): a signup asks both under the event's lock.
 _CONFIRMED = select(func.count()).where(
     Registration.event_id == bindparam("event_id"),
     Registration.status == RegistrationStatus.CONFIRMED,
 )
-_BY_EMAIL = select(Registration).where(
-    Registration.event_id == bindparam("event_id"),
-    func.lower(Registration.email) == bindparam("email"),
+_BY_EMAIL = (
+    select(Registration)
+    .where(
+        Registration.event_id == bindparam("event_id"),
+        func.lower(Registration.email) == bindparam("email"),
+    )
+    # Read as it is now, even if the session loaded it before the lock (_begin_signup).
+    .execution_options(populate_existing=True)
 )
 
 
@@ -105,11 +126,11 @@ def confirmed_count(event: Event) -> int:
 
 def public_status(event: Event) -> RegistrationStatus:
     """What a newcomer would get right now (for answers that must not reveal anything)."""
-    return _status_for_newcomer(event)
+    return _status_for_newcomer(event, event.capacity)
 
 
-def _status_for_newcomer(event: Event) -> RegistrationStatus:
-    has_seat = confirmed_count(event) < event.capacity
+def _status_for_newcomer(event: Event, capacity: int) -> RegistrationStatus:
+    has_seat = confirmed_count(event) < capacity
     return RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
 
 
@@ -127,8 +148,8 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     composes, so the lock is held only for a few short statements. Commits.
     """
     token, token_hash = new_manage_token()  # a newcomer's, made before the lock
-    _begin_seat_change(event)
-    newcomer_status = _status_for_newcomer(event)
+    capacity = _begin_signup(event)
+    newcomer_status = _status_for_newcomer(event, capacity)
     existing = find_by_email(event, profile.email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         if not emails.link_sent_recently(existing):  # else one is in their inbox already
