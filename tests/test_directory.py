@@ -387,6 +387,53 @@ def test_a_declined_introduction_tells_nobody(app, client, make, evening):
     assert "Introduction asked" in client.get(f"/events/{event}/directory").get_data(as_text=True)
 
 
+def _card(html: str, card_id: str) -> str:
+    start = html.index(f'id="{card_id}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
+    app, client, make, evening
+):
+    """The page comes back at the card's anchor: the answer is there (once), not in a flash
+    at the top of a long page nobody sees."""
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    response = _introduce(client, event, bruno)
+    assert response.headers["Location"].endswith(f"#person-{bruno}-answer")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = _card(html, f"person-{bruno}")
+    assert "Asked. Bruno gets an email" in card and f'id="person-{bruno}-answer"' in card
+    assert html.count("Asked. Bruno gets an email") == 1  # in that card only
+    assert 'class="flash' not in html.split("<main", 1)[1].split(card, 1)[0]  # none above
+    again = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "Asked. Bruno" not in again and "Introduction asked" in _card(again, f"person-{bruno}")
+
+
+def test_a_refused_introduction_is_said_in_its_card(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    page = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    with app.app_context():  # Bruno stops accepting while Alice reads the page
+        db.session.get(Registration, bruno).accept_introductions = False
+        db.session.commit()
+    response = client.post(
+        f"/events/{event}/directory/{bruno}/introduce",
+        data={"csrf_token": csrf_from(page), "back_to": "person"},
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cannot be asked for" in _card(html, f"person-{bruno}")
+    assert 'role="alert"' in _card(html, f"person-{bruno}")
+
+
 @pytest.mark.parametrize("case", ["not_accepting", "not_listed", "self", "anonymous"])
 def test_introductions_that_cannot_be_asked(app, client, make, evening, case):
     _organiser, _series, event = evening

@@ -189,13 +189,14 @@ def test_the_introduce_form_cannot_send_anyone_elsewhere(app, client, make, even
         db.session.commit()
     client.get("/r/token-Alice-0123456789abcdef")
     page = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    # Only the answer's anchor in the card it was asked from, whatever the form says.
     for target in ("//evil.example/", "/\t/evil.example/", "/\n/evil.example/", "https://e.x/"):
         response = client.post(
             f"/events/{event}/directory/{bruno}/introduce",
             data={"csrf_token": csrf_from(page), "next": target},
         )
         assert response.status_code == 302
-        assert response.headers["Location"] == f"/events/{event}/directory#person-{bruno}"
+        assert response.headers["Location"] == f"/events/{event}/directory#person-{bruno}-answer"
 
 
 def test_the_personal_page_map_never_centres_on_someone_else(app, client, make):

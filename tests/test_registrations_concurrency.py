@@ -117,12 +117,16 @@ def test_a_signup_counts_seats_with_the_capacity_under_the_lock(app, make):
         event = db.session.scalar(select(Event).where(Event.slug == full))
         assert event.capacity == 2  # loaded: the page read it
         with db.engine.begin() as organiser:
-            organiser.execute(Event.__table__.update().where(Event.id == event.id).values(capacity=3))
+            organiser.execute(
+                Event.__table__.update().where(Event.id == event.id).values(capacity=3)
+            )
         profile = services.Profile(first_name="Ana", last_name="Late", email="ana@example.org")
         assert services.register(event, profile).public_status is RegistrationStatus.CONFIRMED
 
         with db.engine.begin() as organiser:
-            organiser.execute(Event.__table__.update().where(Event.id == event.id).values(capacity=1))
+            organiser.execute(
+                Event.__table__.update().where(Event.id == event.id).values(capacity=1)
+            )
         profile = services.Profile(first_name="Bo", last_name="Later", email="bo@example.org")
         assert services.register(event, profile).public_status is RegistrationStatus.WAITLISTED
         db.session.remove()

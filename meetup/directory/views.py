@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -108,6 +109,9 @@ def _page(directory: Directory):
     page = max(form.page.data or 1, 1)
     shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
     asked = services.introductions_asked(me) if me is not None else set()
+    just_asked = session.pop(JUST_ASKED, None)
+    if not isinstance(just_asked, dict):
+        just_asked = {}
     near_ids = {n.registration.id: n for n in neighbours}
     response = current_app.make_response(
         render_template(
@@ -127,6 +131,8 @@ def _page(directory: Directory):
             form=form,
             looking_for=looking_for,
             asked=asked,
+            just_asked=just_asked,
+            asked_text=_asked_text,
             note=_note,
             walk=spatial.walking_minutes,
             url=lambda endpoint, **values: _url(directory, endpoint, **values),
@@ -197,19 +203,27 @@ def _all_vcards(directory: Directory):
     return _vcard_response(vcards(cards), "contacts.vcf")
 
 
-def _ask(requester: Registration, recipient: Registration) -> None:
+def _ask(requester: Registration, recipient: Registration) -> bool:
+    """Ask for the introduction; False when it cannot be asked for."""
     try:
         services.request_introduction(requester, recipient)
-        flash(
-            _(
-                "Asked. %(name)s gets an email; if they accept, you both receive each "
-                "other's contact.",
-                name=recipient.first_name,
-            ),
-            "success",
-        )
     except services.IntroductionRefused:
-        flash(_("This introduction cannot be asked for."), "error")
+        return False
+    return True
+
+
+def _asked_text(asked: bool, recipient_first_name: str) -> str:
+    if asked:
+        return _(
+            "Asked. %(name)s gets an email; if they accept, you both receive each other's contact.",
+            name=recipient_first_name,
+        )
+    return _("This introduction cannot be asked for.")
+
+
+#: The directory page's card an introduction was just asked from, for the next page only:
+#: its answer is said in that card, where the page opens, not at the top of a long page.
+JUST_ASKED = "directory_just_asked"
 
 
 def _introduce(directory: Directory, registration_id: int):
@@ -217,13 +231,15 @@ def _introduce(directory: Directory, registration_id: int):
     if me is None:
         abort(403)  # organisers have the list already; introductions are between attendees
     recipient = _card_or_404(directory, registration_id)
-    if ConfirmForm().validate_on_submit():
-        requester = directory.card_of(me) or me if isinstance(directory, CommunityDirectory) else me
-        _ask(requester, recipient)
     # Back to the card it was asked from: among the neighbours or in everyone (the anchor
     # is one of the two, never what the form says).
     section = "neighbour" if request.form.get("back_to") == "neighbour" else "person"
-    return redirect(_url(directory, "page") + f"#{section}-{recipient.id}")
+    card = f"{section}-{recipient.id}"
+    if not ConfirmForm().validate_on_submit():
+        return redirect(_url(directory, "page") + f"#{card}")
+    requester = directory.card_of(me) or me if isinstance(directory, CommunityDirectory) else me
+    session[JUST_ASKED] = {"card": card, "asked": _ask(requester, recipient)}
+    return redirect(_url(directory, "page") + f"#{card}-answer")
 
 
 # -- the routes: an evening's directory and a series' community -------------------------
@@ -454,7 +470,9 @@ def scan_vcard(code: str):
 def scan_introduce(code: str):
     found = _scanned_or_404(code)
     if ConfirmForm().validate_on_submit():
-        _ask(found.requester, found.target)
+        asked = _ask(found.requester, found.target)
+        # One card on that page, under the message: a message at the top is seen.
+        flash(_asked_text(asked, found.target.first_name), "success" if asked else "error")
     return redirect(url_for("registrations.ticket", code=code))
 
 

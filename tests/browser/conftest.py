@@ -126,9 +126,10 @@ def phone(request, browser, live_server) -> Iterator:
     )
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to test-artifacts/<name>.png (repository root)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot (the whole page, or what is on screen) to test-artifacts/<name>.png
+    (repository root)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -107,7 +107,14 @@ def test_an_attendee_finds_their_neighbours_on_a_phone(app, phone, make):
     # Introductions.
     karim = neighbours.locator(".person-card", has_text="Karim Benali")
     karim.get_by_role("button", name="Nous présenter").click()
-    expect(phone.locator("main")).to_contain_text("C’est demandé")
+    # The answer is in Karim's card, where the page opens, and has the focus (read out).
+    answer = phone.locator("section.neighbours .person-card", has_text="Karim Benali").locator(
+        ".card-note"
+    )
+    expect(answer).to_contain_text("C’est demandé")
+    expect(answer).to_be_focused()
+    expect(answer).to_be_in_viewport()
+    screenshot(phone, "directory-introduction-asked-fr", full_page=False)
     expect(
         phone.locator("section.neighbours .person-card", has_text="Karim Benali")
     ).to_contain_text("Mise en relation demandée")
