@@ -27,6 +27,12 @@ class Form(FlaskForm):
                 return None
             return wtforms_translations(str(get_locale()))
 
+        def render_field(self, field, render_kw):
+            # No maxlength from the Length validators: a browser cuts what goes beyond it
+            # without a word (a pasted name loses its end, unseen). The validator says so
+            # beside the field instead, with the text sent back as typed.
+            return super().render_field(field, {"maxlength": False, **render_kw})
+
 
 class CheckboxesField(SelectMultipleField):
     """A choice of several, as checkboxes: in a multiple <select> a plain click drops every

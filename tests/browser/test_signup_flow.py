@@ -52,6 +52,25 @@ def test_signup_on_a_phone_in_under_a_minute(app, phone, make):
     screenshot(phone, "personal-page-phone-fr")
 
 
+def test_a_name_too_long_is_said_not_cut(app, phone, make):
+    """A browser would cut a pasted text at the field's maxlength without a word: there is
+    none; the form says what is too long, beside the field, and gives the text back."""
+    slug = make.event(make.series(), capacity=40)
+    phone.goto(f"/events/{slug}/signup")
+    long_name = "de la Tour du Pin " * 5 + "Montauban"  # 99 characters
+    phone.locator("#last_name").press_sequentially(long_name)
+    assert phone.input_value("#last_name") == long_name
+    phone.fill("#first_name", "Zoë")
+    phone.fill("#email", "zoe@example.org")
+    phone.check("input[name=visibility][value=attendees]")
+    phone.get_by_role("button", name="S’inscrire").click()
+    expect(phone.locator("[data-error-summary]")).to_be_focused()
+    expect(phone.locator("#last_name")).to_have_attribute("aria-invalid", "true")
+    assert phone.input_value("#last_name") == long_name.strip()
+    expect(phone.locator("#last_name-error")).to_contain_text("80")
+    screenshot(phone, "signup-too-long-phone-fr")
+
+
 def test_switching_language_keeps_what_was_typed(phone, make):
     slug = make.event(make.series(), capacity=40)
     phone.goto(f"/events/{slug}/signup")
