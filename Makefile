@@ -73,7 +73,7 @@ bench-checkin: $(BIN)/.installed
 	$(BIN)/python bench/checkin.py
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .
 	$(BIN)/pybabel update -i meetup/translations/messages.pot -d meetup/translations --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) compile-translations
 

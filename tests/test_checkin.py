@@ -3,6 +3,8 @@ checked in through the API."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -460,13 +462,24 @@ def test_after_the_evening_organisers_see_who_came_when_and_who_did_not(app, cli
     assert "Œuvray" in no_shows and "Dupont" not in no_shows and "Attente" not in no_shows
     walk_ins = client.get(f"{base}?status=walk_in").get_data(as_text=True)
     assert "Haddad" in walk_ins and "Dupont" not in walk_ins
-    csv = client.get(f"{base}.csv").get_data(as_text=True)
-    header, *lines = csv.splitlines()
-    assert "checked_in_at" in header and "checked_in_door" in header and "source" in header
-    (marie,) = [line for line in lines if "Dupont" in line]
-    assert "Porte 2" in marie
-    (yasmine,) = [line for line in lines if "Haddad" in line]
-    assert "walk_in" in yasmine
+    text = client.get(f"{base}.csv", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    header, *rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")
+    people = {row[1]: dict(zip(header, row, strict=True)) for row in rows}
+    marie, yasmine = people["Dupont"], people["Haddad"]
+    arrived = marie["Heure d’arrivée"]  # in the evening's time zone, as a spreadsheet reads it
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", arrived)
+    assert (marie["Venu·e"], marie["Porte"], marie["Inscription par"]) == (
+        "oui",
+        "Porte 2",
+        "formulaire d’inscription",
+    )
+    assert (yasmine["Venu·e"], yasmine["Inscription par"]) == ("oui", "sans inscription")
+    no_show = people["Œuvray"]
+    assert (no_show["Statut"], no_show["Venu·e"], no_show["Heure d’arrivée"]) == (
+        "confirmée",
+        "non",
+        "",
+    )
 
 
 def test_request_ids_belong_to_one_account_and_one_code(app, make, door):

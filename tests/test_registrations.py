@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from email import policy
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations import emails, services
-from meetup.registrations.csvio import parse_import
+from meetup.registrations.csvio import FORMULA_STARTS, neutralise, parse_import, restore
 from meetup.registrations.models import EarlierLink, Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
@@ -620,6 +621,12 @@ def test_a_registration_of_another_event_is_404(app, client, organised, make):
     assert response.status_code == 404
 
 
+@given(st.text(max_size=20))
+def test_what_the_export_escapes_the_import_takes_back_exactly(value):
+    assert restore(neutralise(value)) == value
+    assert not neutralise(value).startswith(FORMULA_STARTS)
+
+
 def test_csv_export_neutralises_formulas(app, client, make, login):
     organiser = login("organiser")
     slug = make.event(make.series(team=(organiser,)))
@@ -631,10 +638,10 @@ def test_csv_export_neutralises_formulas(app, client, make, login):
     assert text.startswith("\ufeff")  # or Excel reads UTF-8 as Windows-1252
     header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     values = dict(zip(header, row, strict=True))
-    assert values["company"] == '\'=HYPERLINK("http://evil")'
-    assert values["first_name"] == "'+33 Zoë"
-    assert values["email"] == "marie.dupont@example.org"
-    assert values["status"] == "confirmed"
+    assert values["Company"] == '\'=HYPERLINK("http://evil")'
+    assert values["First name"] == "'+33 Zoë"
+    assert values["Email"] == "marie.dupont@example.org"
+    assert values["Status"] == "confirmed"
 
 
 @pytest.mark.parametrize(("language", "delimiter"), [("fr-FR,fr;q=0.9", ";"), ("en-GB", ",")])
@@ -650,9 +657,12 @@ def test_csv_export_splits_columns_as_the_organiser_s_spreadsheet_does(
     ).get_data(as_text=True)
     header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
     values = dict(zip(header, row, strict=True))
-    assert (values["company"], values["first_name"]) == ("Lefèvre, père et fils", "Zoë")
+    company, first_name = (
+        ("Entreprise", "Prénom") if delimiter == ";" else ("Company", "First name")
+    )
+    assert (values[company], values[first_name]) == ("Lefèvre, père et fils", "Zoë")
     # and the organisers' own import reads it back
-    _unknown, rows = parse_import(text)
+    _unknown, rows = parse_import(text, {"entreprise": "company"})
     assert rows[0]["company"] == "Lefèvre, père et fils"
 
 
@@ -683,7 +693,7 @@ def test_csv_export_with_the_other_separator(
     assert response.status_code == 200
     text = response.get_data(as_text=True).removeprefix("\ufeff")
     header, row = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    assert dict(zip(header, row, strict=True))["company"] == "Lefèvre, père et fils"
+    assert "Lefèvre, père et fils" in dict(zip(header, row, strict=True)).values()
 
 
 # -- when the event changes -----------------------------------------------------------------
@@ -959,6 +969,79 @@ def test_import_leaves_people_already_registered_alone(app, client, importing):
     assert rows["karim@example.org"].company == "Avant"
     assert len(rows) == 3
     assert outbox(app, "waitlisted") == []  # no emails asked for this time
+
+
+def _export(client, slug: str, language: str) -> tuple[list[str], list[dict[str, str]], str]:
+    text = client.get(
+        f"/admin/events/{slug}/registrations.csv", headers={"Accept-Language": language}
+    ).get_data(as_text=True)
+    header, *rows = csv.reader(
+        io.StringIO(text.removeprefix("\ufeff")), delimiter=";" if language == "fr" else ","
+    )
+    return header, [dict(zip(header, row, strict=True)) for row in rows], text
+
+
+def test_the_export_reads_as_words_in_the_organiser_s_language(app, client, make, login):
+    """Column names, statuses, choices and yes/no as a person reads them; times of day in the
+    evening's time zone, as a spreadsheet takes them."""
+    organiser = login("organiser")
+    slug = make.event(make.series(team=(organiser,)), capacity=1)
+    sign_up(app.test_client(), slug, language="en", share_email="y", accept_introductions="y")
+    sign_up(app.test_client(), slug, email="late@example.org", first_name="Loïc")
+    header, (marie, loic), _text = _export(client, slug, "en")
+    assert header[:4] == ["First name", "Last name", "Email", "Company"]
+    assert marie["Sector"] == "Digital, web and software" and marie["Language"] == "English"
+    assert (marie["Status"], marie["Registered through"], marie["Card seen by"]) == (
+        "confirmed",
+        "signup form",
+        "people who came",
+    )
+    assert (marie["Shares their email"], marie["Shares their phone"]) == ("yes", "no")
+    assert (marie["Came"], marie["Arrived at"], marie["Door"]) == ("no", "", "")
+    assert loic["Status"] == "waitlisted"
+    with app.app_context():
+        created = db.session.scalar(
+            select(Registration.created_at).where(Registration.email == "late@example.org")
+        )
+    paris = created.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%d %H:%M")
+    assert loic["Registered at"] == paris
+    _header, (marie_fr, _loic), _text = _export(client, slug, "fr")
+    assert (marie_fr["Secteur d’activité"], marie_fr["Statut"], marie_fr["Venu·e"]) == (
+        "Numérique, web et logiciel",
+        "confirmée",
+        "non",
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_last_month_s_export_is_this_month_s_import(app, client, make, login, language):
+    """The export, in either language, goes back in through the import: the attendee's
+    columns are found by their names, the sector and the language by theirs; their consents
+    are theirs to give again (the card stays visible to nobody)."""
+    organiser = login("organiser")
+    series = make.series(team=(organiser,))
+    last_month, this_month = make.event(series), make.event(series)
+    sign_up(app.test_client(), last_month, language="en", visibility="community")
+    _header, _rows, text = _export(client, last_month, language)
+    html = _upload(client, this_month, text).get_data(as_text=True)
+    assert "1 row read." in html and "Nothing was imported." not in html
+    client.post(
+        f"/admin/events/{this_month}/registrations/import/confirm",
+        data={"csrf_token": csrf_from(html), "csv_text": _hidden_csv(html), "send_emails": ""},
+    )
+    (imported,) = registrations(app, this_month)
+    assert (imported.first_name, imported.email, imported.company, imported.help_with) == (
+        "Marie",
+        "marie.dupont@example.org",
+        "Atelier Rhône Web",
+        "sites vitrines",
+    )
+    assert (imported.sector, imported.language, imported.website) == (
+        "digital",
+        "en",
+        "https://atelier-rhone.fr",
+    )
+    assert imported.visibility.value == "nobody" and imported.source.value == "import"
 
 
 def test_staff_never_see_an_attendees_personal_link(app, client, make, login):

@@ -17,7 +17,7 @@ from meetup.events import queries
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
-from meetup.registrations import services
+from meetup.registrations import services, spreadsheet
 from meetup.registrations.csvio import (
     CsvProblem,
     csv_delimiter,
@@ -33,7 +33,6 @@ from meetup.registrations.forms import (
 )
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for, managed_registration_or_404
-from meetup.registrations.records import FIELDS, registration_record
 from meetup.textfold import matches, search_words
 
 PAGE_SIZE = 100
@@ -113,18 +112,17 @@ ARRIVAL_FILTERS = {
 def registrations_csv(slug: str):
     """Everything the organisers hold about the event's registrations, for a spreadsheet."""
     event = queries.managed_event_or_404(slug, current_user)
-    rows = db.session.scalars(
+    registrations = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
-    )
-    records = [registration_record(row) for row in rows]
+    ).all()
     body = to_csv(
-        FIELDS,
-        ([record[name] for name in FIELDS] for record in records),
+        spreadsheet.header(),
+        spreadsheet.rows(registrations, event.zone),
         delimiter=csv_delimiter(str(get_locale()), request.args.get("separator", "")),
     )
     from meetup.privacy import audit  # privacy builds on registrations
 
-    audit.record_now("export_csv", event.slug, len(records))
+    audit.record_now("export_csv", event.slug, len(registrations))
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = (
@@ -165,10 +163,11 @@ class CheckedRow:
 def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
     """Every row through the signup form's own rules. Imported people have not chosen who
     may see their card: it stays visible to nobody until they choose (personal link)."""
-    unknown, rows = parse_import(text)
+    unknown, rows = parse_import(text, spreadsheet.import_columns())
     already_there = services.registered_emails(event)
     checked, seen = [], set()
     for number, values in enumerate(rows, start=2):  # row 1 is the header
+        values = spreadsheet.read_back(values)
         row = CheckedRow(number, values)
         data = {**values, "visibility": "nobody", "language": values.get("language") or "fr"}
         form = SignupForm.for_data(data)
@@ -264,11 +263,7 @@ def registrations_import_confirm(slug: str):
 
 
 def _status_label(status: RegistrationStatus) -> str:
-    return {
-        RegistrationStatus.CONFIRMED: _("confirmed"),
-        RegistrationStatus.WAITLISTED: _("waitlisted"),
-        RegistrationStatus.CANCELLED: _("cancelled"),
-    }[status]
+    return str(spreadsheet.STATUS[status])
 
 
 @bp.post("/events/<slug>/registrations/<id:registration_id>/<any(cancel, promote, resend):action>")

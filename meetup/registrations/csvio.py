@@ -1,7 +1,8 @@
 """CSV of registrations for spreadsheets. Pure: rows in, text out.
 
 A cell that a spreadsheet would run as a formula (=, +, -, @, tab, carriage return at the
-start) gets a leading apostrophe, so "=HYPERLINK(...)" typed in a signup form stays text.
+start) gets a leading apostrophe, so "=HYPERLINK(...)" typed in a signup form stays text; the
+import takes it off again (restore).
 """
 
 from __future__ import annotations
@@ -14,9 +15,21 @@ from collections.abc import Iterable, Sequence
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Also escaped: an apostrophe of the person's own, which a spreadsheet would take for its
+#: "text" mark and hide ("'t Hooft" shows as typed).
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+
+
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(ESCAPED_STARTS) else text
+
+
+def restore(value: str) -> str:
+    """A cell as it was before `neutralise`: a file exported here and imported back, with no
+    spreadsheet in between to drop the apostrophe ("'+33 4 74…" is a phone number again).
+    What is imported is stored as text and neutralised again by the next export."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(ESCAPED_STARTS) else value
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
@@ -74,14 +87,19 @@ class CsvProblem(ValueError):
     """The file as a whole cannot be read (not the rows' own errors)."""
 
 
-def _column_key(name: str) -> str:
+def column_key(name: str) -> str:
+    """A column's name as the import compares it: accents, case and spaces aside."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return ascii_name.strip().lower().replace(" ", "_")
 
 
-def parse_import(text: str) -> tuple[list[str], list[dict[str, str]]]:
+def parse_import(
+    text: str, more_columns: dict[str, str] | None = None
+) -> tuple[list[str], list[dict[str, str]]]:
     """(unknown column names, rows as {field: value}) from a CSV with a header row.
-    Commas or semicolons (French spreadsheets) are both accepted."""
+    Commas or semicolons (French spreadsheets) are both accepted. `more_columns`: other
+    names (as column_key gives them) -> field, such as the export's own headers."""
+    columns = IMPORT_COLUMNS | (more_columns or {})
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CsvProblem("empty")
@@ -91,7 +109,7 @@ def parse_import(text: str) -> tuple[list[str], list[dict[str, str]]]:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     header = next(reader)
-    fields = [IMPORT_COLUMNS.get(_column_key(name)) for name in header]
+    fields = [columns.get(column_key(name)) for name in header]
     if "email" not in fields:
         raise CsvProblem("no email column")
     unknown = [
@@ -101,7 +119,9 @@ def parse_import(text: str) -> tuple[list[str], list[dict[str, str]]]:
     for values in reader:
         if not any(value.strip() for value in values):
             continue
-        rows.append({field: value for field, value in zip(fields, values, strict=False) if field})
+        rows.append(
+            {field: restore(value) for field, value in zip(fields, values, strict=False) if field}
+        )
         if len(rows) > MAX_IMPORT_ROWS:
             raise CsvProblem("too many rows")
     return unknown, rows

@@ -275,7 +275,8 @@ class ImportForm(Form):
             "A header row, then one person per row. Columns: first_name, last_name, email "
             "(required), company, job_title, sector, website, phone, street, postcode, city, "
             "help_with, looking_for, language (French names such as prénom, nom, entreprise "
-            "work too). Commas or semicolons."
+            "work too, and so does a file exported from here, in either language). Commas or "
+            "semicolons."
         ),
     )
     send_emails = BooleanField(_l("Email each person their ticket and personal link"), default=True)
