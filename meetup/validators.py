@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 
 def no_control_characters(form, field) -> None:
@@ -17,6 +17,16 @@ def no_control_characters(form, field) -> None:
         unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in "\n\r\t" for char in value
     ):
         raise ValidationError(_l("Please remove the invisible control characters."))
+
+
+class MaxLength(Length):
+    """At most `max` characters, saying how many were typed: someone who pasted a long text
+    learns how much to cut (WTForms says only "Field cannot be longer than…")."""
+
+    def __init__(self, max: int) -> None:
+        super().__init__(
+            max=max, message=_l("At most %(max)d characters, please: this has %(length)d.")
+        )
 
 
 def reachable_mailbox(form, field) -> None:

@@ -216,7 +216,7 @@ def test_time_skipped_by_daylight_saving_is_refused(client, series):
         ("start_time", "7pm", "Not a valid time value."),
         ("capacity", "0", "Number must be between 1 and 100000."),
         ("capacity", "lots", "Not a valid integer value."),
-        ("title", "x" * 201, "Field cannot be longer than 200 characters."),
+        ("title", "x" * 201, "At most 200 characters, please: this has"),
     ],
 )
 def test_event_form_bad_input(client, series, field, value, message):

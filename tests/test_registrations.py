@@ -313,8 +313,8 @@ def test_the_honeypot_stores_nothing_and_says_nothing(app, client, event):
         ("sector", "astrology", "Not a valid choice."),
         ("website", "http://", "This does not look like a web address."),
         ("phone", "call me", "Digits, spaces and + only, please."),
-        ("last_name", "x" * 81, "Field cannot be longer than 80 characters."),
-        ("help_with", "x" * 301, "Field cannot be longer than 300 characters."),
+        ("last_name", "x" * 81, "At most 80 characters, please: this has 81."),
+        ("help_with", "x" * 301, "At most 300 characters, please: this has"),
         ("first_name", "Zoë\x01", "Please remove the invisible control characters."),
     ],
 )

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from meetup.auth.models import Role
 from meetup.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
 from meetup.forms import Form
+from meetup.validators import MaxLength
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator: everything, including accounts"),
@@ -17,13 +18,13 @@ ROLE_LABELS = {
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), MaxLength(254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), MaxLength(200)])
 
 
 class UserForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), MaxLength(254)])
+    name = StringField(_l("Name"), validators=[Optional(), MaxLength(120)])
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
@@ -41,7 +42,7 @@ class UserForm(Form):
 class TokenForm(Form):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=80)],
+        validators=[DataRequired(), MaxLength(80)],
         description=_l("What uses it, e.g. “club website” or “door scanner”."),
     )
 

@@ -17,7 +17,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
@@ -27,7 +26,7 @@ from meetup.events.services import MAX_CAPACITY
 from meetup.forms import CheckboxesField, Form
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
-from meetup.validators import no_control_characters, one_line
+from meetup.validators import MaxLength, no_control_characters, one_line
 
 #: Dates outside these years are typing mistakes (and overflow date arithmetic at the edges).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -43,13 +42,13 @@ class SeriesForm(Form):
     name = StringField(
         _l("Name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), Length(max=160)],
+        validators=[no_control_characters, DataRequired(), MaxLength(160)],
         description=_l("e.g. Café des entreprenants de Vienne"),
     )
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    city = StringField(_l("City"), validators=[Optional(), MaxLength(120)])
     slug = StringField(
         _l("Web address"),
-        validators=[Optional(), Length(max=80)],
+        validators=[Optional(), MaxLength(80)],
         description=_l(
             "Lowercase letters, digits and hyphens; left empty, it is made from the "
             "name. It cannot change later, so that shared links keep working."
@@ -57,11 +56,11 @@ class SeriesForm(Form):
     )
     timezone = SelectField(_l("Time zone"), default="Europe/Paris")
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=10_000)], description=MARKDOWN_HELP
+        _l("Description"), validators=[Optional(), MaxLength(10_000)], description=MARKDOWN_HELP
     )
-    default_venue_name = StringField(_l("Usual venue"), validators=[Optional(), Length(max=160)])
+    default_venue_name = StringField(_l("Usual venue"), validators=[Optional(), MaxLength(160)])
     default_venue_address = StringField(
-        _l("Usual venue address"), validators=[Optional(), Length(max=300)]
+        _l("Usual venue address"), validators=[Optional(), MaxLength(300)]
     )
     default_capacity = IntegerField(
         _l("Usual capacity"),
@@ -144,16 +143,16 @@ class EventForm(Form):
     title = StringField(
         _l("Title"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), Length(max=200)],
+        validators=[no_control_characters, DataRequired(), MaxLength(200)],
     )
     theme = StringField(
         _l("Theme"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=200)],
+        validators=[no_control_characters, Optional(), MaxLength(200)],
         description=_l("e.g. Working through and on the Internet"),
     )
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=20_000)], description=MARKDOWN_HELP
+        _l("Description"), validators=[Optional(), MaxLength(20_000)], description=MARKDOWN_HELP
     )
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
@@ -162,8 +161,8 @@ class EventForm(Form):
         validators=[InputRequired()],
         description=_l("An end time before the start means the next day."),
     )
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=160)])
-    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("Venue"), validators=[Optional(), MaxLength(160)])
+    venue_address = StringField(_l("Venue address"), validators=[Optional(), MaxLength(300)])
     capacity = IntegerField(
         _l("Capacity"),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
@@ -262,10 +261,10 @@ class EventForm(Form):
 
 
 class SpeakerForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    title = StringField(_l("Job title"), validators=[Optional(), Length(max=160)])
-    company = StringField(_l("Company"), validators=[Optional(), Length(max=160)])
-    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2_000)])
+    name = StringField(_l("Name"), validators=[DataRequired(), MaxLength(120)])
+    title = StringField(_l("Job title"), validators=[Optional(), MaxLength(160)])
+    company = StringField(_l("Company"), validators=[Optional(), MaxLength(160)])
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), MaxLength(2_000)])
 
     def service_values(self) -> dict:
         return {

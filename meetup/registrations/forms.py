@@ -22,7 +22,6 @@ from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
-    Length,
     Optional,
     Regexp,
 )
@@ -31,7 +30,7 @@ from meetup.forms import AsTypedField, Form
 from meetup.registrations.models import CONSENT_FLAGS, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
-from meetup.validators import no_control_characters, one_line, reachable_mailbox
+from meetup.validators import MaxLength, no_control_characters, one_line, reachable_mailbox
 
 VISIBILITY_CHOICES = [
     SelectChoice(
@@ -70,17 +69,17 @@ class OfficeAddressForm(Form):
     street = StringField(
         _l("Street and number"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=200)],
+        validators=[no_control_characters, Optional(), MaxLength(200)],
     )
     postcode = StringField(
         _l("Postcode"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=16)],
+        validators=[no_control_characters, Optional(), MaxLength(16)],
     )
     city = StringField(
         _l("City"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=120)],
+        validators=[no_control_characters, Optional(), MaxLength(120)],
     )
 
 
@@ -90,22 +89,22 @@ class CardForm(OfficeAddressForm):
     first_name = StringField(
         _l("First name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), Length(max=80)],
+        validators=[no_control_characters, DataRequired(), MaxLength(80)],
     )
     last_name = StringField(
         _l("Last name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), Length(max=80)],
+        validators=[no_control_characters, DataRequired(), MaxLength(80)],
     )
     company = StringField(
         _l("Company"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=160)],
+        validators=[no_control_characters, Optional(), MaxLength(160)],
     )
     job_title = StringField(
         _l("Job title"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), Length(max=160)],
+        validators=[no_control_characters, Optional(), MaxLength(160)],
     )
     sector = SelectField(_l("Sector"), validators=[no_control_characters, Optional()])
     website = AsTypedField(
@@ -113,7 +112,7 @@ class CardForm(OfficeAddressForm):
         filters=[with_scheme],
         validators=[
             Optional(),
-            Length(max=300),
+            MaxLength(300),
             Regexp(
                 r"^https?://[^\s/$.?#].[^\s]*$",
                 message=_l("This does not look like a web address."),
@@ -125,7 +124,7 @@ class CardForm(OfficeAddressForm):
         filters=[one_line],
         validators=[
             Optional(),
-            Length(max=40),
+            MaxLength(40),
             Regexp(r"^\+?[0-9 ().\-]{6,}$", message=_l("Digits, spaces and + only, please.")),
         ],
     )
@@ -136,13 +135,13 @@ class CardForm(OfficeAddressForm):
     help_with = TextAreaField(
         _l("I can help with"),
         filters=[trimmed],
-        validators=[no_control_characters, Optional(), Length(max=300)],
+        validators=[no_control_characters, Optional(), MaxLength(300)],
         description=_l("A few words, e.g. “websites for shops, local SEO”. Shown on your badge."),
     )
     looking_for = TextAreaField(
         _l("I'm looking for"),
         filters=[trimmed],
-        validators=[no_control_characters, Optional(), Length(max=300)],
+        validators=[no_control_characters, Optional(), MaxLength(300)],
         description=_l("e.g. “an accountant”, “clients among craftspeople”."),
     )
     visibility = RadioField(
@@ -214,7 +213,7 @@ class SignupForm(CardForm):
         filters=[one_line],
         validators=[
             DataRequired(),
-            Length(max=254),
+            MaxLength(254),
             Email(message=_l("This email address is not valid.")),
             reachable_mailbox,
         ],

@@ -67,7 +67,10 @@ def test_a_name_too_long_is_said_not_cut(app, phone, make):
     expect(phone.locator("[data-error-summary]")).to_be_focused()
     expect(phone.locator("#last_name")).to_have_attribute("aria-invalid", "true")
     assert phone.input_value("#last_name") == long_name.strip()
-    expect(phone.locator("#last_name-error")).to_contain_text("80")
+    expect(phone.locator("#last_name-error")).to_contain_text("80 caractères au maximum")
+    expect(phone.locator("#last_name-error")).to_contain_text(
+        f"il y en a {len(long_name.strip())} ici"
+    )
     screenshot(phone, "signup-too-long-phone-fr")
 
 
