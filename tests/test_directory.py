@@ -414,6 +414,50 @@ def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
     assert "Asked. Bruno" not in again and "Introduction asked" in _card(again, f"person-{bruno}")
 
 
+def test_introduce_us_from_page_two_of_a_filtered_list_comes_back_there(app, client, make, evening):
+    """The answer is on the page the card was on: the list's page and filters go along."""
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    for n in range(30):  # sorted by name: the Z… are on page 2
+        _came(make, event, f"Zed{n:02d}", sector="craft", accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+        zed = db.session.scalar(select(Registration.id).where(Registration.first_name == "Zed29"))
+    client.get("/r/token-Alice-0123456789abcdef")
+    listing = f"/events/{event}/directory?sector=craft&page=2"
+    page = client.get(listing).get_data(as_text=True)
+    assert f'id="person-{zed}"' in page
+    response = client.post(
+        f"/events/{event}/directory/{zed}/introduce",
+        data={"csrf_token": csrf_from(page), "back_to": "person", "sector": "craft", "page": "2"},
+    )
+    assert response.headers["Location"] == f"{listing}#person-{zed}-answer"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Asked. Zed29 gets an email" in _card(html, f"person-{zed}")
+
+
+def test_an_answer_whose_card_is_not_on_the_page_is_said_at_the_top(app, client, make, evening):
+    _organiser, _series, event = evening
+    _came(make, event, "Alice", 0)
+    for n in range(30):
+        _came(make, event, f"Zed{n:02d}", accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+        zed = db.session.scalar(select(Registration.id).where(Registration.first_name == "Zed29"))
+    client.get("/r/token-Alice-0123456789abcdef")
+    page = client.get(f"/events/{event}/directory?page=2").get_data(as_text=True)
+    response = client.post(  # an old page without the list's page number: back to page 1
+        f"/events/{event}/directory/{zed}/introduce", data={"csrf_token": csrf_from(page)}
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'id="person-{zed}"' not in html
+    top = html.split("<main", 1)[1]
+    assert 'class="flash flash-success"' in top and "Asked. Zed29 gets an email" in top
+    assert "Asked. Zed29" not in client.get(f"/events/{event}/directory?page=2").get_data(
+        as_text=True
+    )  # said once
+
+
 def test_a_refused_introduction_is_said_in_its_card(app, client, make, evening):
     _organiser, _series, event = evening
     _came(make, event, "Alice", 0)

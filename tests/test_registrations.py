@@ -6,6 +6,7 @@ import csv
 import email
 import io
 import re
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from email import policy
 from html import unescape
@@ -22,7 +23,7 @@ from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
 from meetup.privacy.models import ConsentRecord
-from meetup.registrations import emails, services
+from meetup.registrations import emails, services, spreadsheet
 from meetup.registrations.csvio import FORMULA_STARTS, neutralise, parse_import, restore
 from meetup.registrations.models import EarlierLink, Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
@@ -662,7 +663,8 @@ def test_csv_export_splits_columns_as_the_organiser_s_spreadsheet_does(
     )
     assert (values[company], values[first_name]) == ("Lefèvre, père et fils", "Zoë")
     # and the organisers' own import reads it back
-    _unknown, rows = parse_import(text, {"entreprise": "company"})
+    with app.test_request_context():
+        _unknown, rows = parse_import(text, spreadsheet.import_columns())
     assert rows[0]["company"] == "Lefèvre, père et fils"
 
 
@@ -1011,6 +1013,28 @@ def test_the_export_reads_as_words_in_the_organiser_s_language(app, client, make
         "confirmée",
         "non",
     )
+
+
+def test_the_export_shows_everything_the_attendee_told_and_chose():
+    """A field added to the profile (services.Profile) must get its column."""
+    shown = {column.shows for column in spreadsheet.COLUMNS}
+    assert {f.name for f in fields(services.Profile)} <= shown
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_import_help_s_column_names_are_all_read(app, language):
+    """The import form lists the columns it reads: each one it names is one it reads."""
+    from flask_babel import force_locale
+
+    from meetup.registrations.forms import ImportForm
+
+    with app.test_request_context(), force_locale(language):
+        help_text = str(ImportForm.file.kwargs["description"])
+        listed = help_text.split(": ", 1)[1].split(": ", 1)[0].replace(" (required)", "")
+        listed = listed.replace(" (obligatoires)", "").replace(" :", "")
+        names = [name.strip() for name in listed.split(",")]
+        unknown, _rows = parse_import(";".join(names) + "\n", spreadsheet.import_columns())
+    assert len(names) == 14 and unknown == []
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -67,10 +67,12 @@ def test_without_the_lock_the_race_shows(app, make, monkeypatch):
     """The control: with the event lock disabled, PostgreSQL lets too many in. This proves the
     test above would catch a missing lock. A race is a matter of timing: up to three fresh
     evenings are raced, and one overfilled is enough (one run in many overfilled none)."""
-    unlocked = select(Event.capacity).where(Event.id == bindparam("id"))
-    monkeypatch.setattr(
-        services, "_lock_event", lambda event_id: db.session.scalar(unlocked, {"id": event_id})
-    )
+    unlocked = select(Event.capacity, Event.status).where(Event.id == bindparam("id"))
+
+    def no_lock(event_id: int) -> services.Locked:
+        return services.Locked(*db.session.execute(unlocked, {"id": event_id}).one())
+
+    monkeypatch.setattr(services, "_lock_event", no_lock)
     overfilled = []
     for _ in range(3):
         slug = make.event(make.series(), capacity=40)
@@ -131,3 +133,98 @@ def test_a_signup_counts_seats_with_the_capacity_under_the_lock(app, make):
         assert services.register(event, profile).public_status is RegistrationStatus.WAITLISTED
         db.session.remove()
     assert _confirmed(app, full) == 3
+
+
+def _set_status(event_id: int, status: str) -> None:
+    """An organiser's change, committed on another connection while a signup is under way."""
+    with db.engine.begin() as organiser:
+        organiser.execute(
+            Event.__table__.update().where(Event.id == event_id).values(status=status)
+        )
+
+
+def test_a_signup_racing_a_cancellation_is_refused(app, make):
+    """The page saw a published evening; by the time the signup holds the lock, it was
+    cancelled (and everyone registered told): the signup is refused, nothing stored, rather
+    than a registration that never hears of the cancellation. Organisers may still add."""
+    slug = make.event(make.series())
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        _set_status(event.id, "cancelled")
+        profile = services.Profile(first_name="Ana", last_name="Late", email="ana@example.org")
+        for source in services.PUBLIC_SOURCES:
+            with pytest.raises(services.SignupsClosed):
+                services.register(event, profile, source)
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+        added = services.register(event, profile, services.Source.ORGANISER)
+        assert added.registration.status is RegistrationStatus.CONFIRMED
+        db.session.remove()
+
+
+@pytest.mark.parametrize("path", ["form", "api"])
+def test_the_form_and_the_api_answer_a_signup_racing_a_cancellation(
+    app, client, make, monkeypatch, path
+):
+    from meetup.api import registrations as api
+    from meetup.events.services import SignupState
+    from meetup.registrations import views
+
+    slug = make.event(make.series())
+    page = client.get(f"/events/{slug}/signup").get_data(as_text=True)
+    with app.app_context():
+        _set_status(db.session.scalar(select(Event.id).where(Event.slug == slug)), "cancelled")
+    # The page's check ran before the cancellation: it still says open.
+    monkeypatch.setattr(views, "signup_state", lambda event: SignupState.OPEN)
+    monkeypatch.setattr(api, "signup_state", lambda event: SignupState.OPEN)
+    data = {"first_name": "Ana", "last_name": "Late", "email": "ana@example.org", "language": "fr"}
+    if path == "form":
+        from tests.conftest import csrf_from
+
+        response = client.post(
+            f"/events/{slug}/signup",
+            data={**data, "visibility": "nobody", "csrf_token": csrf_from(page)},
+        )
+        assert (response.status_code, response.headers["Location"]) == (302, f"/events/{slug}")
+    else:
+        response = client.post(
+            f"/api/v1/events/{slug}/registrations", json={**data, "visibility": "nobody"}
+        )
+        assert (
+            response.status_code == 409 and "cancelled" in response.get_json()["error"]["message"]
+        )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_a_registration_loaded_before_the_lock_is_read_again_under_it(app, make):
+    """The signup keeps what it loaded before the lock, except the registration with that
+    email, read again: cancelled meanwhile on another connection, it comes back to life."""
+    slug = make.event(make.series())
+    make.registrations(slug, 1)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        loaded = db.session.scalar(select(Registration).where(Registration.event_id == event.id))
+        assert loaded.status is RegistrationStatus.CONFIRMED
+        with db.engine.begin() as other:
+            other.execute(
+                Registration.__table__.update()
+                .where(Registration.id == loaded.id)
+                .values(status="cancelled")
+            )
+        profile = services.Profile(first_name="Ana", last_name="Again", email=loaded.email)
+        assert services.register(event, profile).registration.status is RegistrationStatus.CONFIRMED
+        db.session.remove()
+    with app.app_context():
+        again = db.session.scalar(select(Registration))
+        assert (again.status, again.last_name) == (RegistrationStatus.CONFIRMED, "Again")
+
+
+@pytest.mark.postgres_only
+def test_postgresql_runs_read_committed(app):
+    """The seat lock relies on it: under REPEATABLE READ the count after the lock would
+    come from the snapshot taken before it, and let too many in."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        assert db.session.scalar(text("SHOW transaction_isolation")) == "read committed"
+        db.session.rollback()

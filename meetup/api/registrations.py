@@ -65,9 +65,14 @@ def registration_create(slug: str):
         status = services.public_status(event)
     else:
         source = Source.API if _organiser_token_present() else Source.PUBLIC
-        status = services.register(
-            event, form.profile(form.normalised_email()), source
-        ).public_status
+        try:
+            status = services.register(
+                event, form.profile(form.normalised_email()), source
+            ).public_status
+        except services.SignupsClosed as closed:  # since the check above
+            raise ApiError(
+                409, f"Signups are not open for this event ({closed.status.value})."
+            ) from None
     response = jsonify(status=status.value)
     response.status_code = 201
     return response

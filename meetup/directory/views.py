@@ -36,6 +36,7 @@ from meetup.directory.queries import (
 from meetup.directory.vcards import vcard, vcards
 from meetup.events import queries as event_queries
 from meetup.events.models import EventStatus
+from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.registrations.queries import registration_by_link, registrations_of
 from meetup.responses import private
@@ -109,10 +110,9 @@ def _page(directory: Directory):
     page = max(form.page.data or 1, 1)
     shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
     asked = services.introductions_asked(me) if me is not None else set()
-    just_asked = session.pop(JUST_ASKED, None)
-    if not isinstance(just_asked, dict):
-        just_asked = {}
     near_ids = {n.registration.id: n for n in neighbours}
+    shown_cards = {f"neighbour-{rid}" for rid in near_ids} | {f"person-{r.id}" for r in shown}
+    just_asked = _just_asked(shown_cards)
     response = current_app.make_response(
         render_template(
             "directory/page.html",
@@ -156,8 +156,6 @@ def _markers(directory: Directory):
 
 
 def _card_or_404(directory: Directory, registration_id: int) -> Registration:
-    from meetup.extensions import db
-
     registration = db.session.get(Registration, registration_id)
     if registration is None or not directory.lists(registration):
         abort(404)
@@ -226,6 +224,28 @@ def _asked_text(asked: bool, recipient_first_name: str) -> str:
 JUST_ASKED = "directory_just_asked"
 
 
+def _just_asked(shown_cards: set[str]) -> dict:
+    """The answer to "Introduce us" for the card it was asked from, said in that card; when
+    the card is not on this page (the person moved out of the neighbours, say), at the top."""
+    just_asked = session.pop(JUST_ASKED, None)
+    if not isinstance(just_asked, dict) or just_asked.get("card") in shown_cards:
+        return just_asked or {}
+    recipient = db.session.get(Registration, just_asked.get("id") or 0)
+    if recipient is not None:
+        asked = bool(just_asked.get("asked"))
+        flash(_asked_text(asked, recipient.first_name), "success" if asked else "error")
+    return {}
+
+
+def _filters(form: FilterForm) -> dict:
+    """The directory's filters and page as the page's URL carries them."""
+    return {
+        "sector": form.sector.data or None,
+        "offers": "y" if form.offers.data else None,
+        "page": form.page.data if (form.page.data or 1) > 1 else None,
+    }
+
+
 def _introduce(directory: Directory, registration_id: int):
     me, _organiser = _access(directory)
     if me is None:
@@ -235,11 +255,16 @@ def _introduce(directory: Directory, registration_id: int):
     # is one of the two, never what the form says).
     section = "neighbour" if request.form.get("back_to") == "neighbour" else "person"
     card = f"{section}-{recipient.id}"
+    # ... on the page of the list it was on (its filters and page number, sent along).
+    filters = FilterForm(request.form, meta={"csrf": False})
+    filters.validate()
+    page = _url(directory, "page", **_filters(filters))
     if not ConfirmForm().validate_on_submit():
-        return redirect(_url(directory, "page") + f"#{card}")
+        return redirect(f"{page}#{card}")
     requester = directory.card_of(me) or me if isinstance(directory, CommunityDirectory) else me
-    session[JUST_ASKED] = {"card": card, "asked": _ask(requester, recipient)}
-    return redirect(_url(directory, "page") + f"#{card}-answer")
+    asked = _ask(requester, recipient)
+    session[JUST_ASKED] = {"id": recipient.id, "card": card, "asked": asked}
+    return redirect(f"{page}#{card}-answer")
 
 
 # -- the routes: an evening's directory and a series' community -------------------------

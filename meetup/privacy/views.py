@@ -57,18 +57,13 @@ def my_data_json(token: str):
 
 def _labels() -> dict[str, str]:
     """The page's words for the export's keys and values: the card form's own labels."""
+    from meetup.registrations import spreadsheet
     from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 
     labels = {name: getattr(CardForm, name).args[0] for name in (*PERSONAL_FIELDS, *CONSENTS)}
     labels |= {choice.value: choice.label for choice in VISIBILITY_CHOICES}
-    return labels | {
-        "yes": _("yes"),
-        "no": _("no"),
-        "confirmed": _("confirmed"),
-        "waitlisted": _("waitlisted"),
-        "cancelled": _("cancelled"),
-        "changed": _("changed"),
-    }
+    labels |= {status.value: str(label) for status, label in spreadsheet.STATUS.items()}
+    return labels | {"yes": _("yes"), "no": _("no"), "changed": _("changed")}
 
 
 @bp.route("/r/<token>/erase", methods=["GET", "POST"])

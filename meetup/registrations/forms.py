@@ -271,11 +271,10 @@ class ImportForm(Form):
         _l("CSV file"),
         validators=[FileRequired(message=_l("Choose a CSV file.")), FileSize(max_size=1024 * 1024)],
         description=_l(
-            "A header row, then one person per row. Columns: first_name, last_name, email "
-            "(required), company, job_title, sector, website, phone, street, postcode, city, "
-            "help_with, looking_for, language (French names such as prénom, nom, entreprise "
-            "work too, and so does a file exported from here, in either language). Commas or "
-            "semicolons."
+            "A header row, then one person per row. Columns: First name, Last name, Email "
+            "(required), Company, Job title, Sector, Website, Phone, Street, Postcode, City, "
+            "Can help with, Looking for, Language: the export's own names, in English or in "
+            "French (a file exported from here goes back in as it is). Commas or semicolons."
         ),
     )
     send_emails = BooleanField(_l("Email each person their ticket and personal link"), default=True)

@@ -1,4 +1,5 @@
-"""A registration as plain data: what the API answers and what the CSV export holds."""
+"""A registration as plain data, with machine names and values: what the API answers (the
+CSV export writes words for people: registrations.spreadsheet)."""
 
 from __future__ import annotations
 

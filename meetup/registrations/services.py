@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, text
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
@@ -68,20 +68,41 @@ class SignupResult:
     public_status: RegistrationStatus
 
 
-_LOCK_POSTGRESQL = select(Event.capacity).where(Event.id == bindparam("id")).with_for_update()
+_EVENTS = Event.__table__
+_LOCK_POSTGRESQL = (
+    select(_EVENTS.c.capacity, _EVENTS.c.status)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .with_for_update()
+)
 #: SQLite: the first write of a transaction takes the database's single writer lock; a no-op
 #: update is that first write.
-_LOCK_SQLITE = text("UPDATE events SET capacity = capacity WHERE id = :id RETURNING capacity")
+_LOCK_SQLITE = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(capacity=_EVENTS.c.capacity)
+    .returning(_EVENTS.c.capacity, _EVENTS.c.status)
+)
 
 
-def _lock_event(event_id: int) -> int:
-    """Serialise seat changes for one event until the transaction ends, and return its
-    capacity as it is under the lock. On SQLite, must be the first statement of its
-    transaction; on PostgreSQL it may follow reads (READ COMMITTED: each statement after
-    it sees what was committed before the lock was granted)."""
+@dataclass(frozen=True)
+class Locked:
+    """The event as it is under the lock: what a seat change decides on."""
+
+    capacity: int
+    status: EventStatus
+
+
+def _lock_event(event_id: int) -> Locked:
+    """Serialise seat changes for one event until the transaction ends (the status changes
+    too: cancelling writes the same row), and return its capacity and status as they are
+    under the lock. On SQLite, must be the first statement of its transaction; on
+    PostgreSQL it may follow reads (READ COMMITTED, tested: each statement after it sees
+    what was committed before the lock was granted)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.execute(_LOCK_POSTGRESQL, {"id": event_id}).scalar_one()
-    return first_write(_LOCK_SQLITE, {"id": event_id}).scalar_one()
+        row = db.session.execute(_LOCK_POSTGRESQL, {"event_id": event_id}).one()
+    else:
+        row = first_write(_LOCK_SQLITE, {"event_id": event_id}).one()
+    return Locked(row.capacity, row.status)
 
 
 def _begin_seat_change(event: Event) -> None:
@@ -93,12 +114,12 @@ def _begin_seat_change(event: Event) -> None:
     _lock_event(event_id)
 
 
-def _begin_signup(event: Event) -> int:
+def _begin_signup(event: Event) -> Locked:
     """A seat change for a signup, which writes a new row and changes none it read before:
     the objects read so far (the event, for its title in the email) stay loaded rather than
     being expired and read again, and what must be fresh is read under the lock: the
-    capacity (returned), the count of seats, the registration with that email. On
-    PostgreSQL the lock joins the reads' transaction (two round trips fewer)."""
+    capacity and the status (returned), the count of seats, the registration with that
+    email. On PostgreSQL the lock joins the reads' transaction (two round trips fewer)."""
     event_id = event.id
     end_reads(expire=False)
     return _lock_event(event_id)
@@ -138,6 +159,18 @@ def find_by_email(event: Event, email: str) -> Registration | None:
     return db.session.scalar(_BY_EMAIL, {"event_id": event.id, "email": email.strip().lower()})
 
 
+#: Who signs up only for a published evening (organisers may add people to any).
+PUBLIC_SOURCES = (Source.PUBLIC, Source.API)
+
+
+class SignupsClosed(Exception):
+    """The evening stopped taking signups between the page's check and the seat lock."""
+
+    def __init__(self, status: EventStatus) -> None:
+        super().__init__(status.value)
+        self.status = status
+
+
 def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> SignupResult:
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
@@ -145,11 +178,17 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     keep working; at most one such email per LINK_AGAIN_INTERVAL) and the same answer a
     newcomer would get. A cancelled registration comes back to life. The event is
     locked from the count of seats to the commit; the email is a draft the mail worker
-    composes, so the lock is held only for a few short statements. Commits.
+    composes, so the lock is held only for a few short statements. Raises SignupsClosed
+    for a public or API signup if the evening is no longer published. Commits.
     """
     token, token_hash = new_manage_token()  # a newcomer's, made before the lock
-    capacity = _begin_signup(event)
-    newcomer_status = _status_for_newcomer(event, capacity)
+    locked = _begin_signup(event)
+    if locked.status is not EventStatus.PUBLISHED and source in PUBLIC_SOURCES:
+        # Cancelled (or taken back) since the page checked: a signup now would never hear
+        # of the cancellation, sent to those registered before it.
+        db.session.rollback()
+        raise SignupsClosed(locked.status)
+    newcomer_status = _status_for_newcomer(event, locked.capacity)
     existing = find_by_email(event, profile.email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         if not emails.link_sent_recently(existing):  # else one is in their inbox already

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, lazy_pgettext
@@ -43,7 +44,7 @@ SOURCE = {
 VISIBILITY = {
     Visibility.NOBODY: _l("nobody"),
     Visibility.ATTENDEES: _l("people who came"),
-    Visibility.COMMUNITY: _l("the series' community"),
+    Visibility.COMMUNITY: _l("the club's community"),
 }
 
 
@@ -55,61 +56,69 @@ def _time(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-def _text(name: str) -> Callable[[Registration, ZoneInfo], str]:
-    return lambda registration, _zone: getattr(registration, name) or ""
+def _language(code: str) -> str:
+    return {choice.value: choice.label for choice in LANGUAGE_CHOICES}.get(code, code)
 
 
-def _flag(name: str) -> Callable[[Registration, ZoneInfo], str]:
-    return lambda registration, _zone: _yes_no(bool(getattr(registration, name)))
-
-
-def _language(registration: Registration, _zone: ZoneInfo) -> str:
-    names = {choice.value: choice.label for choice in LANGUAGE_CHOICES}
-    return names.get(registration.language, registration.language)
+#: How a column writes the registration's attribute it shows.
+_WRITERS: dict[str, Callable[[object, ZoneInfo], str]] = {
+    "text": lambda value, _zone: value or "",
+    "yes/no": lambda value, _zone: _yes_no(bool(value)),
+    "time": _time,
+    # A sector no longer in the list shows as its key rather than not at all.
+    "sector": lambda value, _zone: sector_label(value) or value or "",
+    "language": lambda value, _zone: _language(value),
+    "status": lambda value, _zone: str(STATUS[value]),
+    "source": lambda value, _zone: str(SOURCE[value]),
+    "visibility": lambda value, _zone: str(VISIBILITY[value]),
+}
 
 
 @dataclass(frozen=True)
 class Column:
     label: object  # a lazy string: the header, in the language of the request
-    value: Callable[[Registration, ZoneInfo], str]
-    #: The attendee's field the import fills from this column ("" for the organisers' own).
-    field: str = ""
+    #: The registration's attribute the column shows, and how it is written.
+    shows: str
+    kind: str = "text"
+    #: Whether the import fills that attribute from this column (the attendee's own
+    #: fields; not their consents, nor the organisers' bookkeeping).
+    imported: bool = False
+
+    def value(self, registration: Registration, zone: ZoneInfo) -> str:
+        return _WRITERS[self.kind](getattr(registration, self.shows), zone)
 
 
 COLUMNS = (
-    Column(_l("First name"), _text("first_name"), "first_name"),
-    Column(_l("Last name"), _text("last_name"), "last_name"),
-    Column(_l("Email"), _text("email"), "email"),
-    Column(_l("Company"), _text("company"), "company"),
-    Column(_l("Job title"), _text("job_title"), "job_title"),
-    Column(_l("Sector"), lambda r, _zone: sector_label(r.sector), "sector"),
-    Column(_l("Website"), _text("website"), "website"),
-    Column(_l("Phone"), _text("phone"), "phone"),
-    Column(_l("Street and number"), _text("street"), "street"),
-    Column(_l("Postcode"), _text("postcode"), "postcode"),
-    Column(_l("City"), _text("city"), "city"),
-    Column(_l("Can help with"), _text("help_with"), "help_with"),
-    Column(_l("Looking for"), _text("looking_for"), "looking_for"),
-    Column(_l("Language"), _language, "language"),
-    # Their consents: what they chose, not for the import to choose for them.
-    Column(_l("Street on the badge"), _flag("street_on_badge")),
-    Column(_l("Card seen by"), lambda r, _zone: str(VISIBILITY[r.visibility])),
-    Column(_l("Shares their email"), _flag("share_email")),
-    Column(_l("Shares their phone"), _flag("share_phone")),
-    Column(_l("Shares their full address"), _flag("share_address")),
-    Column(_l("Accepts introductions"), _flag("accept_introductions")),
-    Column(_l("Told of new neighbours"), _flag("notify_new_neighbours")),
+    Column(_l("First name"), "first_name", imported=True),
+    Column(_l("Last name"), "last_name", imported=True),
+    Column(_l("Email"), "email", imported=True),
+    Column(_l("Company"), "company", imported=True),
+    Column(_l("Job title"), "job_title", imported=True),
+    Column(_l("Sector"), "sector", "sector", imported=True),
+    Column(_l("Website"), "website", imported=True),
+    Column(_l("Phone"), "phone", imported=True),
+    Column(_l("Street and number"), "street", imported=True),
+    Column(_l("Postcode"), "postcode", imported=True),
+    Column(_l("City"), "city", imported=True),
+    Column(_l("Can help with"), "help_with", imported=True),
+    Column(_l("Looking for"), "looking_for", imported=True),
+    Column(_l("Language"), "language", "language", imported=True),
+    # Their consents: what they chose, not for an import to choose for them.
+    Column(_l("Street on the badge"), "street_on_badge", "yes/no"),
+    Column(_l("Card seen by"), "visibility", "visibility"),
+    Column(_l("Shares their email"), "share_email", "yes/no"),
+    Column(_l("Shares their phone"), "share_phone", "yes/no"),
+    Column(_l("Shares their full address"), "share_address", "yes/no"),
+    Column(_l("Accepts introductions"), "accept_introductions", "yes/no"),
+    Column(_l("Told of new neighbours"), "notify_new_neighbours", "yes/no"),
     # The organisers' bookkeeping.
-    Column(_l("Status"), lambda r, _zone: str(STATUS[r.status])),
-    Column(_l("Registered through"), lambda r, _zone: str(SOURCE[r.source])),
-    Column(_l("Registered at"), lambda r, zone: _time(r.created_at, zone)),
-    Column(_l("Status since"), lambda r, zone: _time(r.status_changed_at, zone)),
-    Column(
-        lazy_pgettext("spreadsheet column: yes or no", "Came"),
-        lambda r, _zone: _yes_no(r.checked_in_at is not None),
-    ),
-    Column(_l("Arrived at"), lambda r, zone: _time(r.checked_in_at, zone)),
-    Column(lazy_pgettext("spreadsheet column: the door's name", "Door"), _text("checked_in_door")),
+    Column(_l("Status"), "status", "status"),
+    Column(_l("Registered through"), "source", "source"),
+    Column(_l("Registered at"), "created_at", "time"),
+    Column(_l("Status since"), "status_changed_at", "time"),
+    Column(lazy_pgettext("spreadsheet column: yes or no", "Came"), "checked_in_at", "yes/no"),
+    Column(_l("Arrived at"), "checked_in_at", "time"),
+    Column(lazy_pgettext("spreadsheet column: the door's name", "Door"), "checked_in_door"),
 )
 
 
@@ -133,18 +142,22 @@ def _in_every_language(labels: dict[str, object]) -> dict[str, str]:
 
 def import_columns() -> dict[str, str]:
     """The export's own column names, in every language -> the attendee's field."""
-    return _in_every_language({c.field: c.label for c in COLUMNS if c.field})
+    return _in_every_language({c.shows: c.label for c in COLUMNS if c.imported})
+
+
+@cache
+def _names_read_back() -> dict[str, dict[str, str]]:
+    """For read_back, built once: the sectors' and the languages' names in every language."""
+    languages = {column_key(str(c.label)): c.value for c in LANGUAGE_CHOICES}
+    languages |= _in_every_language({"fr": _l("French"), "en": _l("English")})
+    return {"sector": _in_every_language(dict(SECTORS)), "language": languages}
 
 
 def read_back(values: dict[str, str]) -> dict[str, str]:
     """A row of an imported file, with a sector or a language written out in words (as the
     export writes them) turned back into what the form takes; anything else as it is."""
     values = dict(values)
-    sectors = _in_every_language(dict(SECTORS))
-    if (sector := values.get("sector")) and column_key(sector) in sectors:
-        values["sector"] = sectors[column_key(sector)]
-    languages = {column_key(str(c.label)): c.value for c in LANGUAGE_CHOICES}
-    languages |= _in_every_language({"fr": _l("French"), "en": _l("English")})
-    if (language := values.get("language")) and column_key(language) in languages:
-        values["language"] = languages[column_key(language)]
+    for field, names in _names_read_back().items():
+        if (written := values.get(field)) and column_key(written) in names:
+            values[field] = names[column_key(written)]
     return values

@@ -46,7 +46,10 @@ def signup(slug: str):
             # Answer as if it worked: a bot learns nothing, nothing is stored or sent.
             status = services.public_status(event)
         else:
-            status = services.register(event, form.profile(email)).public_status
+            try:
+                status = services.register(event, form.profile(email)).public_status
+            except services.SignupsClosed:  # cancelled a moment ago: the page says so
+                return redirect(url_for("public.event_page", slug=slug))
         # For the next page only: the address, shown back so that a typo can be seen.
         session["signed_up"] = {"status": status.value, "email": email}
         return redirect(url_for("registrations.signed_up", slug=slug))

@@ -27,6 +27,14 @@ if (errorSummary) {
   });
 }
 
+// A page opened at an answer (#…-answer, tabindex -1): browsers give it the focus, so that
+// it is read out; this does it where one would not.
+const answerId = location.hash.endsWith("-answer") ? location.hash.slice(1) : "";
+const answer = answerId && !errorSummary ? document.getElementById(answerId) : null;
+if (answer && document.activeElement !== answer) {
+  answer.focus();
+}
+
 // Badges page: the calibration link follows the chosen sheet.
 const layoutSelect = document.querySelector(".badge-form select[name=layout]");
 const calibrationLink = document.getElementById("calibration-link");
