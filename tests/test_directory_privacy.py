@@ -12,7 +12,7 @@ import vobject
 from meetup.directory import services
 from meetup.events.models import Event
 from meetup.extensions import db
-from meetup.registrations.models import Registration
+from meetup.registrations.models import Registration, Visibility
 from meetup.timeutil import utcnow
 from tests.conftest import log_in
 
@@ -252,9 +252,9 @@ def test_forget_me_on_this_device(client, world):
         ("Pasvenu", None),  # registered, never came
         ("Attendant", None),
         ("Ailleurs", None),  # another series
-        ("Venue", COMMUNITY),
+        ("Venue", None),  # came, chose "nobody": the community is for those in it
         ("Ancienne", COMMUNITY - {"Ancienne"}),
-        ("Seulementsoiree", COMMUNITY),
+        ("Seulementsoiree", None),  # came, but keeps their card out of the community
     ],
 )
 def test_the_community_directory(client, world, viewer, expected):
@@ -267,6 +267,25 @@ def test_the_community_directory(client, world, viewer, expected):
         return
     assert response.status_code == 200
     assert _names(response.get_data(as_text=True)) - {viewer} == expected
+
+
+@pytest.mark.parametrize("viewer", ["Venue", "Seulementsoiree"])
+def test_someone_who_came_but_keeps_out_of_the_community_is_told_how_to_join(
+    client, world, app, viewer
+):
+    """As the choice says ("everyone who came to one of its evenings and chose this too"):
+    seen only by those who share their card too. The page says so, and how to join."""
+    _as_attendee(client, world, viewer)
+    response = client.get(f"/series/{world.series}/community")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and not _names(html) - {viewer}
+    assert "shared among those who share their own card" in html
+    assert client.get(f"/series/{world.series}/community/map.json").status_code == 403
+    with app.app_context():  # they choose the community on their personal page
+        db.session.get(Registration, world.ids[viewer]).visibility = Visibility.COMMUNITY
+        db.session.commit()
+    html = client.get(f"/series/{world.series}/community").get_data(as_text=True)
+    assert _names(html) - {viewer} == COMMUNITY
 
 
 def test_the_latest_registration_is_the_card_the_community_sees(client, world, app, make):

@@ -222,7 +222,20 @@ class CommunityDirectory:
         return card is not None and card.id == registration.id
 
     def viewer_registration(self, viewer: Registration | None, now: datetime):
-        """Anyone who came to one of the series' evenings looks at the community."""
+        """Who looks at the community is in it: they came to one of the series' evenings and
+        share their card with the community, as those listed chose ("everyone who came to
+        one of its evenings and chose this too"). Their latest evening that they came to."""
+        came_to = self._came_to(viewer)
+        if came_to is None or self.card_of(viewer) is None:
+            return None
+        return came_to
+
+    def came_without_sharing(self, viewer: Registration | None) -> bool:
+        """Came to one of the series' evenings, but does not share their card with the
+        community: the page says how to join it."""
+        return self._came_to(viewer) is not None and self.card_of(viewer) is None
+
+    def _came_to(self, viewer: Registration | None) -> Registration | None:
         if viewer is None:
             return None
         registrations = [r for r in registrations_of(viewer, {self.series.id}) if came(r)]

@@ -55,13 +55,24 @@ def _directory(kind: str, slug: str) -> Directory:
     return CommunityDirectory(event_queries.series_or_404(slug))
 
 
+def _organiser(directory: Directory) -> bool:
+    return current_user.is_authenticated and can_manage_series(current_user, directory.series)
+
+
 def _access(directory: Directory) -> tuple[Registration | None, bool]:
     """(the attendee looking, whether an organiser is looking); 403 for anyone else."""
     me = directory.viewer_registration(viewer.current(), utcnow())
-    organiser = current_user.is_authenticated and can_manage_series(current_user, directory.series)
+    organiser = _organiser(directory)
     if me is None and not organiser:
         abort(403)
     return me, organiser
+
+
+def _community_not_shared(directory: CommunityDirectory):
+    """Someone who came but keeps their card out of the community: it is shared among those
+    who share theirs, and they may join it from their personal page."""
+    page = render_template("directory/community_not_shared.html", series=directory.series)
+    return current_app.make_response((page, 403))
 
 
 def _my_card_registration(directory: Directory, me: Registration | None):
@@ -86,6 +97,12 @@ def _url(directory: Directory, endpoint: str, **values) -> str:
 
 
 def _page(directory: Directory):
+    if (
+        isinstance(directory, CommunityDirectory)
+        and not _organiser(directory)
+        and directory.came_without_sharing(viewer.current())
+    ):
+        return private(_community_not_shared(directory))
     me, organiser = _access(directory)
     mine = _my_card_registration(directory, me)
     radius = directory.series.neighbour_radius_m

@@ -120,3 +120,22 @@ def test_an_attendee_finds_their_neighbours_on_a_phone(app, phone, make):
     ).to_contain_text("Mise en relation demandée")
     # No horizontal scrolling on a phone.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_someone_outside_the_community_is_told_how_to_join_it(app, phone, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    event = make.event(series, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
+    came = utcnow() - timedelta(hours=20)
+    make.registration(
+        event, token=TOKEN, first_name="Nina", visibility="nobody", checked_in_at=came
+    )
+    make.registration(event, first_name="Mohamed", visibility="community", checked_in_at=came)
+    with app.app_context():
+        services.open_directory(db.session.scalar(db.select(Event).where(Event.slug == event)))
+    phone.goto(f"/r/{TOKEN}")
+    phone.goto(f"/events/{event}/directory")
+    phone.get_by_role("link", name="Toute la communauté").click()
+    expect(phone.locator("h1")).to_contain_text("communauté")
+    expect(phone.locator("main")).to_contain_text("Vous avez choisi de ne pas y figurer")
+    expect(phone.locator("main")).not_to_contain_text("Mohamed")
+    screenshot(phone, "community-not-shared-fr", full_page=False)
