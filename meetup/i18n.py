@@ -31,13 +31,20 @@ def select_locale() -> str:
 def format_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "medium") -> str:
     """Format a UTC datetime as wall-clock time in `zone`, in the current language.
 
-    `fmt` is a Babel format name ("short", "medium", "long", "full") or a pattern.
+    `fmt` is a Babel format name ("short", "medium", "long", "full": the date's length; the
+    time is always hours and minutes, "2 déc. 2026, 19:04", as people say it, never seconds
+    nor a zone's name) or a pattern.
     """
     if value is None:
         return ""
     if isinstance(zone, str):
         zone = ZoneInfo(zone)
-    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+    locale = get_locale()
+    if fmt in ("short", "medium", "long", "full"):
+        fmt = str(locale.datetime_formats[fmt]).format(
+            locale.time_formats["short"].pattern, locale.date_formats[fmt].pattern
+        )
+    return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 
 def format_date_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "full") -> str:

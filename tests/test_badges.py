@@ -105,6 +105,8 @@ def test_organiser_prints_everyone_with_a_seat(app, client, evening, tmp_path):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert "no-store" in response.headers["Cache-Control"]
+    # "Download the PDF": a file, not a page that replaces the one with the choices.
+    assert response.headers["Content-Disposition"].startswith("attachment;")
     found = decode_labels(response.data, LAYOUTS["a4-2x5"], 150, tmp_path)
     assert Counter(found) == Counter(_codes(app, evening["ids"]))  # not the waitlisted one
     with app.app_context():

@@ -614,9 +614,30 @@ def test_organisers_open_the_directory_from_the_admin(app, client, make, evening
     )
     assert response.status_code == 302
     html = client.get(f"/admin/events/{event}/directory").get_data(as_text=True)
-    assert "1 people who came get their link" in html or "Open" in html
+    assert "The directory is open. 1 person who came gets their link by email." in html
     with app.app_context():
         assert len(_messages("directory_open")) == 1
+    page = f"/admin/events/{event}/directory"
+    post_form(client, f"{page}/close", {}, page=page)
+    post_form(client, f"{page}/open", {}, page=page)
+    html = client.get(page).get_data(as_text=True)
+    assert "open again; everyone who came has their link" in html
+    with app.app_context():
+        assert len(_messages("directory_open")) == 1  # nobody told twice
+
+
+def test_a_directory_opened_during_the_evening_says_when_the_links_go(app, client, make):
+    organiser = make.user("organiser")
+    started = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
+    event = make.event(make.series(team=(organiser,)), starts_at=started)
+    _came(make, event, "Alice", 0)
+    log_in(client, organiser)
+    page = f"/admin/events/{event}/directory"
+    post_form(client, f"{page}/open", {}, page=page)
+    html = client.get(page).get_data(as_text=True)
+    assert "gets their link by email when the evening ends" in html and "again" not in html
+    with app.app_context():
+        assert _messages("directory_open") == []
 
 
 # -- the series remembers ----------------------------------------------------------------------

@@ -658,3 +658,14 @@ def test_a_draft_whose_template_fails_is_failed_and_its_page_still_opens(
     assert page.status_code == 200
     assert "cannot be written out" in page.get_data(as_text=True)
     assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404
+
+
+def test_every_kind_of_email_has_a_name_in_the_outbox():
+    """The outbox's Type column says what an email is in words, never its template's name."""
+    from pathlib import Path
+
+    from meetup.mail.views import KIND_LABELS
+
+    templates = Path(__file__).resolve().parent.parent / "templates" / "email"
+    kinds = {path.stem for path in templates.glob("*.txt") if not path.stem.startswith("_")}
+    assert kinds and kinds <= set(KIND_LABELS)

@@ -83,7 +83,8 @@ def badges(slug: str):
             from meetup.privacy import audit  # privacy builds on badges' registrations
 
             audit.record_now("print_badges", event.slug, len(chosen))
-            return pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf")
+            # "Download": a file to print, and the page with its choices stays where it is.
+            return pdf_response(pdf, f"badges-{event.slug}-{layout.name}.pdf", attachment=True)
     elif form.is_submitted():
         status = 422
     return (

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -89,6 +90,7 @@ def directory_action(slug: str, action: str):
         abort(404)
     if ConfirmForm().validate_on_submit():
         if action == "open":
+            announced_before = event.directory_announced_at is not None
             try:
                 announcement = services.open_directory(event)
             except services.NotPublished:
@@ -98,15 +100,19 @@ def directory_action(slug: str, action: str):
                 )
                 return redirect(url_for("directory_admin.directory", slug=slug))
             if announcement is not None:
-                flash(
-                    _(
-                        "The directory is open. %(told)d people who came get their link by email.",
-                        told=announcement.told,
-                    ),
-                    "success",
+                message = ngettext(
+                    "The directory is open. %(num)d person who came gets their link by email.",
+                    "The directory is open. %(num)d people who came get their link by email.",
+                    announcement.told,
                 )
-            else:
-                flash(_("The directory is open again."), "success")
+            elif announced_before:
+                message = _("The directory is open again; everyone who came has their link.")
+            else:  # during the evening: the links go out when it ends
+                message = _(
+                    "The directory is open. Everyone who came gets their link by email when "
+                    "the evening ends."
+                )
+            flash(message, "success")
         else:
             services.close_directory(event)
             flash(

@@ -36,6 +36,10 @@ KIND_LABELS = {
     "event_cancelled": _l("Event cancelled"),
     "event_reinstated": _l("Event on again"),
     "link": _l("Personal link sent again"),
+    "directory_open": _l("Directory link"),
+    "new_neighbours": _l("New neighbours"),
+    "introduction_request": _l("Introduction asked"),
+    "introduction_made": _l("Introduction accepted"),
 }
 
 

@@ -99,6 +99,12 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
     expect(phone.locator("#count-in")).to_have_text("2")
     screenshot(phone, "door-search-phone-fr")
+    # Undone from the answer: the list below no longer says she is in.
+    phone.get_by_role("button", name="Annuler cette entrée").click()
+    expect(phone.locator("#answer-title")).to_have_text("Entrée annulée")
+    expect(phone.locator("#people li", has_text="Élodie")).not_to_contain_text("Entré(e) à")
+    button = phone.get_by_role("button", name="Faire entrer Élodie Œuvray")
+    assert button.bounding_box()["height"] >= 44  # a thumb's tap
 
     # The session ends (logged out elsewhere, or timed out): the screen says so, the code stays.
     phone.context.clear_cookies()

@@ -142,7 +142,11 @@ if (screen) {
 
   undoForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    post(screen.dataset.undoUrl, { code: undoCode.value }).catch(() => undoForm.submit());
+    post(screen.dataset.undoUrl, { code: undoCode.value })
+      .then(() => {
+        if (search.value) refreshSearch(); // the list no longer says they are in
+      })
+      .catch(() => undoForm.submit());
     ready();
   });
 
