@@ -612,6 +612,18 @@ def test_organiser_adds_someone_by_hand(app, client, organised):
     )
 
 
+def test_adding_someone_already_registered_says_so_and_emails_nobody(app, client, organised):
+    url = f"/admin/events/{organised}/registrations/new"
+    post_form(client, url, signup_data(email="phone.call@example.org"))
+    before = len(outbox(app))
+    response = post_form(client, url, signup_data(email="Phone.Call@example.org"))
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Marie Dupont was already registered (waitlisted): nothing changed" in html
+    assert "an email is on its way" not in html
+    assert len(outbox(app)) == before  # no "someone signed up again" to them
+    assert len(registrations(app, organised)) == 1 + 3  # the three of the fixture, and her
+
+
 def test_a_registration_of_another_event_is_404(app, client, organised, make):
     other = make.event(make.series())
     make.registrations(other, 1)
@@ -915,6 +927,8 @@ def test_import_previews_then_imports_everything(app, client, importing):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "3 rows read." in html and "couleur préférée" in html
+    # Said before importing, not found out after: the evening has 2 seats for 3 people.
+    assert "Seats left: 2, for the first people of the file. The rest of it (1) joins" in html
     assert registrations(app, importing) == []  # nothing before the confirmation
     response = client.post(
         f"/admin/events/{importing}/registrations/import/confirm",
@@ -945,6 +959,14 @@ def test_import_with_a_bad_row_imports_nothing(app, client, importing):
     assert "This email appears twice in the file." in html
     assert 'name="csv_text"' not in html  # no way to confirm
     assert registrations(app, importing) == []
+    # ... but the corrected file can be chosen right here.
+    assert 'type="file"' in html and "Check the corrected file" in html
+    response = client.post(
+        f"/admin/events/{importing}/registrations/import",
+        data={"csrf_token": csrf_from(html), "file": (io.BytesIO(GOOD_CSV.encode()), "list.csv")},
+        content_type="multipart/form-data",
+    )
+    assert "3 rows read." in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,15 @@ def registration_new(slug: str):
         result = services.register(
             event, form.profile(form.normalised_email()), source=Source.ORGANISER
         )
+        if result.already_registered:
+            flash(
+                _("%(name)s was already registered (%(status)s): nothing changed, and no email "
+                  "was sent.",
+                  name=result.registration.full_name,
+                  status=_status_label(result.registration.status)),
+                "info",
+            )  # fmt: skip
+            return redirect(url_for("registrations_admin.registrations", slug=slug))
         flash(
             _("%(name)s is registered (%(status)s); an email is on its way to them.",
               name=result.registration.full_name,
@@ -225,6 +234,8 @@ def registrations_import(slug: str):
                 unknown=unknown,
                 confirm=confirm,
                 has_errors=any(row.errors for row in rows),
+                free=max(event.capacity - services.confirmed_count(event), 0),
+                upload=ImportForm(formdata=None, send_emails=form.send_emails.data),
             )
     return render_template("registrations/admin_import.html", event=event, form=form), (
         422 if form.is_submitted() else 200
@@ -247,6 +258,8 @@ def registrations_import_confirm(slug: str):
         return render_template(
             "registrations/admin_import_preview.html",
             event=event, rows=rows, unknown=unknown, confirm=confirm, has_errors=True,
+            free=max(event.capacity - services.confirmed_count(event), 0),
+            upload=ImportForm(formdata=None, send_emails=bool(confirm.send_emails.data)),
         ), 422  # fmt: skip
     report = services.import_profiles(
         event,

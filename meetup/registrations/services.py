@@ -66,6 +66,8 @@ class SignupResult:
     #: What the page and the API may say: a new signup's status, whether or not the email was
     #: already registered (so nobody can learn who signed up).
     public_status: RegistrationStatus
+    #: For the organisers only: the email was registered already (nothing changed).
+    already_registered: bool = False
 
 
 _EVENTS = Event.__table__
@@ -191,10 +193,12 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     newcomer_status = _status_for_newcomer(event, locked.capacity)
     existing = find_by_email(event, profile.email)
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
-        if not emails.link_sent_recently(existing):  # else one is in their inbox already
+        # Someone signing up again gets their link (else they could not tell); an organiser
+        # adding them again only learns it, and they get no email about it.
+        if source is not Source.ORGANISER and not emails.link_sent_recently(existing):
             emails.queue_link_again(existing, new_personal_link(existing))
         db.session.commit()
-        return SignupResult(existing, newcomer_status)
+        return SignupResult(existing, newcomer_status, already_registered=True)
 
     if existing is not None:  # signing up again after cancelling: the same row comes back
         registration = existing
