@@ -119,3 +119,24 @@ def test_pages_load_nothing_from_other_hosts(client, make, series):
         assert "https://" not in html
         assert "<script>" not in html  # no inline script: the CSP forbids it
         assert " style=" not in html
+
+
+def test_a_past_evening_points_to_the_next_one(client, make, series):
+    from datetime import timedelta
+
+    from meetup.timeutil import utcnow
+
+    past = make.event(series, starts_at=(utcnow() - timedelta(days=3)).replace(microsecond=0))
+    html = client.get(f"/events/{past}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "This evening is over." in html and "not announced yet" in html
+    assert "Sign up" not in html
+    upcoming = make.event(series, theme="Les réseaux sociaux, pour quoi faire ?")
+    make.event(series, status="draft", starts_at=utcnow() + timedelta(days=2))  # not public
+    html = client.get(f"/events/{past}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="/events/{upcoming}"' in html and "Les réseaux sociaux" in html
+    cancelled = make.event(series, status="cancelled")
+    html = client.get(f"/events/{cancelled}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "This evening is cancelled." in html and f'href="/events/{upcoming}"' in html
+    assert "This evening is over." not in html

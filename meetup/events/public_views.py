@@ -57,14 +57,19 @@ def event_page(slug: str):
     ):
         abort(404)
     counts = counts_for([event.id])[event.id]
+    now = utcnow()
+    is_past = event.ends_at < now
+    over = is_past or event.status is EventStatus.CANCELLED
     response = make_response(
         render_template(
             "public/event.html",
             event=event,
             seats_left=counts.seats_left(event.capacity),
             signup_state=services.signup_state(event),
-            is_past=event.ends_at < utcnow(),
+            is_past=is_past,
             is_preview=is_preview,
+            # A page that ends nothing: the next evening, for someone who came too late.
+            next_event=queries.next_public_event(event, now) if over else None,
         )
     )
     if is_preview:

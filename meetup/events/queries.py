@@ -78,3 +78,19 @@ def public_events(series: Series, *, upcoming: bool, now: datetime) -> list[Even
     else:
         query = query.where(Event.ends_at < now).order_by(Event.starts_at.desc())
     return list(db.session.scalars(query))
+
+
+def next_public_event(event: Event, now: datetime) -> Event | None:
+    """The series' next published evening not over yet, other than `event`: where a past or
+    cancelled evening's page sends its visitors."""
+    return db.session.scalar(
+        select(Event)
+        .where(
+            Event.series_id == event.series_id,
+            Event.id != event.id,
+            Event.status == EventStatus.PUBLISHED,
+            Event.ends_at >= now,
+        )
+        .order_by(Event.starts_at)
+        .limit(1)
+    )
