@@ -355,6 +355,12 @@ def test_an_introduction_reveals_nothing_until_accepted(app, client, make, eveni
     other.post(link, data={"csrf_token": token, "answer": "accept"})
     with app.app_context():
         made = {m.recipient: _body(m) for m in _messages("introduction_made")}
+        # A reply goes to the other person (both accepted), not to the organisers.
+        reply_to = {m.recipient: _parsed(m)["Reply-To"] for m in _messages("introduction_made")}
+        assert reply_to == {
+            "alice@example.org": "Bruno Test <bruno@example.org>",
+            "bruno@example.org": "Alice Test <alice@example.org>",
+        }
         assert "bruno@example.org" in made["alice@example.org"]
         assert "+33 6 00 00 00 02" in made["alice@example.org"]  # Bruno shares his phone
         assert "alice@example.org" in made["bruno@example.org"]

@@ -469,3 +469,37 @@ def test_organiser_only_sees_colleagues_in_the_team_list(client, make, organiser
     html = client.get("/admin/series/new").get_data(as_text=True)
     assert "Bénévole Colette (door)" in html
     assert "Stranger From Lyon" not in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("pas-une-adresse", "This email address is not valid."),
+        ("contact@club.example.org\nBcc: everyone@example.org", "This email address is not valid."),
+        ("zoë@club.example.org", "Our emails cannot reach an address with accents"),
+    ],
+)
+def test_a_series_contact_address_is_checked(client, organiser, typed, message):
+    response = post_form(
+        client,
+        "/admin/series/new",
+        {"name": "Vienne", "timezone": "Europe/Paris", "default_capacity": "40",
+         "contact_email": typed},
+    )  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in html
+    assert "Vienne" in html  # nothing typed is lost
+
+
+def test_a_series_contact_address_is_shown_on_its_pages(app, client, organiser):
+    post_form(
+        client,
+        "/admin/series/new",
+        {"name": "Café de Vienne", "timezone": "Europe/Paris", "default_capacity": "40",
+         "contact_email": " bonjour@cafe-vienne.example.org "},
+    )  # fmt: skip
+    with app.app_context():
+        series = db.session.scalar(select(Series))
+        assert series.contact_email == "bonjour@cafe-vienne.example.org"
+    html = app.test_client().get(f"/series/{series.slug}").get_data(as_text=True)
+    assert 'href="mailto:bonjour@cafe-vienne.example.org"' in html

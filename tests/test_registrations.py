@@ -624,6 +624,33 @@ def test_adding_someone_already_registered_says_so_and_emails_nobody(app, client
     assert len(registrations(app, organised)) == 1 + 3  # the three of the fixture, and her
 
 
+def test_replies_to_the_club_s_emails_reach_its_contact_address(app, client, make, login):
+    """Reply-To is the series' contact address, which the email says; without one, no
+    Reply-To, and no email invites a reply that would reach nobody."""
+    organiser = login("organiser")
+    with_contact = make.event(
+        make.series(team=(organiser,), contact_email="bonjour@club.example.org")
+    )
+    without = make.event(make.series(team=(organiser,)))
+    for slug in (with_contact, without):
+        sign_up(app.test_client(), slug, email=f"{slug[-12:]}@example.org", language="en")
+        for registration in registrations(app, slug):
+            post_form(
+                client,
+                f"/admin/events/{slug}/registrations/{registration.id}/cancel",
+                {},
+                page=f"/admin/events/{slug}/registrations",
+            )
+    confirmed, cancelled = outbox(app, "confirmation"), outbox(app, "cancelled")
+    assert confirmed[0]["Reply-To"] == "bonjour@club.example.org"
+    assert "it reaches the organisers (bonjour@club.example.org)" in text_of(confirmed[0])
+    assert "it reaches the organisers" in confirmed[0].get_body(("html",)).get_content()
+    assert "Reply to this email if you think it is a mistake" in text_of(cancelled[0])
+    assert confirmed[1]["Reply-To"] is None and cancelled[1]["Reply-To"] is None
+    assert "Reply" not in text_of(confirmed[1]) and "reply" not in text_of(confirmed[1])
+    assert "tell them at the next evening" in text_of(cancelled[1])
+
+
 def test_a_registration_of_another_event_is_404(app, client, organised, make):
     other = make.event(make.series())
     make.registrations(other, 1)

@@ -150,6 +150,7 @@ def load_demo(today: date | None = None) -> DemoResult:
         default_venue_name="Café du Théâtre",
         default_venue_address="3 rue Chantelouve, 38200 Vienne",
         default_capacity=40,
+        contact_email="bonjour@demo.example.org",
         team=[organiser],
     )
     (past_y, past_m), (next_y, next_m) = _months_around(today)

@@ -10,26 +10,35 @@ from flask_babel import gettext as _
 
 from meetup.directory.cards import Card
 from meetup.links import absolute_url
-from meetup.mail.services import queue_email
+from meetup.mail.services import contact_line, queue_email
 from meetup.registrations.models import Registration
 
 
 def _queue(
-    recipient: Registration, kind: str, subject, mentions: tuple[int, ...] = (), **context
+    recipient: Registration,
+    kind: str,
+    subject,
+    mentions: tuple[int, ...] = (),
+    reply_to: str | tuple[str, str] | None = None,
+    **context,
 ) -> None:
+    """`reply_to`: where a reply goes; the club's contact address unless said."""
     event = recipient.event
-    context |= {"registration": recipient, "event": event}
+    to_organisers = reply_to is None and bool(event.series.contact_email)
+    context |= {"registration": recipient, "event": event, "reply_to_organisers": to_organisers}
     with force_locale(recipient.language):
         queue_email(
             recipient=recipient.email,
             recipient_name=recipient.full_name,
             subject=subject() if callable(subject) else subject,
-            text=render_template(f"email/{kind}.txt", **context),
+            text=render_template(f"email/{kind}.txt", **context)
+            + (contact_line(event.series.contact_email) if to_organisers else ""),
             html=render_template(f"email/{kind}.html", **context),
             kind=kind,
             registration_id=recipient.id,
             language=recipient.language,
             mentions=mentions,
+            reply_to=event.series.contact_email if reply_to is None else reply_to,
         )
 
 
@@ -97,5 +106,7 @@ def queue_introduction_made(recipient: Registration, other: Registration) -> Non
         "introduction_made",
         lambda: _("Introduction: %(name)s", name=other.full_name),
         mentions=(other.id,),
+        # Both accepted to be introduced: a reply goes to the other person.
+        reply_to=(other.full_name, other.email),
         other=other,
     )

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     SelectField,
     StringField,
@@ -16,6 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     NumberRange,
     Optional,
@@ -26,7 +28,7 @@ from meetup.events.services import MAX_CAPACITY
 from meetup.forms import CheckboxesField, Form
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
-from meetup.validators import MaxLength, no_control_characters, one_line
+from meetup.validators import MaxLength, no_control_characters, one_line, reachable_mailbox
 
 #: Dates outside these years are typing mistakes (and overflow date arithmetic at the edges).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -57,6 +59,20 @@ class SeriesForm(Form):
     timezone = SelectField(_l("Time zone"), default="Europe/Paris")
     description = TextAreaField(
         _l("Description"), validators=[Optional(), MaxLength(10_000)], description=MARKDOWN_HELP
+    )
+    contact_email = EmailField(
+        _l("Contact email for attendees"),
+        filters=[one_line],
+        validators=[
+            Optional(),
+            MaxLength(254),
+            Email(message=_l("This email address is not valid.")),
+            reachable_mailbox,
+        ],
+        description=_l(
+            "Attendees' replies to the club's emails go to this address, and the club's "
+            "pages show it. Left empty, a reply reaches nobody."
+        ),
     )
     default_venue_name = StringField(_l("Usual venue"), validators=[Optional(), MaxLength(160)])
     default_venue_address = StringField(
@@ -123,6 +139,7 @@ class SeriesForm(Form):
             "default_venue_name": self.default_venue_name.data or "",
             "default_venue_address": self.default_venue_address.data or "",
             "default_capacity": self.default_capacity.data,
+            "contact_email": self.contact_email.data or "",
             "neighbour_radius_m": self.neighbour_radius_m.data or 300,
             "directory_delay_hours": self.directory_delay_hours.data,
             "retention_nobody_days": self.retention_nobody_days.data or 30,

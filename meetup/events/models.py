@@ -53,6 +53,9 @@ class Series(db.Model):
     default_venue_name: Mapped[str] = mapped_column(String(160), default="")
     default_venue_address: Mapped[str] = mapped_column(String(300), default="")
     default_capacity: Mapped[int] = mapped_column(default=40)
+    #: Where attendees' replies to the club's emails go (Reply-To), shown on its pages; ""
+    #: when nobody reads replies.
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     #: Offices within this distance are "neighbours" in the directory.
     neighbour_radius_m: Mapped[int] = mapped_column(default=300, server_default="300")
     #: The evening's directory opens by itself this many hours after its end (None: only

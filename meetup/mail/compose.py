@@ -54,6 +54,7 @@ def build_message(
     message_id: str,
     language: str,
     date: datetime | None = None,
+    reply_to: Mailbox | None = None,
 ) -> bytes:
     """The complete message: text (and HTML with its inline images), then attachments.
 
@@ -66,6 +67,8 @@ def build_message(
     message = EmailMessage(policy=WIRE_POLICY)
     message["From"] = _address(sender, "sender")
     message["To"] = _address(recipient, "recipient")
+    if reply_to:
+        message["Reply-To"] = _address(reply_to, "reply-to address")
     message["Subject"] = _header_text(subject, "subject")
     message["Date"] = format_datetime((date or datetime.now(UTC)).astimezone(UTC))
     message["Message-ID"] = _message_id(message_id)

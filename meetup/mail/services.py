@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -98,6 +99,20 @@ class Content:
     attachments: tuple[Attachment, ...] = ()
     inline_images: tuple[InlineImage, ...] = ()
     language: str = "fr"
+    #: Where a reply goes (the club's contact address, or the other person of an
+    #: introduction), or "" for none: replies then reach the sender address, read by nobody.
+    reply_to: str | tuple[str, str] = ""
+
+
+def contact_line(address: str) -> str:
+    """The end of a text email that a reply reaches the organisers at `address` ("" for no
+    address: nothing). Call within the recipient's locale."""
+    if not address:
+        return ""
+    return "\n\n" + _(
+        "Questions? Reply to this email: it reaches the organisers (%(address)s).",
+        address=address,
+    )
 
 
 #: A draft's composer: the message (its registration_id, recipient…) and its values in.
@@ -220,6 +235,7 @@ def _build(content: Content, recipient: str, message_id: str, date: datetime) ->
         message_id=message_id,
         language=content.language,
         date=date,
+        reply_to=content.reply_to or None,
     )
 
 
@@ -236,6 +252,7 @@ def compose_email(
     language: str = "fr",
     recipient_name: str = "",
     mentions: Iterable[int] = (),
+    reply_to: str | tuple[str, str] = "",
 ) -> OutboxMessage:
     """A pending message, built but not yet in the session: callers that must hold a lock
     only briefly build it first and add it inside the locked transaction. `mentions`: the
@@ -256,6 +273,7 @@ def compose_email(
         attachments=tuple(attachments),
         inline_images=tuple(inline_images),
         language=language,
+        reply_to=reply_to,
     )
     raw = _build(content, recipient, message_id, now)
     message = OutboxMessage(

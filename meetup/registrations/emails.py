@@ -21,7 +21,7 @@ from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.mail.compose import Attachment, InlineImage
 from meetup.mail.models import OutboxMessage
-from meetup.mail.services import Content, composer, queue_draft
+from meetup.mail.services import Content, composer, contact_line, queue_draft
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import ticket_matrix
 from meetup.timeutil import utcnow
@@ -97,16 +97,19 @@ def compose(message: OutboxMessage, values: dict) -> Content:
         "registration": registration,
         "event": event,
         "ticket_url": ticket_url(registration),
+        "reply_to_organisers": bool(event.series.contact_email),
     }
     with force_locale(registration.language):
         return Content(
             recipient_name=registration.full_name,
             subject=message.subject,
-            text=render_template(f"email/{message.kind}.txt", **context),
+            text=render_template(f"email/{message.kind}.txt", **context)
+            + contact_line(event.series.contact_email),
             html=render_template(f"email/{message.kind}.html", **context),
             attachments=tuple(attachments),
             inline_images=tuple(images),
             language=registration.language,
+            reply_to=event.series.contact_email,
         )
 
 
