@@ -94,6 +94,7 @@ POST_ROUTES = {
     ),
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "door.scan": ("/door/{event}/scan", DOOR_SCOPED),
+    "door.admit": ("/door/{event}/admit", DOOR_SCOPED),
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
     "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
     "door.badge": ("/door/{event}/badge", DOOR_SCOPED),

@@ -19,7 +19,7 @@ from meetup.checkin.services import Answer, Undo, parse_code
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
-from meetup.registrations.models import Registration
+from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text
 from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, log_in
@@ -599,3 +599,51 @@ def test_each_search_result_s_button_says_whom_it_lets_in(client, door):
     _door_token(client, door)
     page = client.get(f"/door/{door['tonight']}", query_string={"q": "marie"}).text
     assert 'aria-label="Check in Marie Dupont"' in page
+
+
+def test_someone_waiting_or_cancelled_is_let_in_anyway_at_the_door(app, client, door):
+    """At the door the waitlist is moot: the answer offers to let them in (a seat and a
+    check-in, their ticket by email), from a scan or from the search."""
+    token = _door_token(client, door)
+    json = {"Accept": "application/json"}
+    tonight = door["tonight"]
+    scanned = client.post(
+        f"/door/{tonight}/scan", data={"csrf_token": token, "code": door["codes"]["waiting"]},
+        headers=json,
+    ).get_json()  # fmt: skip
+    assert scanned["answer"]["title"] == "On the waitlist"
+    assert scanned["answer"]["admit"] == door["codes"]["waiting"]
+    found = client.get(f"/door/{tonight}/search?q=annul").get_json()["people"]
+    assert found[0]["admit"] == door["codes"]["cancelled"] and found[0]["code"] == ""
+    for who in ("waiting", "cancelled"):
+        answer = client.post(
+            f"/door/{tonight}/admit",
+            data={"csrf_token": token, "code": door["codes"][who], "door": "Porte 2"},
+            headers=json,
+        ).get_json()
+        assert answer["answer"]["tone"] == "ok" and answer["answer"]["code"] == door["codes"][who]
+        with app.app_context():
+            let_in = db.session.get(Registration, door["ids"][who])
+            assert let_in.status is RegistrationStatus.CONFIRMED
+            assert (let_in.checked_in_door, let_in.checked_in_at is not None) == ("Porte 2", True)
+    assert answer["counts"]["checked_in"] == 2
+    # A second tap (or another door): "already", nothing more.
+    again = client.post(
+        f"/door/{tonight}/admit", data={"csrf_token": token, "code": door["codes"]["waiting"]},
+        headers=json,
+    ).get_json()  # fmt: skip
+    assert again["answer"]["tone"] == "warn" and "Already checked in" in again["answer"]["title"]
+
+
+@pytest.mark.parametrize("who", ["next_month", "nobody"])
+def test_letting_in_anyway_only_works_for_this_evening(app, client, door, who):
+    token = _door_token(client, door)
+    code = door["codes"].get(who, "ZZZZ-ZZZZ-ZZZZ")
+    answer = client.post(
+        f"/door/{door['tonight']}/admit", data={"csrf_token": token, "code": code},
+        headers={"Accept": "application/json"},
+    ).get_json()["answer"]  # fmt: skip
+    assert (answer["tone"], answer["title"]) == ("stop", "Unknown code")
+    with app.app_context():
+        later = db.session.get(Registration, door["ids"]["next_month"])
+        assert later.checked_in_at is None

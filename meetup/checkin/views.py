@@ -67,6 +67,8 @@ class Shown:
     title: str
     detail: str = ""
     code: str = ""  # the person's, for Undo and Print (after "ok" and "already")
+    #: The person's code, to let them in anyway (waitlisted or cancelled, at this evening).
+    admit: str = ""
 
     def json(self) -> dict:
         return {
@@ -75,6 +77,7 @@ class Shown:
             "detail": self.detail,
             "spoken": self.spoken,
             "code": self.code,
+            "admit": self.admit,
         }
 
     @property
@@ -106,9 +109,9 @@ def shown(result: Result, event: Event) -> Shown:
         # offered, for a scan at another door that was a mistake.
         return Shown("warn", headline, result.name, result.code)
     if result.status is Answer.CANCELLED:
-        return Shown("stop", _("Cancelled registration"), result.name)
+        return Shown("stop", _("Cancelled registration"), result.name, admit=result.code)
     if result.status is Answer.WAITLISTED:
-        return Shown("warn", _("On the waitlist"), result.name)
+        return Shown("warn", _("On the waitlist"), result.name, admit=result.code)
     if result.status is Answer.WRONG_EVENT:
         day = format_date_in_zone(result.event_starts_at, result.event_zone, "d MMMM")
         return Shown("stop", _("Registered for another evening (%(day)s)", day=day), result.name)
@@ -172,6 +175,34 @@ def undo(slug: str):
         answer = Shown("warn", _("Was not checked in"), registration.full_name)
     else:
         answer = Shown("stop", _("Unknown code"))
+    if _wants_json():
+        return jsonify(answer=answer.json(), counts=_counts_json(event))
+    return _screen(event, answer)
+
+
+@bp.post("/<slug>/admit")
+@door_required
+def admit(slug: str):
+    """Let in someone waiting for a seat (or who had cancelled) who is at the door anyway:
+    a seat and a check-in at once, as for a walk-in, whatever the capacity."""
+    event = _door_event_or_404(slug)
+    registration = tickets.by_code(services.parse_code(request.form.get("code", "")))
+    if registration is None or registration.event_id != event.id:
+        answer = Shown("stop", _("Unknown code"), _("Search the name instead."))
+    elif registration.status is RegistrationStatus.CONFIRMED:  # a second tap, or another door
+        answer = shown(
+            services.check_in(registration.ticket_code, current_user, event=event), event
+        )
+    else:
+        registration = registration_services.admit_at_door(
+            registration, door=services.door_name(request.form.get("door", ""))
+        )
+        answer = Shown(
+            "ok",
+            _("Welcome %(name)s!", name=registration.first_name),
+            _("Given a seat at the door; their ticket is on its way by email."),
+            registration.ticket_code,
+        )
     if _wants_json():
         return jsonify(answer=answer.json(), counts=_counts_json(event))
     return _screen(event, answer)
@@ -246,6 +277,7 @@ def _person_json(person, event: Event) -> dict:
         "company": person.company,
         "note": note,
         "code": person.ticket_code if can_check_in else "",
+        "admit": person.ticket_code if person.status is not RegistrationStatus.CONFIRMED else "",
     }
 
 

@@ -256,6 +256,18 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
     return registration
 
 
+def admit_at_door(registration: Registration, door: str = "") -> Registration:
+    """Someone waiting for a seat (or who had cancelled) is at the door: let in as a walk-in
+    would be (a seat whatever the capacity, a check-in, their ticket and a fresh personal
+    link by email). Commits."""
+    profile = Profile(
+        first_name=registration.first_name,
+        last_name=registration.last_name,
+        email=registration.email,
+    )  # only the email counts: the registration is found by it, and kept as it is
+    return walk_in(registration.event, profile, door=door)
+
+
 @dataclass(frozen=True)
 class ImportReport:
     confirmed: int

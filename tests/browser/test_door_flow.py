@@ -91,13 +91,23 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(result).to_be_visible()
     phone.locator("#q").fill("wanda")
     expect(phone.locator("#people li", has_text="Sur liste d’attente")).to_be_visible()
-    expect(phone.locator("#people li button")).to_have_count(0)
+    expect(
+        phone.get_by_role("button", name="Faire entrer Wanda Attente", exact=True)
+    ).to_have_count(0)
+    # ... but she is here: the volunteer lets her in anyway (a seat, as for a walk-in).
+    phone.get_by_role(
+        "button", name="Faire entrer Wanda Attente quand même (donne une place)"
+    ).click()
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Wanda !")
+    expect(phone.locator("#people li", has_text="Wanda")).to_contain_text("Entré(e) à")
+    expect(phone.locator("#count-in")).to_have_text("2")
+    screenshot(phone, "door-admitted-phone-fr", full_page=False)
     phone.locator("#q").fill("elodie")
     expect(phone.locator("#search-status")).to_have_text("1 personne correspond")
     phone.get_by_role("button", name="Faire entrer Élodie Œuvray").click()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Élodie — première fois !")
     expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
-    expect(phone.locator("#count-in")).to_have_text("2")
+    expect(phone.locator("#count-in")).to_have_text("3")
     screenshot(phone, "door-search-phone-fr")
     # Undone from the answer: the list below no longer says she is in.
     phone.get_by_role("button", name="Annuler cette entrée").click()

@@ -16,6 +16,8 @@ if (screen) {
   const answer = document.getElementById("answer");
   const undoForm = document.getElementById("undo-form");
   const undoCode = document.getElementById("undo-code");
+  const admitForm = document.getElementById("admit-form");
+  const admitCode = document.getElementById("admit-code");
   const actions = document.getElementById("answer-actions");
   const printForm = document.querySelector(".badge-print-form");
   const layout = document.getElementById("layout");
@@ -66,6 +68,8 @@ if (screen) {
     document.getElementById("answer-detail").textContent = result.detail;
     actions.hidden = !result.code;
     for (const field of document.querySelectorAll(".answer-code")) field.value = result.code;
+    admitForm.hidden = !result.admit;
+    admitCode.value = result.admit || "";
   }
 
   function showCounts(counts) {
@@ -140,6 +144,20 @@ if (screen) {
     ready();
   });
 
+  // Someone on the waitlist (or who had cancelled) is here anyway: a seat and in.
+  function admit(value) {
+    post(screen.dataset.admitUrl, { code: value, door: door.value })
+      .then(() => {
+        if (search.value) refreshSearch();
+      })
+      .catch((error) => show({ tone: "stop", title: failure(error), detail: "", code: "" }));
+    ready();
+  }
+  admitForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    admit(admitCode.value);
+  });
+
   undoForm.addEventListener("submit", (event) => {
     event.preventDefault();
     post(screen.dataset.undoUrl, { code: undoCode.value })
@@ -208,6 +226,15 @@ if (screen) {
           label.append(note);
         }
         item.append(label);
+        if (person.admit) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "small secondary";
+          button.textContent = screen.dataset.admitLabel;
+          button.setAttribute("aria-label", screen.dataset.admitNamed.replace("{name}", () => person.name));
+          button.addEventListener("click", () => admit(person.admit));
+          item.append(button);
+        }
         if (person.code) {
           const button = document.createElement("button");
           button.type = "button";
