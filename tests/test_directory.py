@@ -686,3 +686,46 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
         assert "Newcomer Test, Nouvelle SARL" in text and "Private" not in text
         metres = int(re.search(r"≈ (\d+) m from you", text).group(1))
         assert metres % 50 == 0 and 50 <= metres <= 250  # 100 m, to the newcomer's cell
+
+
+def test_the_organisers_see_what_the_evening_produced(app, client, make, evening):
+    """Who came, for the first time or again, who found a neighbour among them, the
+    introductions: counts on the evening's admin page, which no longer offers to unpublish
+    or cancel an evening that is over."""
+    organiser, series, event = evening
+    earlier = make.event(series, starts_at=utcnow() - timedelta(days=40))
+    make.registration(  # came last month too
+        earlier, first_name="Regular", email="regular@example.org",
+        checked_in_at=utcnow() - timedelta(days=40),
+    )  # fmt: skip
+    _came(make, event, "Regular", 0)
+    alice, _ = _came(make, event, "Alice", 100)  # 100 m from Regular
+    bruno, _ = _came(make, event, "Bruno", 5000)  # far from everyone
+    _came(make, event, "Chloe")  # no office on the map
+    make.registration(event, first_name="Absent", email="absent@example.org")  # did not come
+    with app.app_context():
+        db.session.add_all(
+            [
+                Introduction(requester_id=alice, recipient_id=bruno, token_hash="a" * 64,
+                             status=IntroductionStatus.ACCEPTED),
+                Introduction(requester_id=bruno, recipient_id=alice, token_hash="b" * 64),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+    log_in(client, organiser)
+    html = client.get(f"/admin/events/{event}").get_data(as_text=True)
+    section = html.split('id="outcome-title"', 1)[1].split("</section>", 1)[0]
+    assert "What the evening produced" in section
+    assert "4 people came, 3 of them for the first time" in section
+    assert "1 had a seat and did not come" in section
+    assert "2 of the 3 people on the map who came work within 300 m of another who came" in section
+    assert "2 introductions asked, 1 accepted" in section
+    assert "Back to draft" not in html and "Cancel the event" not in html
+
+
+def test_an_evening_not_begun_has_nothing_produced_yet(app, client, make):
+    organiser = make.user("organiser")
+    event = make.event(make.series(team=(organiser,)))
+    log_in(client, organiser)
+    html = client.get(f"/admin/events/{event}").get_data(as_text=True)
+    assert 'id="outcome-title"' not in html and "Cancel the event" in html

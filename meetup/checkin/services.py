@@ -119,18 +119,22 @@ def door_may_open(event: Event, user: User, now: datetime) -> bool:
 
 _EARLIER = aliased(Registration)
 _EARLIER_EVENT = aliased(Event)
-#: Checked in at an earlier evening of the same series, with the same email.
-_CAME_BEFORE = (
-    exists()
-    .where(
+
+
+def came_before():
+    """Whether the person (the query's Registration, at its Event) was checked in at an
+    earlier evening of the same series, with the same email: SQL, for a query that joins
+    Registration and Event."""
+    return exists().where(
         _EARLIER_EVENT.id == _EARLIER.event_id,
         _EARLIER_EVENT.series_id == Event.series_id,
         _EARLIER_EVENT.starts_at < Event.starts_at,
         func.lower(_EARLIER.email) == func.lower(Registration.email),
         _EARLIER.checked_in_at.is_not(None),
     )
-    .label("came_before")
-)
+
+
+_CAME_BEFORE = came_before().label("came_before")
 #: What a scan needs to know, in one query (plain columns: no objects to build).
 _SCANNED = (
     select(

@@ -163,12 +163,18 @@ def event_new(slug: str):
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
+    from meetup.directory.outcome import outcome  # the directory builds on events
+
+    now = utcnow()
     return render_template(
         "admin/event_detail.html",
         event=event,
         counts=counts_for([event.id])[event.id],
         speaker_form=speaker_form,
         signup_state=services.signup_state(event),
+        is_past=event.ends_at < now,
+        # What the evening produced, once it has begun.
+        outcome=outcome(event) if event.starts_at <= now else None,
     )
 
 

@@ -1,0 +1,78 @@
+"""What an evening produced, for its organisers: who came for the first time, who found a
+neighbour among the others who came, the introductions asked and accepted.
+
+Counts only, over everyone who came (organisers see the whole list anyway); nothing here is
+shown to attendees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from meetup.checkin.services import came_before
+from meetup.directory import spatial
+from meetup.directory.models import Introduction, IntroductionStatus
+from meetup.events.models import Event
+from meetup.extensions import db
+from meetup.registrations.models import Registration
+
+
+@dataclass(frozen=True)
+class Outcome:
+    came: int
+    #: Of those who came: their first evening of the series.
+    first_time: int
+    #: Of those who came: offices on the map, and of these, those with at least one other
+    #: person who came working within the series' neighbour radius.
+    located: int
+    with_neighbour: int
+    radius_m: int
+    introductions_asked: int
+    introductions_accepted: int
+
+
+def outcome(event: Event) -> Outcome:
+    came = select(Registration.id, Registration.latitude, Registration.longitude).where(
+        Registration.event_id == event.id, Registration.checked_in_at.is_not(None)
+    )
+    rows = db.session.execute(came).all()
+    first_time = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.checked_in_at.is_not(None),
+            ~came_before(),
+        )
+    )
+    located = [row for row in rows if row.latitude is not None and row.longitude is not None]
+    radius = event.series.neighbour_radius_m
+    pairs = spatial.pairs_within(
+        [row.latitude for row in located], [row.longitude for row in located], radius
+    )
+    with_neighbour = sum(1 for p in range(len(located)) if pairs.offsets[p + 1] > pairs.offsets[p])
+    of_this_evening = select(Registration.id).where(Registration.event_id == event.id)
+    introductions = dict(
+        db.session.execute(
+            select(Introduction.status, func.count())
+            .where(
+                or_(
+                    Introduction.requester_id.in_(of_this_evening),
+                    Introduction.recipient_id.in_(of_this_evening),
+                )
+            )
+            .group_by(Introduction.status)
+        ).all()
+    )
+    return Outcome(
+        came=len(rows),
+        first_time=first_time,
+        located=len(located),
+        with_neighbour=with_neighbour,
+        radius_m=radius,
+        introductions_asked=sum(introductions.values()),
+        introductions_accepted=introductions.get(IntroductionStatus.ACCEPTED, 0),
+    )
