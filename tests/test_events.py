@@ -503,3 +503,9 @@ def test_a_series_contact_address_is_shown_on_its_pages(app, client, organiser):
         assert series.contact_email == "bonjour@cafe-vienne.example.org"
     html = app.test_client().get(f"/series/{series.slug}").get_data(as_text=True)
     assert 'href="mailto:bonjour@cafe-vienne.example.org"' in html
+
+
+def test_an_organiser_is_told_whom_to_ask_for_a_new_colleague(client, organiser, series, make):
+    make.user("admin", email="admin@club.example.org")
+    html = client.get(f"/admin/series/{series}/edit").get_data(as_text=True)
+    assert "An administrator creates their account" in html and "admin@club.example.org" in html

@@ -47,6 +47,14 @@ def _team_choices(series: Series | None = None) -> list[SelectChoice]:
     return [SelectChoice(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
 
 
+def _admin_contacts() -> list[str]:
+    """Whom an organiser asks for a new colleague's account (admins create accounts)."""
+    if current_user.role is Role.ADMIN:
+        return []
+    admins = select(User.email).where(User.role == Role.ADMIN, User.deactivated_at.is_(None))
+    return list(db.session.scalars(admins.order_by(User.email)))
+
+
 def _chosen_team(form: SeriesForm) -> list[User]:
     allowed = {choice.value for choice in form.team.choices}
     ids = [user_id for user_id in form.team.data or [] if user_id in allowed]
@@ -100,7 +108,9 @@ def series_new():
             db.session.commit()
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
-    return render_template("admin/series_form.html", form=form, series=None)
+    return render_template(
+        "admin/series_form.html", form=form, series=None, admins=_admin_contacts()
+    )
 
 
 @bp.get("/series/<slug>")
@@ -136,7 +146,9 @@ def series_edit(slug: str):
             db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
-    return render_template("admin/series_form.html", form=form, series=series)
+    return render_template(
+        "admin/series_form.html", form=form, series=series, admins=_admin_contacts()
+    )
 
 
 @bp.route("/series/<slug>/events/new", methods=["GET", "POST"])
