@@ -37,18 +37,19 @@ def test_login_then_logout(app, client, make):
 def test_wrong_password_keeps_the_email_and_says_why(client, make):
     email = make.user("organiser")
     response = log_in(client, email, "not the password")
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Wrong email or password." in html
     assert f'value="{email}"' in html  # nothing typed is lost (except the password)
-    assert 'aria-invalid="true"' in html
+    # Said of the pair: neither field is marked, so which one is wrong is not given away.
+    assert 'aria-invalid="true"' not in html
     # the cursor goes to what is wrong (the summary, app.js), not back to the email field
     assert "data-error-summary" in html and "autofocus" not in html
 
 
 def test_unknown_email_gets_the_same_answer(client):
     response = log_in(client, "nobody@example.org", "whatever-password")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Wrong email or password." in response.get_data(as_text=True)
 
 
@@ -152,10 +153,10 @@ def test_login_redirect_carries_next(client):
 def test_failed_logins_are_rate_limited_but_successes_are_not(app, client, make):
     email = make.user("organiser")
     for _ in range(4):
-        assert log_in(client, email, "wrong-password!").status_code == 200
+        assert log_in(client, email, "wrong-password!").status_code == 422
     assert log_in(client, email).status_code == 302  # a success does not count
     post_form(client, "/logout", {}, page="/admin/")
-    assert log_in(client, email, "wrong-password!").status_code == 200
+    assert log_in(client, email, "wrong-password!").status_code == 422
     response = log_in(client, email, "wrong-password!")
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
@@ -174,7 +175,7 @@ def test_one_account_is_limited_across_addresses(app, make):
             environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"},
         )
         statuses.append(response.status_code)
-    assert statuses[:10] == [200] * 10
+    assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
 
 
@@ -186,7 +187,7 @@ def test_deactivated_user_cannot_log_in_and_is_logged_out(app, client, make):
         db.session.commit()
     assert client.get("/admin/").status_code == 302
     response = log_in(client, email)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Wrong email or password." in response.get_data(as_text=True)
 
 

@@ -542,7 +542,9 @@ def test_door_volunteers_do_not_open_past_evenings(app, client, make, door):
     past = make.event(series, starts_at=utcnow() - timedelta(days=300))
     make.registration(past, first_name="Ancien", last_name="Participant")
     log_in(client, door["volunteer"])
-    assert client.get(f"/door/{past}").status_code == 404
+    page = client.get(f"/door/{past}")
+    assert page.status_code == 404 and "This evening is over" in page.get_data(as_text=True)
+    assert "Participant" not in page.get_data(as_text=True)
     assert client.get(f"/door/{past}/search?q=ancien").status_code == 404
     assert _api(client, door, body={"code": "X", "event": past}).status_code == 404
     organiser = app.test_client()
@@ -647,3 +649,11 @@ def test_letting_in_anyway_only_works_for_this_evening(app, client, door, who):
     with app.app_context():
         later = db.session.get(Registration, door["ids"]["next_month"])
         assert later.checked_in_at is None
+
+
+def test_a_door_volunteer_early_is_told_when_the_door_opens(client, door):
+    log_in(client, door["volunteer"])
+    page = client.get(f"/door/{door['later']}")  # in 30 days
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Its door opens to volunteers on" in html
+    assert "Plustard" not in html  # nobody of that evening shown

@@ -58,7 +58,9 @@ def login():
             db.session.commit()
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")) or home_for(user))
-        form.password.errors.append(_("Wrong email or password."))
+        # Said of the pair, not of one field: which one is wrong stays unknown to anyone
+        # trying addresses.
+        return render_template("auth/login.html", form=form, failed=True), 422
     return render_template("auth/login.html", form=form)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, jsonify, render_template, request
+from flask import abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -54,8 +54,17 @@ def _door_event_or_404(slug: str) -> Event:
     event = queries.event_or_404(slug)
     if not can_run_door(current_user, event.series_id):
         abort(403)
-    if not services.door_may_open(event, current_user, utcnow()):
-        abort(404)
+    now = utcnow()
+    if not services.door_may_open(event, current_user, now):
+        if event.status is not EventStatus.PUBLISHED:
+            abort(404)
+        # A volunteer with an old or early link: say when the door opens, or that it closed.
+        page = render_template(
+            "door/not_open.html",
+            event=event,
+            opens_at=event.starts_at - services.DOOR_AHEAD if event.starts_at > now else None,
+        )
+        abort(make_response(page, 404))
     return event
 
 
