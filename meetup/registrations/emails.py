@@ -150,11 +150,12 @@ def queue_cancelled(registration: Registration, *, by_organiser: bool) -> None:
     _queue(registration, "cancelled", by_organiser=by_organiser)
 
 
-def queue_event_changed(registration: Registration) -> None:
+def queue_event_changed(registration: Registration, token: str) -> None:
     """The time or place changed; those with a seat get the new calendar file (same UID,
-    higher SEQUENCE: calendars update the entry)."""
+    higher SEQUENCE: calendars update the entry), and everyone their personal link (`token`,
+    fresh): whoever can no longer come cancels from it, even with the first email lost."""
     confirmed = registration.status is RegistrationStatus.CONFIRMED
-    _queue(registration, "event_changed", with_calendar=confirmed)
+    _queue(registration, "event_changed", with_calendar=confirmed, token=token)
 
 
 def queue_event_cancelled(registration: Registration) -> None:
