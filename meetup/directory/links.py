@@ -14,8 +14,11 @@ from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
 
-#: Where a map with no pin starts: the middle of France.
+#: Where a map with no pin starts: the middle of France, the whole of it in view.
 DEFAULT_CENTRE = (46.6, 2.5)
+COUNTRY_ZOOM = 6
+#: A town, around the evening's offices.
+TOWN_ZOOM = 13
 
 
 #: The town's centre is taken from the evening's offices only when there are this many, and
@@ -68,7 +71,8 @@ def for_personal_page(registration: Registration, pin_form: PinForm | None = Non
         ),
         "map_tiles": current_app.config["MAP_TILE_URL"],
         "map_attribution": current_app.config["MAP_TILE_ATTRIBUTION"],
-        "map_centre": _centre(registration),
+        "map_centre": (centre := _centre(registration)),
+        "map_zoom": COUNTRY_ZOOM if centre == DEFAULT_CENTRE else TOWN_ZOOM,
         "directory_links": links,
         "geocoder_on": current_app.config["GEOCODER"] != "none",
     }

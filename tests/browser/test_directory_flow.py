@@ -139,3 +139,29 @@ def test_someone_outside_the_community_is_told_how_to_join_it(app, phone, make):
     expect(phone.locator("main")).to_contain_text("Vous avez choisi de ne pas y figurer")
     expect(phone.locator("main")).not_to_contain_text("Mohamed")
     screenshot(phone, "community-not-shared-fr", full_page=False)
+
+
+def test_typed_coordinates_place_the_pin_and_can_be_saved(app, phone, make):
+    """Without a located address the map shows France (not a street of it), the raw
+    coordinates are folded away, and typing them moves the pin and enables saving."""
+    event = make.event(make.series())
+    token = "browser-typed-pin-0123456789abcdefghijklmn"
+    rid = make.registration(event, token=token, street="Lieu-dit des Granges", city="Vienne")
+    phone.goto(f"/r/{token}")
+    office_map = phone.locator("#office-map")
+    expect(office_map).to_have_attribute("data-ready", "1")
+    expect(office_map).to_have_attribute("data-zoom", "6")
+    expect(phone.locator("#latitude")).to_be_hidden()
+    save = phone.get_by_role("button", name="Enregistrer le repère")
+    expect(save).to_be_disabled()
+    phone.get_by_text("Ou tapez ses coordonnées").click()
+    phone.fill("#latitude", "45.52551")
+    phone.fill("#longitude", "4.87662")
+    phone.locator("#longitude").press("Tab")
+    expect(phone.locator("#office-map .leaflet-marker-icon")).to_have_count(1)
+    expect(save).to_be_enabled()
+    save.click()
+    expect(phone.locator(".flash").first).to_contain_text("repère")
+    with app.app_context():
+        placed = db.session.get(Registration, rid)
+        assert (placed.latitude, placed.longitude) == (45.52551, 4.87662)

@@ -8,6 +8,8 @@
   var lat = form.querySelector("[name=latitude]");
   var lon = form.querySelector("[name=longitude]");
   var save = form.querySelector("button[type=submit]");
+  var coordinates = form.querySelector(".pin-coordinates");
+  if (coordinates && !form.querySelector("[aria-invalid=true]")) coordinates.open = false;
 
   var map = L.map(box, { zoomControl: false });
   L.control.zoom({ zoomInTitle: box.dataset.zoomIn, zoomOutTitle: box.dataset.zoomOut }).addTo(map);
@@ -18,7 +20,7 @@
   }
   var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : null;
   var centre = start || [parseFloat(box.dataset.lat || "46.6"), parseFloat(box.dataset.lon || "2.5")];
-  map.setView(centre, start ? 17 : 13);
+  map.setView(centre, start ? 17 : parseInt(box.dataset.zoom || "13", 10));
 
   var marker = null;
   function put(latlng) {
@@ -48,5 +50,17 @@
   if (start) put(L.latLng(start[0], start[1]));
   save.disabled = !start;
   map.on("click", function (event) { put(event.latlng); });
+  // Typed coordinates move the pin too, and may be saved as they are.
+  function typed() {
+    var a = parseFloat(lat.value.replace(",", ".")), b = parseFloat(lon.value.replace(",", "."));
+    if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
+      var at = L.latLng(a, b);
+      if (!marker) put(at); else marker.setLatLng(at);
+      map.setView(at, Math.max(map.getZoom(), 15));
+      save.disabled = false;
+    }
+  }
+  lat.addEventListener("change", typed);
+  lon.addEventListener("change", typed);
   box.dataset.ready = "1";
 })();
