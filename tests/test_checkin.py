@@ -629,6 +629,13 @@ def test_someone_waiting_or_cancelled_is_let_in_anyway_at_the_door(app, client, 
             assert let_in.status is RegistrationStatus.CONFIRMED
             assert (let_in.checked_in_door, let_in.checked_in_at is not None) == ("Porte 2", True)
     assert answer["counts"]["checked_in"] == 2
+    with app.app_context():  # their ticket (and a fresh personal link) by email
+        kinds = db.session.scalars(
+            select(OutboxMessage.kind).where(
+                OutboxMessage.registration_id == door["ids"]["waiting"]
+            )
+        ).all()
+        assert kinds == ["confirmation"]
     # A second tap (or another door): "already", nothing more.
     again = client.post(
         f"/door/{tonight}/admit", data={"csrf_token": token, "code": door["codes"]["waiting"]},
@@ -657,3 +664,22 @@ def test_a_door_volunteer_early_is_told_when_the_door_opens(client, door):
     html = page.get_data(as_text=True)
     assert page.status_code == 404 and "Its door opens to volunteers on" in html
     assert "Plustard" not in html  # nobody of that evening shown
+
+
+def test_nobody_is_let_in_anyway_once_the_evening_is_over(app, client, make, door):
+    """Organisers open any evening's door; a seat is only given while the evening is on."""
+    with app.app_context():
+        series = _event(door["tonight"]).series.slug
+    past = make.event(series, starts_at=utcnow() - timedelta(days=3))
+    waiting = make.registration(past, status="waitlisted", first_name="Tardive")
+    with app.app_context():
+        code = db.session.get(Registration, waiting).ticket_code
+    log_in(client, door["organiser"])
+    token = csrf_from(client.get(f"/door/{past}").get_data(as_text=True))
+    answer = client.post(
+        f"/door/{past}/admit", data={"csrf_token": token, "code": code},
+        headers={"Accept": "application/json"},
+    ).get_json()["answer"]  # fmt: skip
+    assert answer["tone"] == "stop" and "Only while the evening is on" in answer["title"]
+    with app.app_context():
+        assert db.session.get(Registration, waiting).status is RegistrationStatus.WAITLISTED

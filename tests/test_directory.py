@@ -701,7 +701,7 @@ def test_the_organisers_see_what_the_evening_produced(app, client, make, evening
     _came(make, event, "Regular", 0)
     alice, _ = _came(make, event, "Alice", 100)  # 100 m from Regular
     bruno, _ = _came(make, event, "Bruno", 5000)  # far from everyone
-    _came(make, event, "Chloe")  # no office on the map
+    chloe, _ = _came(make, event, "Chloe")  # no office on the map
     make.registration(event, first_name="Absent", email="absent@example.org")  # did not come
     with app.app_context():
         db.session.add_all(
@@ -709,6 +709,9 @@ def test_the_organisers_see_what_the_evening_produced(app, client, make, evening
                 Introduction(requester_id=alice, recipient_id=bruno, token_hash="a" * 64,
                              status=IntroductionStatus.ACCEPTED),
                 Introduction(requester_id=bruno, recipient_id=alice, token_hash="b" * 64),
+                # Asked the day before the evening: another evening's (the community's).
+                Introduction(requester_id=chloe, recipient_id=alice, token_hash="c" * 64,
+                             created_at=utcnow() - timedelta(days=2)),
             ]
         )  # fmt: skip
         db.session.commit()
@@ -729,3 +732,36 @@ def test_an_evening_not_begun_has_nothing_produced_yet(app, client, make):
     log_in(client, organiser)
     html = client.get(f"/admin/events/{event}").get_data(as_text=True)
     assert 'id="outcome-title"' not in html and "Cancel the event" in html
+
+
+def test_a_pin_typed_the_french_way_is_read(app, client, make, evening):
+    _organiser, _series, event = evening
+    rid, token = _came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    response = client.post(
+        f"/r/{token}/pin",
+        data={"csrf_token": csrf_from(html), "latitude": " 45,52 ", "longitude": "4,87"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        placed = db.session.get(Registration, rid)
+        assert (placed.latitude, placed.longitude) == (45.52, 4.87)
+
+
+def test_the_community_page_shows_an_introduction_asked_from_it(app, client, make, evening):
+    """Introductions go out under the community card (the latest registration, here next
+    month's, not yet attended): the page finds them there too."""
+    _organiser, series, event = evening
+    _came(make, event, "Alice", 0, visibility="community")
+    bruno, _ = _came(make, event, "Bruno", 50, visibility="community", accept_introductions=True)
+    make.registration(
+        make.event(series), first_name="Alice", last_name="Test", email="alice@example.org",
+        visibility="community",
+    )  # fmt: skip
+    client.get("/r/token-Alice-0123456789abcdef")
+    page = client.get(f"/series/{series}/community").get_data(as_text=True)
+    client.post(
+        f"/series/{series}/community/{bruno}/introduce", data={"csrf_token": csrf_from(page)}
+    )
+    html = client.get(f"/series/{series}/community").get_data(as_text=True)
+    assert "Introduction asked" in _card(html, f"person-{bruno}")

@@ -288,6 +288,21 @@ def test_someone_who_came_but_keeps_out_of_the_community_is_told_how_to_join(
     assert _names(html) - {viewer} == COMMUNITY
 
 
+def test_a_directory_link_for_someone_out_of_the_community_says_how_to_join(client, world, app):
+    """The emailed link, once the evening's own directory is closed, leads to the community:
+    for someone who keeps out of it, the page that says how to join, not "not found"."""
+    from meetup.directory import services as directory_services
+
+    with app.app_context():
+        token = directory_services.new_directory_token(
+            db.session.get(Registration, world.ids["Seulementsoiree"])
+        )
+        db.session.commit()
+    page = client.get(f"/d/{token}?to=community")
+    assert page.status_code == 403
+    assert "shared among those who share their own card" in page.get_data(as_text=True)
+
+
 def test_the_latest_registration_is_the_card_the_community_sees(client, world, app, make):
     """Ancienne came in the past choosing the community, then registered for tonight saying
     nobody: her latest choice wins everywhere."""
@@ -299,9 +314,16 @@ def test_the_latest_registration_is_the_card_the_community_sees(client, world, a
         email="ancienne@example.org",
         visibility="nobody",
     )
-    _as_attendee(client, world, "Venue")
-    html = client.get(f"/series/{world.series}/community").get_data(as_text=True)
+    _as_attendee(client, world, "Toutpartage")  # in the community: sees it
+    page = client.get(f"/series/{world.series}/community")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200  # so "not in" below can fail: she was listed before
     assert "Ancienne" not in html
+    # ... and she, out of it now, no longer sees it either.
+    _as_attendee(client, world, "Ancienne")
+    page = client.get(f"/series/{world.series}/community")
+    assert page.status_code == 403 and "Toutpartage" not in page.get_data(as_text=True)
+    assert client.get(f"/series/{world.series}/community/map.json").status_code == 403
 
 
 # -- a scanned badge -------------------------------------------------------------------------

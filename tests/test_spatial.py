@@ -408,3 +408,18 @@ def test_packed_sort_equals_lexsort(triples):
     plain = spatial._sort_directed(i, j, m, 41, packed=False)
     for x, y in zip(packed, plain, strict=True):
         assert x.tolist() == y.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(45.50, 45.55), st.floats(4.85, 4.90)), min_size=0, max_size=40),
+    st.floats(10, 3000),
+)
+def test_with_a_neighbour_counts_as_the_pairs_say(points, radius):
+    """The count without pairs agrees with the pairs: points with at least one other within
+    the radius (the same spot twice included)."""
+    points = points + points[:3]  # some on the very same spot
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    pairs = spatial.pairs_within(lats, lons, radius)
+    expected = sum(1 for p in range(len(points)) if pairs.offsets[p + 1] > pairs.offsets[p])
+    assert spatial.with_a_neighbour(lats, lons, radius) == expected

@@ -61,7 +61,7 @@ def login():
         # Said of the pair, not of one field: which one is wrong stays unknown to anyone
         # trying addresses.
         return render_template("auth/login.html", form=form, failed=True), 422
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.post("/logout")

@@ -196,7 +196,12 @@ def admit(slug: str):
     a seat and a check-in at once, as for a walk-in, whatever the capacity."""
     event = _door_event_or_404(slug)
     registration = tickets.by_code(services.parse_code(request.form.get("code", "")))
-    if registration is None or registration.event_id != event.id:
+    now = utcnow()
+    if event.status is not EventStatus.PUBLISHED or not services.on_now(
+        event.starts_at, event.ends_at, now
+    ):  # organisers open any evening's door: a seat given is for the evening itself
+        answer = Shown("stop", _("Only while the evening is on: nobody was let in."))
+    elif registration is None or registration.event_id != event.id:
         answer = Shown("stop", _("Unknown code"), _("Search the name instead."))
     elif registration.status is RegistrationStatus.CONFIRMED:  # a second tap, or another door
         answer = shown(

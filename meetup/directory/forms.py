@@ -35,8 +35,17 @@ class FilterForm(Form):
         return ok
 
 
+class CoordinateField(FloatField):
+    """A decimal number as people type it: "45.52" or, the French way, "45,52"."""
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].strip().replace(",", ".", 1), *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+
 def _latitude(*required):
-    return FloatField(
+    return CoordinateField(
         _l("Latitude"),
         validators=[
             *required,
@@ -46,7 +55,7 @@ def _latitude(*required):
 
 
 def _longitude(*required):
-    return FloatField(
+    return CoordinateField(
         _l("Longitude"),
         validators=[
             *required,

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from meetup.checkin.services import came_before
 from meetup.directory import spatial
 from meetup.directory.models import Introduction, IntroductionStatus
-from meetup.events.models import Event
+from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 
@@ -50,11 +50,22 @@ def outcome(event: Event) -> Outcome:
     )
     located = [row for row in rows if row.latitude is not None and row.longitude is not None]
     radius = event.series.neighbour_radius_m
-    pairs = spatial.pairs_within(
+    with_neighbour = spatial.with_a_neighbour(
         [row.latitude for row in located], [row.longitude for row in located], radius
     )
-    with_neighbour = sum(1 for p in range(len(located)) if pairs.offsets[p + 1] > pairs.offsets[p])
+    # The evening's introductions: asked by or to its people, from its start until the
+    # series' next evening (a community introduction months later is that evening's).
     of_this_evening = select(Registration.id).where(Registration.event_id == event.id)
+    next_start = db.session.scalar(
+        select(func.min(Event.starts_at)).where(
+            Event.series_id == event.series_id,
+            Event.starts_at > event.starts_at,
+            Event.status == EventStatus.PUBLISHED,
+        )
+    )
+    window = [Introduction.created_at >= event.starts_at]
+    if next_start is not None:
+        window.append(Introduction.created_at < next_start)
     introductions = dict(
         db.session.execute(
             select(Introduction.status, func.count())
@@ -62,7 +73,8 @@ def outcome(event: Event) -> Outcome:
                 or_(
                     Introduction.requester_id.in_(of_this_evening),
                     Introduction.recipient_id.in_(of_this_evening),
-                )
+                ),
+                *window,
             )
             .group_by(Introduction.status)
         ).all()

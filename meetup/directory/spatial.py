@@ -203,6 +203,24 @@ def pairs_within(
     return Pairs(_offsets(src, points.n), src, dst, metres)
 
 
+def with_a_neighbour(
+    lats: ArrayLike, lons: ArrayLike, radius_m: float = DEFAULT_RADIUS_METRES
+) -> int:
+    """How many points have at least one other point at most radius_m away: each point's
+    nearest other, in one KD-tree query (no pairs built: thousands of offices in one
+    district would make millions)."""
+    radius_m = float(radius_m)
+    points = _Points(lats, lons)
+    if points.n < 2:
+        return 0
+    tree = points.tree()
+    chord = _chord(radius_m)
+    _distance, nearest = tree.query(tree.data, k=2, distance_upper_bound=chord + _slack(chord))
+    other = nearest[:, 1]  # [:, 0] is the point itself (or another on the same spot)
+    found = np.flatnonzero(other < points.n)
+    return int((points.metres(found, other[found]) <= radius_m).sum())
+
+
 def _sort_directed(i, j, m, n, packed: bool = True):
     """Both directions of the unordered pairs (i, j, m), sorted by (src, metres, dst).
 

@@ -126,7 +126,8 @@ def _page(directory: Directory):
         rows = [row for row in rows if matching.offers(row.help_with, looking_for)]
     page = max(form.page.data or 1, 1)
     shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
-    asked = services.introductions_asked(me) if me is not None else set()
+    # Asked under the card the introductions go out from (_introduce: the community card).
+    asked = services.introductions_asked(mine) if mine is not None else set()
     near_ids = {n.registration.id: n for n in neighbours}
     shown_cards = {f"neighbour-{rid}" for rid in near_ids} | {f"person-{r.id}" for r in shown}
     just_asked = _just_asked(shown_cards)
@@ -334,6 +335,8 @@ def open_link(token: str):
         return private(
             redirect(url_for("directory.community_page", slug=registration.event.series.slug))
         )
+    if community.came_without_sharing(registration):
+        return private(_community_not_shared(community))
     abort(404)
 
 

@@ -150,12 +150,15 @@ def queue_cancelled(registration: Registration, *, by_organiser: bool) -> None:
     _queue(registration, "cancelled", by_organiser=by_organiser)
 
 
-def queue_event_changed(registration: Registration, token: str) -> None:
+def queue_event_changed(registration: Registration) -> None:
     """The time or place changed; those with a seat get the new calendar file (same UID,
-    higher SEQUENCE: calendars update the entry), and everyone their personal link (`token`,
-    fresh): whoever can no longer come cancels from it, even with the first email lost."""
+    higher SEQUENCE: calendars update the entry). No new personal link (an evening edited
+    ten times would age out everyone's first one, see MAX_EARLIER_LINKS, and minting one
+    per person holds the event's lock for seconds): the email says where the link is, and
+    how to get it again (signing up again sends it)."""
     confirmed = registration.status is RegistrationStatus.CONFIRMED
-    _queue(registration, "event_changed", with_calendar=confirmed, token=token)
+    event_url = absolute_url("public.event_page", slug=registration.event.slug)
+    _queue(registration, "event_changed", with_calendar=confirmed, event_url=event_url)
 
 
 def queue_event_cancelled(registration: Registration) -> None:

@@ -467,8 +467,7 @@ def update_event_and_notify(event: Event, **changes) -> int:
     db.session.flush()  # the calendar file carries the new times and a higher SEQUENCE
     people = _people_to_tell(event)
     for registration in people:
-        # The event's row is written (flushed above): its lock covers the new links.
-        emails.queue_event_changed(registration, new_personal_link(registration))
+        emails.queue_event_changed(registration)
     return len(people)
 
 

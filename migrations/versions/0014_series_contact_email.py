@@ -22,5 +22,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("series") as batch:
-        batch.drop_column("contact_email")
+    # Not batch: rebuilding "series" would drop a table that others' foreign keys point at.
+    op.drop_column("series", "contact_email")

@@ -55,9 +55,8 @@
     var a = parseFloat(lat.value.replace(",", ".")), b = parseFloat(lon.value.replace(",", "."));
     if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
       var at = L.latLng(a, b);
-      if (!marker) put(at); else marker.setLatLng(at);
+      put(at); // rewrites the fields with a dot, as the form reads them best
       map.setView(at, Math.max(map.getZoom(), 15));
-      save.disabled = false;
     }
   }
   lat.addEventListener("change", typed);
