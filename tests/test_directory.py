@@ -307,6 +307,16 @@ def test_an_attendee_without_a_pin_is_told_how_to_add_one(app, client, make, eve
 # -- introductions -----------------------------------------------------------------------------
 
 
+def _alice_sees_bruno(app, client, make, event) -> int:
+    """Alice and Bruno came, the directory is open, and this browser is Alice's. Bruno's id."""
+    _came(make, event, "Alice", 0)
+    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
+    with app.app_context():
+        services.open_directory(_event(app, event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    return bruno
+
+
 def _introduce(client, event, recipient_id):
     page = client.get(f"/events/{event}/directory").get_data(as_text=True)
     return client.post(
@@ -375,11 +385,7 @@ def test_an_introduction_reveals_nothing_until_accepted(app, client, make, eveni
 
 def test_a_declined_introduction_tells_nobody(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
-    with app.app_context():
-        services.open_directory(_event(app, event))
-    client.get("/r/token-Alice-0123456789abcdef")
+    bruno = _alice_sees_bruno(app, client, make, event)
     _introduce(client, event, bruno)
     with app.app_context():
         link = next(
@@ -404,11 +410,7 @@ def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
     """The page comes back at the card's anchor: the answer is there (once), not in a flash
     at the top of a long page nobody sees."""
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
-    with app.app_context():
-        services.open_directory(_event(app, event))
-    client.get("/r/token-Alice-0123456789abcdef")
+    bruno = _alice_sees_bruno(app, client, make, event)
     response = _introduce(client, event, bruno)
     assert response.headers["Location"].endswith(f"#person-{bruno}-answer")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -466,11 +468,7 @@ def test_an_answer_whose_card_is_not_on_the_page_is_said_at_the_top(app, client,
 
 def test_a_refused_introduction_is_said_in_its_card(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
-    with app.app_context():
-        services.open_directory(_event(app, event))
-    client.get("/r/token-Alice-0123456789abcdef")
+    bruno = _alice_sees_bruno(app, client, make, event)
     page = client.get(f"/events/{event}/directory").get_data(as_text=True)
     with app.app_context():  # Bruno stops accepting while Alice reads the page
         db.session.get(Registration, bruno).accept_introductions = False
@@ -515,7 +513,12 @@ def test_introductions_that_cannot_be_asked(app, client, make, evening, case):
 # -- pins and addresses ------------------------------------------------------------------------
 
 
-def test_the_attendee_places_their_pin_from_the_personal_page(app, client, make, evening):
+@pytest.mark.parametrize(
+    ("typed", "read"), [(("45.52", "4.87"), (45.52, 4.87)), ((" 45,52 ", "4,87"), (45.52, 4.87))]
+)  # French
+def test_the_attendee_places_their_pin_from_the_personal_page(
+    app, client, make, evening, typed, read
+):
     _organiser, _series, event = evening
     rid, token = _came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
     page = client.get(f"/r/{token}")
@@ -523,12 +526,12 @@ def test_the_attendee_places_their_pin_from_the_personal_page(app, client, make,
     assert 'id="office-map"' in html and "could not find" not in html  # pending: looking it up
     response = client.post(
         f"/r/{token}/pin",
-        data={"csrf_token": csrf_from(html), "latitude": "45.52", "longitude": "4.87"},
+        data={"csrf_token": csrf_from(html), "latitude": typed[0], "longitude": typed[1]},
     )
     assert response.status_code == 302
     with app.app_context():
         registration = db.session.get(Registration, rid)
-        assert (registration.latitude, registration.longitude) == (45.52, 4.87)
+        assert (registration.latitude, registration.longitude) == read
         assert registration.location_status is LocationStatus.PLACED
 
 
@@ -732,20 +735,6 @@ def test_an_evening_not_begun_has_nothing_produced_yet(app, client, make):
     log_in(client, organiser)
     html = client.get(f"/admin/events/{event}").get_data(as_text=True)
     assert 'id="outcome-title"' not in html and "Cancel the event" in html
-
-
-def test_a_pin_typed_the_french_way_is_read(app, client, make, evening):
-    _organiser, _series, event = evening
-    rid, token = _came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
-    html = client.get(f"/r/{token}").get_data(as_text=True)
-    response = client.post(
-        f"/r/{token}/pin",
-        data={"csrf_token": csrf_from(html), "latitude": " 45,52 ", "longitude": "4,87"},
-    )
-    assert response.status_code == 302
-    with app.app_context():
-        placed = db.session.get(Registration, rid)
-        assert (placed.latitude, placed.longitude) == (45.52, 4.87)
 
 
 def test_the_community_page_shows_an_introduction_asked_from_it(app, client, make, evening):

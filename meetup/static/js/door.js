@@ -226,27 +226,26 @@ if (screen) {
           label.append(note);
         }
         item.append(label);
-        if (person.admit) {
+        // Twelve "Check in" buttons read alike: each says whom it acts on.
+        const rowButton = (className, label, named, action) => {
           const button = document.createElement("button");
           button.type = "button";
-          button.className = "small secondary";
-          button.textContent = screen.dataset.admitLabel;
-          button.setAttribute("aria-label", screen.dataset.admitNamed.replace("{name}", () => person.name));
-          button.addEventListener("click", () => admit(person.admit));
+          button.className = className;
+          button.textContent = label;
+          button.setAttribute("aria-label", named.replace("{name}", () => person.name));
+          button.addEventListener("click", action);
           item.append(button);
+        };
+        if (person.admit) {
+          rowButton("small secondary", screen.dataset.admitLabel, screen.dataset.admitNamed, () =>
+            admit(person.admit),
+          );
         }
         if (person.code) {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = "small";
-          button.textContent = screen.dataset.checkInLabel;
-          // Twelve "Check in" buttons read alike: each says whom it lets in.
-          button.setAttribute("aria-label", screen.dataset.checkInNamed.replace("{name}", () => person.name));
-          button.addEventListener("click", () => {
+          rowButton("small", screen.dataset.checkInLabel, screen.dataset.checkInNamed, () => {
             checkIn(person.code);
             ready(); // the list is redrawn: the next badge goes to the code field
           });
-          item.append(button);
         }
         return item;
       }),
