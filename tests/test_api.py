@@ -294,6 +294,7 @@ def test_an_organiser_creates_a_series_and_joins_its_team(client, world):
             "default_venue_name": "La Turbine",
             "default_venue_address": "5 rue Ampère, Grenoble",
             "default_capacity": 25,
+            "contact_email": " bonjour@cafe-grenoble.example.org ",
         },
     )
     assert response.status_code == 201, response.get_json()
@@ -307,6 +308,7 @@ def test_an_organiser_creates_a_series_and_joins_its_team(client, world):
         "default_venue_name": "La Turbine",
         "default_venue_address": "5 rue Ampère, Grenoble",
         "default_capacity": 25,
+        "contact_email": "bonjour@cafe-grenoble.example.org",
         "url": "http://localhost/series/cafe-des-entreprenants-de-grenoble",
     }
     assert response.headers["Location"].endswith(f"{API}/series/{body['slug']}")
@@ -386,6 +388,12 @@ def test_a_taken_name_gets_a_fresh_slug(client, world):
         ({**SERIES, "default_capacity": -1}, {"default_capacity"}),
         ({**SERIES, "default_capacity": 100_001}, {"default_capacity"}),
         ({**SERIES, "city": ["Vienne"]}, {"city"}),
+        ({**SERIES, "contact_email": "pas-une-adresse"}, {"contact_email"}),
+        (
+            {**SERIES, "contact_email": "a@club.example.org\r\nBcc: x@example.org"},
+            {"contact_email"},
+        ),
+        ({**SERIES, "contact_email": "zoë@club.example.org"}, {"contact_email"}),
         ({**SERIES, "colour": "blue"}, {"colour"}),
         ({**SERIES, "url": "http://x"}, {"url"}),
         ({"name": "Ca\x00fé", "timezone": "Europe/Paris"}, {"name"}),

@@ -61,6 +61,11 @@ SERIES_PROPERTIES = {
     "default_venue_name": {"type": "string", "maxLength": 160},
     "default_venue_address": {"type": "string", "maxLength": 300},
     "default_capacity": CAPACITY,
+    "contact_email": {
+        "type": "string",
+        "maxLength": 254,
+        "description": "Where attendees' replies to the series' emails go (Reply-To); empty for none",
+    },
 }
 EVENT_PROPERTIES = {
     "series": {"type": "string", "maxLength": 80, "description": "The series' slug"},

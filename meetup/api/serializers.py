@@ -26,6 +26,7 @@ def series_json(series: Series) -> dict:
         "default_venue_name": series.default_venue_name,
         "default_venue_address": series.default_venue_address,
         "default_capacity": series.default_capacity,
+        "contact_email": series.contact_email,
         "url": public_url("public.series_page", slug=series.slug),
     }
 

@@ -50,6 +50,7 @@ SERIES_FIELDS = {
     "default_venue_name": f.text(160),
     "default_venue_address": f.text(300),
     "default_capacity": f.integer(0, services.MAX_CAPACITY),
+    "contact_email": f.text(254),
 }
 
 EVENT_FIELDS = {

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -73,8 +74,27 @@ def _unique_slug(base: str, exists, fallback: str) -> str:
     return candidate
 
 
-def _check_series(name: str, timezone: str, default_capacity: int) -> dict[str, str]:
+def _contact_email_problem(address: str) -> str | None:
+    """Why the address cannot be the Reply-To of the club's emails, or None: one mailbox
+    on one line, plain letters before the @ (the outbox does not speak SMTPUTF8)."""
+    if not address:
+        return None
+    local, at, _domain = address.rpartition("@")
+    if len(address) > 254 or not at or not local.isascii():
+        return str(_l("This email address is not valid."))
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return str(_l("This email address is not valid."))
+    return None
+
+
+def _check_series(
+    name: str, timezone: str, default_capacity: int, contact_email: str = ""
+) -> dict[str, str]:
     errors: dict[str, str] = {}
+    if problem := _contact_email_problem(contact_email):
+        errors["contact_email"] = problem
     if not name.strip():
         errors["name"] = str(_l("A name is required."))
     if not is_valid_timezone(timezone):
@@ -105,7 +125,8 @@ def create_series(
     acting_user: User | None = None,
 ) -> Series:
     """A new series. An organiser who creates one is on its team."""
-    errors = _check_series(name, timezone, default_capacity)
+    contact_email = contact_email.strip()
+    errors = _check_series(name, timezone, default_capacity, contact_email)
     if slug:
         if not is_valid_slug(slug):
             errors["slug"] = str(_l("Use lowercase letters, digits and hyphens only."))
@@ -122,7 +143,7 @@ def create_series(
         default_venue_name=default_venue_name.strip(),
         default_venue_address=default_venue_address.strip(),
         default_capacity=default_capacity,
-        contact_email=contact_email.strip(),
+        contact_email=contact_email,
         neighbour_radius_m=neighbour_radius_m,
         directory_delay_hours=directory_delay_hours,
         retention_nobody_days=retention_nobody_days,
@@ -154,6 +175,7 @@ def update_series(series: Series, acting_user: User | None = None, **changes) ->
         "name": changes.get("name", series.name),
         "timezone": changes.get("timezone", series.timezone),
         "default_capacity": changes.get("default_capacity", series.default_capacity),
+        "contact_email": (changes.get("contact_email", series.contact_email) or "").strip(),
     }
     errors = _check_series(**merged)
     if errors:
