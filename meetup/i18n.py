@@ -33,7 +33,8 @@ def format_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "med
 
     `fmt` is a Babel format name ("short", "medium", "long", "full": the date's length; the
     time is always hours and minutes, "2 déc. 2026, 19:04", as people say it, never seconds
-    nor a zone's name) or a pattern.
+    nor a zone's name; "short" writes the month's name too: "12/1/26" is the 1st of December
+    in English as Babel writes it, and the 12th of January to a British reader) or a pattern.
     """
     if value is None:
         return ""
@@ -41,9 +42,8 @@ def format_in_zone(value: datetime | None, zone: ZoneInfo | str, fmt: str = "med
         zone = ZoneInfo(zone)
     locale = get_locale()
     if fmt in ("short", "medium", "long", "full"):
-        fmt = str(locale.datetime_formats[fmt]).format(
-            locale.time_formats["short"].pattern, locale.date_formats[fmt].pattern
-        )
+        date = locale.date_formats["medium" if fmt == "short" else fmt].pattern
+        fmt = str(locale.datetime_formats[fmt]).format(locale.time_formats["short"].pattern, date)
     return babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 

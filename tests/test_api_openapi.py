@@ -241,6 +241,21 @@ def test_successful_responses_fit_the_documented_schemas(client, make, document,
         assert response.status_code == 200, url
         check_response(document, path, "get", response)
 
+    # A signup with only what the schema requires (the language comes from the request),
+    # then the registrations as listed: every field they carry is documented.
+    open_event = make.event("grenoble")
+    body = {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org",
+            "visibility": "attendees"}  # fmt: skip
+    assert check_request(document, "/events/{slug}/registrations", "post", body) == []
+    response = client.post(
+        f"{API}/events/{open_event}/registrations", json=body, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 201, response.get_json()
+    check_response(document, "/events/{slug}/registrations", "post", response)
+    response = call(client, "GET", f"/events/{open_event}/registrations", admin_token)
+    check_response(document, "/events/{slug}/registrations", "get", response)
+    assert response.get_json()["items"][0]["language"] == "en"
+
 
 def test_error_responses_fit_the_documented_schemas(client, make, document, admin_token):
     door_token = make.api_token(make.user("door"))

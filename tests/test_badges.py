@@ -3,6 +3,7 @@ as it should. Through the app, with the PDFs read back by zbar."""
 
 from __future__ import annotations
 
+import base64
 import email
 import re
 from collections import Counter
@@ -399,7 +400,7 @@ def test_no_ticket_pdf_without_a_seat_or_with_a_wrong_link(app, client, make, ev
     assert client.get("/r/not-a-token/ticket.pdf").status_code == 404
 
 
-def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, evening):
+def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, evening, tmp_path):
     with app.app_context():
         code = db.session.get(Registration, evening["ids"][0]).ticket_code
     for path in (f"/b/{code}", f"/B/{code}", f"/b/{code.lower()}"):
@@ -409,6 +410,13 @@ def test_scanning_a_ticket_answers_each_reader_as_it_should(app, client, make, e
     html = client.get(f"/B/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Marie" not in html and "Dupont" not in html  # anyone: the evening only
     assert "This is a ticket for this evening." in html
+    # ... and its code, to show at the door: the plain-text email links here.
+    assert "If it is yours: show this code at the door." in html
+    qr = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+    image = tmp_path / "ticket.png"
+    image.write_bytes(base64.b64decode(qr))
+    with app.app_context():
+        assert decode([image]) == [qr_text(code)]
     log_in(client, make.user("organiser"))  # of another series
     assert "Dupont" not in client.get(f"/B/{code}").get_data(as_text=True)
     assert client.get("/B/UNKNOWNCODE").status_code == 404
@@ -575,3 +583,16 @@ def test_a_door_volunteer_sees_nobody_on_a_past_evenings_ticket(app, make, eveni
     client = app.test_client()
     log_in(client, door_on_team)
     assert "Dupont" not in client.get(f"/b/{code}").get_data(as_text=True)
+
+
+def test_a_ticket_page_shows_no_code_once_it_cannot_be_used(app, client, make):
+    past = make.event(make.series(), starts_at=utcnow() - timedelta(days=2))
+    cancelled = make.event(make.series())
+    codes = []
+    for slug, status in ((past, "confirmed"), (cancelled, "cancelled")):
+        rid = make.registration(slug, status=status)
+        with app.app_context():
+            codes.append(db.session.get(Registration, rid).ticket_code)
+    for code in codes:
+        html = client.get(f"/b/{code}").get_data(as_text=True)
+        assert "data:image/png" not in html

@@ -376,6 +376,9 @@ def test_an_introduction_reveals_nothing_until_accepted(app, client, make, eveni
         assert "alice@example.org" in made["bruno@example.org"]
         assert "+33 6 00 00 00 01" not in made["bruno@example.org"]  # Alice does not
         assert db.session.scalars(select(Introduction)).one().status is IntroductionStatus.ACCEPTED
+    # Alice's card of Bruno now says they were introduced.
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "Introduced: their contact is in your emails" in _card(html, f"person-{bruno}")
     # Answering again changes nothing (the page no longer offers it).
     assert b"Accepted" in other.get(link).data
     other.post(link, data={"csrf_token": token, "answer": "decline"})
@@ -754,3 +757,11 @@ def test_the_community_page_shows_an_introduction_asked_from_it(app, client, mak
     )
     html = client.get(f"/series/{series}/community").get_data(as_text=True)
     assert "Introduction asked" in _card(html, f"person-{bruno}")
+
+
+def test_words_everyone_uses_at_a_business_evening_make_no_match():
+    from meetup.directory.matching import offers
+
+    assert not offers("Flottes de vélos d'entreprise", "Jeunes entreprises")
+    assert not offers("Conseil aux professionnels", "Clients professionnels")
+    assert offers("Comptabilité des entreprises", "Un expert-comptable")  # the real word

@@ -359,3 +359,12 @@ def test_scanning_a_badge_shows_the_card_to_those_allowed(
     assert ("Save contact" in html) is sees
     if sees and scanned == "Toutpartage":
         assert "toutpartage@example.org" in html and "Introduce us" in html
+
+
+def test_someone_without_their_link_is_told_what_opens_the_directory(client, world):
+    """Attendees have no account: not "your account may not open this page"."""
+    for path in (f"/events/{world.event}/directory", f"/series/{world.series}/community"):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 403 and "open your personal link" in html
+        assert "Your account may not" not in html and not _names(html)

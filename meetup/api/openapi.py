@@ -6,6 +6,7 @@ from flask import current_app
 
 from meetup.checkin.services import Answer, Undo
 from meetup.events.services import MAX_CAPACITY
+from meetup.registrations.models import CONSENT_FLAGS
 
 
 def _ref(name: str) -> dict:
@@ -154,7 +155,11 @@ REGISTRATION_INPUT = {
     "help_with": {"type": "string", "maxLength": 300},
     "looking_for": {"type": "string", "maxLength": 300},
     "visibility": {"type": "string", "enum": ["nobody", "attendees", "community"]},
-    "language": {"type": "string", "enum": ["fr", "en"]},
+    "language": {
+        "type": "string",
+        "enum": ["fr", "en"],
+        "description": "Of the emails; by default the request's Accept-Language, else fr",
+    },
     "nickname": {"type": "string", "description": "Honeypot: leave empty"},
 }
 SCHEMAS["RegistrationInput"] = {
@@ -243,6 +248,10 @@ SCHEMAS["Registration"] = {
         "status_changed_at": DATETIME,
         "checked_in_at": {**DATETIME, "type": ["string", "null"]},
         "checked_in_door": {"type": "string", "description": "The door that let them in"},
+        **{
+            name: {"type": "boolean", "description": "A consent the person gave (personal page)"}
+            for name in CONSENT_FLAGS
+        },
         "street_on_badge": {
             "type": "boolean",
             "description": "Agreed to have their office street printed on their badge",

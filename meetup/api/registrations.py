@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from meetup.api import bp
@@ -40,6 +41,8 @@ def _signup_form(data: dict) -> SignupForm:
         errors = {name: "is not a known field" for name in unknown}
         errors |= {name: "must be a string" for name in wrong_type - unknown}
         raise ApiError(422, "Some fields are missing or invalid.", errors)
+    # As the web form: the emails' language defaults to the one the request asks for.
+    data = {"language": str(get_locale()), **data}
     form = SignupForm.for_data(data)
     if not form.validate():
         errors = {

@@ -10,12 +10,16 @@ from functools import lru_cache
 
 from meetup.textfold import folded
 
+#: The last two lines: words nearly everyone at a business evening uses ("jeunes
+#: entreprises" must not match "vélos d'entreprise").
 _STOP_WORDS = frozenset(
     """
     a an and any as at be by for from have help i in is it looking me my need of on or our
     some someone the their to with who want we you your
     au aux avec ce ces cherche cherchons dans de des du en et je la le les leur mes mon
     ou par pour que qui sa se ses son sur un une vos votre nous besoin aide aider d l qu
+    entreprise entreprises business businesses company companies societe societes
+    professionnel professionnels professional professionals pro pros
     """.split()  # noqa: SIM905 - a paragraph reads better than 80 quoted words
 )
 

@@ -347,10 +347,12 @@ def answer_introduction(introduction: Introduction, accept: bool) -> None:
     db.session.commit()
 
 
-def introductions_asked(requester: Registration) -> set[int]:
-    """Ids of the registrations the person asked to meet (pending or answered)."""
-    return set(
-        db.session.scalars(
-            select(Introduction.recipient_id).where(Introduction.requester_id == requester.id)
+def introductions_asked(requester: Registration) -> dict[int, bool]:
+    """The registrations the person asked to meet: id -> whether they accepted (a decline
+    reads as still waiting: nobody is told of one)."""
+    rows = db.session.execute(
+        select(Introduction.recipient_id, Introduction.status).where(
+            Introduction.requester_id == requester.id
         )
     )
+    return {recipient: status is IntroductionStatus.ACCEPTED for recipient, status in rows}

@@ -64,7 +64,9 @@ def _access(directory: Directory) -> tuple[Registration | None, bool]:
     me = directory.viewer_registration(viewer.current(), utcnow())
     organiser = _organiser(directory)
     if me is None and not organiser:
-        abort(403)
+        # Attendees have no account: say what opens the page, not "your account may not".
+        page = render_template("directory/not_for_you.html", directory=directory)
+        abort(private(current_app.make_response((page, 403))))
     return me, organiser
 
 
@@ -127,7 +129,7 @@ def _page(directory: Directory):
     page = max(form.page.data or 1, 1)
     shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
     # Asked under the card the introductions go out from (_introduce: the community card).
-    asked = services.introductions_asked(mine) if mine is not None else set()
+    asked = services.introductions_asked(mine) if mine is not None else {}
     near_ids = {n.registration.id: n for n in neighbours}
     shown_cards = {f"neighbour-{rid}" for rid in near_ids} | {f"person-{r.id}" for r in shown}
     just_asked = _just_asked(shown_cards)
@@ -437,10 +439,14 @@ def _own_badge_page(registration: Registration):
         shown = registration
     else:
         shown = CommunityDirectory(registration.event.series).card_of(registration)
+    from meetup.registrations import tickets  # the directory builds on registrations
+
+    image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
     response = current_app.make_response(
         render_template(
             "directory/scan_card.html",
             own=True,
+            ticket_image=image,
             card=card_for(shown) if shown is not None else None,
             event=registration.event,
             note=_note,

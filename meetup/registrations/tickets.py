@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,6 +16,28 @@ from meetup.registrations.qr import QRMatrix, encode
 
 #: What a ticket code can look like (older ones: URL-safe base 64; now: base 32 capitals).
 _CODE = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def ticket_image(registration: Registration) -> str:
+    """The ticket's QR code as a data: URL for a page (a PNG). Commits: keeps the matrix if
+    it was encoded just now."""
+    png = ticket_matrix(registration).png(box_size=6)
+    db.session.commit()
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def shows_ticket(registration: Registration, now) -> bool:
+    """Whether the ticket's own page (/b/<code>) shows its QR code: for an evening not over
+    nor cancelled, a registration not cancelled. The code is the page's own address: nothing
+    more is learnt from it than from the address."""
+    from meetup.events.models import EventStatus  # events' models import nothing of this
+
+    event = registration.event
+    return (
+        event.status is EventStatus.PUBLISHED
+        and event.ends_at > now
+        and registration.status.value != "cancelled"
+    )
 
 
 def looks_like_code(code: str) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +17,6 @@ from meetup.registrations import bp, services, tickets
 from meetup.registrations.forms import CardForm, SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.queries import registration_by_link
-from meetup.registrations.tickets import ticket_matrix
 from meetup.registrations.tokens import hash_token
 from meetup.responses import pdf_response, private
 from meetup.timeutil import utcnow
@@ -73,12 +70,6 @@ def signed_up(slug: str):
     )
 
 
-def _ticket_image(registration: Registration) -> str:
-    png = ticket_matrix(registration).png(box_size=6)
-    db.session.commit()  # keeps the matrix if it was encoded just now
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def manage(token: str):
     """The attendee's personal page: ticket, card, visibility, cancel."""
@@ -112,7 +103,7 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
             form=card_form,
             evening_over=evening_over,
             evening_cancelled=evening_cancelled,
-            ticket_image=_ticket_image(registration)
+            ticket_image=tickets.ticket_image(registration)
             if registration.status is RegistrationStatus.CONFIRMED
             and not (evening_over or evening_cancelled)
             else None,
@@ -179,4 +170,8 @@ def ticket(code: str):
     # An attendee scanning another's badge: the card that person agreed to show them.
     from meetup.directory.views import scan_page
 
-    return scan_page(registration) or render_template("registrations/ticket.html", event=event)
+    shown = scan_page(registration)
+    if shown is not None:
+        return shown
+    image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
+    return render_template("registrations/ticket.html", event=event, ticket_image=image)

@@ -54,12 +54,18 @@
   function typed() {
     var a = parseFloat(lat.value.replace(",", ".")), b = parseFloat(lon.value.replace(",", "."));
     if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
+      var asTyped = [lat.value, lon.value];
       var at = L.latLng(a, b);
-      put(at); // rewrites the fields with a dot, as the form reads them best
+      put(at);
+      // Left as typed (the cursor stays put; the form reads "45,52" too).
+      lat.value = asTyped[0];
+      lon.value = asTyped[1];
       map.setView(at, Math.max(map.getZoom(), 15));
     }
   }
-  lat.addEventListener("change", typed);
-  lon.addEventListener("change", typed);
+  // On each keystroke: on a phone, "change" waits for the keyboard to close, and the first
+  // tap on Save only closed it.
+  lat.addEventListener("input", typed);
+  lon.addEventListener("input", typed);
   box.dataset.ready = "1";
 })();
