@@ -357,6 +357,9 @@ def test_scanning_a_badge_shows_the_card_to_those_allowed(
     html = _scan(client, app, world, scanned)
     assert (scanned in html) is sees
     assert ("Save contact" in html) is sees
+    if not sees:  # what is said instead: how to be known, or that there is no card for them
+        told = "shows you no card" if viewer != "anonymous" else "Open your personal link"
+        assert told in html
     if sees and scanned == "Toutpartage":
         assert "toutpartage@example.org" in html and "Introduce us" in html
 

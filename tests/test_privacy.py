@@ -678,3 +678,11 @@ def test_my_data_never_tells_the_asker_of_a_decline(app, client, make):
     data = json.loads(client.get(f"/r/{TOKEN}/my-data.json").data)
     assert [i["status"] for i in data["introductions"]] == ["pending"]
     assert "declined" not in client.get(f"/r/{TOKEN}/my-data").get_data(as_text=True).lower()
+
+
+def test_the_privacy_page_gives_an_address_someone_reads(app, client, make):
+    """Without PRIVACY_CONTACT: the clubs' contact addresses, not the sender address."""
+    make.series(contact_email="bonjour@club.example.org")
+    html = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Write to bonjour@club.example.org" in html
+    assert app.config["MAIL_DEFAULT_SENDER"] not in html

@@ -21,10 +21,14 @@ from meetup.responses import private
 def privacy_page():
     """What is kept, who sees what, for how long, and whom to write to: from the settings."""
     config = current_app.config
+    series = db.session.scalars(select(Series).order_by(Series.name)).all()
+    # Someone who reads replies: the setting, else the clubs' own contact addresses (the
+    # ones their emails give), and only then the sender address.
+    clubs = list(dict.fromkeys(s.contact_email for s in series if s.contact_email))
     return render_template(
         "privacy/page.html",
-        series=db.session.scalars(select(Series).order_by(Series.name)).all(),
-        contact=config["PRIVACY_CONTACT"] or config["MAIL_DEFAULT_SENDER"],
+        series=series,
+        contact=config["PRIVACY_CONTACT"] or ", ".join(clubs) or config["MAIL_DEFAULT_SENDER"],
         mail_keep_days=config["MAIL_KEEP_DAYS"],
         wording=WORDING_VERSION,
         geocoder=config["GEOCODER"],

@@ -173,5 +173,14 @@ def ticket(code: str):
     shown = scan_page(registration)
     if shown is not None:
         return shown
+    from meetup.directory import viewer
+
     image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
-    return render_template("registrations/ticket.html", event=event, ticket_image=image)
+    return render_template(
+        "registrations/ticket.html",
+        event=event,
+        ticket_image=image,
+        # An attendee this browser knows: the holder shows them no card (none chosen, or
+        # not yet: cards show once both were let in); not "open your personal link".
+        identified=viewer.current() is not None,
+    )
