@@ -389,6 +389,13 @@ def test_personal_page_shows_the_ticket_and_saves_the_card(app, client, event):
     [row] = registrations(app, event)
     assert (row.company, row.visibility) == ("Rhône Web SARL", Visibility.COMMUNITY)
     assert row.email == "marie.dupont@example.org"
+    assert "Our emails to you are now" not in client.get(f"/r/{token}").get_data(as_text=True)
+    # Only the emails' language changes: the page says that too.
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    form["language"] = "en"
+    client.post(f"/r/{token}", data={**form, "csrf_token": csrf_from(html)})
+    html = client.get(f"/r/{token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Our emails to you are now in English." in html
 
 
 def test_personal_page_keeps_bad_input(app, client, event):

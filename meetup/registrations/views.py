@@ -76,8 +76,16 @@ def manage(token: str):
     registration = registration_by_link(token)
     form = CardForm(obj=registration)
     if form.validate_on_submit():
+        language_before = registration.language
         services.update_profile(registration, form.profile(registration.email))
         flash(_("Saved. Your card now shows what you chose."), "success")
+        if registration.language != language_before:
+            flash(
+                _("Our emails to you are now in English.")
+                if registration.language == "en"
+                else _("Our emails to you are now in French."),
+                "success",
+            )
         return redirect(url_for("registrations.manage", token=token))
     return personal_page(registration, token, form=form)
 
