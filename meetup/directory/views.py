@@ -55,15 +55,15 @@ def _directory(kind: str, slug: str) -> Directory:
     return CommunityDirectory(event_queries.series_or_404(slug))
 
 
-def _organiser(directory: Directory) -> bool:
-    return current_user.is_authenticated and can_manage_series(current_user, directory.series)
-
-
 def _access(directory: Directory) -> tuple[Registration | None, bool]:
-    """(the attendee looking, whether an organiser is looking); 403 for anyone else."""
-    me = directory.viewer_registration(viewer.current(), utcnow())
-    organiser = _organiser(directory)
+    """(the attendee looking, whether an organiser is looking); 403 for anyone else, with a
+    page that says what would open it."""
+    looking = viewer.current()
+    me = directory.viewer_registration(looking, utcnow())
+    organiser = current_user.is_authenticated and can_manage_series(current_user, directory.series)
     if me is None and not organiser:
+        if isinstance(directory, CommunityDirectory) and directory.came_without_sharing(looking):
+            abort(private(_community_not_shared(directory)))
         # Attendees have no account: say what opens the page, not "your account may not".
         page = render_template("directory/not_for_you.html", directory=directory)
         abort(private(current_app.make_response((page, 403))))
@@ -99,12 +99,6 @@ def _url(directory: Directory, endpoint: str, **values) -> str:
 
 
 def _page(directory: Directory):
-    if (
-        isinstance(directory, CommunityDirectory)
-        and not _organiser(directory)
-        and directory.came_without_sharing(viewer.current())
-    ):
-        return private(_community_not_shared(directory))
     me, organiser = _access(directory)
     mine = _my_card_registration(directory, me)
     radius = directory.series.neighbour_radius_m

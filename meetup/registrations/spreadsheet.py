@@ -56,8 +56,7 @@ def _time(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-def _language(code: str) -> str:
-    return {choice.value: choice.label for choice in LANGUAGE_CHOICES}.get(code, code)
+_LANGUAGE_NAMES = {choice.value: choice.label for choice in LANGUAGE_CHOICES}
 
 
 #: How a column writes the registration's attribute it shows.
@@ -67,7 +66,7 @@ _WRITERS: dict[str, Callable[[object, ZoneInfo], str]] = {
     "time": _time,
     # A sector no longer in the list shows as its key rather than not at all.
     "sector": lambda value, _zone: sector_label(value) or value or "",
-    "language": lambda value, _zone: _language(value),
+    "language": lambda value, _zone: _LANGUAGE_NAMES.get(value, value),
     "status": lambda value, _zone: str(STATUS[value]),
     "source": lambda value, _zone: str(SOURCE[value]),
     "visibility": lambda value, _zone: str(VISIBILITY[value]),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from meetup.events.models import EventStatus
 from meetup.extensions import db
 from meetup.links import absolute_url
-from meetup.registrations.models import Registration, TicketQR
+from meetup.registrations.models import Registration, RegistrationStatus, TicketQR
 from meetup.registrations.qr import QRMatrix, encode
 
 #: What a ticket code can look like (older ones: URL-safe base 64; now: base 32 capitals).
@@ -26,17 +28,15 @@ def ticket_image(registration: Registration) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def shows_ticket(registration: Registration, now) -> bool:
-    """Whether the ticket's own page (/b/<code>) shows its QR code: for an evening not over
-    nor cancelled, a registration not cancelled. The code is the page's own address: nothing
-    more is learnt from it than from the address."""
-    from meetup.events.models import EventStatus  # events' models import nothing of this
-
+def shows_ticket(registration: Registration, now: datetime) -> bool:
+    """Whether a page shows the ticket's QR code: for an evening neither cancelled nor over,
+    a registration not cancelled (the personal page asks a seat too). On the ticket's own
+    page (/b/<code>) the code is the page's own address: nothing more is learnt from it."""
     event = registration.event
     return (
-        event.status is EventStatus.PUBLISHED
+        event.status is not EventStatus.CANCELLED
         and event.ends_at > now
-        and registration.status.value != "cancelled"
+        and registration.status is not RegistrationStatus.CANCELLED
     )
 
 

@@ -100,7 +100,8 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
     viewer.remember(registration, hash_token(token))
     card_form = form or CardForm(obj=registration)
     # Once the evening is over the ticket has done its job: the page leads with who came.
-    evening_over = registration.event.ends_at <= utcnow()
+    now = utcnow()
+    evening_over = registration.event.ends_at <= now
     # A cancelled evening has no ticket to show, nor a seat to give back.
     evening_cancelled = registration.event.status is EventStatus.CANCELLED
     response = current_app.make_response(
@@ -113,7 +114,7 @@ def personal_page(registration: Registration, token: str, *, form=None, pin_form
             evening_cancelled=evening_cancelled,
             ticket_image=tickets.ticket_image(registration)
             if registration.status is RegistrationStatus.CONFIRMED
-            and not (evening_over or evening_cancelled)
+            and tickets.shows_ticket(registration, now)
             else None,
             token=token,
             **directory_links.for_personal_page(registration, pin_form),
