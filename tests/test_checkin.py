@@ -54,6 +54,7 @@ def door(app, make):
         "volunteer": volunteer,
         "organiser": organiser,
         "token": make.api_token(volunteer),
+        "series": series,
         "tonight": tonight,
         "later": later,
         "ids": ids,
@@ -231,6 +232,46 @@ def test_api_refuses_bad_input_field_by_field(client, door, body, fields):
     response = _api(client, door, body=body)
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == fields
+
+
+def test_a_past_evenings_ticket_tells_a_volunteer_nothing_of_its_holder(app, client, make, door):
+    """Scanned at tonight's door, a ticket of an evening the volunteer may not open says
+    which evening it is for, as its own page does: not who it was, nor when they came."""
+    code = door["codes"]["came_before"]
+    api = _api(client, door, body={"code": code, "event": door["tonight"]}).get_json()
+    assert api["status"] == "wrong_event" and api["event"]["starts_at"]
+    assert (api["name"], api["checked_in_at"], api["door"]) == ("", None, "")
+    replayed = {"code": code, "event": door["tonight"], "request_id": "past-1"}
+    assert _api(client, door, body=replayed).get_json()["name"] == ""
+    assert _api(client, door, body=replayed).get_json()["name"] == ""  # the replayed answer
+    undone = _api(client, door, "delete", f"/api/v1/checkins/{code}?event={door['tonight']}")
+    assert undone.get_json() == {"status": "unknown"}
+    log_in(client, door["volunteer"])
+    token = csrf_from(client.get(f"/door/{door['tonight']}").get_data(as_text=True))
+    for accept in ("application/json", "text/html"):
+        response = client.post(
+            f"/door/{door['tonight']}/scan",
+            data={"csrf_token": token, "code": code},
+            headers={"Accept": accept},
+        )
+        page = response.get_data(as_text=True)
+        assert "Registered for another evening" in page
+        assert "Élodie" not in page and "Œuvray" not in page
+    # Next week's ticket, an evening the volunteer's door already shows: whose it is helps.
+    next_week = make.event(door["series"], starts_at=utcnow() + timedelta(days=7))
+    early = make.registration(next_week, first_name="Paul", last_name="Avance")
+    with app.app_context():
+        early_code = db.session.get(Registration, early).ticket_code
+    answer = _api(client, door, body={"code": early_code, "event": door["tonight"]}).get_json()
+    assert (answer["status"], answer["name"]) == ("wrong_event", "Paul Avance")
+
+
+def test_an_organiser_still_sees_whose_past_ticket_it_is(client, make, door):
+    token = make.api_token(door["organiser"])
+    body = {"code": door["codes"]["came_before"], "event": door["tonight"]}
+    answer = _api(client, door, body=body, token=token).get_json()
+    assert answer["status"] == "wrong_event" and answer["name"] == "Élodie Œuvray"
+    assert answer["checked_in_at"] is not None
 
 
 def test_door_tokens_can_check_in_and_nothing_else(client, make, door):

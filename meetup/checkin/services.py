@@ -105,12 +105,18 @@ DOOR_AHEAD = timedelta(days=14)
 def door_may_open(event: Event, user: User, now: datetime) -> bool:
     """Door volunteers work published evenings from two weeks before to ON_NOW after; past
     evenings (their attendance, their people) are the organisers' business only."""
+    return _door_window(user, event.status, event.starts_at, event.ends_at, now)
+
+
+def _door_window(
+    user: User, status: EventStatus, starts_at: datetime, ends_at: datetime, now: datetime
+) -> bool:
     if user.role is not Role.DOOR:
         return True
     return (
-        event.status is EventStatus.PUBLISHED
-        and event.ends_at >= now - ON_NOW
-        and event.starts_at <= now + DOOR_AHEAD
+        status is EventStatus.PUBLISHED
+        and ends_at >= now - ON_NOW
+        and starts_at <= now + DOOR_AHEAD
     )
 
 
@@ -149,6 +155,7 @@ _SCANNED = (
         Registration.ticket_code,
         Event.series_id,
         Event.slug,
+        Event.status.label("event_status"),
         Event.starts_at,
         Event.ends_at,
         Series.timezone,
@@ -206,9 +213,20 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
     return claimed.rowcount == 1
 
 
-def _result(status: Answer, scanned: Row | None) -> Result:
+def _result(status: Answer, scanned: Row | None, user: User, now: datetime) -> Result:
     if scanned is None or status is Answer.UNKNOWN:
         return Result(status)
+    if status is Answer.WRONG_EVENT and not _door_window(
+        user, scanned.event_status, scanned.starts_at, scanned.ends_at, now
+    ):
+        # A ticket of an evening this account may not open at the door (a past one, for a
+        # volunteer): which evening it is for, as its own page says, nothing of the person.
+        return Result(
+            status,
+            event_slug=scanned.slug,
+            event_starts_at=scanned.starts_at,
+            event_zone=ZoneInfo(scanned.timezone),
+        )
     return Result(
         status,
         name=f"{scanned.first_name} {scanned.last_name}".strip(),
@@ -228,17 +246,17 @@ class RequestIdReused(ValueError):
     """This account sent the same request id earlier for another code."""
 
 
-def _replay(user_id: int, request_id: str, code: str) -> Result | None:
+def _replay(user: User, request_id: str, code: str) -> Result | None:
     """The answer this account's request got the first time; request ids are per account
     (two scanner apps may both count from 1), and one id stands for one code."""
     if not request_id:
         return None
-    earlier = db.session.execute(_REQUEST, {"user_id": user_id, "request_id": request_id}).first()
+    earlier = db.session.execute(_REQUEST, {"user_id": user.id, "request_id": request_id}).first()
     if earlier is None:
         return None
     if earlier.code != code:
         raise RequestIdReused(request_id)
-    return _result(Answer(earlier.status), _by_id(earlier.registration_id))
+    return _result(Answer(earlier.status), _by_id(earlier.registration_id), user, utcnow())
 
 
 def _status(scanned: Row | None, user: User, event_id: int | None, now: datetime) -> Answer:
@@ -275,16 +293,16 @@ def check_in(
     door = door_name(door)
     code = parse_code(scanned)
     user_id = user.id
-    if (replayed := _replay(user_id, request_id, code)) is not None:
+    if (replayed := _replay(user, request_id, code)) is not None:
         return replayed
     now = utcnow()
     found = _by_code(code)
     status = _status(found, user, event.id if event else None, now)
-    result = _result(status, found)  # read now: nothing to load after the commit
+    result = _result(status, found, user, now)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
         return result
-    registration_id = found.id if result.code else None
+    registration_id = found.id if status is not Answer.UNKNOWN else None
     end_reads()  # SQLite: the claim must open the write transaction
     if status is Answer.OK and not _claim(registration_id, now, door):
         # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
@@ -309,7 +327,7 @@ def check_in(
         db.session.commit()
     except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
-        return _replay(user_id, request_id, code) or result
+        return _replay(user, request_id, code) or result
     return result
 
 
@@ -330,6 +348,8 @@ def undo(
     if user.role is Role.DOOR and not on_now(found.starts_at, found.ends_at, utcnow()):
         return Undo.UNKNOWN, None  # a past evening's attendance is the organisers' to change
     if event is not None and found.event_id != event.id:
+        if not _door_window(user, found.event_status, found.starts_at, found.ends_at, utcnow()):
+            return Undo.WRONG_EVENT, None  # nothing of a person this account may not see
         return Undo.WRONG_EVENT, db.session.get(Registration, found.id)
     db.session.commit()
     cleared = db.session.execute(
