@@ -94,7 +94,8 @@ def _finish_config(app: Flask) -> None:
 
 @sa_event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL (readers never block the writer), a busy timeout, and enforced foreign keys."""
+    """WAL (readers never block the writer), a busy timeout, enforced foreign keys, and
+    deleted content overwritten with zeros (meetup.scrub)."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -106,6 +107,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

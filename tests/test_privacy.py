@@ -381,6 +381,45 @@ def test_organisers_erase_on_request_within_their_series_only(app, client, erasa
     assert "Erased" in html
 
 
+def _raw_database_files(app) -> bytes:
+    """The bytes of the SQLite database and of its -wal and -shm files, lowercased."""
+    with app.app_context():
+        path = Path(make_url(str(db.engine.url)).database)
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return b"".join(f.read_bytes() for f in files if f.exists()).lower()
+
+
+def _absent_from_disk(app, *needles: str) -> None:
+    raw = _raw_database_files(app)
+    for needle in needles:
+        assert needle.lower().encode() not in raw, f"{needle} is still in the database files"
+
+
+@pytest.mark.sqlite_only
+def test_an_erasure_leaves_nothing_in_the_database_files(app, client, erasable):
+    """Not only the tables: the bytes on disk, where a deleted row's content stays in free
+    space and the write-ahead log keeps pages as they were (meetup.scrub)."""
+    raw = _raw_database_files(app)
+    assert EMAIL.encode() in raw and NAME[1].lower().encode() in raw  # the control
+    client.get(f"/r/{TOKEN}")
+    html = client.get(f"/r/{TOKEN}/erase").get_data(as_text=True)
+    assert client.post(f"/r/{TOKEN}/erase", data={"csrf_token": csrf_from(html)}).status_code == 302
+    _absent_from_disk(app, EMAIL, NAME[0], NAME[1], "Quillebeuf Conseil", "+33 6 12 34 56 78")
+
+
+@pytest.mark.sqlite_only
+def test_the_retention_purge_leaves_nothing_in_the_database_files(app, make):
+    starts = (utcnow() - timedelta(days=40)).replace(microsecond=0)
+    event = make.event(make.series(retention_nobody_days=30), starts_at=starts)
+    make.registration(
+        event, last_name="Ombrelune", email="ombrelune@example.org", visibility="nobody"
+    )
+    assert b"ombrelune" in _raw_database_files(app)
+    with app.app_context():
+        assert retention.purge().people_erased == 1
+    _absent_from_disk(app, "Ombrelune")
+
+
 # -- retention -------------------------------------------------------------------------------
 
 

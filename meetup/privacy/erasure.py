@@ -30,6 +30,7 @@ from meetup.registrations.models import (
 )
 from meetup.registrations.queries import registrations_of
 from meetup.registrations.tokens import hash_token, new_ticket_code
+from meetup.scrub import scrub
 from meetup.timeutil import utcnow
 
 #: The card's fields: emptied.
@@ -181,6 +182,7 @@ def erase(registrations: list[Registration], *, whole_person: bool = True) -> Er
     done = plan(registrations)
     emails = {r.email.lower() for r in registrations} if whole_person else set()
     wipe(registrations, now, emails=emails)
+    scrub()
     return done
 
 

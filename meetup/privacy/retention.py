@@ -25,6 +25,7 @@ from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.privacy.erasure import _mail_files, wipe
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.scrub import scrub
 from meetup.timeutil import utcnow
 
 SCAN_RECORDS_KEPT = timedelta(days=2)
@@ -153,6 +154,7 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     db.session.commit()
     for path in files:
         path.unlink(missing_ok=True)
+    scrub()
     return report
 
 
