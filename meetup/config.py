@@ -69,6 +69,12 @@ class Config:
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    #: Rate limits fail open: while Redis cannot be reached, each worker counts in its own
+    #: memory (and /healthz says so) rather than answer 500; Redis is tried again from time
+    #: to time. A Redis that hangs costs a request half a second, not a worker's timeout.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
     #: Public signups per client address (the form and the API; organiser tokens are exempt).
@@ -96,6 +102,9 @@ class Config:
     MAIL_KEEP_DAYS = _int("MAIL_KEEP_DAYS", 30)
     #: Who people write to about their data (the privacy page); the sender address if empty.
     PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+
+    #: /healthz answers 503 (take this host out) when the instance folder's disk has less.
+    HEALTH_MIN_FREE_MB = _int("HEALTH_MIN_FREE_MB", 50)
 
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)

@@ -17,6 +17,7 @@ CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -46,6 +47,7 @@ def api_error_response(error: HTTPException):
         405: "Method not allowed on this resource.",
         429: "Too many requests; slow down.",
         500: "Something went wrong on our side; it has been logged.",
+        503: "Unavailable for a moment; nothing was saved. Try again shortly.",
     }.get(status, error.description or error.name)
     response = error_body(status, message)
     for name, value in error.get_headers():  # Allow on a 405, Retry-After on a 429

@@ -11,6 +11,7 @@ from meetup.extensions import db
 from meetup.mail import services
 from meetup.mail.delivery import transport_for
 from meetup.mail.models import OutboxMessage
+from meetup.ops import heartbeat
 
 mail_cli = AppGroup("mail", help="The email outbox: deliver what is due, retry what failed.")
 
@@ -54,10 +55,12 @@ def mail_work(interval: float, limit: int) -> None:
     Several workers may run at once, on one machine or several: each message is claimed by one.
     """
     transport = transport_for(current_app)
+    name = heartbeat.worker_name()
     click.echo(f"mail worker started ({type(transport).__name__}), every {interval:g} s")
     with jobs.until_signalled() as stop:
         while not stop.is_set():
             try:
+                heartbeat.beat(name)  # /healthz tells when a worker last came round
                 report = services.deliver_due(transport, limit=limit, stop=stop.is_set)
             except Exception:  # the database went away, say: log, wait, try again
                 current_app.logger.exception("mail worker: delivery round failed")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from meetup.extensions import db
 
@@ -42,7 +43,39 @@ def handle_server_error(error: Exception):
     return render_template("errors/500.html"), 500
 
 
+#: SQLite's words for "not now" (its OperationalError also means "no such table", a bug).
+_SQLITE_UNAVAILABLE = ("locked", "disk", "full", "unable to open", "i/o")
+#: Seconds a client is asked to wait before trying again after a 503.
+RETRY_AFTER = 30
+
+
+def _unavailable(error: OperationalError) -> bool:
+    """The database cannot be reached, is full, or stayed locked past the busy timeout:
+    PostgreSQL's (psycopg's) OperationalError always means such a thing."""
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(words in str(error.orig).lower() for words in _SQLITE_UNAVAILABLE)
+    return True
+
+
+def handle_database_error(error: OperationalError):
+    """Nothing was saved (the transaction is rolled back); the visitor may try again in a
+    moment: 503 with Retry-After instead of a 500, logged all the same."""
+    db.session.rollback()
+    if not _unavailable(error):
+        return handle_server_error(error)
+    current_app.log_exception((type(error), error, error.__traceback__))
+    if _wants_json():
+        from meetup.api.errors import api_error_response
+
+        response = api_error_response(ServiceUnavailable())
+    else:
+        response = current_app.make_response((render_template("errors/503.html"), 503))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(OperationalError, handle_database_error)
