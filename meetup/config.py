@@ -76,7 +76,15 @@ class Config:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
+    #: Failed logins per client address (meetup.auth.throttle).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    #: Failed logins per account from one address.
+    LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "5 per minute;10 per hour"
+    )
+    #: Failed logins per account from browsers that never logged in to it, all addresses
+    #: together; a browser that did is not slowed by this one.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour")
     #: Public signups per client address (the form and the API; organiser tokens are exempt).
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;60 per hour")
 

@@ -34,8 +34,9 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def _limiter_key() -> str:
+def limiter_key() -> str:
+    """The client's address (as ProxyFix made it from X-Forwarded-For behind a proxy)."""
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=_limiter_key, default_limits=[])
+limiter = Limiter(key_func=limiter_key, default_limits=[])

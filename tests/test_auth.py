@@ -162,21 +162,65 @@ def test_failed_logins_are_rate_limited_but_successes_are_not(app, client, make)
     assert "Too many attempts" in response.get_data(as_text=True)
 
 
-def test_one_account_is_limited_across_addresses(app, make):
-    """Guessing one account's password from many addresses hits the per-account limit."""
-    email = make.user("organiser")
-    statuses = []
-    for attempt in range(11):
+def _attempt(app, email, password="wrong-password!", address="10.0.0.1", client=None):  # noqa: S107
+    if client is None:
         client = app.test_client()
-        html = client.get("/login").get_data(as_text=True)
-        response = client.post(
-            "/login",
-            data={"email": email, "password": "wrong-password!", "csrf_token": csrf_from(html)},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"},
-        )
-        statuses.append(response.status_code)
-    assert statuses[:10] == [422] * 10
-    assert statuses[10] == 429
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    html = client.get("/login").get_data(as_text=True)
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(html)},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_guessers_cannot_lock_the_owner_out(app, make):
+    """Ten wrong passwords from two addresses used to lock the account for an hour, its
+    owner included. Now strangers' browsers are slowed down on that account; the owner's
+    browser, which logged in before, is not."""
+    email = make.user("organiser")
+    owner = app.test_client()
+    assert _attempt(app, email, PASSWORD, "192.0.2.7", client=owner).status_code == 302
+    post_form(owner, "/logout", {}, page="/admin/")
+    statuses = [_attempt(app, email, address=f"10.0.0.{n % 2 + 1}").status_code for n in range(10)]
+    assert statuses == [422] * 10
+    stranger = _attempt(app, email, address="10.0.0.3")  # a third address, a new browser
+    assert stranger.status_code == 429
+    page = stranger.get_data(as_text=True)
+    assert "Too many attempts" in page and email in page  # the form again, the email kept
+    assert _attempt(app, email, PASSWORD, "10.0.0.4").status_code == 429  # even right
+    # The owner, from their usual browser, at home or elsewhere.
+    assert _attempt(app, email, PASSWORD, "192.0.2.7", client=owner).status_code == 302
+    post_form(owner, "/logout", {}, page="/admin/")
+    assert _attempt(app, email, PASSWORD, "198.51.100.9", client=owner).status_code == 302
+
+
+def test_one_address_guessing_one_account_is_slowed_down_on_that_account(app, make, monkeypatch):
+    """Per account and address: ten failures an hour from one address on one account; the
+    same address may still log in to another account, another address to this one."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "100 per hour")  # not these two
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_RATE_LIMIT", "100 per hour")
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "10 per hour")
+    email, colleague = make.user("organiser"), make.user("organiser")
+    assert [_attempt(app, email, address="10.0.1.1").status_code for _ in range(10)] == [422] * 10
+    assert _attempt(app, email, PASSWORD, "10.0.1.1").status_code == 429
+    assert _attempt(app, colleague, PASSWORD, "10.0.1.1").status_code == 302
+    assert _attempt(app, email, PASSWORD, "10.0.1.2").status_code == 302
+
+
+def test_the_known_browser_cookie_is_signed_and_stays_on_the_login_page(app, make):
+    email = make.user("organiser")
+    client = app.test_client()
+    response = _attempt(app, email, PASSWORD, client=client)
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("login_device=")]
+    assert "Path=/login" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert email not in cookie and email.split("@")[0] not in cookie
+    for n in range(10):
+        _attempt(app, email, address=f"10.0.2.{n % 2 + 1}")
+    forged = app.test_client()
+    value = cookie.split(";")[0].split("=", 1)[1]
+    forged.set_cookie("login_device", value[:-2] + "xx", path="/login")
+    assert _attempt(app, email, PASSWORD, client=forged).status_code == 429
 
 
 def test_deactivated_user_cannot_log_in_and_is_logged_out(app, client, make):

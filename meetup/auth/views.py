@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from meetup.auth import bp, services
+from meetup.auth import bp, services, throttle
 from meetup.auth.access import admin_required, staff_required
 from meetup.auth.forms import ConfirmForm, LoginForm, TokenForm, UserForm
 from meetup.auth.models import ApiToken, Role, User
@@ -20,13 +18,8 @@ def load_user(session_id: str) -> User | None:
     return services.load_session_user(session_id)
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _login_email_key() -> str:
-    email = services.normalise_email(request.form.get("email", ""))
-    return "login-email:" + hashlib.sha256(email.encode()).hexdigest()
+def _limit(setting: str):
+    return lambda: current_app.config[setting]
 
 
 def _login_failed(response) -> bool:
@@ -40,9 +33,19 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(
-    "10 per hour", methods=["POST"], key_func=_login_email_key, deduct_when=_login_failed
+    _limit("LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT"),
+    methods=["POST"],
+    key_func=throttle.account_address_key,
+    deduct_when=_login_failed,
+)
+@limiter.limit(
+    _limit("LOGIN_ACCOUNT_RATE_LIMIT"),
+    methods=["POST"],
+    key_func=throttle.account_key,
+    deduct_when=_login_failed,
+    exempt_when=throttle.known_device,
 )
 def login():
     if current_user.is_authenticated:
@@ -57,11 +60,18 @@ def login():
             services.start_session(user)
             db.session.commit()
             login_user(user)
-            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+            response = redirect(safe_next_url(request.args.get("next")) or home_for(user))
+            throttle.remember_device(response, user.email)
+            return response
         # Said of the pair, not of one field: which one is wrong stays unknown to anyone
         # trying addresses.
         return render_template("auth/login.html", form=form, failed=True), 422
     return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+
+
+def throttled_login_page():
+    """A 429 on the login form: the form again, the email kept, and what to do."""
+    return render_template("auth/login.html", form=LoginForm(), throttled=True), 429
 
 
 @bp.post("/logout")

@@ -21,6 +21,10 @@ def handle_http_error(error: HTTPException):
         from meetup.api.errors import api_error_response
 
         return api_error_response(error)
+    if error.code == 429 and request.endpoint == "auth.login":
+        from meetup.auth.views import throttled_login_page
+
+        return throttled_login_page()
     template = _TEMPLATES.get(error.code or 500, "errors/generic.html")
     return render_template(template, error=error), error.code
 
