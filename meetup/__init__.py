@@ -10,6 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from meetup import writelock  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 from meetup.config import (
     DEVELOPMENT_BASE_URL,
     MIN_SECRET_KEY_LENGTH,
@@ -99,8 +100,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
-    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin):
-    # the module's own handling breaks SAVEPOINTs.
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (BEGIN or
+    # BEGIN IMMEDIATE: meetup.writelock): the module's own handling breaks SAVEPOINTs.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -109,12 +110,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
-
-
-@sa_event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
 
 
 def register_extensions(app: Flask) -> None:

@@ -15,6 +15,7 @@ from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, 
 from meetup.events.models import Event
 from meetup.events.queries import event_by_slug
 from meetup.timeutil import utcnow
+from meetup.writelock import own_lock
 
 DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
 CHECKIN_FIELDS = {
@@ -59,6 +60,7 @@ def checkin_json(result: Result) -> dict:
 
 
 @bp.post("/checkins")
+@own_lock  # the claim: services.check_in
 @token_required(*DOOR)
 def checkin_create():
     values = f.parse_object(f.json_object(), CHECKIN_FIELDS, required=("code",))

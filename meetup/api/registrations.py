@@ -20,6 +20,7 @@ from meetup.registrations.forms import SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.records import registration_record
 from meetup.registrations.views import signup_rate_limit
+from meetup.writelock import own_lock, writes
 
 SIGNUP_FIELDS = (
     "first_name", "last_name", "email", "company", "job_title", "sector", "website", "phone",
@@ -54,6 +55,7 @@ def _signup_form(data: dict) -> SignupForm:
 
 
 @bp.post("/events/<slug>/registrations")
+@own_lock  # the seat lock: services.signup
 @limiter.limit(signup_rate_limit, exempt_when=_organiser_token_present)
 def registration_create(slug: str):
     """Public signup: answers the status a newcomer gets, and nothing personal."""
@@ -82,6 +84,7 @@ def registration_create(slug: str):
 
 
 @bp.get("/events/<slug>/registrations")
+@writes  # the audit of the export
 @token_required(*STAFF)
 def registration_index(slug: str):
     event = _event_or_error(slug)

@@ -26,6 +26,7 @@ from meetup.registrations.models import RegistrationStatus
 from meetup.registrations.queries import counts_for
 from meetup.responses import pdf_response
 from meetup.timeutil import utcnow
+from meetup.writelock import own_lock
 
 #: Printers a door may have: one badge per page (or a fold-over on A4).
 DOOR_LAYOUTS = ("single-a6", "brother-62x100", "dymo-99014", "a4-foldover")
@@ -154,6 +155,7 @@ def screen(slug: str):
 
 
 @bp.post("/<slug>/scan")
+@own_lock  # the claim: services.check_in
 @door_required
 def scan(slug: str):
     event = _door_event_or_404(slug)

@@ -41,6 +41,7 @@ from meetup.registrations.models import Registration
 from meetup.registrations.queries import registration_by_link, registrations_of
 from meetup.responses import private
 from meetup.timeutil import utcnow
+from meetup.writelock import writes
 
 #: People a page lists under "Everyone" (a phone scrolls through them).
 PAGE_SIZE = 24
@@ -299,6 +300,8 @@ def _route(kind: str, action):
     def view(slug: str, **values):
         return action(_directory(kind, slug), **values)
 
+    if action in (_all_vcards, _one_vcard):
+        writes(view)  # an organiser's export is audited
     return view
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import Role, User
@@ -35,9 +35,10 @@ class SlugTaken(InvalidData):
     """The requested slug is already used (a conflict, HTTP 409 in the API)."""
 
 
-def _insert_with_unique_slug(row, new_slug, *, retry: bool, attempts: int = 3) -> None:
+def _insert_with_unique_slug(row, new_slug, *, retry: bool, attempts: int = 10) -> None:
     """Insert `row`; if another request took its slug in the meantime, pick a new one
-    (generated slugs) or report the conflict (a slug the user asked for)."""
+    (generated slugs: as many tries as requests racing for it, within reason) or report
+    the conflict (a slug the user asked for)."""
     db.session.flush()  # anything else pending goes in first, outside the savepoint
     for attempt in range(attempts):
         try:
@@ -181,6 +182,11 @@ def update_series(series: Series, acting_user: User | None = None, **changes) ->
     if errors:
         raise InvalidData(errors)
     team = changes.pop("team", None)
+    if team is not None:
+        # Two organisers saving the team at once: one after the other, each from the team as
+        # it is then (PostgreSQL's row lock; SQLite's writer lock is held already).
+        db.session.refresh(series, with_for_update=True)
+        db.session.refresh(series, ["team"])
     for key, value in changes.items():
         setattr(
             series, key, value.strip() if isinstance(value, str) and key != "description" else value
@@ -383,7 +389,9 @@ def update_speaker(
 
 
 def remove_speaker(speaker: Speaker) -> None:
-    db.session.delete(speaker)
+    # A statement, not session.delete: two organisers removing the speaker at once both
+    # succeed (the ORM would find the row gone and complain).
+    db.session.execute(delete(Speaker).where(Speaker.id == speaker.id))
 
 
 # -- registration window ------------------------------------------------------------------

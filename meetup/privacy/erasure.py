@@ -20,6 +20,7 @@ from meetup.directory.models import GeocodeCacheEntry, Introduction
 from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.privacy.models import ConsentRecord
+from meetup.registrations import services as registration_services
 from meetup.registrations.models import (
     CONSENT_FLAGS,
     EarlierLink,
@@ -165,7 +166,6 @@ def erase(registrations: list[Registration], *, whole_person: bool = True) -> Er
     series leaves the emails of the person's other registrations). Commits (twice: the
     seats, then the erasure); the mail files go after the commit."""
     from meetup.events.models import EventStatus
-    from meetup.registrations import services as registration_services
 
     if not registrations:
         raise ValueError("nothing to erase")
@@ -191,6 +191,21 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     them (and to `emails`) and those naming them, with their files; introductions, door scan
     records, QR matrices, consent history, and the geocoder's answers nobody else uses.
     Commits; the mail files go after the commit. Shared by erasure and retention."""
+    # Under the locks of their evenings (as any change to their seats), and only those not
+    # erased meanwhile: two erasures of one person at once (a double click, the person and
+    # an organiser) are one after the other, and the second finds nothing left to do.
+    ids = [r.id for r in registrations]
+    registration_services.lock_events({r.event_id for r in registrations})
+    registrations = list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.id.in_(ids), Registration.erased_at.is_(None))
+            .execution_options(populate_existing=True)
+        )
+    )
+    if not registrations:
+        db.session.commit()
+        return
     ids = [r.id for r in registrations]
     message_ids = _messages_about(ids, emails)
     files = _mail_files(message_ids)

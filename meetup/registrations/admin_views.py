@@ -34,6 +34,7 @@ from meetup.registrations.forms import (
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for, managed_registration_or_404
 from meetup.textfold import matches, search_words
+from meetup.writelock import writes
 
 PAGE_SIZE = 100
 _CSV_PROBLEMS = {
@@ -108,6 +109,7 @@ ARRIVAL_FILTERS = {
 
 
 @bp.get("/events/<slug>/registrations.csv")
+@writes  # the audit of the export
 @staff_required
 def registrations_csv(slug: str):
     """Everything the organisers hold about the event's registrations, for a spreadsheet."""

@@ -7,6 +7,7 @@ event — PostgreSQL through a row lock, SQLite through its single writer lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
@@ -114,6 +115,15 @@ def _begin_seat_change(event: Event) -> None:
     event_id = event.id
     db.session.commit()
     _lock_event(event_id)
+
+
+def lock_events(event_ids: Iterable[int]) -> None:
+    """Serialise changes to the registrations of these evenings until the transaction ends
+    (an erasure across a person's evenings), in order of id: two such lockers never wait
+    for each other in a circle. Ends the read transaction first (SQLite)."""
+    end_reads()
+    for event_id in sorted(set(event_ids)):
+        _lock_event(event_id)
 
 
 def _begin_signup(event: Event) -> Locked:

@@ -20,6 +20,7 @@ from meetup.registrations.queries import registration_by_link
 from meetup.registrations.tokens import hash_token
 from meetup.responses import pdf_response, private
 from meetup.timeutil import utcnow
+from meetup.writelock import own_lock, writes
 
 
 def signup_rate_limit() -> str:
@@ -28,6 +29,7 @@ def signup_rate_limit() -> str:
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
+@own_lock  # the seat lock: services.signup
 @limiter.limit(signup_rate_limit, methods=["POST"])
 def signup(slug: str):
     event = queries.event_or_404(slug, with_speakers=False)
@@ -71,6 +73,7 @@ def signed_up(slug: str):
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
+@writes  # the ticket's QR matrix, kept the first time it is shown
 def manage(token: str):
     """The attendee's personal page: ticket, card, visibility, cancel."""
     registration = registration_by_link(token)
@@ -135,6 +138,7 @@ def cancel(token: str):
 
 
 @bp.get("/r/<token>/ticket.pdf")
+@writes  # the QR matrix
 def ticket_pdf(token: str):
     """A one-page ticket to print or keep: evening, name, QR code."""
     registration = registration_by_link(token)
@@ -150,6 +154,7 @@ def ticket_pdf(token: str):
 
 @bp.get("/B/<code>", endpoint="ticket_scan")
 @bp.get("/b/<code>")
+@writes  # the QR matrix
 def ticket(code: str):
     """What a ticket's QR code opens. The series' team sees whose ticket it is and where the
     registration stands; anyone else only which evening it is for, nothing about the person
