@@ -172,15 +172,18 @@ def test_an_organiser_logs_in_over_https_and_lands_where_they_were_going(
     organiser = make.user("organiser")
     page = secure_phone
     page.goto("/admin/series")
-    expect(page).to_have_url(
-        re.compile(re.escape(https_site.url) + r"/login\?next=%2Fadmin%2Fseries")
-    )
+    login = re.compile(re.escape(https_site.url) + r"/login\?next=%2Fadmin%2Fseries$")
+    expect(page).to_have_url(login)
+    # In English, please: the choice is kept in a cookie, and the login page with its `next`.
+    page.locator(".language-switch a[hreflang=en]").click()
+    expect(page).to_have_url(login)
     page.fill("#email", organiser)
     page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{https_site.url}/admin/series")
-    [cookie] = [c for c in page.context.cookies() if c["name"] == "session"]
-    assert cookie["secure"] and cookie["httpOnly"]
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["session"]["secure"] and cookies["session"]["httpOnly"]
+    assert cookies["lang"]["secure"]
     # Logging out is a form too.
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(f"{https_site.url}/")
