@@ -97,10 +97,12 @@ def _stop(process: subprocess.Popen, sig: int, timeout: float) -> None:
 class Gunicorn:
     """`gunicorn -c gunicorn.conf.py wsgi:app` on http://127.0.0.1:`port`.
 
-    The environment holds only what is given here: the database and instance folder (shared
-    with the tests' app), a random SECRET_KEY, BASE_URL (this server's own address unless
-    given), PROXY_COUNT, WEB_CONCURRENCY, no geocoder, no map tiles, emails to the outbox
-    only; `env` adds or overrides any variable. `start()` returns once /healthz answers 200.
+    No setting of the app or of gunicorn.conf.py comes from the tests' own environment
+    (SETTINGS); they are: the database and instance folder (shared with the tests' app), a
+    random SECRET_KEY, BASE_URL (this server's own address unless given), PROXY_COUNT,
+    WEB_CONCURRENCY, no geocoder, no map tiles, no SMTP server (the outbox only); `env` adds
+    or overrides any variable (REDIS_URL for rate limits shared between workers, say).
+    `start()` returns once /healthz answers 200.
     """
 
     def __init__(
