@@ -10,7 +10,8 @@ PORT ?= 5000
 
 help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
-	@echo "make test          the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)"
+	@echo "make test          the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set);"
+	@echo "                   needs Redis, and Debian's chromium and nginx (apt-get install chromium nginx)"
 	@echo "make lint          ruff check and format check"
 	@echo "make bench         benchmarks in bench/"
 	@echo "make translations  extract messages and update the catalogues"
@@ -45,6 +46,8 @@ $(VENV)/addok/.installed: $(BIN)/.installed requirements-dev.txt tests/addok.py
 	$(BIN)/python -m tests.addok install
 	@touch $@
 
+# The browser tests need Debian's chromium, the HTTPS tests Debian's nginx (tests/servers.py):
+# apt-get install chromium nginx. Missing, their tests are skipped (failed with CI=true).
 test: $(BIN)/.installed $(VENV)/addok/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -208,3 +208,28 @@ def live_server(app) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# -- the app as in production: gunicorn behind nginx, over HTTPS ---------------------------
+
+#: Map tiles of the HTTPS site: a host nobody reaches; the browser tests answer its requests
+#: themselves (and look at the Referer a tile server would get).
+TILE_HOST = "tiles.invalid"
+
+
+@pytest.fixture(scope="session")
+def https_site(app, database_url, tmp_path_factory):
+    """gunicorn (gunicorn.conf.py, 2 workers) behind Debian's nginx serving deploy/nginx.conf
+    on https://127.0.0.1:<port>, on the tests' database and instance folder (tests/servers.py)."""
+    from tests.servers import nginx_available, serve_https
+
+    reason = nginx_available()
+    if reason:
+        pytest.skip(reason)
+    with serve_https(
+        tmp_path_factory.mktemp("https"),
+        database_url=database_url,
+        instance_path=app.instance_path,
+        env={"MAP_TILE_URL": f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"},
+    ) as site:
+        yield site

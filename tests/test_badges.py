@@ -388,7 +388,7 @@ def test_attendee_downloads_a_ticket_pdf(app, evening, tmp_path):
     assert f"/r/{TOKEN}/ticket.pdf" in page
     response = client.get(f"/r/{TOKEN}/ticket.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     assert decode_pdf(response.data, 100, tmp_path) == _codes(app, [evening["ids"][4]])
 
 

@@ -115,7 +115,7 @@ def test_the_directory_link_opens_the_directory_in_that_browser(app, client, mak
     response = client.get(link)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{event}/directory"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     html = client.get(f"/events/{event}/directory").get_data(as_text=True)
     assert "Your neighbours" in html and "Bruno Test" in html
     assert client.get("/d/not-a-token").status_code == 404

@@ -41,6 +41,13 @@ def test_language_choice_is_remembered_over_the_browser_language(client, make, s
     assert "Jeudi 12 décembre 2030" in html
 
 
+def test_the_language_cookie_is_secure_over_https(client):
+    cookie = client.get("/language/fr?next=/", base_url="https://localhost").headers["Set-Cookie"]
+    assert cookie.startswith("lang=fr;") and "; Secure" in cookie
+    # Over plain HTTP (`make run`) it must still be sent back.
+    assert "Secure" not in client.get("/language/fr?next=/").headers["Set-Cookie"]
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example"])
 def test_language_switch_never_leaves_the_site(client, target):
     response = client.get("/language/en", query_string={"next": target})

@@ -379,7 +379,7 @@ def test_personal_page_shows_the_ticket_and_saves_the_card(app, client, event):
     token = manage_token(outbox(app, "confirmation")[0])
     response = client.get(f"/r/{token}")
     html = response.get_data(as_text=True)
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "strict-origin"
     assert response.headers["Cache-Control"] == "no-store"
     assert 'src="data:image/png;base64,' in html
     form = signup_data(company="Rhône Web SARL", visibility="community")

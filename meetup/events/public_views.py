@@ -97,6 +97,11 @@ def set_language(code: str):
     response = make_response(redirect(target))
     if code in ("fr", "en"):
         response.set_cookie(
-            LANGUAGE_COOKIE, code, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True
+            LANGUAGE_COOKIE,
+            code,
+            max_age=60 * 60 * 24 * 365,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,  # over HTTPS, never sent over plain HTTP
         )
     return response

@@ -37,10 +37,11 @@ LOCAL_SCHEMES = {"data", "blob", "about", "chrome-extension", "chrome"}
 
 
 class PageGuard:
-    """Records CSP violations and requests to other hosts in one browser context."""
+    """Records CSP violations and requests to other hosts in one browser context
+    (`also_allowed`: other host:port the test itself stands in for, e.g. a tile server)."""
 
-    def __init__(self, base_url: str) -> None:
-        self.host = urlsplit(base_url).netloc
+    def __init__(self, base_url: str, also_allowed: tuple[str, ...] = ()) -> None:
+        self.hosts = {urlsplit(base_url).netloc, *also_allowed}
         self.problems: list[str] = []
         self.reported = 0
 
@@ -50,7 +51,7 @@ class PageGuard:
 
     def on_request(self, request) -> None:
         url = urlsplit(request.url)
-        if url.scheme not in LOCAL_SCHEMES and url.netloc != self.host:
+        if url.scheme not in LOCAL_SCHEMES and url.netloc not in self.hosts:
             self.problems.append(f"request to another host: {request.method} {request.url}")
 
     def watch(self, context) -> None:
@@ -91,9 +92,11 @@ def browser() -> Iterator:
         browser.close()
 
 
-def _guarded_page(request, browser, live_server: str, **options) -> Iterator:
+def _guarded_page(
+    request, browser, live_server: str, also_allowed: tuple[str, ...] = (), **options
+) -> Iterator:
     """A page in a fresh context (French browser, no cookies), closed after the test."""
-    guard = PageGuard(live_server)
+    guard = PageGuard(live_server, also_allowed)
     request.node.stash.setdefault(GUARDS, []).append(guard)
     context = browser.new_context(base_url=live_server, locale="fr-FR", **options)
     context.set_default_timeout(5_000)
