@@ -5,8 +5,11 @@ The journeys through it are in tests/browser/test_https_flow.py.
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -41,7 +44,7 @@ def test_plain_http_is_sent_to_https_with_the_same_path(https_site):
 
 def test_the_app_behind_knows_the_request_came_over_https(https_site):
     status, headers, body = https_site.nginx.get("/healthz")
-    assert (status, body) == (200, b'{"database":true,"status":"ok"}\n')
+    assert status == 200 and json.loads(body)["database"] == {"ok": True}
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["Server"] == "nginx"  # no version
 
@@ -60,10 +63,28 @@ def test_static_files_come_from_disk_checked_back_each_time(https_site):
     assert https_site.nginx.get("/static/../wsgi.py")[0] in {400, 404}
 
 
-def test_a_body_over_the_apps_limit_is_refused_by_nginx(https_site):
+def test_a_body_over_the_apps_limit_gets_the_apps_own_answer(https_site):
+    """Between the app's 2 MiB and nginx's 3: the API's JSON error, as its document says."""
+    body = b'{"name": "' + b"x" * (2 * 1024 * 1024 + 100) + b'"}'
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        https_site.nginx.url + "/api/v1/series",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=https_site.nginx.ssl_context())
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=10)
+    assert refused.value.code == 413
+    assert json.loads(refused.value.read())["error"]["code"] == "too_large"
+
+
+def test_a_body_far_over_the_apps_limit_is_refused_by_nginx(https_site):
     request = (
         f"POST /events/x/signup HTTP/1.1\r\nHost: {HOST}:{https_site.nginx.https_port}\r\n"
-        f"Content-Length: {3 * 1024 * 1024}\r\nConnection: close\r\n\r\n"
+        f"Content-Length: {4 * 1024 * 1024}\r\nConnection: close\r\n\r\n"
     ).encode()
     context = https_site.nginx.ssl_context()
     with (

@@ -6,6 +6,7 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
+from flask.logging import default_handler
 
 logger = logging.getLogger("meetup.requests")
 
@@ -27,8 +28,22 @@ def _log_request(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_log_request)
-    if not app.debug and not app.testing and not logger.handlers:
+    if not app.debug and not app.testing:
+        _log_to_stderr(app)
+
+
+def _log_to_stderr(app: Flask) -> None:
+    """One handler, on the root logger: the request log, the app's errors, and what the
+    libraries warn about (Flask-Limiter's "storage unreachable", say: it adds a NullHandler
+    of its own, so without this its warnings went nowhere). stderr is the journal."""
+    root = logging.getLogger()
+    if not any(getattr(h, "meetup", False) for h in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        handler.meetup = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        if root.level == logging.NOTSET or root.level > logging.WARNING:
+            root.setLevel(logging.WARNING)
+    logger.setLevel(logging.INFO)
+    # The app's errors go through the root's handler, once.
+    app.logger.removeHandler(default_handler)
