@@ -269,11 +269,13 @@ def test_fifty_signups_while_the_server_is_down_arrive_once_each_when_it_is_back
     assert {row.status for row in rows()} == {OutboxStatus.SENT}
 
 
-def _run_workers(app, smtp, *, workers: int, now: datetime, limit: int):
+def _run_workers(app, smtp, *, workers: int, now: datetime, limit: int, in_step: bool = False):
     """Workers in threads, each with its own app context (so its own session and connection),
-    delivering until nothing is due."""
+    delivering until nothing is due. `in_step`: in rounds, every worker claiming one batch
+    at the same moment, until a round where nobody claims anything."""
     barrier = threading.Barrier(workers)
     reports: list[services.DeliveryReport] = [services.DeliveryReport() for _ in range(workers)]
+    this_round = [0] * workers
     errors: list[BaseException] = []
 
     def work(index: int) -> None:
@@ -285,11 +287,20 @@ def _run_workers(app, smtp, *, workers: int, now: datetime, limit: int):
                     report = services.deliver_due(transport, now=now, limit=limit)
                     reports[index].claimed += report.claimed
                     reports[index].sent += report.sent
-                    if report.claimed == 0:
+                    if not in_step:
+                        if report.claimed == 0:
+                            break
+                        continue
+                    this_round[index] = report.claimed
+                    barrier.wait()  # everyone has claimed and sent
+                    finished = sum(this_round) == 0
+                    barrier.wait()  # everyone has read the round's claims
+                    if finished:
                         break
                 db.session.remove()
         except BaseException as error:  # reported to the test below
             errors.append(error)
+            barrier.abort()
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
     for thread in threads:
@@ -309,8 +320,24 @@ def test_concurrent_workers_never_send_a_message_twice(app, app_ctx, smtp, worke
     assert set(received) == set(queued)
     assert max(received.values()) == 1
     assert sum(r.sent for r in reports) == 120
-    # They really worked side by side: more than one of them sent something.
-    assert sum(1 for r in reports if r.sent) >= 2
+
+
+def test_a_claim_takes_a_batch_not_the_queue(app, app_ctx):
+    """PostgreSQL ran `IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)` once per row: a claim
+    of 20 took all 300."""
+    queue_many(300)
+    assert len(services.claim_batch(20, now=T0).messages) == 20
+    assert len(services.claim_batch(20, now=T0).messages) == 20
+
+
+def test_three_workers_share_three_hundred_messages_in_batches(app, app_ctx, smtp):
+    """Claiming in step (each round, every worker claims one batch at the same moment), each
+    gets its share: 100 each, none sent twice, whatever the machine's load."""
+    queued = queue_many(300)
+    reports = _run_workers(app, smtp, workers=3, now=T0, limit=20, in_step=True)
+    assert [r.sent for r in reports] == [100, 100, 100]
+    received = smtp.inbox.message_ids()
+    assert set(received) == set(queued) and max(received.values()) == 1
 
 
 def test_a_crashed_workers_claim_is_taken_over_after_the_timeout(app, app_ctx, smtp):

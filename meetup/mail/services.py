@@ -368,8 +368,11 @@ def claim_batch(limit: int = 50, now: datetime | None = None) -> Claim:
         .limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        # Rows another worker is claiming right now are skipped, not waited for.
-        due = due.with_for_update(skip_locked=True)
+        # Rows another worker is claiming right now are skipped, not waited for. The batch
+        # is chosen once, in a MATERIALIZED CTE: as `IN (subquery)` the planner may run the
+        # locking subquery again for each row it updates, each run finding `limit` more (a
+        # claim of 20 took 300).
+        due = select(due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
     statement = (
         update(OutboxMessage)
         # _is_due again: on PostgreSQL it is re-checked on the current row after a wait.
