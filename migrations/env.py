@@ -1,8 +1,10 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -96,11 +98,34 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, _one_upgrade_at_a_time(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+#: The PostgreSQL advisory lock `flask db upgrade` holds: ("meetup" as a number).
+MIGRATION_LOCK = 0x6D6565747570
+
+
+@contextmanager
+def _one_upgrade_at_a_time(connection):
+    """Several hosts running `flask db upgrade` at once (each service's start does): on
+    PostgreSQL the second waits for the first, then finds nothing left to do, instead of
+    failing halfway (UniqueViolation on pg_type, a table created twice)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+    connection.commit()  # the lock is the session's: it outlives this transaction
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import Role, User
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The lock migrations/env.py takes (the file is not importable outside Alembic).
+MIGRATION_LOCK = 0x6D6565747570
 
 
 def _tables(app) -> set[str]:
@@ -83,3 +95,76 @@ def test_revision_ids_fit_alembic_version_on_postgresql():
     scripts = ScriptDirectory(str(Path(__file__).resolve().parent.parent / "migrations"))
     too_long = [s.revision for s in scripts.walk_revisions() if len(s.revision) > 32]
     assert too_long == []
+
+
+@pytest.fixture
+def empty_postgresql_database(app):
+    """A database of its own on the tests' PostgreSQL server, dropped after the test."""
+    with app.app_context():
+        url = make_url(str(db.engine.url))
+    name = f"meetup_upgrade_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _upgrade(url, tmp_path, n: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        "MEETUP_INSTANCE_PATH": str(tmp_path / f"host{n}"),
+        "SECRET_KEY": "k" * 40,
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    flask = str(Path(sys.executable).with_name("flask"))
+    return subprocess.Popen(
+        [flask, "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.postgres_only
+def test_an_upgrade_waits_for_another_hosts_upgrade(empty_postgresql_database, tmp_path):
+    """The advisory lock of migrations/env.py, held here as another host's upgrade would:
+    the upgrade waits, then runs to the end once it is free."""
+    assert f"MIGRATION_LOCK = {MIGRATION_LOCK:#X}".replace("0X", "0x") in (
+        ROOT / "migrations" / "env.py"
+    ).read_text()
+    url = empty_postgresql_database
+    engine = create_engine(url)
+    try:
+        with engine.connect() as other_host:
+            other_host.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            other_host.commit()
+            upgrade = _upgrade(url, tmp_path, 1)
+            time.sleep(3)
+            assert upgrade.poll() is None, upgrade.communicate()[0]  # still waiting
+            assert "alembic_version" not in inspect(other_host).get_table_names()
+            other_host.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            other_host.commit()
+        output = upgrade.communicate(timeout=120)[0]
+        assert upgrade.returncode == 0, output
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_two_hosts_upgrading_at_once_both_succeed(empty_postgresql_database, tmp_path):
+    hosts = [_upgrade(empty_postgresql_database, tmp_path, n) for n in (1, 2)]
+    outputs = [host.communicate(timeout=120)[0] for host in hosts]
+    assert [host.returncode for host in hosts] == [0, 0], outputs
+    engine = create_engine(empty_postgresql_database)
+    with engine.connect() as connection:
+        (version,) = connection.execute(text("SELECT version_num FROM alembic_version")).one()
+    engine.dispose()
+    assert version == ScriptDirectory(str(ROOT / "migrations")).get_current_head()
