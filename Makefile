@@ -38,7 +38,7 @@ run: $(BIN)/.installed instance/secret_key
 	$(FLASK) demo load --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop); emails go to instance/mail/"
 	@trap 'kill 0' EXIT INT TERM; \
-	  $(FLASK) mail work & \
+	  $(FLASK) worker & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The test geocoder (a real Addok) lives in its own virtualenv: it pins another redis client.

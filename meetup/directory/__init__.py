@@ -11,8 +11,13 @@ from meetup.directory import admin_views, models, views  # noqa: E402, F401
 
 @bp.record_once
 def _register_jobs(state) -> None:
+    from datetime import timedelta
+
     from meetup import jobs
     from meetup.directory import jobs as directory_jobs
 
+    # Geocoding at every round of every worker: each address is claimed by one.
     jobs.register(state.app, "geocoding", directory_jobs.geocode_round)
-    jobs.register(state.app, "directories", directory_jobs.open_due_directories)
+    jobs.register(
+        state.app, "directories", directory_jobs.open_due_directories, every=timedelta(minutes=1)
+    )

@@ -416,6 +416,13 @@ class DeliveryReport:
     released: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        text = (
+            f"sent {self.sent}, to retry later {self.retrying}, failed {self.failed}"
+            f", given back {self.released}"
+        )
+        return text + (f" ({self.errors[-1]})" if self.errors else "")
+
 
 def deliver_due(
     transport: Transport,

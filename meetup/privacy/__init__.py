@@ -12,7 +12,9 @@ from meetup.privacy import admin_views, consents, models, views  # noqa: E402, F
 
 @bp.record_once
 def _register_jobs(state) -> None:
+    from datetime import timedelta
+
     from meetup import jobs
     from meetup.privacy import retention
 
-    jobs.register(state.app, "privacy", retention.daily_job())
+    jobs.register(state.app, "privacy", retention.purge_job, every=timedelta(days=1))

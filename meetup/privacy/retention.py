@@ -158,16 +158,7 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     return report
 
 
-def daily_job():
-    """For the worker (meetup.jobs): the purge once a day, the first time at start."""
-    state = {"last": None}
-
-    def job() -> str | None:
-        now = utcnow()
-        if state["last"] is not None and now - state["last"] < timedelta(days=1):
-            return None
-        report = purge(now)
-        state["last"] = now
-        return report.summary() if report.anything else None
-
-    return job
+def purge_job() -> str | None:
+    """For the worker (meetup.jobs, once a day across all workers)."""
+    report = purge()
+    return report.summary() if report.anything else None
