@@ -16,10 +16,36 @@ class Invalid(ValueError):
     pass
 
 
+#: What a string field says of a lone surrogate ("\ud800" in JSON): Python holds it, but no
+#: encoding can write it, so the database, an email or a log line would fail on it.
+NOT_UNICODE = "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Surrogates are only ever halves of a pair in UTF-16; json.loads keeps a lone one
+    as is, and a pair as the one character it stands for."""
+    return any("\ud800" <= char <= "\udfff" for char in value)
+
+
 def json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    """The request's JSON object. 400 for anything else: not JSON, nested past what the
+    parser's recursion takes, or with a key no encoding can write; 422 naming each
+    string field holding a lone surrogate, before anything reads them."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
+    if any(has_lone_surrogate(name) for name in data):
+        raise ApiError(400, "A field name is not valid Unicode text.")
+    errors = {
+        name: NOT_UNICODE
+        for name, value in data.items()
+        if isinstance(value, str) and has_lone_surrogate(value)
+    }
+    if errors:
+        raise ApiError(422, "Some fields are missing or invalid.", errors)
     return data
 
 
@@ -39,6 +65,8 @@ def text(
             raise Invalid("must be a string")
         if "\x00" in value:  # PostgreSQL refuses NUL in text columns
             raise Invalid("must not contain NUL characters")
+        if has_lone_surrogate(value):
+            raise Invalid(NOT_UNICODE)
         allowed = "\n\r\t" if multiline else "\t"
         if any(
             unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in allowed
