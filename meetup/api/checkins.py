@@ -73,7 +73,9 @@ def checkin_create():
         )
     except services.RequestIdReused:
         raise ApiError(
-            422, "Some fields are missing or invalid.", {"request_id": "was used for another code"}
+            409,
+            "This request_id was used for another code.",
+            {"request_id": "was used for another code"},
         ) from None
     return jsonify(checkin_json(result))
 

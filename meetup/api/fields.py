@@ -96,6 +96,8 @@ def text(
 
 def integer(minimum: int, maximum: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 40.0 is a whole number (JSON Schema's "integer" too)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("must be a whole number")
         if not minimum <= value <= maximum:

@@ -539,6 +539,7 @@ PATHS = {
                 },
                 **ERRORS,
                 "404": _error("No such event"),
+                "409": _error("The request_id was sent before with another code"),
                 **BODY_ERRORS,
             },
         }
