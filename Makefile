@@ -77,7 +77,7 @@ bench-checkin: $(BIN)/.installed
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o meetup/translations/messages.pot --no-location --sort-by-file --project meetup .
-	$(BIN)/pybabel update -i meetup/translations/messages.pot -d meetup/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i meetup/translations/messages.pot -d meetup/translations --no-fuzzy-matching --ignore-obsolete -w 100
 	$(MAKE) compile-translations
 
 compile-translations: $(BIN)/.installed

@@ -18,13 +18,21 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, workers: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith("/api/"):  # machine clients: one language, the documented one
+    if request.path.startswith("/api/"):
+        # Machine clients read the API's answers in one language, the documented one; what
+        # the API writes to people (a signup's emails) follows requested_language().
         return "en"
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
+    return requested_language()
+
+
+def requested_language() -> str:
+    """The request's Accept-Language among the app's languages, else the default."""
     return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
 
 

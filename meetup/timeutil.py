@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -12,6 +12,17 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def rfc3339(value: datetime, zone: ZoneInfo | None = None) -> str:
+    """An aware datetime as RFC 3339, in `zone` when given: "2026-12-10T19:00:00+01:00".
+    The offset must be whole minutes, which RFC 3339 requires: zones before standard time
+    were set by the sun ("LMT", Paris +00:09:21 until 1911); such a time is given in UTC."""
+    local = value.astimezone(zone) if zone is not None else value
+    offset = local.utcoffset()
+    if offset is None or offset % timedelta(minutes=1):
+        local = value.astimezone(UTC)
+    return local.isoformat()
 
 
 class UTCDateTime(TypeDecorator):

@@ -534,6 +534,13 @@ def test_create_with_a_status(client, world, status):
             {"starts_at", "ends_at"},
         ),
         ({"starts_at": "0001-01-01T00:00:00+05:00"}, {"starts_at"}),
+        ({"starts_at": "1999-12-31T23:59:59Z"}, {"starts_at"}),  # 2000 to 2099 only
+        ({"ends_at": "2100-01-01T00:00:00+01:00"}, {"ends_at"}),
+        ({"starts_at": "2026-12-10T18:00Z"}, {"starts_at"}),  # RFC 3339 has the seconds
+        ({"starts_at": "20261210T180000Z"}, {"starts_at"}),  # ISO 8601, not RFC 3339
+        ({"starts_at": "2026-W50-4T18:00:00Z"}, {"starts_at"}),
+        ({"starts_at": "2026-12-10T18:00:00+0100"}, {"starts_at"}),
+        ({"starts_at": "2026-02-30T18:00:00Z"}, {"starts_at"}),
         ({"ends_at": "2026-12-10T17:00:00Z"}, {"ends_at"}),
         ({"ends_at": "2026-12-10T19:00:00+01:00"}, {"ends_at"}),
         (
@@ -550,7 +557,7 @@ def test_create_with_a_status(client, world, status):
         ({"url": "http://example.org"}, {"url"}),
         ({"capacity": "40"}, {"capacity"}),
         ({"capacity": True}, {"capacity"}),
-        ({"capacity": 40.0}, {"capacity"}),
+        ({"capacity": 40.5}, {"capacity"}),
         ({"capacity": -1}, {"capacity"}),
         ({"capacity": 100_001}, {"capacity"}),
         ({"capacity": None}, {"capacity"}),
@@ -574,6 +581,14 @@ def test_event_validation_names_every_bad_field(app, client, world, overrides, f
     response = call(client, "POST", "/events", world.tokens["organiser"], json=body)
     assert_error(response, 422, "validation_failed", fields)
     assert count(app, Event) == before
+
+
+def test_a_whole_number_written_with_a_point_is_a_whole_number(client, world):
+    """40.0 is an integer to JSON Schema, so to the OpenAPI document: the API takes it."""
+    body = event_body(world.series, capacity=40.0)
+    response = call(client, "POST", "/events", world.tokens["organiser"], json=body)
+    assert response.status_code == 201
+    assert response.get_json()["capacity"] == 40
 
 
 @pytest.mark.parametrize("missing", ["series", "title", "starts_at", "ends_at"])
@@ -838,12 +853,25 @@ def test_pagination_defaults(client, world, five_events):
 
 
 @pytest.mark.parametrize(
-    ("query", "page", "per_page"),
-    [("page=0", 1, 50), ("page=-3", 1, 50), ("per_page=0", 1, 1), ("per_page=1000", 1, 200)],
+    ("query", "bounds"),
+    [
+        ("page=0", "page must be a whole number from 1."),
+        ("page=-3", "page must be a whole number from 1."),
+        ("per_page=0", "per_page must be a whole number from 1 to 200."),
+        ("per_page=201", "per_page must be a whole number from 1 to 200."),
+        ("per_page=" + "9" * 5000, "per_page must be a whole number from 1 to 200."),
+    ],
 )
-def test_out_of_range_paging_is_clamped(client, world, five_events, query, page, per_page):
-    body = call(client, "GET", f"/events?{query}", world.tokens["organiser"]).get_json()
-    assert (body["page"], body["per_page"], body["total"]) == (page, per_page, 5)
+def test_out_of_range_paging_is_400_saying_the_bounds(client, world, five_events, query, bounds):
+    """What the OpenAPI document says (page from 1, per_page from 1 to 200) is what is done:
+    a value outside is refused, not quietly changed into another page size."""
+    response = call(client, "GET", f"/events?{query}", world.tokens["organiser"])
+    assert assert_error(response, 400, "bad_request", set())["message"] == bounds
+
+
+def test_the_largest_page_size_is_taken(client, world, five_events):
+    body = call(client, "GET", "/events?per_page=200", world.tokens["organiser"]).get_json()
+    assert (body["page"], body["per_page"], body["total"]) == (1, 200, 5)
 
 
 def test_a_page_far_beyond_the_end_is_empty_not_a_crash(client, world, five_events):
@@ -852,7 +880,9 @@ def test_a_page_far_beyond_the_end_is_empty_not_a_crash(client, world, five_even
     assert (response.get_json()["items"], response.get_json()["total"]) == ([], 5)
 
 
-@pytest.mark.parametrize("query", ["page=two", "per_page=ten", "page=1.5", "per_page="])
+@pytest.mark.parametrize(
+    "query", ["page=two", "per_page=ten", "page=1.5", "per_page=", "page=%205", "page=٥"]
+)
 @pytest.mark.parametrize("path", ["/events", "/series"])
 def test_non_numeric_paging_is_400(client, world, path, query):
     response = call(client, "GET", f"{path}?{query}", world.tokens["organiser"])
@@ -892,6 +922,16 @@ def test_the_event_list_filters_on_series_and_status(client, world, five_events,
     body = call(client, "GET", f"/events?{query}", world.tokens["admin"]).get_json()
     assert {item["slug"] for item in body["items"]} == {names[name] for name in expected}
     assert body["total"] == len(expected)
+
+
+@pytest.mark.parametrize(
+    "path", ["/events?series=", "/events?status=", "/events/{event}/registrations?status="]
+)
+def test_an_empty_filter_is_400_not_no_filter(client, world, path):
+    """The document says a filter is left out for none; an empty one is a mistake to say."""
+    response = call(client, "GET", path.format(event=world.event), world.tokens["organiser"])
+    error = assert_error(response, 400, "bad_request", set())
+    assert "must not be empty; leave it out for no filter" in error["message"]
 
 
 def test_an_unknown_status_filter_is_400(client, world):

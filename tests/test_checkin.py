@@ -559,7 +559,7 @@ def test_api_refuses_a_request_id_reused_for_another_code(client, door):
     assert _api(client, door, body=body).get_json()["status"] == "ok"
     other = {**body, "code": door["codes"]["élodie"]}
     response = _api(client, door, body=other)
-    assert response.status_code == 422 and "request_id" in response.get_json()["error"]["fields"]
+    assert response.status_code == 409 and "request_id" in response.get_json()["error"]["fields"]
 
 
 def test_a_camera_app_scan_of_another_evenings_ticket_offers_no_check_in(app, client, make, door):

@@ -14,7 +14,7 @@ from meetup.checkin import services
 from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
 from meetup.events.models import Event
 from meetup.events.queries import event_by_slug
-from meetup.timeutil import utcnow
+from meetup.timeutil import rfc3339, utcnow
 from meetup.writelock import own_lock
 
 DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
@@ -47,14 +47,14 @@ def checkin_json(result: Result) -> dict:
         return answer
     answer["name"] = result.name
     answer["checked_in_at"] = (
-        result.checked_in_at.astimezone(result.event_zone).isoformat()
+        rfc3339(result.checked_in_at, result.event_zone)
         if result.checked_in_at is not None
         else None
     )
     answer["door"] = result.door
     answer["first_time"] = result.first_time
     if result.status is Answer.WRONG_EVENT:
-        starts_at = result.event_starts_at.astimezone(result.event_zone).isoformat()
+        starts_at = rfc3339(result.event_starts_at, result.event_zone)
         answer["event"] = {"slug": result.event_slug, "starts_at": starts_at}
     return answer
 
@@ -75,7 +75,9 @@ def checkin_create():
         )
     except services.RequestIdReused:
         raise ApiError(
-            422, "Some fields are missing or invalid.", {"request_id": "was used for another code"}
+            409,
+            "This request_id was used for another code.",
+            {"request_id": "was used for another code"},
         ) from None
     return jsonify(checkin_json(result))
 

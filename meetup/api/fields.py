@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -16,16 +17,47 @@ class Invalid(ValueError):
     pass
 
 
+#: What a string field says of a lone surrogate ("\ud800" in JSON): Python holds it, but no
+#: encoding can write it, so the database, an email or a log line would fail on it.
+NOT_UNICODE = "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Surrogates are only ever halves of a pair in UTF-16; json.loads keeps a lone one
+    as is, and a pair as the one character it stands for."""
+    return any("\ud800" <= char <= "\udfff" for char in value)
+
+
 def json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    """The request's JSON object. 400 for anything else: not JSON, nested past what the
+    parser's recursion takes, or with a key no encoding can write; 422 naming each
+    string field holding a lone surrogate, before anything reads them."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "Send a JSON object with Content-Type: application/json.")
+    if any(has_lone_surrogate(name) for name in data):
+        raise ApiError(400, "A field name is not valid Unicode text.")
+    errors = {
+        name: NOT_UNICODE
+        for name, value in data.items()
+        if isinstance(value, str) and has_lone_surrogate(value)
+    }
+    if errors:
+        raise ApiError(422, "Some fields are missing or invalid.", errors)
     return data
 
 
-#: Instants a series' zone can still show (no overflow at year 1 or 9999 once shifted).
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+#: RFC 3339's date-time (what OpenAPI's "date-time" format means): a date, "T", a time to
+#: the second (a fraction allowed) and "Z" or an offset in hours and minutes.
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+#: The years an evening's times may be written in: from 2000 to 2099.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+DATETIME_EXAMPLE = "2026-12-10T19:00:00+01:00"
 
 
 def text(
@@ -39,6 +71,8 @@ def text(
             raise Invalid("must be a string")
         if "\x00" in value:  # PostgreSQL refuses NUL in text columns
             raise Invalid("must not contain NUL characters")
+        if has_lone_surrogate(value):
+            raise Invalid(NOT_UNICODE)
         allowed = "\n\r\t" if multiline else "\t"
         if any(
             unicodedata.category(char) in {"Cc", "Zl", "Zp"} and char not in allowed
@@ -62,6 +96,8 @@ def text(
 
 def integer(minimum: int, maximum: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 40.0 is a whole number (JSON Schema's "integer" too)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("must be a whole number")
         if not minimum <= value <= maximum:
@@ -78,22 +114,22 @@ def boolean(value: Any) -> bool:
 
 
 def aware_datetime(value: Any) -> datetime:
-    """ISO 8601 with a UTC offset, e.g. 2026-12-10T19:00:00+01:00 or ...Z."""
+    """An RFC 3339 date-time with its offset, e.g. 2026-12-10T19:00:00+01:00 or ...Z, in
+    the years 2000 to 2099 as written. Nothing else ISO 8601 allows (no week dates, no
+    offset-less or minute-less times): what the OpenAPI document's "date-time" says."""
     if not isinstance(value, str):
-        raise Invalid("must be an ISO 8601 date-time string")
+        raise Invalid(f"must be an RFC 3339 date-time string, e.g. {DATETIME_EXAMPLE}")
+    if not RFC3339.fullmatch(value):
+        raise Invalid(
+            f"must be an RFC 3339 date-time with its offset, e.g. {DATETIME_EXAMPLE} or "
+            "2026-12-10T18:00:00Z"
+        )
+    if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:
+        raise Invalid(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid("must be an ISO 8601 date-time, e.g. 2026-12-10T19:00:00+01:00") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise Invalid("needs a UTC offset, e.g. +01:00 or Z")
-    try:
-        in_range = EARLIEST <= parsed.astimezone(UTC) <= LATEST
-    except OverflowError:
-        in_range = False
-    if not in_range:
-        raise Invalid("must be between the years 1 and 9999")
-    return parsed
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:  # 2026-02-30, 25:00, a leap second (:60) Python has no room for
+        raise Invalid(f"is not a date and time that exists, e.g. {DATETIME_EXAMPLE}") from None
 
 
 def optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:

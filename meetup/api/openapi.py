@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 
-from meetup.checkin.services import Answer, Undo
+from meetup.api.fields import FIRST_YEAR, LAST_YEAR
+from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Undo
 from meetup.events.services import MAX_CAPACITY
 from meetup.registrations.models import CONSENT_FLAGS
+from meetup.registrations.sectors import SECTORS
+from meetup.slugs import SLUG_PATTERN
+from meetup.timeutil import selectable_timezones
 
 
 def _ref(name: str) -> dict:
@@ -35,48 +39,108 @@ CONFLICT = {"409": _error("The slug is already taken")}
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "page",
+        "in": "query",
+        "description": "Counted from 1; a page past the last one is empty. Anything else is a 400.",
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    },
     {
         "name": "per_page",
         "in": "query",
+        "description": "From 1 to 200. Anything else is a 400.",
         "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
     },
 ]
 
-DATETIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"}
+
+def _filter(description: str, schema: dict | None = None) -> dict:
+    """A query-string filter: left out for none; empty is a 400."""
+    return {
+        "name": description.split(":", 1)[0],
+        "in": "query",
+        "description": description.split(":", 1)[1].strip() + " Leave it out for no filter; "
+        "an empty value is a 400.",
+        "schema": schema or {"type": "string", "minLength": 1},
+    }
+
+
+#: What fields.text refuses: control characters but the tab (and, in multi-line text, line
+#: breaks), the line and paragraph separators. A lone surrogate is refused too (JSON "\ud800").
+_ONE_LINE = "[^\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f\\u2028\\u2029]"
+_MULTI_LINE = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u2028\\u2029]"
+_NOT_BLANK = "[^\\s\\u0000-\\u001f\\u007f-\\u009f]"
+
+
+def _text(max_length: int, *, required: bool = False, multiline: bool = False, **more) -> dict:
+    """A string as fields.text takes it: `required` ones must hold more than white space."""
+    char = _MULTI_LINE if multiline else _ONE_LINE
+    pattern = f"^{char}*{_NOT_BLANK}{char}*$" if required else f"^{char}*$"
+    schema = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    if required:
+        schema["minLength"] = 1
+    return {**schema, **more}
+
+
+YEARS = f"in the years {FIRST_YEAR} to {LAST_YEAR} as written"
+DATETIME_INPUT = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": "^20[0-9][0-9]-",
+    "description": "RFC 3339 with its offset, e.g. 2026-12-10T19:00:00+01:00 or "
+    f"2026-12-10T18:00:00Z, {YEARS}",
+}
+DATETIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "RFC 3339, in the series' time zone (in UTC for a time before the zone "
+    "kept standard time, whose offset had seconds)",
+}
 CAPACITY = {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY}
 STATUS = {"type": "string", "enum": ["draft", "published", "cancelled"]}
+#: fields.text's one-line text plus what the email validator wants: ASCII before the @.
+EMAIL_OR_EMPTY = {
+    "type": "string",
+    "maxLength": 254,
+    "anyOf": [
+        {"const": ""},
+        {"format": "email", "pattern": "^[\\x21-\\x7e]+@[^@\\s]+$"},
+    ],
+}
 
 #: What a client may send; the responses carry the same fields plus read-only ones.
 SERIES_PROPERTIES = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 160},
-    "city": {"type": "string", "maxLength": 120},
-    "timezone": {
-        "type": "string",
-        "description": "IANA name",
-        "maxLength": 64,
-        "examples": ["Europe/Paris"],
-    },
-    "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 80},
-    "description": {"type": "string", "description": "Markdown", "maxLength": 10_000},
-    "default_venue_name": {"type": "string", "maxLength": 160},
-    "default_venue_address": {"type": "string", "maxLength": 300},
+    "name": _text(160, required=True),
+    "city": _text(120),
+    "timezone": {"type": "string", "description": "IANA name", "examples": ["Europe/Paris"]},
+    "slug": {"type": "string", "pattern": SLUG_PATTERN.pattern, "maxLength": 80},
+    "description": _text(10_000, multiline=True, description="Markdown"),
+    "default_venue_name": _text(160),
+    "default_venue_address": _text(300),
     "default_capacity": CAPACITY,
     "contact_email": {
-        "type": "string",
-        "maxLength": 254,
+        **EMAIL_OR_EMPTY,
         "description": "Where attendees' replies to the series' emails go (Reply-To); empty for none",
     },
 }
+SERIES_INPUT_PROPERTIES = {
+    **SERIES_PROPERTIES,
+    "timezone": {
+        "type": "string",
+        "description": "IANA name of a place (Area/City) or UTC",
+        "enum": list(selectable_timezones()),
+        "examples": ["Europe/Paris"],
+    },
+}
 EVENT_PROPERTIES = {
-    "series": {"type": "string", "maxLength": 80, "description": "The series' slug"},
-    "title": {"type": "string", "minLength": 1, "maxLength": 200},
-    "theme": {"type": "string", "maxLength": 200},
-    "description": {"type": "string", "description": "Markdown", "maxLength": 20_000},
+    "series": _text(80, required=True, description="The series' slug"),
+    "title": _text(200, required=True),
+    "theme": _text(200),
+    "description": _text(20_000, multiline=True, description="Markdown"),
     "starts_at": DATETIME,
     "ends_at": DATETIME,
-    "venue_name": {"type": "string", "maxLength": 160},
-    "venue_address": {"type": "string", "maxLength": 300},
+    "venue_name": _text(160),
+    "venue_address": _text(300),
     "capacity": CAPACITY,
     "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
     "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
@@ -88,6 +152,25 @@ EVENT_PROPERTIES = {
         "event's directory opens (422 otherwise).",
     },
 }
+EVENT_INPUT_PROPERTIES = {
+    **EVENT_PROPERTIES,
+    **{
+        name: {**EVENT_PROPERTIES[name], **DATETIME_INPUT, "type": EVENT_PROPERTIES[name]["type"]}
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    },
+}
+
+
+def _as_answered(properties: dict) -> dict:
+    """The fields as answers carry them: what was stored by any path (the admin pages, an
+    import, older versions), so without the input's patterns."""
+    loose = {"pattern", "minLength", "anyOf", "default"}
+    return {
+        name: {key: value for key, value in schema.items() if key not in loose}
+        for name, schema in properties.items()
+    }
+
+
 READ_ONLY_URL = {"type": "string", "format": "uri", "readOnly": True}
 
 SCHEMAS = {
@@ -112,25 +195,26 @@ SCHEMAS = {
         "type": "object",
         "required": ["name", "timezone"],
         "additionalProperties": False,
-        "properties": SERIES_PROPERTIES,
+        "properties": SERIES_INPUT_PROPERTIES,
     },
     # Not an allOf of SeriesInput: its additionalProperties: false would refuse `url`.
     "Series": {
         "type": "object",
         "required": [*SERIES_PROPERTIES, "url"],
-        "properties": {**SERIES_PROPERTIES, "url": READ_ONLY_URL},
+        "properties": {**_as_answered(SERIES_PROPERTIES), "url": READ_ONLY_URL},
     },
     "EventInput": {
         "type": "object",
-        "description": "`series` is set at creation; a change is refused.",
+        "description": "`series` is set at creation; a change is refused. An evening ends "
+        "after it starts, and its signups close after they open (422 otherwise).",
         "additionalProperties": False,
-        "properties": EVENT_PROPERTIES,
+        "properties": EVENT_INPUT_PROPERTIES,
     },
     "Event": {
         "type": "object",
         "required": [*EVENT_PROPERTIES, "slug", "seats_left", "url"],
         "properties": {
-            **EVENT_PROPERTIES,
+            **_as_answered(EVENT_PROPERTIES),
             "slug": {"type": "string", "readOnly": True},
             "seats_left": {"type": "integer", "minimum": 0, "readOnly": True},
             "url": READ_ONLY_URL,
@@ -139,32 +223,63 @@ SCHEMAS = {
 }
 
 
-_TEXT = {"type": "string"}
+#: The signup form's rules (registrations.forms), which the public signup goes through: no
+#: control characters but tabs and line breaks (runs of white space become one space).
+_FORM_CHAR = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]"
+
+
+def _form_text(max_length: int, *, required: bool = False) -> dict:
+    pattern = f"^{_FORM_CHAR}*{_NOT_BLANK}{_FORM_CHAR}*$" if required else f"^{_FORM_CHAR}*$"
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
+
+
 REGISTRATION_INPUT = {
-    "first_name": {"type": "string", "maxLength": 80},
-    "last_name": {"type": "string", "maxLength": 80},
-    "email": {"type": "string", "format": "email", "maxLength": 254},
-    "company": {"type": "string", "maxLength": 160},
-    "job_title": {"type": "string", "maxLength": 160},
-    "sector": {"type": "string", "description": "A sector key, e.g. digital, consulting, food"},
-    "website": {"type": "string", "maxLength": 300},
-    "phone": {"type": "string", "maxLength": 40},
-    "street": {"type": "string", "maxLength": 200},
-    "postcode": {"type": "string", "maxLength": 16},
-    "city": {"type": "string", "maxLength": 120},
-    "help_with": {"type": "string", "maxLength": 300},
-    "looking_for": {"type": "string", "maxLength": 300},
-    "visibility": {"type": "string", "enum": ["nobody", "attendees", "community"]},
+    "first_name": _form_text(80, required=True),
+    "last_name": _form_text(80, required=True),
+    "email": {
+        "type": "string",
+        "format": "email",
+        "maxLength": 254,
+        "pattern": "^[\\x21-\\x7e]+@[^@\\s]+$",
+        "description": "Letters before the @ are plain ASCII: our emails cannot reach others",
+    },
+    "company": _form_text(160),
+    "job_title": _form_text(160),
+    "sector": {"type": "string", "enum": ["", *SECTORS]},
+    "website": {
+        "type": "string",
+        "maxLength": 292,
+        "pattern": "^$|^(https?://)?[^\\s/$.?#][^\\s]+$",
+        "description": "https:// is added when no scheme is given",
+    },
+    "phone": {"type": "string", "maxLength": 40, "pattern": "^$|^\\+?[0-9 ().\\-]{6,}$"},
+    "street": _form_text(200),
+    "postcode": _form_text(16),
+    "city": _form_text(120),
+    "help_with": _form_text(300),
+    "looking_for": _form_text(300),
+    "visibility": {
+        "type": "string",
+        "enum": ["nobody", "attendees", "community"],
+        "default": "nobody",
+        "description": "Who may see the person's card after the evening: their own choice, "
+        "so taken only from a signup sent without a token (from the person's browser or "
+        "the club's website form). With an organiser token it is ignored and the card "
+        "stays visible to nobody until the person chooses from their personal link, as "
+        "when an organiser adds someone by hand. Left out: nobody. What the card shares "
+        "(email, phone, exact address, introductions) is chosen on the personal page only.",
+    },
     "language": {
         "type": "string",
         "enum": ["fr", "en"],
-        "description": "Of the emails; by default the request's Accept-Language, else fr",
+        "description": "Of the emails; by default the request's Accept-Language, else fr "
+        "(the API's own answers are in English)",
     },
     "nickname": {"type": "string", "description": "Honeypot: leave empty"},
 }
 SCHEMAS["RegistrationInput"] = {
     "type": "object",
-    "required": ["first_name", "last_name", "email", "visibility"],
+    "required": ["first_name", "last_name", "email"],
     "additionalProperties": False,
     "properties": REGISTRATION_INPUT,
 }
@@ -181,22 +296,21 @@ SCHEMAS["CheckinInput"] = {
     "required": ["code"],
     "additionalProperties": False,
     "properties": {
-        "code": {
-            "type": "string",
-            "maxLength": 300,
-            "description": "The ticket code, or the whole URL its QR code holds",
-        },
-        "event": {
-            "type": "string",
-            "description": "Slug of the evening at this door; without it, the code's own "
-            "evening if it is on now (12 hours either side), else wrong_event",
-        },
-        "door": {"type": "string", "maxLength": 40, "description": "Name of this door"},
-        "request_id": {
-            "type": "string",
-            "maxLength": 64,
-            "description": "One per scan: a retry with the same id gets the same answer",
-        },
+        "code": _text(
+            MAX_SCAN,
+            required=True,
+            description="The ticket code, or the whole URL its QR code holds",
+        ),
+        "event": _text(
+            200,
+            description="Slug of the evening at this door; without it (or empty), the code's "
+            "own evening if it is on now (12 hours either side), else wrong_event",
+        ),
+        "door": _text(MAX_DOOR, description="Name of this door"),
+        "request_id": _text(
+            MAX_REQUEST_ID,
+            description="One per scan: a retry with the same id gets the same answer",
+        ),
     },
 }
 SCHEMAS["CheckinAnswer"] = {
@@ -242,7 +356,10 @@ SCHEMAS["Registration"] = {
     "additionalProperties": False,
     "required": ["first_name", "last_name", "email", "status", "checked_in_at"],
     "properties": {
-        **{name: schema for name, schema in REGISTRATION_INPUT.items() if name != "nickname"},
+        **_as_answered(
+            {name: schema for name, schema in REGISTRATION_INPUT.items() if name != "nickname"}
+        ),
+        "sector": {"type": "string", "description": "A sector key (or one no longer listed)"},
         "source": {"type": "string", "enum": ["public", "organiser", "api", "import", "walk_in"]},
         "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
         "status_changed_at": DATETIME,
@@ -314,12 +431,8 @@ PATHS = {
             "summary": "Events of the series the token's user works on, newest first",
             "operationId": "listEvents",
             "parameters": [
-                {"name": "series", "in": "query", "schema": {"type": "string"}},
-                {
-                    "name": "status",
-                    "in": "query",
-                    "schema": STATUS,
-                },
+                _filter("series: The slug of one of the token's series."),
+                _filter("status: Only events with this status.", STATUS),
                 *PAGING,
             ],
             "responses": {
@@ -397,11 +510,10 @@ PATHS = {
             "operationId": "listRegistrations",
             "parameters": [
                 SLUG,
-                {
-                    "name": "status",
-                    "in": "query",
-                    "schema": {"enum": ["confirmed", "waitlisted", "cancelled"]},
-                },
+                _filter(
+                    "status: Only registrations with this status.",
+                    {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+                ),
                 *PAGING,
             ],
             "responses": {
@@ -427,6 +539,7 @@ PATHS = {
                 },
                 **ERRORS,
                 "404": _error("No such event"),
+                "409": _error("The request_id was sent before with another code"),
                 **BODY_ERRORS,
             },
         }
@@ -437,7 +550,12 @@ PATHS = {
             "operationId": "deleteCheckin",
             "parameters": [
                 {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                {"name": "event", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "event",
+                    "in": "query",
+                    "description": "Slug of the evening at this door (left out or empty: any)",
+                    "schema": {"type": "string"},
+                },
             ],
             "responses": {
                 "200": {"description": "What happened", **_json(_ref("UndoAnswer"))},

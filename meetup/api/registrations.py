@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from flask_babel import get_locale
+from flask import jsonify
 from sqlalchemy import select
 
 from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, request_token, token_required
 from meetup.api.errors import ApiError
-from meetup.api.views import STAFF, _event_or_error, _paginated
+from meetup.api.views import STAFF, _event_or_error, _paginated, query_text
 from meetup.auth.models import Role
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import limiter
+from meetup.i18n import requested_language
 from meetup.registrations import services
 from meetup.registrations.forms import SignupForm
-from meetup.registrations.models import Registration, RegistrationStatus, Source
+from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.registrations.records import registration_record
 from meetup.registrations.views import signup_rate_limit
 from meetup.writelock import own_lock, writes
@@ -42,8 +42,10 @@ def _signup_form(data: dict) -> SignupForm:
         errors = {name: "is not a known field" for name in unknown}
         errors |= {name: "must be a string" for name in wrong_type - unknown}
         raise ApiError(422, "Some fields are missing or invalid.", errors)
-    # As the web form: the emails' language defaults to the one the request asks for.
-    data = {"language": str(get_locale()), **data}
+    # As the web form: the emails' language defaults to the one the request asks for
+    # (Accept-Language; the API's own answers stay in English, see i18n.select_locale).
+    # Who may see the card: the person's choice, else nobody until they make it.
+    data = {"language": requested_language(), "visibility": Visibility.NOBODY.value, **data}
     form = SignupForm.for_data(data)
     if not form.validate():
         errors = {
@@ -70,10 +72,14 @@ def registration_create(slug: str):
         status = services.public_status(event)
     else:
         source = Source.API if _organiser_token_present() else Source.PUBLIC
+        profile = form.profile(form.normalised_email())
+        if source is Source.API:
+            # A consent is the person's own: with an organiser token someone else is
+            # sending it (a club's back end), so it is not recorded and the card stays
+            # visible to nobody until the person chooses, as "add a person" does.
+            profile.visibility = Visibility.NOBODY
         try:
-            status = services.register(
-                event, form.profile(form.normalised_email()), source
-            ).public_status
+            status = services.register(event, profile, source).public_status
         except services.SignupsClosed as closed:  # since the check above
             raise ApiError(
                 409, f"Signups are not open for this event ({closed.status.value})."
@@ -89,7 +95,7 @@ def registration_create(slug: str):
 def registration_index(slug: str):
     event = _event_or_error(slug)
     query = select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
-    if status := request.args.get("status"):
+    if (status := query_text("status")) is not None:
         if status not in {s.value for s in RegistrationStatus}:
             raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
         query = query.where(Registration.status == RegistrationStatus(status))

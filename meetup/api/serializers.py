@@ -6,10 +6,11 @@ from datetime import datetime
 
 from meetup.events.models import Event, Series
 from meetup.links import absolute_url
+from meetup.timeutil import rfc3339
 
 
 def local_iso(value: datetime | None, event: Event) -> str | None:
-    return value.astimezone(event.zone).isoformat() if value is not None else None
+    return rfc3339(value, event.zone) if value is not None else None
 
 
 def public_url(endpoint: str, **values) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask import jsonify, request, url_for
 
 from meetup.api import bp
@@ -71,20 +73,43 @@ EVENT_FIELDS = {
 EVENT_READ_ONLY = ("slug", "seats_left", "url")
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+
+
+def _query_int(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+    """A whole number from the query string, within the documented bounds, else 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    bounds = f"from {minimum}" + (f" to {maximum}" if maximum is not None else "")
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ApiError(400, f"{name} must be a whole number {bounds}.")
+    # Past 18 digits nothing is within bounds (and int() refuses past 4,300).
+    value = int(raw) if len(raw.lstrip("0")) <= 18 else 10**18
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ApiError(400, f"{name} must be a whole number {bounds}.")
+    return value
+
+
+def query_text(name: str) -> str | None:
+    """A filter from the query string: None when absent, 400 when empty (no filter is
+    written by leaving it out)."""
+    value = request.args.get(name)
+    if value is not None and not value:
+        raise ApiError(400, f"{name} must not be empty; leave it out for no filter.")
+    return value
+
+
 def _page() -> tuple[int, int]:
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), MAX_PAGE)
-        per_page = min(max(int(request.args.get("per_page", 50)), 1), MAX_PER_PAGE)
-    except ValueError:
-        raise ApiError(400, "page and per_page must be whole numbers.") from None
-    return page, per_page
+    return _query_int("page", 1, 1), _query_int("per_page", 50, 1, MAX_PER_PAGE)
 
 
 def _paginated(query, serialise) -> dict:
     page, per_page = _page()
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    # A page this far is empty anyway; past it the SQL OFFSET would overflow.
+    result = db.paginate(query, page=min(page, MAX_PAGE), per_page=per_page, error_out=False)
     return {
-        "items": serialise(result.items),
+        "items": serialise(result.items if page <= MAX_PAGE else []),
         "page": page,
         "per_page": per_page,
         "total": result.total,
@@ -159,9 +184,9 @@ def _event_or_error(slug: str) -> Event:
 @token_required(*STAFF)
 def events_index():
     query = queries.events_for(api_user()).order_by(Event.starts_at.desc(), Event.id)
-    if series_slug := request.args.get("series"):
+    if (series_slug := query_text("series")) is not None:
         query = query.where(Series.slug == series_slug)
-    if status := request.args.get("status"):
+    if (status := query_text("status")) is not None:
         if status not in {s.value for s in EventStatus}:
             raise ApiError(400, "status must be draft, published or cancelled.")
         query = query.where(Event.status == EventStatus(status))

@@ -124,12 +124,28 @@ def end_all_sessions(user: User) -> None:
 
 
 def deactivate_user(user: User) -> None:
+    """No more logins, and the account's API tokens revoked for good: were they only
+    refused while the account is off, reactivating it would bring them all back, wherever
+    they were left (an old script, a former volunteer's phone)."""
     user.deactivated_at = utcnow()
     end_all_sessions(user)
+    _revoke_all_tokens(user, user.deactivated_at)
 
 
 def reactivate_user(user: User) -> None:
+    """Logins again; the tokens stay revoked (new ones are made at /admin/tokens). Tokens
+    left unrevoked by a deactivation older than that rule go now, revoked as of then."""
+    if user.deactivated_at is not None:
+        _revoke_all_tokens(user, user.deactivated_at)
     user.deactivated_at = None
+
+
+def _revoke_all_tokens(user: User, when) -> None:
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=when)
+    )
 
 
 def _hash_token(token: str) -> str:

@@ -116,7 +116,13 @@ def user_deactivate(user_id: int):
         else:
             services.deactivate_user(user)
             db.session.commit()
-            flash(_("%(email)s can no longer log in.", email=user.email), "success")
+            flash(
+                _(
+                    "%(email)s can no longer log in; their API tokens are revoked.",
+                    email=user.email,
+                ),
+                "success",
+            )
     return redirect(url_for("auth.users"))
 
 
@@ -127,7 +133,13 @@ def user_reactivate(user_id: int):
     if ConfirmForm().validate_on_submit():
         services.reactivate_user(user)
         db.session.commit()
-        flash(_("%(email)s can log in again.", email=user.email), "success")
+        flash(
+            _(
+                "%(email)s can log in again; their former API tokens stay revoked.",
+                email=user.email,
+            ),
+            "success",
+        )
     return redirect(url_for("auth.users"))
 
 

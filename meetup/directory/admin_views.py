@@ -121,7 +121,7 @@ def directory_action(slug: str, action: str):
     return redirect(url_for("directory_admin.directory", slug=slug))
 
 
-@bp.post("/events/<slug>/directory/addresses/<int:registration_id>")
+@bp.post("/events/<slug>/directory/addresses/<id:registration_id>")
 @staff_required
 def fix_address(slug: str, registration_id: int):
     registration = managed_registration_or_404(slug, registration_id, current_user)

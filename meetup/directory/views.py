@@ -291,8 +291,8 @@ _ACTIONS = (
     ("page", "", "GET", _page),
     ("map", "/map.json", "GET", _markers),
     ("vcards", "/contacts.vcf", "GET", _all_vcards),
-    ("vcard", "/<int:registration_id>.vcf", "GET", _one_vcard),
-    ("introduce", "/<int:registration_id>/introduce", "POST", _introduce),
+    ("vcard", "/<id:registration_id>.vcf", "GET", _one_vcard),
+    ("introduce", "/<id:registration_id>/introduce", "POST", _introduce),
 )
 
 

@@ -38,7 +38,7 @@ def audit_log():
     )
 
 
-@bp.post("/events/<slug>/registrations/<int:registration_id>/erase")
+@bp.post("/events/<slug>/registrations/<id:registration_id>/erase")
 @staff_required
 def erase_on_request(slug: str, registration_id: int):
     """The person asked the organisers: their registrations in this series go."""

@@ -21,6 +21,7 @@ from meetup.registrations import services, spreadsheet
 from meetup.registrations.csvio import (
     CsvProblem,
     csv_delimiter,
+    decode_upload,
     other_separator,
     parse_import,
     to_csv,
@@ -43,6 +44,19 @@ _CSV_PROBLEMS = {
         "No email column: the first row must name the columns (email, first_name, last_name, …)."
     ),
     "too many rows": _l("Too many rows: at most 2,000 people per import."),
+    "encoding": _l(
+        "This file is not text in an encoding we can read (UTF-8, UTF-16 or Windows-1252). "
+        "In your spreadsheet, save it as “CSV UTF-8”, then choose it again."
+    ),
+    "not text": _l(
+        "This file is not a CSV text file (a spreadsheet's own format, perhaps). In your "
+        "spreadsheet, save it as “CSV UTF-8”, then choose it again."
+    ),
+    "too long": _l(
+        "A cell of this file is longer than 131,072 characters: is it the right file? "
+        "No cell of a list of people is that long."
+    ),
+    "malformed": _l("This file cannot be read as CSV."),
 }
 
 
@@ -203,14 +217,6 @@ def _check_rows(event: Event, text: str) -> tuple[list[str], list[CheckedRow]]:
     return unknown, checked
 
 
-def _read_upload(storage) -> str:
-    data = storage.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")  # spreadsheets saved "CSV (Windows)"
-
-
 @bp.route("/events/<slug>/registrations/import", methods=["GET", "POST"])
 @staff_required
 def registrations_import(slug: str):
@@ -218,8 +224,8 @@ def registrations_import(slug: str):
     event = queries.managed_event_or_404(slug, current_user)
     form = ImportForm()
     if form.validate_on_submit():
-        text = _read_upload(form.file.data)
         try:
+            text = decode_upload(form.file.data.read())
             unknown, rows = _check_rows(event, text)
         except CsvProblem as problem:
             form.file.errors.append(

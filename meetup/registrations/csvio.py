@@ -7,6 +7,7 @@ import takes it off again (restore).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -87,6 +88,44 @@ class CsvProblem(ValueError):
     """The file as a whole cannot be read (not the rows' own errors)."""
 
 
+#: Byte order marks, longest first (UTF-32's begins with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+#: Characters no spreadsheet's text export holds: a file with them is no CSV (an .xlsx, a PDF).
+_BINARY = {chr(code) for code in range(32) if chr(code) not in "\t\n\r"} | {"\x7f"}
+
+
+def decode_upload(data: bytes) -> str:
+    """The text of an uploaded file as spreadsheets save it: UTF-8 or UTF-16 when a byte
+    order mark says so (Excel's "CSV UTF-8" and "Unicode text"), else UTF-8, else
+    Windows-1252 (Excel's plain "CSV" on a French or English Windows). Latin-1 is not
+    tried: it reads any bytes at all, so a file in another encoding would come in as
+    wrong letters, silently; Windows-1252 leaves five bytes undefined (0x81, 0x8D, 0x8F,
+    0x90, 0x9D), which such a file soon has. Strict everywhere: a lone surrogate or a cut
+    character is refused ("encoding"), and so is a file with control characters no text
+    export writes ("not text": an .xlsx saved under another name)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            candidates = [(data[len(bom) :], encoding)]
+            break
+    else:
+        candidates = [(data, "utf-8"), (data, "cp1252")]
+    for raw, encoding in candidates:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(char in _BINARY for char in text):
+            raise CsvProblem("not text")
+        return text
+    raise CsvProblem("encoding")
+
+
 def column_key(name: str) -> str:
     """A column's name as the import compares it: accents, case and spaces aside."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -104,10 +143,17 @@ def parse_import(
     if not text.strip():
         raise CsvProblem("empty")
     try:
+        return _read(text, columns)
+    except csv.Error as error:  # a cell past csv.field_size_limit(), a stray quote...
+        raise CsvProblem("too long" if "field limit" in str(error) else "malformed") from None
+
+
+def _read(text: str, columns: dict[str, str]) -> tuple[list[str], list[dict[str, str]]]:
+    try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     header = next(reader)
     fields = [columns.get(column_key(name)) for name in header]
     if "email" not in fields:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from meetup.registrations.models import Registration
 from meetup.registrations.services import Profile
+from meetup.timeutil import rfc3339
 
 #: The attendee's own fields, then the organisers' bookkeeping.
 FIELDS = (
@@ -26,10 +27,10 @@ def _plain(value):
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
-        return value.isoformat()
+        return rfc3339(value)
     return value
 
 
 def registration_record(registration: Registration) -> dict:
-    """Field name -> JSON-ready value (enums as their values, times in ISO 8601, None kept)."""
+    """Field name -> JSON-ready value (enums as their values, times in RFC 3339, None kept)."""
     return {name: _plain(getattr(registration, name)) for name in FIELDS}
