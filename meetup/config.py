@@ -97,6 +97,13 @@ class Config:
     #: an unknown street in a known town comes back as another street at about 0.4–0.55).
     GEOCODER_MIN_SCORE = float(os.environ.get("GEOCODER_MIN_SCORE", "0.6"))
     GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "meetup (" + BASE_URL + ")")
+    #: Seconds between two calls to the geocoder, all workers together; empty: the provider's
+    #: policy (meetup.directory.geocoding.min_interval).
+    GEOCODER_MIN_INTERVAL = (
+        float(os.environ["GEOCODER_MIN_INTERVAL"])
+        if os.environ.get("GEOCODER_MIN_INTERVAL")
+        else None
+    )
     #: Failed geocoder calls (unreachable, timeout) before an address is marked failed.
     GEOCODE_MAX_ATTEMPTS = _int("GEOCODE_MAX_ATTEMPTS", 8)
     #: Map tiles (Leaflet URL template); empty: maps show markers on a plain background.

@@ -65,7 +65,8 @@ def geo_backfill(retry: bool, batch: int) -> None:
     progressed = 0
     on_terminal = sys.stdout.isatty()
     with click.progressbar(length=total, label="Geocoding", show_pos=True) as bar:
-        for report in geocoding.backfill(lookup, provider=geocoding.provider_name(), batch=batch):
+        settings = geocoding.round_settings(current_app.config)
+        for report in geocoding.backfill(lookup, batch=batch, **settings):
             bar.update(report.done)
             progressed += report.done
             if not on_terminal:  # a log, say: one line a batch instead of the bar

@@ -17,14 +17,17 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from meetup.directory.models import GeocodeAnswer, GeocodeCacheEntry
+from meetup.directory import pacing
+from meetup.directory.models import GeocodeAnswer, GeocodeCacheEntry, GeocodeLookup
 from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
+from meetup.writelock import end_reads, first_write
 
 #: Backoff after the n-th failed call about an address: 1, 2, 4 … minutes, at most 6 hours.
 MAX_BACKOFF = timedelta(hours=6)
@@ -110,7 +113,6 @@ def make_lookup(config) -> Lookup | None:
 
         return ban
     if provider == "nominatim":
-        from geopy.extra.rate_limiter import RateLimiter
         from geopy.geocoders import Nominatim
 
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "nominatim.openstreetmap.org")
@@ -120,11 +122,10 @@ def make_lookup(config) -> Lookup | None:
             timeout=timeout,
             user_agent=config["GEOCODER_USER_AGENT"],
         )
-        # Nominatim's usage policy: at most one request per second.
-        limited = RateLimiter(geocoder.geocode, min_delay_seconds=1.0, max_retries=0)
+        # Its usage policy (one request a second) is kept across workers: min_interval.
 
         def nominatim(query: str) -> Point | None:
-            location = _call(limited, query, exactly_one=True)
+            location = _call(geocoder.geocode, query, exactly_one=True)
             if location is None:
                 return None
             # A town, a postcode area or a region is not an office.
@@ -168,6 +169,29 @@ def configured_lookup() -> Lookup | None:
     return make_lookup(current_app.config)
 
 
+def round_settings(config) -> dict:
+    """geocode_due's settings from the app's (the worker's rounds, `geo backfill`)."""
+    return {
+        "provider": config["GEOCODER"],
+        "max_attempts": config["GEOCODE_MAX_ATTEMPTS"],
+        "interval": min_interval(config),
+        # Longer than a call can take, turns waited for included.
+        "lookup_hold": timedelta(seconds=2 * config["GEOCODER_TIMEOUT"] + 60),
+    }
+
+
+def min_interval(config) -> float:
+    """Seconds between two calls to the geocoder, from every worker together: its usage
+    policy (Nominatim's public servers: one a second, with a tenth of margin for the
+    network; BAN's: 50 a second), nothing for a geocoder of the club's own (GEOCODER_URL),
+    unless GEOCODER_MIN_INTERVAL says otherwise."""
+    if config.get("GEOCODER_MIN_INTERVAL") is not None:
+        return float(config["GEOCODER_MIN_INTERVAL"])
+    if config["GEOCODER_URL"]:
+        return 0.0
+    return {"nominatim": 1.1, "ban": 0.02}.get(config["GEOCODER"], 0.0)
+
+
 def provider_name() -> str:
     return current_app.config["GEOCODER"]
 
@@ -201,13 +225,71 @@ class GeocodeReport:
         return text
 
 
-def due(now: datetime, limit: int, *, ignore_backoff: bool = False) -> list[Registration]:
-    query = select(Registration).where(Registration.location_status == LocationStatus.PENDING)
-    if not ignore_backoff:
-        query = query.where(
-            or_(Registration.geocode_after.is_(None), Registration.geocode_after <= now)
+#: How long a worker holds the addresses it took for a round (then another may take them).
+ROUND_HOLD = timedelta(minutes=5)
+#: How long an address waits when another worker is asking about it right now.
+ASKED_ELSEWHERE_WAIT = timedelta(seconds=15)
+
+
+def _due(now: datetime, ignore_backoff: bool) -> ColumnElement[bool]:
+    due = or_(Registration.geocode_after.is_(None), Registration.geocode_after <= now)
+    if ignore_backoff:  # a backoff after failed calls, not a worker's hold (no attempt made)
+        due = or_(due, Registration.geocode_attempts > 0)
+    return (Registration.location_status == LocationStatus.PENDING) & due
+
+
+def claim_due(now: datetime, limit: int, *, ignore_backoff: bool = False) -> list[Registration]:
+    """Take up to `limit` pending addresses that are due, for this worker's round: one
+    statement moves their geocode_after to now + ROUND_HOLD, so that no other worker takes
+    them meanwhile (and a worker that dies frees them by itself). Commits."""
+    chosen = select(Registration.id).where(_due(now, ignore_backoff))
+    chosen = chosen.order_by(Registration.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # As the mail claim: skip rows another worker is taking, chosen once (MATERIALIZED).
+        chosen = select(
+            chosen.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
         )
-    return list(db.session.scalars(query.order_by(Registration.id).limit(limit)))
+    end_reads()
+    ids = (
+        first_write(
+            update(Registration)
+            .where(Registration.id.in_(chosen), _due(now, ignore_backoff))
+            .values(geocode_after=now + ROUND_HOLD)
+            .returning(Registration.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    if not ids:
+        return []
+    query = select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)
+    return list(db.session.scalars(query.execution_options(populate_existing=True)))
+
+
+def _claim_lookup(key: str, now: datetime, hold: timedelta) -> bool:
+    """This worker asks the geocoder about the address `key`, unless another is doing so
+    right now (its claim not yet run out). Commits."""
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = insert(GeocodeLookup).values(key=key, held_until=now + hold)
+    statement = statement.on_conflict_do_update(
+        index_elements=[GeocodeLookup.key],
+        set_={"held_until": statement.excluded.held_until},
+        where=GeocodeLookup.held_until < now,
+    ).returning(GeocodeLookup.key)  # a row only when inserted or taken over (not rowcount:
+    # psycopg reports none for an upsert)
+    end_reads()
+    claimed = first_write(statement).first() is not None
+    db.session.commit()
+    return claimed
+
+
+def _release_lookup(key: str) -> None:
+    """The first write of its transaction: the address is free for others to ask about."""
+    first_write(delete(GeocodeLookup).where(GeocodeLookup.key == key))
 
 
 def pending_count() -> int:
@@ -244,24 +326,24 @@ def _tasks(registrations: list[Registration], provider: str) -> list[_Task]:
     ]
 
 
-def _settle(task: _Task, values: dict) -> bool:
+def _settle(task: _Task, values: dict, *, first: bool = False) -> bool:
     """Write the outcome only if the address is still the one looked up and still pending
-    (the person may have edited it, placed their pin or been erased meanwhile)."""
-    return (
-        db.session.execute(
-            update(Registration)
-            .where(
-                Registration.id == task.registration_id,
-                Registration.location_status == LocationStatus.PENDING,
-                Registration.street == task.street,
-                Registration.postcode == task.postcode,
-                Registration.city == task.city,
-            )
-            .values(**values, revision=Registration.revision + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    (the person may have edited it, placed their pin or been erased meanwhile). `first`:
+    the first write of its transaction (meetup.writelock)."""
+    statement = (
+        update(Registration)
+        .where(
+            Registration.id == task.registration_id,
+            Registration.location_status == LocationStatus.PENDING,
+            Registration.street == task.street,
+            Registration.postcode == task.postcode,
+            Registration.city == task.city,
+        )
+        .values(**values, revision=Registration.revision + 1)
+        .execution_options(synchronize_session=False)
     )
+    result = first_write(statement) if first else db.session.execute(statement)
+    return result.rowcount == 1
 
 
 def _remember(key: str, point: Point | None, now: datetime) -> None:
@@ -305,42 +387,61 @@ def geocode_due(
     now: datetime | None = None,
     max_attempts: int = 8,
     ignore_backoff: bool = False,
+    interval: float = 0.0,
+    lookup_hold: timedelta = timedelta(minutes=2),
 ) -> GeocodeReport:
-    """One round: the pending addresses that are due, from the cache or the geocoder. No
-    transaction is open while the geocoder is asked. Stops at the first unreachable answer
-    (the rest wait for the next round). Commits."""
+    """One round: the pending addresses that are due, taken for this worker (claim_due),
+    from the cache or the geocoder; each address is asked about by one worker at a time
+    (the others wait for its answer), and calls are `interval` seconds apart across all
+    workers (meetup.directory.pacing). No transaction is open while the geocoder is asked.
+    Stops at the first unreachable answer (the rest wait for the next round). Commits."""
     now = now or utcnow()
     report = GeocodeReport()
-    tasks = _tasks(due(now, limit, ignore_backoff=ignore_backoff), provider)
-    cached = {
-        entry.key: entry
-        for entry in db.session.scalars(
-            select(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_({t.key for t in tasks}))
-        )
-    }
+    tasks = _tasks(claim_due(now, limit, ignore_backoff=ignore_backoff), provider)
+    cached = _cached({t.key for t in tasks})
     db.session.commit()  # nothing held while the geocoder thinks
-    for task in tasks:
+    for n, task in enumerate(tasks):
         entry = cached.get(task.key)
+        claimed = False
+        if entry is None:
+            if not _claim_lookup(task.key, now, lookup_hold):
+                # Another worker is asking about this very address: its answer will be in
+                # the cache by the next round.
+                _settle(task, {"geocode_after": now + ASKED_ELSEWHERE_WAIT}, first=True)
+                db.session.commit()
+                continue
+            claimed = True
+            # Answered between this round's read of the cache and the claim?
+            entry = _cached({task.key}).get(task.key)
+            end_reads(expire=False)
         if entry is not None:
+            if claimed:
+                _release_lookup(task.key)
             point = (
                 Point(entry.latitude, entry.longitude)
                 if entry.answer is GeocodeAnswer.FOUND
                 else None
             )
             report.from_cache += 1
-            _settle(task, _outcome(point, now))
+            _settle(task, _outcome(point, now), first=not claimed)
         else:
             try:
+                pacing.wait_for_turn(provider, interval)
                 point = lookup(task.query)
             except GeocoderUnavailable as error:
                 report.failed_calls += 1
                 report.errors.append(str(error))
+                _release_lookup(task.key)
                 _give_up_or_wait(task, now, max_attempts, report, error.about_the_address)
                 db.session.commit()
                 if error.about_the_address:
                     continue  # this address only: the others go on
                 report.outage = True
-                break  # the geocoder is down: nobody hammers it, the rest wait
+                # The geocoder is down: nobody hammers it; the rest of the round is free to
+                # be taken again, with no attempt counted against it.
+                _hand_back(tasks[n + 1 :])
+                break
+            _release_lookup(task.key)
             if _settle(task, _outcome(point, now)):
                 # Kept only for an address someone still has (not one erased meanwhile).
                 _remember(task.key, point, now)
@@ -356,6 +457,33 @@ def geocode_due(
         else:
             report.found += 1
     return report
+
+
+def _cached(keys: set[str]) -> dict[str, GeocodeCacheEntry]:
+    if not keys:
+        return {}
+    query = select(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_(keys))
+    return {
+        entry.key: entry
+        for entry in db.session.scalars(query.execution_options(populate_existing=True))
+    }
+
+
+def _hand_back(tasks: list[_Task]) -> None:
+    """Addresses taken for a round that ended early: due again at once."""
+    if not tasks:
+        return
+    end_reads()
+    first_write(
+        update(Registration)
+        .where(
+            Registration.id.in_([t.registration_id for t in tasks]),
+            Registration.location_status == LocationStatus.PENDING,
+        )
+        .values(geocode_after=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _give_up_or_wait(
@@ -415,11 +543,12 @@ def requeue(statuses: tuple[LocationStatus, ...]) -> int:
     return len(rows)
 
 
-def backfill(lookup: Lookup, *, provider: str, batch: int = 50) -> Iterator[GeocodeReport]:
+def backfill(lookup: Lookup, *, batch: int = 50, **settings) -> Iterator[GeocodeReport]:
     """Everything pending, batch after batch, backoff ignored (an organiser asked for it
-    now); yields each batch's report. Stops when a batch makes no progress."""
+    now); yields each batch's report. Stops when a batch makes no progress. `settings`:
+    geocode_due's (round_settings)."""
     while True:
-        report = geocode_due(lookup, provider=provider, limit=batch, ignore_backoff=True)
+        report = geocode_due(lookup, limit=batch, ignore_backoff=True, **settings)
         yield report
         if report.done == 0:
             return

@@ -9,11 +9,7 @@ from meetup.directory import geocoding, services
 
 def geocode_once(lookup: geocoding.Lookup) -> geocoding.GeocodeReport:
     """One round with the app's settings (the mail worker's job, and `geo work`)."""
-    return geocoding.geocode_due(
-        lookup,
-        provider=geocoding.provider_name(),
-        max_attempts=current_app.config["GEOCODE_MAX_ATTEMPTS"],
-    )
+    return geocoding.geocode_due(lookup, **geocoding.round_settings(current_app.config))
 
 
 def geocode_round() -> str | None:

@@ -34,6 +34,27 @@ class GeocodeCacheEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class GeocodeLookup(db.Model):
+    """An address some worker is asking the geocoder about right now: the others wait for
+    its answer (then in the cache) instead of asking again. Keyed like the cache."""
+
+    __tablename__ = "geocode_lookups"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The claim ends then (a worker that died mid-call frees the address by itself).
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GeocoderPace(db.Model):
+    """The next moment any worker may call a geocoder with a usage policy (Nominatim: one
+    request a second from everyone together): each call takes the next free moment."""
+
+    __tablename__ = "geocoder_pace"
+
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_call_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class IntroductionStatus(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
