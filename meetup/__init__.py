@@ -208,6 +208,7 @@ def register_commands(app: Flask) -> None:
     from meetup.demo.cli import demo_cli
     from meetup.directory.cli import directory_cli, geo_cli
     from meetup.mail.cli import mail_cli
+    from meetup.ops.cli import backup_command, restore_command
     from meetup.privacy.cli import privacy_cli
     from meetup.worker import worker_command
 
@@ -220,3 +221,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(directory_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from meetup import jobs
 from meetup.extensions import db
@@ -46,6 +47,7 @@ def work(interval: float, limit: int) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option(
     "--interval", default=5.0, show_default=True, help="Seconds between rounds when idle."
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
 from werkzeug.serving import make_server
 
 from meetup import create_app
@@ -110,6 +112,27 @@ def _clean_state(request) -> Iterator[None]:
     # Messages the file transport wrote (instance/mail) go with the rows they came from.
     for path in (Path(app.instance_path) / "mail").glob("*.eml"):
         path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def empty_database(app, tmp_path) -> Iterator[URL]:
+    """The URL of a database of its own, empty, of the tests' kind: a new SQLite file, or a
+    new database on the tests' PostgreSQL server (dropped after the test)."""
+    with app.app_context():
+        url = make_url(str(db.engine.url))
+    if url.get_backend_name() == "sqlite":
+        yield url.set(database=str(tmp_path / "empty.sqlite3"))
+        return
+    name = f"meetup_empty_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

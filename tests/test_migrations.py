@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -16,7 +15,6 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import Role, User
@@ -97,23 +95,6 @@ def test_revision_ids_fit_alembic_version_on_postgresql():
     assert too_long == []
 
 
-@pytest.fixture
-def empty_postgresql_database(app):
-    """A database of its own on the tests' PostgreSQL server, dropped after the test."""
-    with app.app_context():
-        url = make_url(str(db.engine.url))
-    name = f"meetup_upgrade_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _upgrade(url, tmp_path, n: int) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -134,14 +115,14 @@ def _upgrade(url, tmp_path, n: int) -> subprocess.Popen:
 
 
 @pytest.mark.postgres_only
-def test_an_upgrade_waits_for_another_hosts_upgrade(empty_postgresql_database, tmp_path):
+def test_an_upgrade_waits_for_another_hosts_upgrade(empty_database, tmp_path):
     """The advisory lock of migrations/env.py, held here as another host's upgrade would:
     the upgrade waits, then runs to the end once it is free."""
     assert (
         f"MIGRATION_LOCK = {MIGRATION_LOCK:#X}".replace("0X", "0x")
         in (ROOT / "migrations" / "env.py").read_text()
     )
-    url = empty_postgresql_database
+    url = empty_database
     engine = create_engine(url)
     try:
         with engine.connect() as other_host:
@@ -160,11 +141,11 @@ def test_an_upgrade_waits_for_another_hosts_upgrade(empty_postgresql_database, t
 
 
 @pytest.mark.postgres_only
-def test_two_hosts_upgrading_at_once_both_succeed(empty_postgresql_database, tmp_path):
-    hosts = [_upgrade(empty_postgresql_database, tmp_path, n) for n in (1, 2)]
+def test_two_hosts_upgrading_at_once_both_succeed(empty_database, tmp_path):
+    hosts = [_upgrade(empty_database, tmp_path, n) for n in (1, 2)]
     outputs = [host.communicate(timeout=120)[0] for host in hosts]
     assert [host.returncode for host in hosts] == [0, 0], outputs
-    engine = create_engine(empty_postgresql_database)
+    engine = create_engine(empty_database)
     with engine.connect() as connection:
         (version,) = connection.execute(text("SELECT version_num FROM alembic_version")).one()
     engine.dispose()
