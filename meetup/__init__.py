@@ -10,7 +10,10 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from meetup import writelock  # noqa: F401 - SQLite's BEGIN (its engine listeners)
+from meetup import (
+    assets,
+    writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
+)
 from meetup.config import (
     DEVELOPMENT_BASE_URL,
     MIN_SECRET_KEY_LENGTH,
@@ -53,6 +56,7 @@ def create_app(
 
     register_extensions(app)
     guards.init_app(app)
+    assets.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)

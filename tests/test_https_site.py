@@ -6,6 +6,7 @@ The journeys through it are in tests/browser/test_https_flow.py.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import urllib.error
@@ -120,3 +121,12 @@ def test_no_request_is_logged(https_site):
     assert https_site.nginx.access_log_path.read_text() == ""
     assert "a-personal-token" not in https_site.nginx.log_tail(1000)
     assert "no-such-file" not in https_site.nginx.log_tail(1000)
+
+
+def test_versioned_static_addresses_are_kept_a_year_by_nginx(https_site):
+    """Every page links its files with a hash of their content (meetup/assets.py)."""
+    _, _, page = https_site.nginx.get("/")
+    link = re.search(rb'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page).group(1).decode()
+    status, headers, body = https_site.nginx.get(link)
+    assert status == 200 and body == (STATIC_ROOT / "css" / "app.css").read_bytes()
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
