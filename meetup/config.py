@@ -60,6 +60,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "meetup@localhost")
+    #: Where bounces go (the envelope sender, Return-Path): a mailbox someone reads, or that a
+    #: tool turns into "address unknown"; empty: the sender's address.
+    MAIL_BOUNCE_ADDRESS = os.environ.get("MAIL_BOUNCE_ADDRESS", "")
     #: Seconds to wait for the SMTP server on each step.
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     #: Attempts before an outbox message is marked failed (backoff 1, 2, 4 … 60 minutes).

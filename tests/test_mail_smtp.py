@@ -498,3 +498,23 @@ def test_a_stopping_worker_gives_back_what_it_has_not_sent(app_ctx, smtp):
     ]
     assert services.deliver_due(smtp.transport(), now=T0).sent == 2
     assert len(smtp.inbox.accepted) == 3
+
+
+def test_bounces_go_to_the_bounce_address_replies_elsewhere(
+    app, app_ctx, runner, smtp, monkeypatch
+):
+    """The envelope sender (where bounces go) is MAIL_BOUNCE_ADDRESS when set; the From the
+    reader sees stays the sender's."""
+    _use_smtp(app, smtp, monkeypatch)
+    monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "Café <club@example.org>")
+    monkeypatch.setitem(app.config, "MAIL_BOUNCE_ADDRESS", "bounces@example.org")
+    queue(1)
+    db.session.commit()
+    assert runner.invoke(args=["mail", "send"]).exit_code == 0
+    (envelope,) = smtp.inbox.accepted
+    assert envelope.mail_from == "bounces@example.org"
+    monkeypatch.setitem(app.config, "MAIL_BOUNCE_ADDRESS", "")
+    queue(2)
+    db.session.commit()
+    assert runner.invoke(args=["mail", "send"]).exit_code == 0
+    assert smtp.inbox.accepted[1].mail_from == "club@example.org"

@@ -179,7 +179,8 @@ def transport_for(app: Flask) -> SmtpTransport | FileTransport:
     return SmtpTransport(
         host=config["MAIL_SERVER"],
         port=int(config.get("MAIL_PORT", 587)),
-        envelope_from=parseaddr(config.get("MAIL_DEFAULT_SENDER", ""))[1],
+        envelope_from=config.get("MAIL_BOUNCE_ADDRESS")
+        or parseaddr(config.get("MAIL_DEFAULT_SENDER", ""))[1],
         username=config.get("MAIL_USERNAME", ""),
         password=config.get("MAIL_PASSWORD", ""),
         use_tls=bool(config.get("MAIL_USE_TLS", True)),
