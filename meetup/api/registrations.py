@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
+from meetup import audit
 from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, request_token, token_required
@@ -100,7 +101,6 @@ def registration_index(slug: str):
             raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
         query = query.where(Registration.status == RegistrationStatus(status))
     page = _paginated(query, lambda rows: [registration_record(r) for r in rows])
-    from meetup.privacy import audit  # privacy builds on the API's registrations
 
     audit.record_now("api_list", event.slug, len(page["items"]), user=api_user())
     return jsonify(page)

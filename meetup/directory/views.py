@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from meetup import audit
 from meetup.auth.access import can_manage_series
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import bp, matching, services, spatial, viewer
@@ -192,8 +193,6 @@ def _vcard_response(text: str, filename: str) -> Response:
 def _audit_if_organiser(me, directory: Directory, people: int) -> None:
     """Organisers' exports of personal data are logged (attendees' own contacts are not)."""
     if me is None:
-        from meetup.privacy import audit  # privacy builds on the directory
-
         audit.record_now("export_vcards", directory.slug, people)
 
 

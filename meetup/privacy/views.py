@@ -6,10 +6,11 @@ from flask import Response, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from meetup import audit
 from meetup.auth.forms import ConfirmForm
 from meetup.events.models import Series
 from meetup.extensions import db
-from meetup.privacy import audit, bp, erasure
+from meetup.privacy import bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
