@@ -139,6 +139,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from meetup import (
         api,
+        attendee,  # noqa: F401 - its routes, on the registrations' and the directory's blueprints
         auth,
         badges,
         checkin,

@@ -20,7 +20,6 @@ from meetup.registrations import services
 from meetup.registrations.forms import SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.registrations.records import registration_record
-from meetup.registrations.views import signup_rate_limit
 from meetup.writelock import own_lock, writes
 
 SIGNUP_FIELDS = (
@@ -59,7 +58,7 @@ def _signup_form(data: dict) -> SignupForm:
 
 @bp.post("/events/<slug>/registrations")
 @own_lock  # the seat lock: services.signup
-@limiter.limit(signup_rate_limit, exempt_when=_organiser_token_present)
+@limiter.limit(services.signup_rate_limit, exempt_when=_organiser_token_present)
 def registration_create(slug: str):
     """Public signup: answers the status a newcomer gets, and nothing personal."""
     event = queries.event_or_404(slug)

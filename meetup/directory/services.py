@@ -326,6 +326,15 @@ def request_introduction(requester: Registration, recipient: Registration) -> In
     return introduction
 
 
+def ask_introduction(requester: Registration, recipient: Registration) -> bool:
+    """request_introduction, saying whether it could be asked for (False when refused)."""
+    try:
+        request_introduction(requester, recipient)
+    except IntroductionRefused:
+        return False
+    return True
+
+
 def introduction_by_token(token: str) -> Introduction | None:
     if not token or len(token) > 100:
         return None

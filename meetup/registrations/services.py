@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from meetup.events import services as event_services
@@ -28,6 +29,11 @@ from meetup.registrations.models import (
 from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
+
+
+def signup_rate_limit() -> str:
+    """Public signups per client address (the signup form and the API)."""
+    return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 @dataclass
