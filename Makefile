@@ -12,7 +12,7 @@ help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test          the whole test suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set);"
 	@echo "                   needs Redis, and Debian's chromium and nginx (apt-get install chromium nginx)"
-	@echo "make lint          ruff check and format check"
+	@echo "make lint          ruff check, format check and the layers (lint-imports)"
 	@echo "make bench         benchmarks in bench/"
 	@echo "make translations  extract messages and update the catalogues"
 
@@ -54,6 +54,7 @@ test: $(BIN)/.installed $(VENV)/addok/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import BANFrance, Nominatim
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -89,8 +91,6 @@ def make_lookup(config) -> Lookup | None:
     if provider == "none":
         return None
     if provider == "ban":
-        from geopy.geocoders import BANFrance
-
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "api-adresse.data.gouv.fr")
         geocoder = BANFrance(domain=domain, scheme=scheme, timeout=timeout)
         min_score = config["GEOCODER_MIN_SCORE"]
@@ -110,9 +110,6 @@ def make_lookup(config) -> Lookup | None:
 
         return ban
     if provider == "nominatim":
-        from geopy.extra.rate_limiter import RateLimiter
-        from geopy.geocoders import Nominatim
-
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "nominatim.openstreetmap.org")
         geocoder = Nominatim(
             domain=domain,

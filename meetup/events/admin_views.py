@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.auth.models import Role, User, series_team
+from meetup.directory.outcome import outcome
 from meetup.events import admin_bp as bp
 from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
@@ -175,7 +176,6 @@ def event_new(slug: str):
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
-    from meetup.directory.outcome import outcome  # the directory builds on events
 
     now = utcnow()
     return render_template(

@@ -14,6 +14,8 @@ from meetup.privacy import bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
+from meetup.registrations import spreadsheet
+from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 from meetup.registrations.queries import registration_by_link
 from meetup.responses import private
 
@@ -62,8 +64,6 @@ def my_data_json(token: str):
 
 def _labels() -> dict[str, str]:
     """The page's words for the export's keys and values: the card form's own labels."""
-    from meetup.registrations import spreadsheet
-    from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 
     labels = {name: getattr(CardForm, name).args[0] for name in (*PERSONAL_FIELDS, *CONSENTS)}
     labels |= {choice.value: choice.label for choice in VISIBILITY_CHOICES}
