@@ -195,7 +195,7 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     # erased meanwhile: two erasures of one person at once (a double click, the person and
     # an organiser) are one after the other, and the second finds nothing left to do.
     ids = [r.id for r in registrations]
-    registration_services.lock_events({r.event_id for r in registrations})
+    registration_services.lock_seats({r.event_id for r in registrations})
     registrations = list(
         db.session.scalars(
             select(Registration)
