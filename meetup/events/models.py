@@ -141,10 +141,6 @@ class Event(db.Model):
         for subject lines, badges and tickets."""
         return " ".join((self.theme or self.title).split())
 
-    @property
-    def is_published(self) -> bool:
-        return self.status is EventStatus.PUBLISHED
-
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
 
