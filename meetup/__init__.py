@@ -6,14 +6,30 @@ import os
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetup import (
+    api,
     assets,
+    attendee,  # noqa: F401 - its routes, on the registrations' and the directory's blueprints
+    auth,
+    badges,
+    checkin,
+    directory,
+    events,
+    i18n,
+    mail,
+    ops,
+    privacy,
+    registrations,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
+from meetup.auth.cli import tokens_cli, users_cli
+from meetup.badges.cli import badges_cli
 from meetup.config import (
     DEVELOPMENT_BASE_URL,
     MIN_SECRET_KEY_LENGTH,
@@ -21,7 +37,17 @@ from meetup.config import (
     Config,
     load_secret_key,
 )
-from meetup.ops import guards
+from meetup.demo.cli import demo_cli
+from meetup.directory.cli import directory_cli, geo_cli
+from meetup.extensions import babel, csrf, db, limiter, login_manager, migrate
+from meetup.mail.cli import mail_cli
+from meetup.markup import render_markdown
+from meetup.ops import errors, guards, headers, logs
+from meetup.ops.cli import backup_command, restore_command
+from meetup.privacy.cli import privacy_cli
+from meetup.registrations.sectors import sector_label
+from meetup.timeutil import utcnow
+from meetup.worker import worker_command
 
 
 class ConfigurationError(RuntimeError):
@@ -117,11 +143,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from meetup import i18n
-    from meetup.extensions import babel, csrf, db, limiter, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(
         app, db, directory=os.path.abspath(os.path.join(app.root_path, "..", "migrations"))
@@ -141,19 +162,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from meetup import (
-        api,
-        auth,
-        badges,
-        checkin,
-        directory,
-        events,
-        mail,
-        ops,
-        privacy,
-        registrations,
-    )
-
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(events.public_bp)
@@ -171,22 +179,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from meetup.ops import errors, headers, logs
-
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask import request
-    from flask_babel import get_locale
-
-    from meetup import i18n
-    from meetup.markup import render_markdown
-    from meetup.registrations.sectors import sector_label
-    from meetup.timeutil import utcnow
-
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["in_zone"] = i18n.format_in_zone
@@ -207,15 +205,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from meetup.auth.cli import tokens_cli, users_cli
-    from meetup.badges.cli import badges_cli
-    from meetup.demo.cli import demo_cli
-    from meetup.directory.cli import directory_cli, geo_cli
-    from meetup.mail.cli import mail_cli
-    from meetup.ops.cli import backup_command, restore_command
-    from meetup.privacy.cli import privacy_cli
-    from meetup.worker import worker_command
-
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)

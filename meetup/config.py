@@ -139,10 +139,6 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 
-class DevelopmentConfig(Config):
-    DEBUG = True
-
-
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"  # noqa: S105 - refused outside TESTING

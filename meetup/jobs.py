@@ -22,7 +22,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetup.extensions import db
-from meetup.ops.models import JobLease
+from meetup.leases import JobLease
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
 

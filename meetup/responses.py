@@ -29,3 +29,10 @@ def private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = PRIVATE_REFERRER_POLICY
     return response
+
+
+def vcard_response(text: str, filename: str) -> Response:
+    """Contact cards to save: personal data, so private and never cached."""
+    response = Response(text, mimetype="text/vcard")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return private(response)

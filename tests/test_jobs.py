@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from meetup import jobs
 from meetup.extensions import db
+from meetup.leases import JobLease
 from meetup.ops import heartbeat
-from meetup.ops.models import JobLease, WorkerHeartbeat
+from meetup.ops.models import WorkerHeartbeat
 from meetup.timeutil import utcnow
 
 T0 = utcnow().replace(microsecond=0)

@@ -17,6 +17,7 @@ import vobject
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from meetup.audit import AuditEntry
 from meetup.checkin.models import CheckinRequest
 from meetup.directory import services as directory_services
 from meetup.directory.geocoding import GeocodeAnswer, address_key
@@ -25,7 +26,7 @@ from meetup.events.models import Event, Series
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.privacy import retention
-from meetup.privacy.models import AuditEntry, ConsentRecord
+from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
 from tests.conftest import csrf_from, log_in, post_form

@@ -85,8 +85,8 @@ def test_without_the_lock_the_race_shows(app, make, monkeypatch):
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize("begin", ["_begin_seat_change", "_begin_signup"])
-def test_a_seat_change_holds_the_event_row_lock(app, nearly_full, begin):
+@pytest.mark.parametrize("reread", [True, False], ids=["seat_change", "signup"])
+def test_a_seat_change_holds_the_event_row_lock(app, nearly_full, reread):
     """While one signup (or a cancellation, a promotion…) decides a seat, another
     transaction cannot lock the event."""
     from sqlalchemy import text
@@ -94,7 +94,7 @@ def test_a_seat_change_holds_the_event_row_lock(app, nearly_full, begin):
 
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == nearly_full))
-        getattr(services, begin)(event)
+        services.lock_seats([event.id], reread=reread)
         with db.engine.connect() as other:
             with pytest.raises(OperationalError, match="could not obtain lock"):
                 other.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
+from meetup import audit
 from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, request_token, token_required
@@ -19,7 +20,6 @@ from meetup.registrations import services
 from meetup.registrations.forms import SignupForm
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.registrations.records import registration_record
-from meetup.registrations.views import signup_rate_limit
 from meetup.writelock import own_lock, writes
 
 SIGNUP_FIELDS = (
@@ -58,7 +58,7 @@ def _signup_form(data: dict) -> SignupForm:
 
 @bp.post("/events/<slug>/registrations")
 @own_lock  # the seat lock: services.signup
-@limiter.limit(signup_rate_limit, exempt_when=_organiser_token_present)
+@limiter.limit(services.signup_rate_limit, exempt_when=_organiser_token_present)
 def registration_create(slug: str):
     """Public signup: answers the status a newcomer gets, and nothing personal."""
     event = queries.event_or_404(slug)
@@ -100,7 +100,6 @@ def registration_index(slug: str):
             raise ApiError(400, "status must be confirmed, waitlisted or cancelled.")
         query = query.where(Registration.status == RegistrationStatus(status))
     page = _paginated(query, lambda rows: [registration_record(r) for r in rows])
-    from meetup.privacy import audit  # privacy builds on the API's registrations
 
     audit.record_now("api_list", event.slug, len(page["items"]), user=api_user())
     return jsonify(page)

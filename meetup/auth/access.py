@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache, wraps
+from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 
-from meetup.auth.models import Role, User
+from meetup.auth.models import Role, User, series_team
 from meetup.extensions import db
 
 
@@ -55,21 +55,18 @@ def is_on_team(user: User, series) -> bool:
     return any(member.id == user.id for member in series.team)
 
 
-@cache
-def _on_team_query():
-    """Built once (a scan asks it), once the events' models can be imported."""
-    from meetup.events.models import series_team
-
-    return select(series_team.c.user_id).where(
-        series_team.c.series_id == bindparam("series_id"),
-        series_team.c.user_id == bindparam("user_id"),
-    )
+#: Built once: a scan at the door asks it (bench/checkin.py), and SQLAlchemy reuses its
+#: compiled form.
+_ON_TEAM = select(series_team.c.user_id).where(
+    series_team.c.series_id == bindparam("series_id"),
+    series_team.c.user_id == bindparam("user_id"),
+)
 
 
 def on_team(series_id: int, user_id: int) -> bool:
     """is_on_team in one query, without loading the team."""
     values = {"series_id": series_id, "user_id": user_id}
-    return db.session.scalar(_on_team_query(), values) is not None
+    return db.session.scalar(_ON_TEAM, values) is not None
 
 
 def require_series_access(user: User, series) -> None:

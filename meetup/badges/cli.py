@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from meetup import audit
 from meetup.badges import services
 from meetup.badges.forms import LAYOUT_TITLES
 from meetup.badges.layouts import DEFAULT_LAYOUT, LAYOUTS
@@ -70,7 +71,6 @@ def badges_cli(
     with force_locale(language):
         pdf = services.badges_pdf(event, chosen, LAYOUTS[layout], mark_printed=not no_mark)
     output.write_bytes(pdf)
-    from meetup.privacy import audit
 
     audit.record_now("print_badges", event.slug, len(chosen))
     click.echo(f"{len(chosen)} badges, {len(pdf) // 1024} KB: {output}")

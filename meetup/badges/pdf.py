@@ -19,7 +19,7 @@ from reportlab.lib.colors import HexColor, white
 from reportlab.pdfgen.canvas import Canvas
 
 from meetup.badges import text
-from meetup.badges.layouts import MM, Box, Layout
+from meetup.badges.layouts import A4, MM, Box, Layout
 from meetup.registrations.qr import QUIET_ZONE, QRMatrix
 
 #: Role band colours; the band always says the role in words too.
@@ -522,7 +522,6 @@ class Ticket:
 
 def render_ticket(ticket: Ticket, trace: Trace | None = None) -> bytes:
     """An A4 page: evening, date, place, name and a large QR code in the upper half."""
-    from meetup.badges.layouts import A4
 
     width, height = A4[0] * MM, A4[1] * MM
     buffer = io.BytesIO()

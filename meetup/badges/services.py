@@ -267,9 +267,10 @@ def badges_pdf(
 
 
 def ticket_pdf(registration: Registration) -> bytes:
+    """A one-page ticket. Commits: keeps the QR matrix if it was encoded just now."""
     event = registration.event
     where = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
-    return render_ticket(
+    pdf = render_ticket(
         Ticket(
             event_title=event.one_line_title,
             when=format_event_when(event),
@@ -279,3 +280,5 @@ def ticket_pdf(registration: Registration) -> bytes:
             hint=_("Show this code at the door, on paper or on your phone."),
         )
     )
+    db.session.commit()
+    return pdf

@@ -10,6 +10,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from meetup import audit
 from meetup.auth.access import staff_required
 from meetup.badges import bp, preview, services
 from meetup.badges.forms import BadgeForm
@@ -80,7 +81,6 @@ def badges(slug: str):
             pdf = services.badges_pdf(
                 event, chosen, layout, mark_printed=form.mark_printed.data, roles=roles
             )
-            from meetup.privacy import audit  # privacy builds on badges' registrations
 
             audit.record_now("print_badges", event.slug, len(chosen))
             # "Download": a file to print, and the page with its choices stays where it is.

@@ -9,6 +9,7 @@ from flask import abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from meetup import audit
 from meetup.auth.access import can_run_door, door_required
 from meetup.badges import services as badge_services
 from meetup.badges.forms import LAYOUT_TITLES
@@ -263,7 +264,6 @@ def badge(slug: str):
     name = request.form.get("layout", "")
     layout = LAYOUTS[name if name in DOOR_LAYOUTS else SINGLE_LAYOUT]
     pdf = badge_services.badges_pdf(event, [registration], layout, mark_printed=True)
-    from meetup.privacy import audit  # privacy builds on the door's registrations
 
     audit.record_now("print_badges", event.slug, 1)
     return pdf_response(pdf, "badge.pdf")

@@ -1,23 +1,23 @@
 """The attendee directory: geocoded offices, neighbours, map, contact cards, introductions."""
 
+from datetime import timedelta
+
 from flask import Blueprint
+
+from meetup.jobs import register as register_job
 
 bp = Blueprint("directory", __name__)
 #: The organisers' side: opening an evening's directory, fixing addresses.
 admin_bp = Blueprint("directory_admin", __name__, url_prefix="/admin")
 
 from meetup.directory import admin_views, models, views  # noqa: E402, F401
+from meetup.directory import jobs as directory_jobs  # noqa: E402
 
 
 @bp.record_once
 def _register_jobs(state) -> None:
-    from datetime import timedelta
-
-    from meetup import jobs
-    from meetup.directory import jobs as directory_jobs
-
     # Geocoding at every round of every worker: each address is claimed by one.
-    jobs.register(state.app, "geocoding", directory_jobs.geocode_round)
-    jobs.register(
+    register_job(state.app, "geocoding", directory_jobs.geocode_round)
+    register_job(
         state.app, "directories", directory_jobs.open_due_directories, every=timedelta(minutes=1)
     )

@@ -40,7 +40,6 @@ class Card:
     #: The pin (exact when agreed, else rounded), None when not located.
     latitude: float | None
     longitude: float | None
-    exact_location: bool
     accepts_introductions: bool
 
     @property
@@ -84,7 +83,6 @@ def shown_metres(metres: float, exact: bool) -> int:
 
 def card_for(registration: Registration) -> Card:
     r = registration
-    located = r.latitude is not None and r.longitude is not None
     latitude, longitude = display_point(r)
     address = None
     if r.share_address and (r.street or r.city):
@@ -106,7 +104,6 @@ def card_for(registration: Registration) -> Card:
         address=address,
         latitude=latitude,
         longitude=longitude,
-        exact_location=located and r.share_address,
         accepts_introductions=r.accept_introductions,
     )
 

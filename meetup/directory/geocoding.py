@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
+from geopy.geocoders import BANFrance, Nominatim
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -92,8 +93,6 @@ def make_lookup(config) -> Lookup | None:
     if provider == "none":
         return None
     if provider == "ban":
-        from geopy.geocoders import BANFrance
-
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "api-adresse.data.gouv.fr")
         geocoder = BANFrance(domain=domain, scheme=scheme, timeout=timeout)
         min_score = config["GEOCODER_MIN_SCORE"]
@@ -113,8 +112,6 @@ def make_lookup(config) -> Lookup | None:
 
         return ban
     if provider == "nominatim":
-        from geopy.geocoders import Nominatim
-
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "nominatim.openstreetmap.org")
         geocoder = Nominatim(
             domain=domain,

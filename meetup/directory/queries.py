@@ -12,7 +12,9 @@ import math
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -129,6 +131,36 @@ def _nearest_first(
     return found
 
 
+class Directory(Protocol):
+    """What the pages ask of a directory, an evening's or a series' community: one interface,
+    so that no page asks which of the two it has."""
+
+    #: "event" or "community": the first word of its pages' endpoints (directory.event_page).
+    kind: str
+    series: Series
+
+    @property
+    def slug(self) -> str: ...
+
+    def members(self) -> list[Registration]: ...
+
+    def listing(self) -> list: ...
+
+    def lists(self, registration: Registration) -> bool: ...
+
+    def viewer_registration(
+        self, viewer: Registration | None, now: datetime
+    ) -> Registration | None: ...
+
+    def card_of_viewer(self, me: Registration) -> Registration: ...
+
+    def came_without_sharing(self, viewer: Registration | None) -> bool: ...
+
+    def origin_note(self) -> str: ...
+
+    def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]: ...
+
+
 class EventDirectory:
     """The evening's directory."""
 
@@ -172,6 +204,19 @@ class EventDirectory:
             if registration.event_id == self.event.id and came(registration):
                 return registration
         return None
+
+    def card_of_viewer(self, me: Registration) -> Registration:
+        """The card that stands for the viewer here (their pin, their introductions): the
+        evening's registration."""
+        return me
+
+    def came_without_sharing(self, viewer: Registration | None) -> bool:
+        """Only the community has cards kept out of it."""
+        return False
+
+    def origin_note(self) -> str:
+        """Where a saved contact was met, for its vCard."""
+        return _("Met at %(title)s", title=self.event.one_line_title)
 
     def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]:
         params = self._params | _box(latitude, longitude, radius_m)
@@ -229,6 +274,14 @@ class CommunityDirectory:
         if came_to is None or self.card_of(viewer) is None:
             return None
         return came_to
+
+    def card_of_viewer(self, me: Registration) -> Registration:
+        """The card that stands for the viewer here: their community card (their latest
+        registration), else the registration that let them in."""
+        return self.card_of(me) or me
+
+    def origin_note(self) -> str:
+        return _("Member of %(name)s", name=self.series.name)
 
     def came_without_sharing(self, viewer: Registration | None) -> bool:
         """Came to one of the series' evenings, but does not share their card with the

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from meetup.directory import emails, spatial
+from meetup.directory import emails, geocoding, spatial
 from meetup.directory.cards import card_for, display_point, shown_metres
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.directory.queries import CommunityDirectory, EventDirectory
@@ -271,9 +271,7 @@ def correct_address(registration: Registration, street: str, postcode: str, city
 def look_up_again(registration: Registration) -> None:
     """The same address to the geocoder again (an organiser asked), its negative cached
     answer forgotten. Commits."""
-    from meetup.directory.geocoding import forget_answer
-
-    forget_answer(registration)
+    geocoding.forget_answer(registration)
     registration.send_to_geocoder()
     db.session.commit()
 
@@ -324,6 +322,15 @@ def request_introduction(requester: Registration, recipient: Registration) -> In
     emails.queue_introduction_request(recipient, card_for(requester), token)
     db.session.commit()
     return introduction
+
+
+def ask_introduction(requester: Registration, recipient: Registration) -> bool:
+    """request_introduction, saying whether it could be asked for (False when refused)."""
+    try:
+        request_introduction(requester, recipient)
+    except IntroductionRefused:
+        return False
+    return True
 
 
 def introduction_by_token(token: str) -> Introduction | None:

@@ -13,11 +13,12 @@ from wtforms.fields.choices import SelectChoice
 
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
-from meetup.auth.models import Role, User
+from meetup.auth.models import Role, User, series_team
+from meetup.directory.outcome import outcome
 from meetup.events import admin_bp as bp
 from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
-from meetup.events.models import Event, EventStatus, Series, Speaker, series_team
+from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.extensions import db
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
@@ -175,7 +176,6 @@ def event_new(slug: str):
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
-    from meetup.directory.outcome import outcome  # the directory builds on events
 
     now = utcnow()
     return render_template(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -27,7 +28,6 @@ class CalendarEntry:
 
 def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:
     """A VCALENDAR with one VEVENT in the series' time zone, with its VTIMEZONE."""
-    from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(entry.timezone)
     calendar = Calendar()

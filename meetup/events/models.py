@@ -7,23 +7,16 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetup.auth.models import User
+from meetup.auth.models import User, series_team
 from meetup.extensions import db
 from meetup.models_base import enum_column
 from meetup.timeutil import UTCDateTime, utcnow
 
+
 #: The series' team: organisers, and door volunteers who may only run its check-in.
-series_team = Table(
-    "series_team",
-    db.metadata,
-    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
 class Series(db.Model):
     __tablename__ = "series"
     __table_args__ = (
@@ -147,10 +140,6 @@ class Event(db.Model):
         """The evening's name (its theme, else its title) on one line, whatever was typed:
         for subject lines, badges and tickets."""
         return " ".join((self.theme or self.title).split())
-
-    @property
-    def is_published(self) -> bool:
-        return self.status is EventStatus.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

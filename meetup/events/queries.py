@@ -9,8 +9,8 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from meetup.auth.access import can_manage_series
-from meetup.auth.models import Role, User
-from meetup.events.models import Event, EventStatus, Series, series_team
+from meetup.auth.models import Role, User, series_team
+from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 
 

@@ -6,7 +6,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from meetup import worker
 from meetup.extensions import db
 from meetup.mail import services
 from meetup.mail.delivery import transport_for
@@ -37,9 +36,13 @@ def mail_send(limit: int) -> None:
     "--interval", default=5.0, show_default=True, help="Seconds between looks at the queue."
 )
 @click.option("--limit", default=50, show_default=True, help="Messages per batch.")
-def mail_work(interval: float, limit: int) -> None:
+@click.pass_context
+def mail_work(context: click.Context, interval: float, limit: int) -> None:
     """The same as `flask worker` (its former name)."""
-    worker.work(interval, limit)
+    # Found by its name in the app's commands: the worker runs every feature's jobs, mail's
+    # among them, so mail cannot import it.
+    worker = current_app.cli.get_command(context, "worker")
+    context.invoke(worker, interval=interval, limit=limit)
 
 
 @mail_cli.command("retry")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from meetup.auth.models import Role, User
-from meetup.events.models import Event, series_team
+from meetup.auth.models import Role, User, series_team
+from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import Registration

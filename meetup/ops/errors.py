@@ -7,6 +7,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from meetup.api.errors import api_error_response
+from meetup.auth.views import throttled_login_page
 from meetup.extensions import db
 
 _TEMPLATES = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}
@@ -18,12 +20,8 @@ def _wants_json() -> bool:
 
 def handle_http_error(error: HTTPException):
     if _wants_json():
-        from meetup.api.errors import api_error_response
-
         return api_error_response(error)
     if error.code == 429 and request.endpoint == "auth.login":
-        from meetup.auth.views import throttled_login_page
-
         return throttled_login_page()
     template = _TEMPLATES.get(error.code or 500, "errors/generic.html")
     return render_template(template, error=error), error.code
@@ -31,8 +29,6 @@ def handle_http_error(error: HTTPException):
 
 def handle_csrf_error(error: CSRFError):
     if _wants_json():
-        from meetup.api.errors import api_error_response
-
         return api_error_response(error)
     return render_template("errors/csrf.html", error=error), 400
 
@@ -41,8 +37,6 @@ def handle_server_error(error: Exception):
     """Flask has already logged the error (MeetupFlask.log_exception); roll back and apologise."""
     db.session.rollback()
     if _wants_json():
-        from meetup.api.errors import api_error_response
-
         return api_error_response(InternalServerError())
     return render_template("errors/500.html"), 500
 
@@ -69,8 +63,6 @@ def handle_database_error(error: OperationalError):
         return handle_server_error(error)
     current_app.log_exception((type(error), error, error.__traceback__))
     if _wants_json():
-        from meetup.api.errors import api_error_response
-
         response = api_error_response(ServiceUnavailable())
     else:
         response = current_app.make_response((render_template("errors/503.html"), 503))

@@ -21,20 +21,3 @@ class WorkerHeartbeat(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: The last round the worker began.
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class JobLease(db.Model):
-    """A periodic job's turn (the purge, the directories' opening): one row per job, claimed
-    by one worker of any host at a time, so each runs once per period across them all."""
-
-    __tablename__ = "job_leases"
-
-    #: The job's name, as registered (meetup.jobs).
-    name: Mapped[str] = mapped_column(String(60), primary_key=True)
-    #: The job is due from this time on.
-    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: The worker running it now ("host:pid"), and until when its claim holds: a worker that
-    #: died mid-run is replaced once the claim runs out.
-    held_by: Mapped[str | None] = mapped_column(String(120))
-    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from meetup import audit
+from meetup.audit import AuditEntry
 from meetup.auth.access import admin_required, staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.privacy import admin_bp as bp
-from meetup.privacy import audit, erasure
-from meetup.privacy.models import AuditEntry
+from meetup.privacy import erasure
 from meetup.registrations.queries import managed_registration_or_404
 
 AUDIT_PAGE = 100

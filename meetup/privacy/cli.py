@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from meetup.privacy import audit, retention
+from meetup import audit
+from meetup.privacy import retention
 
 privacy_cli = AppGroup("privacy", help="Retention: remove what is no longer kept.")
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select
 from meetup.checkin.models import CheckinRequest
 from meetup.directory.geocoding import address_key, provider_name
 from meetup.directory.models import GeocodeCacheEntry, Introduction
+from meetup.events.models import EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.privacy.models import ConsentRecord
@@ -165,7 +166,6 @@ def erase(registrations: list[Registration], *, whole_person: bool = True) -> Er
     theirs is erased, so emails to their address go too (an organiser's erasure within one
     series leaves the emails of the person's other registrations). Commits (twice: the
     seats, then the erasure); the mail files go after the commit."""
-    from meetup.events.models import EventStatus
 
     if not registrations:
         raise ValueError("nothing to erase")
@@ -195,7 +195,7 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     # erased meanwhile: two erasures of one person at once (a double click, the person and
     # an organiser) are one after the other, and the second finds nothing left to do.
     ids = [r.id for r in registrations]
-    registration_services.lock_events({r.event_id for r in registrations})
+    registration_services.lock_seats({r.event_id for r in registrations})
     registrations = list(
         db.session.scalars(
             select(Registration)

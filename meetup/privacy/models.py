@@ -1,5 +1,5 @@
-"""What privacy keeps: the history of each person's consents, and the audit of organisers'
-exports of personal data (who, what, when; never the data itself)."""
+"""What privacy keeps: the history of each person's consents (the audit of exports is
+meetup.audit)."""
 
 from __future__ import annotations
 
@@ -33,23 +33,3 @@ class ConsentRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     registration: Mapped[Registration] = relationship()
-
-
-class AuditEntry(db.Model):
-    """An organiser's export of personal data, or an erasure: for the admins' eyes. Names
-    what was done and to which evening, and how many people; never who they were."""
-
-    __tablename__ = "audit_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: Who did it (None: the command line, or an account deleted since).
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    #: export_csv, export_vcards, print_badges, api_list, erase, erase_self, purge
-    action: Mapped[str] = mapped_column(String(40))
-    #: The evening's or series' slug, or "registration 123" for an erasure.
-    target: Mapped[str] = mapped_column(String(200), default="")
-    #: How many people the act concerned.
-    people: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

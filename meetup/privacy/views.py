@@ -6,13 +6,16 @@ from flask import Response, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from meetup import audit
 from meetup.auth.forms import ConfirmForm
 from meetup.events.models import Series
 from meetup.extensions import db
-from meetup.privacy import audit, bp, erasure
+from meetup.privacy import bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
+from meetup.registrations import spreadsheet
+from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 from meetup.registrations.queries import registration_by_link
 from meetup.responses import private
 
@@ -61,8 +64,6 @@ def my_data_json(token: str):
 
 def _labels() -> dict[str, str]:
     """The page's words for the export's keys and values: the card form's own labels."""
-    from meetup.registrations import spreadsheet
-    from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 
     labels = {name: getattr(CardForm, name).args[0] for name in (*PERSONAL_FIELDS, *CONSENTS)}
     labels |= {choice.value: choice.label for choice in VISIBILITY_CHOICES}

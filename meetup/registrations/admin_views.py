@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
+from meetup import audit
 from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
@@ -136,7 +137,6 @@ def registrations_csv(slug: str):
         spreadsheet.rows(registrations, event.zone),
         delimiter=csv_delimiter(str(get_locale()), request.args.get("separator", "")),
     )
-    from meetup.privacy import audit  # privacy builds on registrations
 
     audit.record_now("export_csv", event.slug, len(registrations))
     response = make_response(body)

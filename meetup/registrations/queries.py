@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import abort, make_response, render_template
 from sqlalchemy import bindparam, case, func, or_, select
 
+from meetup.events.models import Event
 from meetup.events.queries import managed_event_or_404
 from meetup.extensions import db
 from meetup.registrations.models import EarlierLink, Registration, RegistrationStatus, Source
@@ -21,7 +22,6 @@ def registrations_of(registration: Registration, series_ids=None) -> list[Regist
     """The person's registrations not erased: this one, and those with the same email (case
     aside; this one by id too, since SQLite's lower() leaves "É" as it is), in every series or
     only in `series_ids`."""
-    from meetup.events.models import Event
 
     query = select(Registration).where(
         or_(

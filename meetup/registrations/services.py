@@ -1,7 +1,7 @@
 """Signups, cancellations and the waitlist: the writes and the rules.
 
 Capacity holds under concurrency: every change that can move a seat first locks the event
-(`_lock_event`), so counting confirmed seats and writing happen one request at a time per
+(`lock_seats`), so counting confirmed seats and writing happen one request at a time per
 event — PostgreSQL through a row lock, SQLite through its single writer lock.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
 from meetup.events import services as event_services
@@ -28,6 +29,11 @@ from meetup.registrations.models import (
 from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
+
+
+def signup_rate_limit() -> str:
+    """Public signups per client address (the signup form and the API)."""
+    return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 @dataclass
@@ -108,33 +114,21 @@ def _lock_event(event_id: int) -> Locked:
     return Locked(row.capacity, row.status)
 
 
-def _begin_seat_change(event: Event) -> None:
-    # End any read transaction first: on SQLite a snapshot taken before another writer
-    # committed cannot be upgraded to a write. The id is read before: after the commit,
-    # reading the expired event would start the next transaction with a read.
-    event_id = event.id
-    db.session.commit()
-    _lock_event(event_id)
-
-
-def lock_events(event_ids: Iterable[int]) -> None:
-    """Serialise changes to the registrations of these evenings until the transaction ends
-    (an erasure across a person's evenings), in order of id: two such lockers never wait
-    for each other in a circle. Ends the read transaction first (SQLite)."""
-    end_reads()
-    for event_id in sorted(set(event_ids)):
-        _lock_event(event_id)
-
-
-def _begin_signup(event: Event) -> Locked:
-    """A seat change for a signup, which writes a new row and changes none it read before:
-    the objects read so far (the event, for its title in the email) stay loaded rather than
-    being expired and read again, and what must be fresh is read under the lock: the
-    capacity and the status (returned), the count of seats, the registration with that
-    email. On PostgreSQL the lock joins the reads' transaction (two round trips fewer)."""
-    event_id = event.id
-    end_reads(expire=False)
-    return _lock_event(event_id)
+def lock_seats(event_ids: Iterable[int], *, reread: bool = True) -> list[Locked]:
+    """The seat lock: serialise the seat changes (and status changes) of these evenings
+    until the transaction ends, locking them in order of id (two lockers never wait for
+    each other in a circle); returns each one's capacity and status as they are under the
+    lock. The reads' transaction ends first (on SQLite, one that read cannot become the
+    writer once another committed): objects read before are expired, to be read again
+    under the lock. `reread=False` keeps them loaded, for a change that writes a new row and
+    changes none it read (a signup): on PostgreSQL the lock then joins the reads'
+    transaction, two round trips fewer; what must be fresh is read under the lock."""
+    ids = sorted(set(event_ids))  # read before the commit, which expires the objects
+    if reread:
+        db.session.commit()
+    else:
+        end_reads(expire=False)
+    return [_lock_event(event_id) for event_id in ids]
 
 
 #: Built once (see events.queries._EVENT): a signup asks both under the event's lock.
@@ -148,7 +142,7 @@ _BY_EMAIL = (
         Registration.event_id == bindparam("event_id"),
         func.lower(Registration.email) == bindparam("email"),
     )
-    # Read as it is now, even if the session loaded it before the lock (_begin_signup).
+    # Read as it is now, even if the session loaded it before the lock (lock_seats, reread=False).
     .execution_options(populate_existing=True)
 )
 
@@ -194,7 +188,7 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     for a public or API signup if the evening is no longer published. Commits.
     """
     token, token_hash = new_manage_token()  # a newcomer's, made before the lock
-    locked = _begin_signup(event)
+    (locked,) = lock_seats([event.id], reread=False)
     if locked.status is not EventStatus.PUBLISHED and source in PUBLIC_SOURCES:
         # Cancelled (or taken back) since the page checked: a signup now would never hear
         # of the cancellation, sent to those registered before it.
@@ -238,7 +232,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
     (and people who were waiting or had cancelled) get their personal link by email, to
     complete their card; someone already confirmed keeps theirs. Sending the form twice
     changes nothing more. `door` as checkin.services.door_name made it. Commits."""
-    _begin_seat_change(event)
+    lock_seats([event.id])
     now = utcnow()
     registration = find_by_email(event, profile.email)
     if registration is None:
@@ -297,7 +291,7 @@ def registered_emails(event: Event) -> set[str]:
 def import_profiles(event: Event, profiles: list[Profile], *, send_emails: bool) -> ImportReport:
     """Register a list at once, all or nothing: seats first come first served, then the
     waitlist; people already registered are left as they are. Commits."""
-    _begin_seat_change(event)
+    lock_seats([event.id])
     free = event.capacity - confirmed_count(event)
     already_there = registered_emails(event)
     added: list[tuple[Registration, str]] = []
@@ -368,7 +362,7 @@ def _confirm_from_waitlist(registration: Registration) -> None:
 def cancel(registration: Registration, *, by_organiser: bool = False) -> list[Registration]:
     """Cancel a registration; the freed seat goes to the waitlist. Commits."""
     event = registration.event
-    _begin_seat_change(event)
+    lock_seats([event.id])
     db.session.refresh(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         return []
@@ -382,7 +376,7 @@ def cancel(registration: Registration, *, by_organiser: bool = False) -> list[Re
 
 def promote(registration: Registration) -> bool:
     """An organiser gives a waitlisted person a seat, even beyond capacity. Commits."""
-    _begin_seat_change(registration.event)
+    lock_seats([registration.event.id])
     db.session.refresh(registration)
     if registration.status is not RegistrationStatus.WAITLISTED:
         return False
@@ -393,7 +387,7 @@ def promote(registration: Registration) -> bool:
 
 def capacity_changed(event: Event) -> list[Registration]:
     """After an event's capacity changed: promote from the waitlist if seats opened. Commits."""
-    _begin_seat_change(event)
+    lock_seats([event.id])
     db.session.refresh(event)
     promoted = fill_seats(event)
     db.session.commit()
@@ -403,7 +397,7 @@ def capacity_changed(event: Event) -> list[Registration]:
 def resend_link(registration: Registration) -> None:
     """The organisers send a new personal link, and the earlier ones stop working (a link
     forwarded by mistake, a lost phone): the way to take a link back. Commits."""
-    _begin_seat_change(registration.event)  # one change of this person's links at a time
+    lock_seats([registration.event.id])  # one change of this person's links at a time
     token = new_personal_link(registration, revoke=True)
     emails.queue_link_again(registration, token, revoked=True)
     db.session.commit()
@@ -421,7 +415,7 @@ def new_personal_link(registration: Registration, *, revoke: bool = False) -> st
     """A fresh personal link for an email (only hashes are kept, so each email needs its own
     token). The one it replaces keeps working, with the newest few before it (EarlierLink),
     unless `revoke`: then every earlier link stops working. Call it under the event's lock
-    (_begin_seat_change): two at once would both keep the same earlier link. Returns the
+    (lock_seats): two at once would both keep the same earlier link. Returns the
     token."""
     token, token_hash = new_manage_token()
     earlier = delete(EarlierLink).where(EarlierLink.registration_id == registration.id)

@@ -1,0 +1,254 @@
+"""The attendee's pages. Endpoints keep their blueprints' names (see meetup.attendee)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from meetup.auth.access import can_run_door
+from meetup.auth.forms import ConfirmForm
+from meetup.badges import services as badge_services
+from meetup.checkin import services as checkin_services
+from meetup.directory import bp as directory_bp
+from meetup.directory import links as directory_links
+from meetup.directory import scans, spatial, viewer
+from meetup.directory import services as directory_services
+from meetup.directory.forms import PinForm
+from meetup.directory.vcards import vcard
+from meetup.directory.wording import asked_text, distance_note
+from meetup.events.models import EventStatus
+from meetup.registrations import bp as registrations_bp
+from meetup.registrations import services, tickets
+from meetup.registrations.forms import CardForm
+from meetup.registrations.models import Registration, RegistrationStatus
+from meetup.registrations.queries import registration_by_link
+from meetup.registrations.tokens import hash_token
+from meetup.responses import pdf_response, private, vcard_response
+from meetup.timeutil import utcnow
+from meetup.writelock import writes
+
+# -- the personal page ------------------------------------------------------------------
+
+
+@registrations_bp.route("/r/<token>", methods=["GET", "POST"])
+@writes  # the ticket's QR matrix, kept the first time it is shown
+def manage(token: str):
+    """The attendee's personal page: ticket, card, visibility, cancel."""
+    registration = registration_by_link(token)
+    form = CardForm(obj=registration)
+    if form.validate_on_submit():
+        language_before = registration.language
+        services.update_profile(registration, form.profile(registration.email))
+        flash(_("Saved. Your card now shows what you chose."), "success")
+        if registration.language != language_before:
+            flash(
+                _("Our emails to you are now in English.")
+                if registration.language == "en"
+                else _("Our emails to you are now in French."),
+                "success",
+            )
+        return redirect(url_for("registrations.manage", token=token))
+    return _personal_page(registration, token, form=form)
+
+
+def _personal_page(registration: Registration, token: str, *, form=None, pin_form=None):
+    """The personal page as it stands, a form sent back with its errors and what was typed
+    (422) when one is given. Opening it remembers the person in this browser (the directory
+    and scanned badges know them)."""
+    viewer.remember(registration, hash_token(token))
+    card_form = form or CardForm(obj=registration)
+    # Once the evening is over the ticket has done its job: the page leads with who came.
+    now = utcnow()
+    evening_over = registration.event.ends_at <= now
+    # A cancelled evening has no ticket to show, nor a seat to give back.
+    evening_cancelled = registration.event.status is EventStatus.CANCELLED
+    response = current_app.make_response(
+        render_template(
+            "registrations/manage.html",
+            registration=registration,
+            event=registration.event,
+            form=card_form,
+            evening_over=evening_over,
+            evening_cancelled=evening_cancelled,
+            ticket_image=tickets.ticket_image(registration)
+            if registration.status is RegistrationStatus.CONFIRMED
+            and tickets.shows_ticket(registration, now)
+            else None,
+            token=token,
+            **directory_links.for_personal_page(registration, pin_form),
+        )
+    )
+    sent_back = card_form.is_submitted() or pin_form is not None
+    response.status_code = 422 if sent_back else 200
+    return private(response)  # the token is in this page's address
+
+
+@registrations_bp.post("/r/<token>/cancel")
+def cancel(token: str):
+    registration = registration_by_link(token)
+    if ConfirmForm().validate_on_submit():
+        services.cancel(registration)
+        flash(_("Your registration is cancelled. Thank you for freeing your seat."), "success")
+    return redirect(url_for("registrations.manage", token=token))
+
+
+@directory_bp.post("/r/<token>/pin")
+def place_pin(token: str):
+    """From the personal page's map: the office is here."""
+    registration = registration_by_link(token)
+    form = PinForm()
+    if not form.validate_on_submit():
+        return _personal_page(registration, token, pin_form=form)  # what was typed, and why
+    directory_services.place_pin(registration, form.latitude.data, form.longitude.data)
+    flash(_("Your office's pin is saved."), "success")
+    return private(redirect(url_for("registrations.manage", token=token) + "#office-map"))
+
+
+@directory_bp.post("/attendee/forget")
+def forget():
+    """Forget, in this browser, whose personal link was opened here."""
+    if ConfirmForm().validate_on_submit():
+        viewer.forget()
+        flash(_("This browser no longer remembers you."), "success")
+    return redirect(url_for("public.home"))
+
+
+# -- the ticket -------------------------------------------------------------------------
+
+
+@registrations_bp.get("/r/<token>/ticket.pdf")
+@writes  # the QR matrix
+def ticket_pdf(token: str):
+    """A one-page ticket to print or keep: evening, name, QR code."""
+    registration = registration_by_link(token)
+    if (
+        registration.status is not RegistrationStatus.CONFIRMED
+        or registration.event.status is EventStatus.CANCELLED
+    ):
+        abort(404)
+    pdf = badge_services.ticket_pdf(registration)  # commits: keeps a QR matrix encoded now
+    return private(pdf_response(pdf, "ticket.pdf", attachment=True))  # a token in the address
+
+
+@registrations_bp.get("/B/<code>", endpoint="ticket_scan")
+@registrations_bp.get("/b/<code>")
+@writes  # the QR matrix
+def ticket(code: str):
+    """What a ticket's QR code opens. The series' team sees whose ticket it is and where the
+    registration stands; anyone else only which evening it is for, nothing about the person
+    unless they are an attendee who may see the person's card (meetup.directory.scans)."""
+    registration = tickets.by_code(code)
+    if registration is None:
+        abort(404)
+    event = registration.event
+    now = utcnow()
+    # The team, while the evening is one the door may work (past evenings' people are the
+    # organisers' only): the same rule as the door screen.
+    if can_run_door(current_user, event.series_id) and checkin_services.door_may_open(
+        event, current_user, now
+    ):
+        return _staff_ticket(registration, now)
+    looking = viewer.current()
+    if scans.same_person(registration, looking):
+        return _own_badge(registration, now)
+    found = scans.card_for_scan(registration, looking, now)
+    if found is not None:
+        return _scanned_card(registration, found)
+    image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
+    return render_template(
+        "registrations/ticket.html",
+        event=event,
+        ticket_image=image,
+        # An attendee this browser knows: the holder shows them no card (none chosen, or
+        # not yet: cards show once both were let in); not "open your personal link".
+        identified=looking is not None,
+    )
+
+
+def _staff_ticket(registration: Registration, now):
+    event = registration.event
+    response = current_app.make_response(
+        render_template(
+            "registrations/ticket_staff.html",
+            registration=registration,
+            event=event,
+            on_now=checkin_services.on_now(event.starts_at, event.ends_at, now),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- a scanned badge --------------------------------------------------------------------
+
+
+def _own_badge(registration: Registration, now):
+    """Someone scanning their own badge (trying it out): the card that people who came see
+    when they scan it now, without the actions meant for someone else; or that nobody sees
+    one yet."""
+    image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
+    response = current_app.make_response(
+        render_template(
+            "directory/scan_card.html",
+            own=True,
+            ticket_image=image,
+            card=scans.own_card(registration, now),
+            event=registration.event,
+            note=distance_note,
+            walk=spatial.walking_minutes,
+            offers=None,
+        )
+    )
+    return private(response)
+
+
+def _scanned_card(registration: Registration, found: scans.ScanView):
+    """The card a scanned badge shows an attendee allowed to see it."""
+    code = registration.ticket_code
+    endpoints = {"vcard": "directory.scan_vcard", "introduce": "directory.scan_introduce"}
+    response = current_app.make_response(
+        render_template(
+            "directory/scan_card.html",
+            card=found.card,
+            event=registration.event,
+            own=False,
+            me=found.requester,
+            asked=directory_services.introductions_asked(found.requester),
+            note=distance_note,
+            walk=spatial.walking_minutes,
+            offers=None,
+            url=lambda endpoint, **values: url_for(endpoints[endpoint], code=code),
+        )
+    )
+    return private(response)
+
+
+def _scanned_or_404(code: str) -> scans.ScanView:
+    registration = tickets.by_code(code)
+    found = (
+        scans.card_for_scan(registration, viewer.current(), utcnow())
+        if registration is not None
+        else None
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+@directory_bp.get("/b/<code>/contact.vcf")
+def scan_vcard(code: str):
+    """ "Save contact" from a scanned badge (the evening's directory may not be open yet)."""
+    found = _scanned_or_404(code)
+    note = _("Met at %(title)s", title=found.target.event.one_line_title)
+    return vcard_response(vcard(found.card, note=note), "contact.vcf")
+
+
+@directory_bp.post("/b/<code>/introduce")
+def scan_introduce(code: str):
+    found = _scanned_or_404(code)
+    if ConfirmForm().validate_on_submit():
+        asked = directory_services.ask_introduction(found.requester, found.target)
+        # One card on that page, under the message: a message at the top is seen.
+        flash(asked_text(asked, found.target.first_name), "success" if asked else "error")
+    return redirect(url_for("registrations.ticket", code=code))
