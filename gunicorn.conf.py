@@ -42,6 +42,21 @@ control_socket_disable = True
 
 proc_name = "meetup"
 
+#: LOG_FORMAT=json: gunicorn's own lines (workers booting, exiting, timing out) are JSON too,
+#: like the app's (meetup/ops/logs.py), so that every line of the journal parses.
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    from gunicorn.glogging import Logger as _Logger
+
+    class JsonLogger(_Logger):
+        def setup(self, cfg):
+            super().setup(cfg)
+            from meetup.ops.logs import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    logger_class = JsonLogger
+
 
 def post_worker_init(worker) -> None:
     """Once a worker has loaded the app, leave the objects it made out of garbage collection.

@@ -18,7 +18,7 @@ from meetup.config import (
     Config,
     load_secret_key,
 )
-from meetup.ops import guards
+from meetup.ops import guards, request_id
 
 
 class ConfigurationError(RuntimeError):
@@ -52,6 +52,7 @@ def create_app(
     _finish_config(app)
 
     register_extensions(app)
+    request_id.init_app(app)
     guards.init_app(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -87,9 +88,21 @@ def _finish_config(app: Flask) -> None:
             f"badges would point to {DEVELOPMENT_BASE_URL}. Set BASE_URL to the site's public "
             "address, e.g. https://meetup.example.org (see deploy/env.example)."
         )
+    _check_observability(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meetup.sqlite3"
+        )
+
+
+def _check_observability(app: Flask) -> None:
+    """LOG_FORMAT: a typo stops the start with a clear message rather than logs in the
+    wrong shape."""
+    from meetup.ops.logs import LOG_FORMATS
+
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}."
         )
 
 

@@ -117,6 +117,9 @@ class Config:
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    #: "text" or "json" (one object per line) for the log lines on stderr (meetup.ops.logs).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))
