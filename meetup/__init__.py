@@ -96,13 +96,20 @@ def _finish_config(app: Flask) -> None:
 
 
 def _check_observability(app: Flask) -> None:
-    """LOG_FORMAT: a typo stops the start with a clear message rather than logs in the
-    wrong shape."""
+    """LOG_FORMAT and METRICS_TOKEN: a typo stops the start with a clear message rather
+    than logs in the wrong shape or a guessable metrics token."""
     from meetup.ops.logs import LOG_FORMATS
+    from meetup.ops.metrics import MIN_TOKEN_LENGTH
 
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise ConfigurationError(
             f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}."
+        )
+    token = app.config.get("METRICS_TOKEN") or ""
+    if token and len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"METRICS_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters. Generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
 
 
@@ -180,11 +187,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from meetup.ops import errors, headers, logs
+    from meetup.ops import errors, headers, logs, metrics
 
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)
+    metrics.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -119,6 +119,9 @@ class Config:
 
     #: "text" or "json" (one object per line) for the log lines on stderr (meetup.ops.logs).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    #: /metrics answers with `Authorization: Bearer <this>`; without it, only to requests
+    #: from loopback that came through no proxy (meetup.ops.metrics).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

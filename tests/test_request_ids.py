@@ -215,6 +215,7 @@ def test_log_format_json_sets_up_the_root_handler(tmp_path):
     ("setting", "value", "words"),
     [
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN"),
     ],
 )
 def test_a_bad_setting_stops_the_start_with_a_clear_message(tmp_path, setting, value, words):

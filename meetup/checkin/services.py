@@ -27,6 +27,7 @@ from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
+from meetup.ops import metrics
 from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.textfold import folded, matches, search_words
@@ -301,6 +302,7 @@ def check_in(
     result = _result(status, found, user, now)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
+        metrics.check_in(status)
         return result
     registration_id = found.id if status is not Answer.UNKNOWN else None
     end_reads()  # SQLite: the claim must open the write transaction
@@ -328,6 +330,7 @@ def check_in(
     except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
         return _replay(user, request_id, code) or result
+    metrics.check_in(status)
     return result
 
 

@@ -1,4 +1,4 @@
-"""Operations: health check, security headers, request logs and error pages."""
+"""Operations: health check, metrics, security headers, request ids, logs and error pages."""
 
 from flask import Blueprint
 

@@ -16,6 +16,7 @@ from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.ops import metrics
 from meetup.registrations import emails
 from meetup.registrations.models import (
     MAX_EARLIER_LINKS,
@@ -229,6 +230,7 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
     db.session.commit()
+    metrics.signup(newcomer_status, source)
     return SignupResult(registration, newcomer_status)
 
 
@@ -263,6 +265,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         registration.checked_in_at = now
         registration.checked_in_door = door
     db.session.commit()
+    metrics.check_in("walk_in")
     return registration
 
 
