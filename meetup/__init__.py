@@ -18,7 +18,7 @@ from meetup.config import (
     Config,
     load_secret_key,
 )
-from meetup.ops import guards, request_id
+from meetup.ops import guards, request_id, sentry
 
 
 class ConfigurationError(RuntimeError):
@@ -51,6 +51,7 @@ def create_app(
         app.config.from_object(config)
     _finish_config(app)
 
+    sentry.init_app(app)
     register_extensions(app)
     request_id.init_app(app)
     guards.init_app(app)
@@ -96,8 +97,8 @@ def _finish_config(app: Flask) -> None:
 
 
 def _check_observability(app: Flask) -> None:
-    """LOG_FORMAT and METRICS_TOKEN: a typo stops the start with a clear message rather
-    than logs in the wrong shape or a guessable metrics token."""
+    """LOG_FORMAT, METRICS_TOKEN and SENTRY_TRACES_SAMPLE_RATE: a typo stops the start with
+    a clear message rather than logs in the wrong shape or a guessable metrics token."""
     from meetup.ops.logs import LOG_FORMATS
     from meetup.ops.metrics import MIN_TOKEN_LENGTH
 
@@ -111,6 +112,17 @@ def _check_observability(app: Flask) -> None:
             f"METRICS_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters. Generate one with "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
+    rate = app.config.get("SENTRY_TRACES_SAMPLE_RATE") or 0
+    try:
+        rate = float(rate)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:
+        raise ConfigurationError(
+            "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1 (the share of requests "
+            f"traced), not {app.config['SENTRY_TRACES_SAMPLE_RATE']!r}."
+        )
+    app.config["SENTRY_TRACES_SAMPLE_RATE"] = rate
 
 
 @sa_event.listens_for(Engine, "connect")

@@ -122,6 +122,10 @@ class Config:
     #: /metrics answers with `Authorization: Bearer <this>`; without it, only to requests
     #: from loopback that came through no proxy (meetup.ops.metrics).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    #: Errors go to Sentry when set (meetup.ops.sentry), scrubbed of personal data.
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+    #: Share of requests traced for Sentry's performance view (0 to 1).
+    SENTRY_TRACES_SAMPLE_RATE = os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -216,6 +216,9 @@ def test_log_format_json_sets_up_the_root_handler(tmp_path):
     [
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("METRICS_TOKEN", "short", "METRICS_TOKEN"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "lots", "SENTRY_TRACES_SAMPLE_RATE"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "nan", "SENTRY_TRACES_SAMPLE_RATE"),
     ],
 )
 def test_a_bad_setting_stops_the_start_with_a_clear_message(tmp_path, setting, value, words):
