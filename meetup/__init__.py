@@ -199,12 +199,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from meetup.ops import errors, headers, logs, metrics
+    from meetup.ops import alerts, errors, headers, logs, metrics
 
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
+    alerts.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -19,6 +19,7 @@ from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
 from meetup.events.models import Event, EventStatus, Series, Speaker, series_team
 from meetup.extensions import db
+from meetup.ops import alerts
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
@@ -64,6 +65,7 @@ def _chosen_team(form: SeriesForm) -> list[User]:
 @bp.get("/")
 @staff_required
 def dashboard():
+    ops_problems = alerts.for_dashboard()  # the banner; emails the admins if due
     now = utcnow()
     upcoming = db.session.scalars(
         queries.events_for(current_user).where(Event.ends_at >= now).order_by(Event.starts_at)
@@ -77,7 +79,12 @@ def dashboard():
     series = db.session.scalars(queries.series_for(current_user)).all()
     counts = counts_for(event.id for event in [*upcoming, *recent])
     return render_template(
-        "admin/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
+        "admin/dashboard.html",
+        upcoming=upcoming,
+        recent=recent,
+        series=series,
+        counts=counts,
+        ops_problems=ops_problems,
     )
 
 

@@ -1,4 +1,5 @@
-"""What the operations side keeps in the database: the workers' heartbeats."""
+"""What the operations side keeps in the database: the workers' heartbeats, the periodic
+jobs' leases and when the admins were last alerted."""
 
 from __future__ import annotations
 
@@ -38,3 +39,16 @@ class JobLease(db.Model):
     held_by: Mapped[str | None] = mapped_column(String(120))
     held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertSent(db.Model):
+    """When the admins were last emailed about a kind of trouble ("mail", "worker"): one row
+    per kind, claimed by one conditional UPDATE, so that whichever process notices first
+    (a worker's alerts job, a web request to the admin dashboard) sends it, at most once an
+    hour across every process and host (meetup.ops.alerts)."""
+
+    __tablename__ = "alerts_sent"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: The last email's time; None before the first.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
