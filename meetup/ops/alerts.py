@@ -158,10 +158,14 @@ def _claim(kind: Kind, now: datetime) -> bool:
     EMAIL_EVERY ago. Begins the write transaction (SQLite's writer lock)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING.
     created = first_write(
-        insert(AlertSent).values(kind=kind.value, sent_at=now).on_conflict_do_nothing()
+        insert(AlertSent)
+        .values(kind=kind.value, sent_at=now)
+        .on_conflict_do_nothing()
+        .returning(AlertSent.kind)
     )
-    if created.rowcount == 1:
+    if created.first() is not None:
         return True
     taken = first_write(
         update(AlertSent)
