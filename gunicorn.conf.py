@@ -5,6 +5,7 @@ Every value can be changed through the environment (see deploy/env.example).
 
 import gc
 import os
+from pathlib import Path
 
 #: Where gunicorn listens; the reverse proxy (nginx) forwards to this address.
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -41,6 +42,46 @@ loglevel = "info"
 control_socket_disable = True
 
 proc_name = "meetup"
+
+#: Prometheus' multiprocess mode (meetup/ops/metrics.py): each worker writes its counts to
+#: files in this folder and /metrics adds them up. deploy/meetup.service sets it to a folder
+#: of its own under /run; unset, each worker would report its own share only.
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+#: LOG_FORMAT=json: gunicorn's own lines (workers booting, exiting, timing out) are JSON too,
+#: like the app's (meetup/ops/logs.py), so that every line of the journal parses.
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    from gunicorn.glogging import Logger as _Logger
+
+    class JsonLogger(_Logger):
+        def setup(self, cfg):
+            super().setup(cfg)
+            from meetup.ops.logs import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    logger_class = JsonLogger
+
+
+def on_starting(server) -> None:
+    """Before the first worker starts: counts a previous run left are removed, so a restart
+    starts the counters from zero (as Prometheus expects of a restarted process) rather
+    than adding to files of workers long gone."""
+    if PROMETHEUS_MULTIPROC_DIR:
+        folder = Path(PROMETHEUS_MULTIPROC_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """A worker exited (restarted, timed out): prometheus_client forgets its live gauges;
+    its counters stay in the sum."""
+    if PROMETHEUS_MULTIPROC_DIR:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker) -> None:

@@ -26,6 +26,7 @@ from meetup import (
     ops,
     privacy,
     registrations,
+    request_id,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
 from meetup.auth.cli import tokens_cli, users_cli
@@ -42,8 +43,10 @@ from meetup.directory.cli import directory_cli, geo_cli
 from meetup.extensions import babel, csrf, db, limiter, login_manager, migrate
 from meetup.mail.cli import mail_cli
 from meetup.markup import render_markdown
-from meetup.ops import errors, guards, headers, logs
+from meetup.ops import alerts, errors, guards, headers, logs, metrics, sentry
 from meetup.ops.cli import backup_command, restore_command
+from meetup.ops.logs import LOG_FORMATS
+from meetup.ops.metrics import MIN_TOKEN_LENGTH
 from meetup.privacy.cli import privacy_cli
 from meetup.registrations.sectors import sector_label
 from meetup.timeutil import utcnow
@@ -80,7 +83,9 @@ def create_app(
         app.config.from_object(config)
     _finish_config(app)
 
+    sentry.init_app(app)
     register_extensions(app)
+    request_id.init_app(app)
     guards.init_app(app)
     assets.init_app(app)
     register_blueprints(app)
@@ -117,10 +122,37 @@ def _finish_config(app: Flask) -> None:
             f"badges would point to {DEVELOPMENT_BASE_URL}. Set BASE_URL to the site's public "
             "address, e.g. https://meetup.example.org (see deploy/env.example)."
         )
+    _check_observability(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meetup.sqlite3"
         )
+
+
+def _check_observability(app: Flask) -> None:
+    """LOG_FORMAT, METRICS_TOKEN and SENTRY_TRACES_SAMPLE_RATE: a typo stops the start with
+    a clear message rather than logs in the wrong shape or a guessable metrics token."""
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}."
+        )
+    token = app.config.get("METRICS_TOKEN") or ""
+    if token and len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"METRICS_TOKEN is shorter than {MIN_TOKEN_LENGTH} characters. Generate one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
+        )
+    rate = app.config.get("SENTRY_TRACES_SAMPLE_RATE") or 0
+    try:
+        rate = float(rate)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 1:
+        raise ConfigurationError(
+            "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1 (the share of requests "
+            f"traced), not {app.config['SENTRY_TRACES_SAMPLE_RATE']!r}."
+        )
+    app.config["SENTRY_TRACES_SAMPLE_RATE"] = rate
 
 
 @sa_event.listens_for(Engine, "connect")
@@ -182,6 +214,8 @@ def register_errorhandlers(app: Flask) -> None:
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)
+    metrics.init_app(app)
+    alerts.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

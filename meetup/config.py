@@ -127,6 +127,16 @@ class Config:
     #: Number of reverse proxies in front of the app (for X-Forwarded-*), 0 when none.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    #: "text" or "json" (one object per line) for the log lines on stderr (meetup.ops.logs).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    #: /metrics answers with `Authorization: Bearer <this>`; without it, only to requests
+    #: from loopback that came through no proxy (meetup.ops.metrics).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    #: Errors go to Sentry when set (meetup.ops.sentry), scrubbed of personal data.
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+    #: Share of requests traced for Sentry's performance view (0 to 1).
+    SENTRY_TRACES_SAMPLE_RATE = os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))

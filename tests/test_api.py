@@ -28,13 +28,15 @@ def call(client, method: str, path: str, token: str | None = None, **kwargs):
 
 
 def assert_error(response, status: int, code: str, fields: set[str] | None = None) -> dict:
-    """The documented error body, exactly: {"error": {"code", "message", "fields"}}."""
+    """The documented error body, exactly: {"error": {"code", "message", "fields",
+    "request_id"}}, the request id being the response's X-Request-ID."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
     assert set(body) == {"error"}
     error = body["error"]
-    assert set(error) == {"code", "message", "fields"}
+    assert set(error) == {"code", "message", "fields", "request_id"}
+    assert error["request_id"] == response.headers["X-Request-ID"]
     assert error["code"] == code
     assert isinstance(error["message"], str) and error["message"].strip()
     assert isinstance(error["fields"], dict)

@@ -187,6 +187,8 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     "privacy.privacy_page": Call("/privacy"),
     "privacy.erased": Call("/erased"),
     "ops.healthz": Call("/healthz"),
+    # From other addresses without METRICS_TOKEN: 404 (its reads: tests/test_metrics.py).
+    "ops.prometheus_metrics": Call("/metrics", ok=(404,)),
     "registrations.signup": (
         Call("/events/{upcoming}/signup"),
         Call(

@@ -460,7 +460,7 @@ def test_control_a_claim_without_locking_does_send_twice(app, app_ctx, smtp, mon
     """The concurrency test above is known to bite: with a claim that reads the due messages
     and marks them in a second transaction, the same workers send duplicates."""
 
-    def racy_claim(limit: int = 50, now: datetime | None = None) -> services.Claim:
+    def racy_claim(limit: int = 50, now: datetime | None = None, only=None) -> services.Claim:
         due = services.due_messages(now).limit(limit)
         found = [
             (m.id, Outgoing(m.id, m.message_id, m.recipient, m.raw), m.attempts)

@@ -1,9 +1,12 @@
-"""JSON errors: {"error": {"code", "message", "fields"}} with the matching HTTP status."""
+"""JSON errors: {"error": {"code", "message", "fields", "request_id"}} with the matching HTTP
+status."""
 
 from __future__ import annotations
 
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
+
+from meetup.request_id import current_request_id
 
 CODES = {
     400: "bad_request",
@@ -29,7 +32,13 @@ class ApiError(Exception):
 
 def error_body(status: int, message: str, fields: dict[str, str] | None = None):
     response = jsonify(
-        error={"code": CODES.get(status, "error"), "message": message, "fields": fields or {}}
+        error={
+            "code": CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+            # The reference to quote to the site's operators (also in X-Request-ID).
+            "request_id": current_request_id() or "",
+        }
     )
     response.status_code = status
     if status == 401:

@@ -181,12 +181,18 @@ SCHEMAS = {
         "properties": {
             "error": {
                 "type": "object",
-                "required": ["code", "message", "fields"],
+                "required": ["code", "message", "fields", "request_id"],
                 "additionalProperties": False,
                 "properties": {
                     "code": {"type": "string", "examples": ["validation_failed"]},
                     "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "request_id": {
+                        "type": "string",
+                        "description": "The request's reference, also in the X-Request-ID "
+                        "response header: quote it when reporting a problem.",
+                        "examples": ["3f9c2a7d41b8e605"],
+                    },
                 },
             }
         },

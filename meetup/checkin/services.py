@@ -22,6 +22,7 @@ from sqlalchemy import Row, bindparam, delete, exists, func, insert, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from meetup import counters
 from meetup.auth.access import can_run_door
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
@@ -301,6 +302,7 @@ def check_in(
     result = _result(status, found, user, now)  # read now: nothing to load after the commit
     if status is not Answer.OK and not request_id:
         db.session.commit()  # nothing to write
+        counters.check_in(status)
         return result
     registration_id = found.id if status is not Answer.UNKNOWN else None
     end_reads()  # SQLite: the claim must open the write transaction
@@ -328,6 +330,7 @@ def check_in(
     except IntegrityError:  # the same request, sent twice at once: the first one answers
         db.session.rollback()
         return _replay(user, request_id, code) or result
+    counters.check_in(status)
     return result
 
 

@@ -78,7 +78,11 @@ def dashboard():
     series = db.session.scalars(queries.series_for(current_user)).all()
     counts = counts_for(event.id for event in [*upcoming, *recent])
     return render_template(
-        "admin/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
+        "admin/dashboard.html",
+        upcoming=upcoming,
+        recent=recent,
+        series=series,
+        counts=counts,
     )
 
 

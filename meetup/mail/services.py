@@ -41,7 +41,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -357,8 +357,11 @@ class Claim:
     attempts: dict[int, int]
 
 
-def claim_batch(limit: int = 50, now: datetime | None = None) -> Claim:
-    """Mark up to `limit` due messages `sending` for this worker, in one committed statement."""
+def claim_batch(
+    limit: int = 50, now: datetime | None = None, only: Collection[int] | None = None
+) -> Claim:
+    """Mark up to `limit` due messages `sending` for this worker, in one committed statement
+    (`only`: among these ids alone)."""
     now = now or utcnow()
     token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(8)}"
     due = (
@@ -367,6 +370,8 @@ def claim_batch(limit: int = 50, now: datetime | None = None) -> Claim:
         .where(OutboxMessage.draft.is_(None))  # drafts are composed first (compose_drafts)
         .limit(limit)
     )
+    if only is not None:
+        due = due.where(OutboxMessage.id.in_(list(only)))
     if db.session.get_bind().dialect.name == "postgresql":
         # Rows another worker is claiming right now are skipped, not waited for. The batch
         # is chosen once, in a MATERIALIZED CTE: as `IN (subquery)` the planner may run the
@@ -429,6 +434,7 @@ def deliver_due(
     now: datetime | None = None,
     limit: int = 50,
     stop: Callable[[], bool] | None = None,
+    only: Collection[int] | None = None,
 ) -> DeliveryReport:
     """Compose the drafts waiting, then claim due messages and send them over one connection
     of `transport`.
@@ -439,10 +445,13 @@ def deliver_due(
     claim once less than two transport timeouts are left before the claim could be taken over,
     and gives the rest back: a message is never sent by two workers that both hold it.
     `stop()` returning true (a worker asked to shut down) gives the rest back as well.
+    `only`: these messages alone, if due, and no draft composed (meetup.ops.alerts: the web
+    process sends its own alert when no worker runs).
     """
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
-    compose_drafts(limit)
-    claim = claim_batch(limit, now=clock())
+    if only is None:
+        compose_drafts(limit)
+    claim = claim_batch(limit, now=clock(), only=only)
     report = DeliveryReport(claimed=len(claim.messages))
     if not claim.messages:
         return report

@@ -1,4 +1,5 @@
-"""Operations: health check, security headers, request logs and error pages."""
+"""Operations: health check, metrics, security headers, request ids, logs, error reports,
+alerts and error pages."""
 
 from flask import Blueprint
 

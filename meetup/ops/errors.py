@@ -18,7 +18,26 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+#: A body refused as too large is still read (and dropped) up to this size before answering.
+DRAIN_AT_MOST = 8 * 1024 * 1024
+
+
+def _drain_body() -> None:
+    """Read what is left of the request's body. The server closes the connection after the
+    answer; closing with unread data resets it, and nginx, still sending the body it
+    buffered, could then lose the answer and say 502 instead of our 413."""
+    stream = request.environ.get("wsgi.input")
+    left = min(request.content_length or 0, DRAIN_AT_MOST)
+    while stream is not None and left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        left -= len(chunk)
+
+
 def handle_http_error(error: HTTPException):
+    if error.code == 413:
+        _drain_body()
     if _wants_json():
         return api_error_response(error)
     if error.code == 429 and request.endpoint == "auth.login":

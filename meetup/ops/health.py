@@ -9,6 +9,7 @@ a while (no email goes out, no address is geocoded), mail waiting too long or fa
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,8 @@ WORKER_SILENT = timedelta(minutes=5)
 MAIL_LATE = timedelta(minutes=15)
 #: Failed deliveries this recent make the mail part not ok.
 MAIL_FAILED_RECENTLY = timedelta(days=1)
+#: Failed delivery attempts this recent are counted (mail_state.failing_last_hour).
+FAILING_RECENTLY = timedelta(hours=1)
 MIB = 1024 * 1024
 
 
@@ -51,15 +54,34 @@ def disk(folder: str, min_free_mb: int) -> dict[str, Any]:
     return {"ok": free_mb >= min_free_mb, "free_mb": free_mb}
 
 
+def last_worker_beat() -> datetime | None:
+    """When any worker last began a round, or None if none ever did."""
+    return heartbeat.last_beat()
+
+
 def worker(now: datetime) -> dict[str, Any]:
-    last = heartbeat.last_beat()
+    last = last_worker_beat()
     if last is None:
         return {"ok": False, "last_seen_seconds_ago": None}
     ago = now - last
     return {"ok": ago <= WORKER_SILENT, "last_seen_seconds_ago": max(0, int(ago.total_seconds()))}
 
 
-def mail(now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MailState:
+    """The outbox as /healthz, /metrics, the admin banner and the alerts see it."""
+
+    #: Messages due now, and how long the oldest of them has been waiting.
+    due: int
+    oldest_due: timedelta
+    #: Messages given up on (failed) among those written in the last day.
+    failed_last_day: int
+    #: Messages whose last delivery attempt failed within the last hour, retrying or given
+    #: up: while the SMTP server refuses or cannot be reached, this grows at every round.
+    failing_last_hour: int
+
+
+def mail_state(now: datetime) -> MailState:
     due = (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.next_attempt_at <= now)
     queued, oldest = db.session.execute(
         select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(due)
@@ -70,12 +92,28 @@ def mail(now: datetime) -> dict[str, Any]:
             OutboxMessage.created_at >= now - MAIL_FAILED_RECENTLY,
         )
     )
-    waiting = now - oldest if oldest is not None else timedelta(0)
+    # A failed attempt leaves its error in last_error (cleared when sent) and the claim's
+    # time in claimed_at: the attempt's time.
+    failing = db.session.scalar(
+        select(func.count()).where(
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]),
+            OutboxMessage.last_error != "",
+            OutboxMessage.claimed_at >= now - FAILING_RECENTLY,
+        )
+    )
+    waiting = max(now - oldest, timedelta(0)) if oldest is not None else timedelta(0)
+    return MailState(
+        due=queued, oldest_due=waiting, failed_last_day=failed, failing_last_hour=failing
+    )
+
+
+def mail(now: datetime) -> dict[str, Any]:
+    state = mail_state(now)
     return {
-        "ok": waiting <= MAIL_LATE and not failed,
-        "due": queued,
-        "oldest_due_minutes": int(waiting.total_seconds() // 60),
-        "failed_last_day": failed,
+        "ok": state.oldest_due <= MAIL_LATE and not state.failed_last_day,
+        "due": state.due,
+        "oldest_due_minutes": int(state.oldest_due.total_seconds() // 60),
+        "failed_last_day": state.failed_last_day,
     }
 
 

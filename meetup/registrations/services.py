@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
+from meetup import counters
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
@@ -223,6 +224,7 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
     db.session.commit()
+    counters.signup(newcomer_status, source)
     return SignupResult(registration, newcomer_status)
 
 
@@ -257,6 +259,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         registration.checked_in_at = now
         registration.checked_in_door = door
     db.session.commit()
+    counters.check_in("walk_in")
     return registration
 
 
