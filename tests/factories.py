@@ -49,7 +49,6 @@ class Factory:
                 team=members,
                 **values,
             )
-            db.session.commit()
             return series.slug
 
     def event(
@@ -74,7 +73,6 @@ class Factory:
                 status=EventStatus(status),
                 **values,
             )
-            db.session.commit()
             return event.slug
 
     def registrations(self, event_slug: str, count: int, status: str = "confirmed") -> None:

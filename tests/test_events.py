@@ -317,7 +317,6 @@ def test_speaker_of_another_event_is_404(app, client, series, make):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == first))
         speaker = services.add_speaker(event, name="Sophie")
-        db.session.commit()
         speaker_id = speaker.id
     assert client.get(f"/admin/events/{second}/speakers/{speaker_id}/edit").status_code == 404
 

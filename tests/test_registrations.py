@@ -759,7 +759,6 @@ def test_a_confirmation_written_out_after_a_move_shows_the_new_time(app, make, l
         services.update_event_and_notify(
             event, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
         )
-        db.session.commit()
     [confirmation] = outbox(app, "confirmation")
     calendar = next(p for p in confirmation.walk() if p.get_content_type() == "text/calendar")
     vevent = next(iter(Calendar.from_ical(calendar.get_content()).walk("VEVENT")))
@@ -779,7 +778,6 @@ def test_moving_the_event_tells_everyone_registered(app, client, make, login):
         told = services.update_event_and_notify(
             event, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
         )
-        db.session.commit()
     assert told == 2
     changed = {m["To"].addresses[0].addr_spec: m for m in outbox(app, "event_changed")}
     assert set(changed) == {"seat@example.org", "waiting@example.org"}
@@ -806,7 +804,6 @@ def test_a_title_change_alone_sends_nothing(app, make):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
         assert services.update_event_and_notify(event, title="Nouveau titre") == 0
-        db.session.commit()
     assert outbox(app) == []
 
 

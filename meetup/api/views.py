@@ -145,7 +145,6 @@ def series_index():
 def series_create():
     values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
     series = _service_call(services.create_series, acting_user=api_user(), **values)
-    db.session.commit()
     response = jsonify(series_json(series))
     response.status_code = 201
     response.headers["Location"] = url_for("api.series_show", slug=series.slug)
@@ -212,7 +211,6 @@ def events_create():
     if directory_open and status is not EventStatus.PUBLISHED:
         raise _unpublished_directory()
     event = _service_call(services.create_event, series, status=status, **values)
-    db.session.commit()
     if directory_open:
         directory_services.open_directory(event)
     response = jsonify(_events_json([event])[0])
@@ -249,10 +247,12 @@ def event_update(slug: str):
     directory_open = values.pop("directory_open", None)
     if directory_open is True and (status or event.status.value) != EventStatus.PUBLISHED.value:
         raise _unpublished_directory()  # checked before anything changes
-    _service_call(registration_services.update_event_and_notify, event, **values)
-    if status is not None:
-        registration_services.set_status_and_notify(event, EventStatus(status))
-    db.session.commit()
+    _service_call(
+        registration_services.update_event_and_notify,
+        event,
+        status=None if status is None else EventStatus(status),
+        **values,
+    )
     if "capacity" in values:
         registration_services.capacity_changed(event)
     if directory_open is True and event.directory_opened_at is None:

@@ -106,7 +106,6 @@ def series_new():
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
@@ -144,7 +143,6 @@ def series_edit(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
@@ -169,7 +167,6 @@ def event_new(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("admin/event_form.html", form=form, series=series, event=None)
@@ -212,7 +209,6 @@ def event_edit(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Event saved."), "success")
             if told:
                 flash(
@@ -269,7 +265,6 @@ def event_status(slug: str, action: str):
     if ConfirmForm().validate_on_submit():
         status, message = _STATUS_ACTIONS[action]
         told = registration_services.set_status_and_notify(event, status)
-        db.session.commit()
         flash(str(message), "success")
         if told:
             flash(
@@ -290,7 +285,6 @@ def event_duplicate(slug: str):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.event_detail", slug=event.slug))
     copy = services.duplicate_as_next_month(event)
-    db.session.commit()
     flash(_("Next month's event is ready as a draft: check it, add speakers, publish."), "success")
     return redirect(url_for("admin.event_edit", slug=copy.slug))
 
@@ -302,7 +296,6 @@ def speaker_add(slug: str):
     form = SpeakerForm()
     if form.validate_on_submit():
         services.add_speaker(event, **form.service_values())
-        db.session.commit()
         flash(_("Speaker added."), "success")
         return redirect(url_for("admin.event_detail", slug=event.slug) + "#speakers")
     return _render_event_detail(event, form), 422
@@ -323,7 +316,6 @@ def speaker_edit(slug: str, speaker_id: int):
     form = SpeakerForm(obj=speaker)
     if form.validate_on_submit():
         services.update_speaker(speaker, **form.service_values())
-        db.session.commit()
         flash(_("Speaker saved."), "success")
         return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")
     return render_template(
@@ -337,6 +329,5 @@ def speaker_delete(slug: str, speaker_id: int):
     speaker = _speaker_for_staff(slug, speaker_id)
     if ConfirmForm().validate_on_submit():
         services.remove_speaker(speaker)
-        db.session.commit()
         flash(_("Speaker removed."), "success")
     return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")

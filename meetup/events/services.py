@@ -1,4 +1,8 @@
-"""Series and events: the writes and the rules. Views, the API and the CLI call these."""
+"""Series and events: the writes and the rules. Views, the API and the CLI call these.
+
+Each public write commits, so a view only calls it; `update_event` and `set_status` do not:
+the registrations' `update_event_and_notify` and `set_status_and_notify` commit them together
+with the emails that tell the people registered."""
 
 from __future__ import annotations
 
@@ -125,7 +129,7 @@ def create_series(
     team: Iterable[User] = (),
     acting_user: User | None = None,
 ) -> Series:
-    """A new series. An organiser who creates one is on its team."""
+    """A new series. An organiser who creates one is on its team. Commits."""
     contact_email = contact_email.strip()
     errors = _check_series(name, timezone, default_capacity, contact_email)
     if slug:
@@ -154,6 +158,7 @@ def create_series(
     _insert_with_unique_slug(
         series, lambda: _unique_slug(slugify(name), _series_slug_exists, "series"), retry=not slug
     )
+    db.session.commit()
     return series
 
 
@@ -170,7 +175,7 @@ def _team_with(team: Iterable[User], acting_user: User | None) -> list[User]:
 
 
 def update_series(series: Series, acting_user: User | None = None, **changes) -> Series:
-    """Change a series' settings; the slug never changes (links stay valid)."""
+    """Change a series' settings; the slug never changes (links stay valid). Commits."""
     changes.pop("slug", None)
     merged = {
         "name": changes.get("name", series.name),
@@ -194,6 +199,7 @@ def update_series(series: Series, acting_user: User | None = None, **changes) ->
     if team is not None:
         series.team = _team_with(team, acting_user)
     series.__dict__.pop("zone", None)  # the cached ZoneInfo follows a time zone change
+    db.session.commit()
     return series
 
 
@@ -259,6 +265,7 @@ def create_event(
     registration_closes_at: datetime | None = None,
     status: EventStatus = EventStatus.DRAFT,
 ) -> Event:
+    """A new event of the series (a draft unless `status` says otherwise). Commits."""
     values = {
         "title": title,
         "theme": theme,
@@ -281,12 +288,12 @@ def create_event(
         series_id=series.id, slug=event_slug_for(series, starts_at), status=status, **values
     )
     _insert_with_unique_slug(event, lambda: event_slug_for(series, starts_at), retry=True)
-    db.session.expire(series, ["events"])
+    db.session.commit()
     return event
 
 
 def update_event(event: Event, **changes) -> Event:
-    """Change an event's details; its slug never changes."""
+    """Change an event's details; its slug never changes. Does not commit (see above)."""
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"not event fields: {sorted(unknown)}")
@@ -304,6 +311,7 @@ def update_event(event: Event, **changes) -> Event:
 
 
 def set_status(event: Event, status: EventStatus) -> Event:
+    """Draft, published or cancelled. Does not commit (see above)."""
     if event.status is not status:
         event.status = status
         event.status_changed_at = utcnow()
@@ -324,6 +332,7 @@ def duplicate_as_next_month(event: Event) -> Event:
 
     Wall-clock times are kept in the series' time zone across daylight-saving changes;
     registration windows move with the event. Speakers are not copied: they change monthly.
+    Commits.
     """
     zone = event.zone
     local_start = event.starts_at.astimezone(zone).replace(tzinfo=None)
@@ -363,6 +372,7 @@ def duplicate_as_next_month(event: Event) -> Event:
 def add_speaker(
     event: Event, *, name: str, title: str = "", company: str = "", bio: str = ""
 ) -> Speaker:
+    """The event's next speaker. Commits."""
     if not name.strip():
         raise InvalidData({"name": str(_l("A name is required."))})
     position = max((speaker.position for speaker in event.speakers), default=-1) + 1
@@ -370,13 +380,14 @@ def add_speaker(
         name=name.strip(), title=title.strip(), company=company.strip(), bio=bio, position=position
     )
     event.speakers.append(speaker)
-    db.session.flush()
+    db.session.commit()
     return speaker
 
 
 def update_speaker(
     speaker: Speaker, *, name: str, title: str = "", company: str = "", bio: str = ""
 ) -> Speaker:
+    """Commits."""
     if not name.strip():
         raise InvalidData({"name": str(_l("A name is required."))})
     speaker.name, speaker.title, speaker.company, speaker.bio = (
@@ -385,13 +396,16 @@ def update_speaker(
         company.strip(),
         bio,
     )
+    db.session.commit()
     return speaker
 
 
 def remove_speaker(speaker: Speaker) -> None:
+    """Commits."""
     # A statement, not session.delete: two organisers removing the speaker at once both
     # succeed (the ORM would find the row gone and complain).
     db.session.execute(delete(Speaker).where(Speaker.id == speaker.id))
+    db.session.commit()
 
 
 # -- registration window ------------------------------------------------------------------
