@@ -36,7 +36,6 @@ class Factory:
         email = email or f"{role}{next(_counter)}@example.org"
         with self.app.app_context():
             auth_services.create_user(email, role, password, name=name or role.title())
-            db.session.commit()
         return email
 
     def series(self, *, team: tuple[str, ...] = (), name: str | None = None, **values) -> str:
@@ -124,5 +123,4 @@ class Factory:
         with self.app.app_context():
             user = db.session.scalar(db.select(User).where(User.email == email))
             token, _ = auth_services.create_api_token(user, name)
-            db.session.commit()
             return token
