@@ -567,7 +567,6 @@ def test_a_draft_whose_registration_is_gone_fails_and_the_admin_page_says_so(
     assert "cannot be written out" in page.get_data(as_text=True)
     assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404
     services.retry(message)  # put back: composed again on the next round (and fails again)
-    db.session.commit()
     assert services.compose_drafts() == 0
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message_id).status is OutboxStatus.FAILED

@@ -213,7 +213,6 @@ def test_temporary_refusals_back_off_then_fail_after_max_attempts(app, app_ctx, 
     # Put back by hand once the server is fixed: sent, once.
     smtp.inbox.refuse = None
     services.retry(row, now=now)
-    db.session.commit()
     assert services.deliver_due(smtp.transport(), now=now).sent == 1
     assert smtp.inbox.message_ids() == Counter({message.message_id: 1})
 

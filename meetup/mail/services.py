@@ -305,12 +305,13 @@ def new_message_id(base_url: str) -> str:
 
 
 def retry(message: OutboxMessage, now: datetime | None = None) -> None:
-    """Put a failed message back in the queue with a fresh set of attempts (not committed)."""
+    """Put a failed message back in the queue with a fresh set of attempts. Commits."""
     if message.status is not OutboxStatus.FAILED:
         raise NotRetryable(f"message {message.id} is {message.status.value}, not failed")
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now or utcnow()
+    db.session.commit()
 
 
 # -- claiming -----------------------------------------------------------------------------

@@ -131,6 +131,5 @@ def message_retry(message_id: int):
         except services.NotRetryable:
             flash(_("Only a failed message can be sent again."), "error")
         else:
-            db.session.commit()
             flash(_("The message is back in the queue: it will be sent in a moment."), "success")
     return redirect(url_for("mail_admin.message_detail", message_id=message.id))
