@@ -121,9 +121,6 @@ class Registration(db.Model):
         default=LocationStatus.NONE,
         server_default=LocationStatus.NONE.value,
     )
-    #: Written until 0018 drops it, never read: deferred, so that this code also runs on a
-    #: database where it is gone (a rolling upgrade, README "Rolling upgrades").
-    location_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), deferred=True)
     #: Geocoder calls that failed (unreachable, timeout) for the current address.
     geocode_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Not before then (backoff after a failure).
