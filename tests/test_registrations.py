@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from meetup.events.models import Event
+from meetup.events.models import Event, EventStatus
 from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.mail.services import compose_drafts, message_bytes
@@ -440,7 +440,9 @@ def test_a_cancelled_evening_shows_no_ticket(app, client, event):
     with app.app_context():
         from meetup.events import services as event_services
 
-        event_services.cancel_event(db.session.scalar(select(Event).where(Event.slug == event)))
+        event_services.set_status(
+            db.session.scalar(select(Event).where(Event.slug == event)), EventStatus.CANCELLED
+        )
         db.session.commit()
     html = client.get(f"/r/{token}").get_data(as_text=True)
     assert "This evening is cancelled." in html

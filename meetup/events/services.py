@@ -319,14 +319,6 @@ def set_status(event: Event, status: EventStatus) -> Event:
     return event
 
 
-def publish_event(event: Event) -> Event:
-    return set_status(event, EventStatus.PUBLISHED)
-
-
-def cancel_event(event: Event) -> Event:
-    return set_status(event, EventStatus.CANCELLED)
-
-
 def duplicate_as_next_month(event: Event) -> Event:
     """A draft copy on the same weekday of next month (2nd Thursday -> 2nd Thursday).
 
