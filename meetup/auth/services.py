@@ -13,10 +13,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetup.auth.models import ApiToken, LoginSession, Role, User
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
 
 MIN_PASSWORD_LENGTH = 10
+#: No column holds a password (only its hash): the forms' limit, against huge inputs.
+MAX_PASSWORD_LENGTH = 200
 #: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 #: A hash to check against when the email is unknown, so both paths take the same time.
@@ -164,7 +167,8 @@ def _hash_token(token: str) -> str:
 def create_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     """A new token; the clear text is returned once and never stored. Commits."""
     token = "mt_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, name=name.strip()[:80], token_hash=_hash_token(token))
+    name = name.strip()[: column_length(ApiToken.name)]
+    api_token = ApiToken(user=user, name=name, token_hash=_hash_token(token))
     api_token.prefix = token[:10]
     db.session.add(api_token)
     db.session.commit()

@@ -19,6 +19,7 @@ from meetup.auth.models import Role, User
 from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.events.recurrence import same_weekday_next_month
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.slugs import is_valid_slug, slugify
 from meetup.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc, utcnow
 
@@ -85,7 +86,7 @@ def _contact_email_problem(address: str) -> str | None:
     if not address:
         return None
     local, at, _domain = address.rpartition("@")
-    if len(address) > 254 or not at or not local.isascii():
+    if len(address) > column_length(Series.contact_email) or not at or not local.isascii():
         return str(_l("This email address is not valid."))
     try:
         validate_email(address, check_deliverability=False)

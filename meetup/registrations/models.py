@@ -126,8 +126,8 @@ class Registration(db.Model):
     #: Not before then (backoff after a failure).
     geocode_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: "I can help with": shown on the badge as "ask me about".
-    help_with: Mapped[str] = mapped_column(Text, default="")
-    looking_for: Mapped[str] = mapped_column(Text, default="")
+    help_with: Mapped[str] = mapped_column(Text, default="", info={"max_length": 300})
+    looking_for: Mapped[str] = mapped_column(Text, default="", info={"max_length": 300})
     #: Consent to print the office's street on the badge (seen by everyone in the room).
     street_on_badge: Mapped[bool] = mapped_column(default=False, server_default=false())
     visibility: Mapped[Visibility] = mapped_column(
