@@ -15,8 +15,7 @@ from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration, Source, Visibility
-from tests.conftest import csrf_from
-from tests.test_registrations import outbox
+from tests.helpers import csrf_from, outbox
 
 API = "/api/v1"
 BODY = {

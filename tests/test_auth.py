@@ -12,8 +12,8 @@ from meetup.auth.models import LoginSession
 from meetup.auth.urls import safe_next_url
 from meetup.extensions import db
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in, post_form
 from tests.factories import PASSWORD
+from tests.helpers import csrf_from, log_in, post_form
 
 
 def _session_count(app) -> int:

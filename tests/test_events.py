@@ -23,7 +23,7 @@ from meetup.extensions import db
 from meetup.markup import render_markdown
 from meetup.models_base import column_length
 from meetup.validators import MaxLength
-from tests.conftest import post_form
+from tests.helpers import post_form
 
 PARIS = ZoneInfo("Europe/Paris")
 

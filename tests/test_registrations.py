@@ -21,78 +21,28 @@ from sqlalchemy import func, select
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db, limiter
 from meetup.mail.models import OutboxMessage, OutboxStatus
-from meetup.mail.services import compose_drafts, message_bytes
+from meetup.mail.services import compose_drafts
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations import emails, services, spreadsheet
 from meetup.registrations.csvio import FORMULA_STARTS, neutralise, parse_import, restore
 from meetup.registrations.models import EarlierLink, Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, post_form
-
-MANAGE_LINK = re.compile(r"http://localhost/r/([A-Za-z0-9_-]{40,})")
-
-
-def signup_data(**overrides) -> dict:
-    values = {
-        "first_name": "Marie",
-        "last_name": "Dupont",
-        "email": "marie.dupont@example.org",
-        "company": "Atelier Rhône Web",
-        "job_title": "Développeuse",
-        "sector": "digital",
-        "website": "atelier-rhone.fr",
-        "phone": "+33 4 74 00 00 00",
-        "street": "12 rue Marchande",
-        "postcode": "38200",
-        "city": "Vienne",
-        "help_with": "sites vitrines",
-        "looking_for": "un comptable",
-        "visibility": "attendees",
-        "language": "fr",
-    }
-    return {**values, **overrides}
+from tests.helpers import (
+    csrf_from,
+    manage_token,
+    outbox,
+    post_form,
+    registrations,
+    sign_up,
+    signup_data,
+    text_of,
+)
 
 
 @pytest.fixture
 def event(make):
     return make.event(make.series(name="Café des entreprenants de Vienne"), capacity=3)
-
-
-def sign_up(client, event_slug, **overrides):
-    return post_form(client, f"/events/{event_slug}/signup", signup_data(**overrides))
-
-
-def registrations(app, event_slug) -> list[Registration]:
-    with app.app_context():
-        rows = db.session.scalars(
-            select(Registration)
-            .join(Event)
-            .where(Event.slug == event_slug)
-            .order_by(Registration.id)
-        ).all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
-
-
-def outbox(app, kind: str | None = None) -> list[email.message.EmailMessage]:
-    with app.app_context():
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if kind:
-            query = query.where(OutboxMessage.kind == kind)
-        return [
-            email.message_from_bytes(message_bytes(m), policy=policy.default)
-            for m in db.session.scalars(query)
-        ]
-
-
-def text_of(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def manage_token(message) -> str:
-    return MANAGE_LINK.search(text_of(message)).group(1)
 
 
 # -- signing up -----------------------------------------------------------------------------

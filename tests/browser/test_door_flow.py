@@ -15,7 +15,7 @@ from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.registrations.tickets import ticket_matrix
 from meetup.timeutil import utcnow
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_USER_AGENT, PageGuard, screenshot
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, PHONE_USER_AGENT, PageGuard, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
