@@ -98,6 +98,12 @@ def registrations(app, event_slug) -> list[Registration]:
         return rows
 
 
+def registration_id(app, email: str) -> int:
+    """The id of the registration with that email (signed up to one evening only)."""
+    with app.app_context():
+        return db.session.scalar(select(Registration.id).where(Registration.email == email))
+
+
 def as_email(message: OutboxMessage) -> email.message.EmailMessage:
     """An outbox row as the email it is (a draft written out first)."""
     return email.message_from_bytes(message_bytes(message), policy=policy.default)
