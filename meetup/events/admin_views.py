@@ -78,7 +78,7 @@ def dashboard():
     series = db.session.scalars(queries.series_for(current_user)).all()
     counts = counts_for(event.id for event in [*upcoming, *recent])
     return render_template(
-        "admin/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
+        "events/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
     )
 
 
@@ -88,7 +88,7 @@ def series_list():
     series = db.session.scalars(
         queries.series_for(current_user).options(selectinload(Series.events))
     ).all()
-    return render_template("admin/series_list.html", series=series)
+    return render_template("events/series_list.html", series=series)
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -109,7 +109,7 @@ def series_new():
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "admin/series_form.html", form=form, series=None, admins=_admin_contacts()
+        "events/series_form.html", form=form, series=None, admins=_admin_contacts()
     )
 
 
@@ -121,7 +121,7 @@ def series_detail(slug: str):
     events = sorted(series.events, key=lambda event: event.starts_at, reverse=True)
     counts = counts_for(event.id for event in events)
     return render_template(
-        "admin/series_detail.html", series=series, events=events, counts=counts, now=utcnow()
+        "events/series_detail.html", series=series, events=events, counts=counts, now=utcnow()
     )
 
 
@@ -146,7 +146,7 @@ def series_edit(slug: str):
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "admin/series_form.html", form=form, series=series, admins=_admin_contacts()
+        "events/series_form.html", form=form, series=series, admins=_admin_contacts()
     )
 
 
@@ -169,14 +169,14 @@ def event_new(slug: str):
         else:
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("admin/event_form.html", form=form, series=series, event=None)
+    return render_template("events/event_form.html", form=form, series=series, event=None)
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
 
     now = utcnow()
     return render_template(
-        "admin/event_detail.html",
+        "events/event_detail.html",
         event=event,
         counts=counts_for([event.id])[event.id],
         speaker_form=speaker_form,
@@ -226,7 +226,7 @@ def event_edit(slug: str):
             if event.capacity < capacity_before:
                 _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("admin/event_form.html", form=form, series=event.series, event=event)
+    return render_template("events/event_form.html", form=form, series=event.series, event=event)
 
 
 def _warn_if_over_capacity(event: Event) -> None:
@@ -319,7 +319,7 @@ def speaker_edit(slug: str, speaker_id: int):
         flash(_("Speaker saved."), "success")
         return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")
     return render_template(
-        "admin/speaker_form.html", form=form, event=speaker.event, speaker=speaker
+        "events/speaker_form.html", form=form, event=speaker.event, speaker=speaker
     )
 
 

@@ -78,7 +78,7 @@ def outbox():
         queries.messages_for(current_user, status), per_page=PER_PAGE, error_out=False
     )
     return render_template(
-        "mail_admin/outbox.html",
+        "mail/outbox.html",
         page=page,
         status=status,
         counts=queries.counts_for(current_user),
@@ -104,7 +104,7 @@ def message_detail(message_id: int):
         )
     else:
         readable = read_message(raw)
-    return render_template("mail_admin/message.html", message=message, readable=readable)
+    return render_template("mail/message.html", message=message, readable=readable)
 
 
 @bp.get("/<id:message_id>.eml")
