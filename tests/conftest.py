@@ -8,7 +8,6 @@ TEST_DATABASE_URL is set. With CI=true a skipped test fails the run: in CI every
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import threading
 from collections.abc import Iterator
@@ -27,6 +26,8 @@ from meetup.config import TestConfig
 from meetup.directory import listing_cache
 from meetup.extensions import db, limiter
 from tests import factories
+from tests.fakes import SmtpServer
+from tests.helpers import TILE_HOST, log_in
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
@@ -163,26 +164,6 @@ def make(app) -> factories.Factory:
 
 # -- logging in ---------------------------------------------------------------------------
 
-CSRF_RE = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1) or match.group(2)
-
-
-def post_form(client: FlaskClient, url: str, data: dict, page: str | None = None, **kwargs):
-    """POST like a browser: take the CSRF token from the page the form is on."""
-    html = client.get(page or url).get_data(as_text=True)
-    return client.post(url, data={**data, "csrf_token": csrf_from(html)}, **kwargs)
-
-
-def log_in(client: FlaskClient, email: str, password: str = factories.PASSWORD):
-    return post_form(client, "/login", {"email": email, "password": password})
-
 
 @pytest.fixture
 def login(client, make):
@@ -221,6 +202,18 @@ def geocoder_on(app, addok):
     app.config.update(saved)
 
 
+# -- an SMTP server -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """An SMTP server on loopback that keeps what it accepts (tests/fakes.py)."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 # -- a live server for the browser ---------------------------------------------------------
 
 
@@ -234,10 +227,6 @@ def live_server(app) -> Iterator[str]:
 
 
 # -- the app as in production: gunicorn behind nginx, over HTTPS ---------------------------
-
-#: Map tiles of the HTTPS site: a host nobody reaches; the browser tests answer its requests
-#: themselves (and look at the Referer a tile server would get).
-TILE_HOST = "tiles.invalid"
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,6 @@ class Factory:
         email = email or f"{role}{next(_counter)}@example.org"
         with self.app.app_context():
             auth_services.create_user(email, role, password, name=name or role.title())
-            db.session.commit()
         return email
 
     def series(self, *, team: tuple[str, ...] = (), name: str | None = None, **values) -> str:
@@ -49,7 +48,6 @@ class Factory:
                 team=members,
                 **values,
             )
-            db.session.commit()
             return series.slug
 
     def event(
@@ -74,7 +72,6 @@ class Factory:
                 status=EventStatus(status),
                 **values,
             )
-            db.session.commit()
             return event.slug
 
     def registrations(self, event_slug: str, count: int, status: str = "confirmed") -> None:
@@ -126,5 +123,4 @@ class Factory:
         with self.app.app_context():
             user = db.session.scalar(db.select(User).where(User.email == email))
             token, _ = auth_services.create_api_token(user, name)
-            db.session.commit()
             return token

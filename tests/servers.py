@@ -1,5 +1,6 @@
 """The app as it runs in production, on loopback: gunicorn with gunicorn.conf.py, and Debian's
-nginx serving deploy/nginx.conf over HTTPS in front of it.
+nginx serving deploy/nginx.conf over HTTPS in front of it; a Redis of the test's own; and
+`Browser`, a client that keeps cookies and CSRF tokens as a browser does.
 
     with Gunicorn(tmp / "gunicorn", database_url=url, instance_path=path, workers=4) as web:
         urllib.request.urlopen(web.url + "/healthz")
@@ -28,6 +29,8 @@ import base64
 import contextlib
 import grp
 import hashlib
+import http.cookiejar
+import json
 import os
 import pwd
 import re
@@ -40,11 +43,13 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -498,6 +503,77 @@ class Nginx:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+# -- a client for them ----------------------------------------------------------------------
+
+
+class Browser:
+    """Cookies and CSRF tokens, as a browser keeps them."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+
+    def open(self, path: str, data: dict | None = None, *, json_body=None):
+        headers = {"Accept-Language": "en"}
+        body = None
+        if json_body is not None:
+            body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        elif data is not None:
+            body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.read().decode()
+
+    def post_form(self, path: str, data: dict) -> int:
+        _, page = self.open(path)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return self.open(path, {**data, "csrf_token": token})[0]
+
+
+# -- Redis ----------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A throw-away Redis on loopback (nothing kept on disk)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.port = workdir, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [shutil.which("redis-server") or "redis-server", "--port", str(self.port)]
+        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(self.workdir)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_timeout=0.5).ping():
+                    return
+            except Exception:  # noqa: S110 - not up yet
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
 
 
 # -- both -----------------------------------------------------------------------------------

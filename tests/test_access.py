@@ -11,7 +11,7 @@ from meetup.auth.models import ApiToken, User
 from meetup.events.models import Event, Speaker
 from meetup.extensions import db
 from meetup.registrations.models import Registration
-from tests.conftest import csrf_from, log_in
+from tests.helpers import csrf_from, log_in
 
 ROLES = ("anonymous", "door", "organiser", "outsider", "admin")
 LOGIN = "login"  # expected answer: a redirect to the login page

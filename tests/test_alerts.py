@@ -10,7 +10,6 @@ from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from meetup import jobs
 from meetup.extensions import db
@@ -19,6 +18,7 @@ from meetup.ops import alerts, heartbeat
 from meetup.ops.alerts import Kind, Problem
 from meetup.ops.models import AlertSent
 from meetup.timeutil import utcnow
+from tests.helpers import alerts_sent
 
 T0 = utcnow().replace(microsecond=0)
 
@@ -42,18 +42,6 @@ def _failing(app, count: int, at) -> None:
                 )
             )
         db.session.commit()
-
-
-def _alerts_sent(app) -> list[OutboxMessage]:
-    with app.app_context():
-        found = db.session.scalars(
-            select(OutboxMessage)
-            .options(undefer(OutboxMessage.raw))
-            .where(OutboxMessage.kind.like("alert_%"))
-            .order_by(OutboxMessage.id)
-        ).all()
-        db.session.expunge_all()
-        return found
 
 
 @pytest.fixture
@@ -125,7 +113,7 @@ def test_admins_are_emailed_at_most_once_an_hour(app, admins):
         heartbeat.beat("host:1", now=now)
         assert len(alerts.notify(alerts.problems(now), now)) == 2
         assert db.session.get(AlertSent, "mail").sent_at == now
-    sent = _alerts_sent(app)
+    sent = alerts_sent(app)
     assert sorted(m.recipient for m in sent) == sorted(admins * 2)
     assert {m.kind for m in sent} == {"alert_mail"}
 
@@ -143,7 +131,7 @@ def test_worker_and_mail_alerts_are_counted_apart(app, admins):
 def test_a_worker_that_never_ran_is_for_the_banner_only(app, admins):
     with app.app_context():
         assert alerts.notify(alerts.problems(T0), T0) == []
-    assert _alerts_sent(app) == []
+    assert alerts_sent(app) == []
 
 
 def test_processes_noticing_at_once_send_one_set(app, admins):
@@ -169,7 +157,7 @@ def test_processes_noticing_at_once_send_one_set(app, admins):
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
-    assert len(sent) == 2 and len(_alerts_sent(app)) == 2
+    assert len(sent) == 2 and len(alerts_sent(app)) == 2
 
 
 def test_the_email_says_what_to_do_and_names_no_attendee(app, admins, make):
@@ -179,7 +167,7 @@ def test_the_email_says_what_to_do_and_names_no_attendee(app, admins, make):
     with app.app_context():
         heartbeat.beat("host:1", now=T0)
         alerts.notify(alerts.problems(T0), T0)
-    message = _alerts_sent(app)[0]
+    message = alerts_sent(app)[0]
     parsed = message_from_bytes(message.raw, policy=policy.default)
     text = parsed.get_body(("plain",)).get_content()
     # DEFAULT_LOCALE is French: staff accounts have no language of their own.
@@ -245,9 +233,9 @@ def test_a_dashboard_view_emails_the_admins_when_no_worker_runs(app, client, log
     response = client.get("/admin/")
     assert "No background worker has run for 25 minutes" in response.get_data(as_text=True)
     response.close()  # what the server does once the page is sent
-    sent = _alerts_sent(app)
+    sent = alerts_sent(app)
     assert sorted(m.recipient for m in sent) == sorted(admins)
     assert {m.status for m in sent} == {OutboxStatus.SENT}
     again = client.get("/admin/")  # within the hour: the banner, no second email
     again.close()
-    assert len(_alerts_sent(app)) == 2
+    assert len(alerts_sent(app)) == 2

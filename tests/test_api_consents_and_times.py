@@ -15,8 +15,7 @@ from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration, Source, Visibility
-from tests.conftest import csrf_from
-from tests.test_registrations import outbox
+from tests.helpers import csrf_from, outbox
 
 API = "/api/v1"
 BODY = {
@@ -151,7 +150,6 @@ def test_tokens_left_by_an_older_deactivation_go_at_reactivation(app, client, ma
         user.deactivated_at = deactivated_at  # as the old deactivate_user left it
         db.session.commit()
         auth_services.reactivate_user(user)
-        db.session.commit()
         assert [t.revoked_at for t in user.api_tokens] == [deactivated_at]
     response = client.get(f"{API}/events", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

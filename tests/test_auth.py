@@ -12,8 +12,8 @@ from meetup.auth.models import LoginSession
 from meetup.auth.urls import safe_next_url
 from meetup.extensions import db
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in, post_form
 from tests.factories import PASSWORD
+from tests.helpers import csrf_from, log_in, post_form
 
 
 def _session_count(app) -> int:
@@ -228,7 +228,6 @@ def test_deactivated_user_cannot_log_in_and_is_logged_out(app, client, make):
     log_in(client, email)
     with app.app_context():
         services.deactivate_user(services.find_user_by_email(email))
-        db.session.commit()
     assert client.get("/admin/").status_code == 302
     response = log_in(client, email)
     assert response.status_code == 422
@@ -240,7 +239,6 @@ def test_password_change_ends_sessions(app, client, make):
     log_in(client, email)
     with app.app_context():
         services.set_password(services.find_user_by_email(email), "a brand new password")
-        db.session.commit()
     assert client.get("/admin/").status_code == 302
     assert log_in(client, email, "a brand new password").status_code == 302
 

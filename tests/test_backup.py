@@ -20,8 +20,7 @@ from meetup.ops import backup
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.conftest import post_form
-from tests.test_registrations import signup_data
+from tests.helpers import post_form, signup_data
 
 TOKEN = "token-restored-0123456789abcdefghijklm"
 

@@ -20,7 +20,7 @@ from meetup.extensions import db
 from meetup.ops.guards import IdConverter
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 API = "/api/v1"
 

@@ -24,7 +24,7 @@ from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration, TicketQR, Visibility
 from meetup.registrations.tickets import qr_text, ticket_matrix
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in
+from tests.helpers import csrf_from, log_in
 from tests.scanning import decode, decode_labels, decode_pdf
 
 TOKEN = "personal-link-token-0123456789abcdefghijklmnop"

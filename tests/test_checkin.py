@@ -22,7 +22,7 @@ from meetup.mail.models import OutboxMessage
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in
+from tests.helpers import csrf_from, log_in
 from tests.scanning import decode_labels
 
 CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -38,8 +38,7 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in
-from tests.test_registrations import signup_data
+from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
 CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to come

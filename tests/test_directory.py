@@ -4,31 +4,27 @@ pins; organisers fixing addresses; new neighbours told to the community."""
 
 from __future__ import annotations
 
-import email
 import re
 from datetime import timedelta
-from email import policy
 
 import pytest
 from sqlalchemy import select
 
 from meetup.directory import services
 from meetup.directory.models import Introduction, IntroductionStatus
-from meetup.events.models import Event
 from meetup.extensions import db
-from meetup.mail.models import OutboxMessage
-from meetup.mail.services import message_bytes
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in, post_form
-
-BASE = (45.5255, 4.8766)
-#: Metres north of BASE for 1e-5 degree of latitude.
-M_PER_1E5 = 1.112
-
-
-def _lat(metres_north: float) -> float:
-    return BASE[0] + metres_north / M_PER_1E5 * 1e-5
+from tests.helpers import (
+    as_email,
+    came,
+    csrf_from,
+    find_event,
+    log_in,
+    plain_text,
+    post_form,
+    queued,
+)
 
 
 @pytest.fixture
@@ -40,77 +36,47 @@ def evening(make):
     return organiser, series, event
 
 
-def _came(make, event, name, north=None, **fields):
-    token = f"token-{name}-0123456789abcdef"
-    values = {
-        "first_name": name,
-        "last_name": "Test",
-        "email": f"{name.lower()}@example.org",
-        "checked_in_at": utcnow() - timedelta(hours=20),
-        "visibility": "attendees",
-    }
-    if north is not None:
-        values |= {"latitude": _lat(north), "longitude": BASE[1], "street": "1 rue Marchande"}
-    return make.registration(event, token=token, **(values | fields)), token
-
-
-def _event(app, slug) -> Event:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
-
-
-def _messages(kind: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
-
-
-def _parsed(message: OutboxMessage):
-    return email.message_from_bytes(message_bytes(message), policy=policy.default)
-
-
-def _body(message: OutboxMessage) -> str:
-    return _parsed(message).get_body(("plain",)).get_content()
-
-
 # -- opening and the emails ------------------------------------------------------------------
 
 
 def test_opening_emails_everyone_who_came_their_link_and_neighbour_count(app, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0, language="en")
-    _came(make, event, "Bruno", 120)
-    _came(make, event, "Chloe", 250, visibility="community")
-    _came(make, event, "Denis", 290, visibility="nobody")  # not counted: not shown
-    _came(make, event, "Emma", 2000)
+    came(make, event, "Alice", 0, language="en")
+    came(make, event, "Bruno", 120)
+    came(make, event, "Chloe", 250, visibility="community")
+    came(make, event, "Denis", 290, visibility="nobody")  # not counted: not shown
+    came(make, event, "Emma", 2000)
     make.registration(event, first_name="Absent", email="absent@example.org")
     with app.app_context():
-        announcement = services.open_directory(_event(app, event))
+        announcement = services.open_directory(find_event(event))
         assert announcement.told == 5
-        sent = {m.recipient: m for m in _messages("directory_open")}
+        sent = {m.recipient: m for m in queued("directory_open")}
         assert set(sent) == {
             f"{n}@example.org" for n in ("alice", "bruno", "chloe", "denis", "emma")
         }
-        subjects = {r: str(_parsed(m)["Subject"]) for r, m in sent.items()}
+        subjects = {r: str(as_email(m)["Subject"]) for r, m in sent.items()}
         assert subjects["alice@example.org"] == "2 people who came tonight work within 300 m of you"
         # Denis counts Alice, Bruno and Chloe (in French, his language).
         assert subjects["denis@example.org"].startswith("3 personnes")
         assert subjects["emma@example.org"].startswith("Qui est venu")  # nobody near
-        body = _body(sent["alice@example.org"])
+        body = plain_text(sent["alice@example.org"])
         assert "http://localhost/d/" in body
         # Opening again sends nothing more.
-        services.close_directory(_event(app, event))
-        assert services.open_directory(_event(app, event)) is None
-        assert len(_messages("directory_open")) == 5
+        services.close_directory(find_event(event))
+        assert services.open_directory(find_event(event)) is None
+        assert len(queued("directory_open")) == 5
 
 
 def test_the_directory_link_opens_the_directory_in_that_browser(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0, language="en")
-    _came(make, event, "Bruno", 100)
+    came(make, event, "Alice", 0, language="en")
+    came(make, event, "Bruno", 100)
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
         (alice_message,) = [
-            m for m in _messages("directory_open") if m.recipient == "alice@example.org"
+            m for m in queued("directory_open") if m.recipient == "alice@example.org"
         ]
-        body = _body(alice_message)
+        body = plain_text(alice_message)
     link = next(word for word in body.split() if "/d/" in word).replace("http://localhost", "")
     response = client.get(link)
     assert response.status_code == 302
@@ -125,12 +91,12 @@ def test_a_directory_with_nobody_else_says_so(app, client, make, evening):
     """Alone in it (nobody else came, or nobody else chose to be seen): no empty map, no
     filters, no 'nobody matches these filters' nor a button to save zero contacts."""
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0, language="en")
-    _came(make, event, "Hidden", 50, visibility="nobody")
+    came(make, event, "Alice", 0, language="en")
+    came(make, event, "Hidden", 50, visibility="nobody")
     with app.app_context():
-        services.open_directory(_event(app, event))
-        (message,) = [m for m in _messages("directory_open") if m.recipient == "alice@example.org"]
-        body = _body(message)
+        services.open_directory(find_event(event))
+        (message,) = [m for m in queued("directory_open") if m.recipient == "alice@example.org"]
+        body = plain_text(message)
     client.get(next(word for word in body.split() if "/d/" in word).replace("http://localhost", ""))
     html = client.get(f"/events/{event}/directory").text
     assert "Nobody else is listed here yet" in html
@@ -145,7 +111,7 @@ def test_only_a_published_evening_s_directory_opens(app, client, runner, make, s
     organiser = make.user("organiser")
     series = make.series(team=(organiser,))
     event = make.event(series, status=status, starts_at=utcnow() - timedelta(days=1))
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     log_in(client, organiser)
     page = f"/admin/events/{event}/directory"
     html = client.get(page).text
@@ -159,13 +125,13 @@ def test_only_a_published_evening_s_directory_opens(app, client, runner, make, s
     answer = client.patch(f"/api/v1/events/{event}", json={"directory_open": True}, headers=token)
     assert answer.status_code == 422 and "directory_open" in answer.get_json()["error"]["fields"]
     with app.app_context():
-        assert _event(app, event).directory_announced_at is None
-        assert _messages("directory_open") == []
+        assert find_event(event).directory_announced_at is None
+        assert queued("directory_open") == []
 
 
 def test_the_api_opens_and_closes_the_directory(app, client, make, evening):
     organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     token = make.api_token(organiser)
     headers = {"Authorization": f"Bearer {token}"}
     response = client.patch(
@@ -173,7 +139,7 @@ def test_the_api_opens_and_closes_the_directory(app, client, make, evening):
     )
     assert response.status_code == 200 and response.get_json()["directory_open"] is True
     with app.app_context():
-        assert len(_messages("directory_open")) == 1
+        assert len(queued("directory_open")) == 1
     response = client.patch(
         f"/api/v1/events/{event}", json={"directory_open": "yes"}, headers=headers
     )
@@ -203,7 +169,7 @@ def test_a_door_token_cannot_open_a_directory(app, client, make, evening):
     )
     assert response.status_code == 403
     with app.app_context():
-        assert _event(app, event).directory_opened_at is None
+        assert find_event(event).directory_opened_at is None
 
 
 def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
@@ -222,9 +188,9 @@ def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
 
         said = jobs.run_all()
         assert "directories: opened 1 evening directories" in said
-        assert _event(app, due).directory_opened_at is not None
+        assert find_event(due).directory_opened_at is not None
         for slug in (later, long_ago, by_hand):
-            assert _event(app, slug).directory_opened_at is None
+            assert find_event(slug).directory_opened_at is None
         assert jobs.run_all() == []  # idempotent
 
 
@@ -233,14 +199,14 @@ def test_the_directory_opens_by_itself_after_the_series_delay(app, make):
 
 def test_neighbours_nearest_first_next_door_walking_time(app, client, make, evening):
     _organiser, series, event = evening
-    _came(make, event, "Alice", 0)
-    _came(make, event, "Far", 310, share_address=True)
-    _came(make, event, "Near", 150, share_address=True)
-    _came(make, event, "Building", 10, share_address=True)
-    _came(make, event, "Rounded", 12)  # next door too, but keeps their exact place
-    _came(make, event, "Unplaced")
+    came(make, event, "Alice", 0)
+    came(make, event, "Far", 310, share_address=True)
+    came(make, event, "Near", 150, share_address=True)
+    came(make, event, "Building", 10, share_address=True)
+    came(make, event, "Rounded", 12)  # next door too, but keeps their exact place
+    came(make, event, "Unplaced")
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     client.get("/r/token-Alice-0123456789abcdef")
     html = client.get(f"/events/{event}/directory").get_data(as_text=True)
     section = html.split('id="neighbours-title"')[1].split('id="map-title"')[0]
@@ -269,12 +235,12 @@ def test_neighbours_nearest_first_next_door_walking_time(app, client, make, even
 
 def test_filters_by_sector_and_by_what_i_am_looking_for(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0, looking_for="Je cherche un expert-comptable")
-    _came(make, event, "Compta", sector="finance", help_with="Comptabilité, paie")
-    _came(make, event, "Avocat", sector="legal", help_with="Droit des sociétés")
-    _came(make, event, "Web", sector="digital", help_with="Sites internet")
+    came(make, event, "Alice", 0, looking_for="Je cherche un expert-comptable")
+    came(make, event, "Compta", sector="finance", help_with="Comptabilité, paie")
+    came(make, event, "Avocat", sector="legal", help_with="Droit des sociétés")
+    came(make, event, "Web", sector="digital", help_with="Sites internet")
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     client.get("/r/token-Alice-0123456789abcdef")
 
     def everyone(query: str) -> str:
@@ -296,9 +262,9 @@ def test_filters_by_sector_and_by_what_i_am_looking_for(app, client, make, eveni
 
 def test_an_attendee_without_a_pin_is_told_how_to_add_one(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice")
+    came(make, event, "Alice")
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     client.get("/r/token-Alice-0123456789abcdef")
     html = client.get(f"/events/{event}/directory").get_data(as_text=True)
     assert "Your office is not on the map yet" in html
@@ -309,10 +275,10 @@ def test_an_attendee_without_a_pin_is_told_how_to_add_one(app, client, make, eve
 
 def _alice_sees_bruno(app, client, make, event) -> int:
     """Alice and Bruno came, the directory is open, and this browser is Alice's. Bruno's id."""
-    _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True)
+    came(make, event, "Alice", 0)
+    bruno, _ = came(make, event, "Bruno", 50, accept_introductions=True)
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     client.get("/r/token-Alice-0123456789abcdef")
     return bruno
 
@@ -327,8 +293,8 @@ def _introduce(client, event, recipient_id):
 
 def test_an_introduction_reveals_nothing_until_accepted(app, client, make, evening):
     _organiser, _series, event = evening
-    _alice, _ = _came(make, event, "Alice", 0, phone="+33 6 00 00 00 01", accept_introductions=True)
-    bruno, _ = _came(
+    _alice, _ = came(make, event, "Alice", 0, phone="+33 6 00 00 00 01", accept_introductions=True)
+    bruno, _ = came(
         make,
         event,
         "Bruno",
@@ -339,16 +305,16 @@ def test_an_introduction_reveals_nothing_until_accepted(app, client, make, eveni
         language="en",
     )
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     client.get("/r/token-Alice-0123456789abcdef")
     assert _introduce(client, event, bruno).status_code == 302
     assert _introduce(client, event, bruno).status_code == 302  # twice: one request
     with app.app_context():
-        (request,) = _messages("introduction_request")
+        (request,) = queued("introduction_request")
         assert request.recipient == "bruno@example.org"
-        text = _body(request)
+        text = plain_text(request)
         assert "Alice Test would like to meet you" in text
-        html_part = _parsed(request).get_body(("html",)).get_content()
+        html_part = as_email(request).get_body(("html",)).get_content()
         assert "alice@example.org" not in text and "alice@example.org" not in html_part
         assert "+33 6 00 00 00 01" not in text
         link = next(w for w in text.split() if "/introductions/" in w).replace(
@@ -364,9 +330,9 @@ def test_an_introduction_reveals_nothing_until_accepted(app, client, make, eveni
     token = csrf_from(page.get_data(as_text=True))
     other.post(link, data={"csrf_token": token, "answer": "accept"})
     with app.app_context():
-        made = {m.recipient: _body(m) for m in _messages("introduction_made")}
+        made = {m.recipient: plain_text(m) for m in queued("introduction_made")}
         # A reply goes to the other person (both accepted), not to the organisers.
-        reply_to = {m.recipient: _parsed(m)["Reply-To"] for m in _messages("introduction_made")}
+        reply_to = {m.recipient: as_email(m)["Reply-To"] for m in queued("introduction_made")}
         assert reply_to == {
             "alice@example.org": "Bruno Test <bruno@example.org>",
             "bruno@example.org": "Alice Test <alice@example.org>",
@@ -392,13 +358,15 @@ def test_a_declined_introduction_tells_nobody(app, client, make, evening):
     _introduce(client, event, bruno)
     with app.app_context():
         link = next(
-            w for w in _body(_messages("introduction_request")[0]).split() if "/introductions/" in w
+            w
+            for w in plain_text(queued("introduction_request")[0]).split()
+            if "/introductions/" in w
         ).replace("http://localhost", "")
     other = app.test_client()
     page = other.get(link).get_data(as_text=True)
     other.post(link, data={"csrf_token": csrf_from(page), "answer": "decline"})
     with app.app_context():
-        assert _messages("introduction_made") == []
+        assert queued("introduction_made") == []
     assert "Introduction asked" in client.get(f"/events/{event}/directory").get_data(as_text=True)
 
 
@@ -428,11 +396,11 @@ def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
 def test_introduce_us_from_page_two_of_a_filtered_list_comes_back_there(app, client, make, evening):
     """The answer is on the page the card was on: the list's page and filters go along."""
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     for n in range(30):  # sorted by name: the Z… are on page 2
-        _came(make, event, f"Zed{n:02d}", sector="craft", accept_introductions=True)
+        came(make, event, f"Zed{n:02d}", sector="craft", accept_introductions=True)
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
         zed = db.session.scalar(select(Registration.id).where(Registration.first_name == "Zed29"))
     client.get("/r/token-Alice-0123456789abcdef")
     listing = f"/events/{event}/directory?sector=craft&page=2"
@@ -449,11 +417,11 @@ def test_introduce_us_from_page_two_of_a_filtered_list_comes_back_there(app, cli
 
 def test_an_answer_whose_card_is_not_on_the_page_is_said_at_the_top(app, client, make, evening):
     _organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     for n in range(30):
-        _came(make, event, f"Zed{n:02d}", accept_introductions=True)
+        came(make, event, f"Zed{n:02d}", accept_introductions=True)
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
         zed = db.session.scalar(select(Registration.id).where(Registration.first_name == "Zed29"))
     client.get("/r/token-Alice-0123456789abcdef")
     page = client.get(f"/events/{event}/directory?page=2").get_data(as_text=True)
@@ -488,17 +456,17 @@ def test_a_refused_introduction_is_said_in_its_card(app, client, make, evening):
 @pytest.mark.parametrize("case", ["not_accepting", "not_listed", "self", "anonymous"])
 def test_introductions_that_cannot_be_asked(app, client, make, evening, case):
     _organiser, _series, event = evening
-    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True)
+    alice, _ = came(make, event, "Alice", 0, accept_introductions=True)
     target = {
-        "not_accepting": _came(make, event, "Bruno", 50, accept_introductions=False)[0],
-        "not_listed": _came(
+        "not_accepting": came(make, event, "Bruno", 50, accept_introductions=False)[0],
+        "not_listed": came(
             make, event, "Chloe", 50, visibility="nobody", accept_introductions=True
         )[0],
         "self": alice,
-        "anonymous": _came(make, event, "Denis", 50, accept_introductions=True)[0],
+        "anonymous": came(make, event, "Denis", 50, accept_introductions=True)[0],
     }[case]
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     if case == "anonymous":
         page = client.get("/login").get_data(as_text=True)
         response = client.post(
@@ -510,7 +478,7 @@ def test_introductions_that_cannot_be_asked(app, client, make, evening, case):
         response = _introduce(client, event, target)
         assert response.status_code in (302, 404)
     with app.app_context():
-        assert _messages("introduction_request") == []
+        assert queued("introduction_request") == []
 
 
 # -- pins and addresses ------------------------------------------------------------------------
@@ -523,7 +491,7 @@ def test_the_attendee_places_their_pin_from_the_personal_page(
     app, client, make, evening, typed, read
 ):
     _organiser, _series, event = evening
-    rid, token = _came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
+    rid, token = came(make, event, "Alice", street="Lieu-dit introuvable", city="Vienne")
     page = client.get(f"/r/{token}")
     html = page.get_data(as_text=True)
     assert 'id="office-map"' in html and "could not find" not in html  # pending: looking it up
@@ -543,7 +511,7 @@ def test_the_attendee_places_their_pin_from_the_personal_page(
 )
 def test_a_bad_pin_is_refused_with_a_message(app, client, make, evening, latitude, longitude):
     _organiser, _series, event = evening
-    rid, token = _came(make, event, "Alice", street="1 rue Marchande", city="Vienne")
+    rid, token = came(make, event, "Alice", street="1 rue Marchande", city="Vienne")
     html = client.get(f"/r/{token}").get_data(as_text=True)
     response = client.post(
         f"/r/{token}/pin",
@@ -570,8 +538,8 @@ def test_pins_need_the_personal_link(client):
 
 def test_organisers_see_unplaced_addresses_and_fix_them(app, client, make, evening):
     organiser, _series, event = evening
-    rid, _ = _came(make, event, "Alice", street="1 rue Inconnue", city="Vienne")
-    other, _ = _came(make, event, "Bruno", street="2 rue Inconnue", city="Vienne")
+    rid, _ = came(make, event, "Alice", street="1 rue Inconnue", city="Vienne")
+    other, _ = came(make, event, "Bruno", street="2 rue Inconnue", city="Vienne")
     with app.app_context():
         db.session.get(Registration, other).location_status = LocationStatus.NOT_FOUND
         db.session.commit()
@@ -619,7 +587,7 @@ def test_organisers_see_unplaced_addresses_and_fix_them(app, client, make, eveni
 
 def test_organisers_open_the_directory_from_the_admin(app, client, make, evening):
     organiser, _series, event = evening
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     log_in(client, organiser)
     response = post_form(
         client, f"/admin/events/{event}/directory/open", {}, page=f"/admin/events/{event}/directory"
@@ -628,28 +596,28 @@ def test_organisers_open_the_directory_from_the_admin(app, client, make, evening
     html = client.get(f"/admin/events/{event}/directory").get_data(as_text=True)
     assert "The directory is open. 1 person who came gets their link by email." in html
     with app.app_context():
-        assert len(_messages("directory_open")) == 1
+        assert len(queued("directory_open")) == 1
     page = f"/admin/events/{event}/directory"
     post_form(client, f"{page}/close", {}, page=page)
     post_form(client, f"{page}/open", {}, page=page)
     html = client.get(page).get_data(as_text=True)
     assert "open again; everyone who came has their link" in html
     with app.app_context():
-        assert len(_messages("directory_open")) == 1  # nobody told twice
+        assert len(queued("directory_open")) == 1  # nobody told twice
 
 
 def test_a_directory_opened_during_the_evening_says_when_the_links_go(app, client, make):
     organiser = make.user("organiser")
     started = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
     event = make.event(make.series(team=(organiser,)), starts_at=started)
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     log_in(client, organiser)
     page = f"/admin/events/{event}/directory"
     post_form(client, f"{page}/open", {}, page=page)
     html = client.get(page).get_data(as_text=True)
     assert "gets their link by email when the evening ends" in html and "again" not in html
     with app.app_context():
-        assert _messages("directory_open") == []
+        assert queued("directory_open") == []
 
 
 # -- the series remembers ----------------------------------------------------------------------
@@ -659,7 +627,7 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
     _organiser, series, event = evening
     earlier = make.event(series, starts_at=utcnow() - timedelta(days=40))
     # Members from an earlier evening.
-    _came(
+    came(
         make,
         earlier,
         "Member",
@@ -668,12 +636,12 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
         notify_new_neighbours=True,
         language="en",
     )
-    _came(make, earlier, "Quiet", 20, visibility="community")  # did not ask
-    _came(make, earlier, "Faraway", 5000, visibility="community", notify_new_neighbours=True)
+    came(make, earlier, "Quiet", 20, visibility="community")  # did not ask
+    came(make, earlier, "Faraway", 5000, visibility="community", notify_new_neighbours=True)
     # Tonight: a newcomer near them, a newcomer who keeps to the evening, a regular.
-    _came(make, event, "Newcomer", 100, visibility="community", company="Nouvelle SARL")
-    _came(make, event, "Private", 100, visibility="attendees")
-    _came(
+    came(make, event, "Newcomer", 100, visibility="community", company="Nouvelle SARL")
+    came(make, event, "Private", 100, visibility="attendees")
+    came(
         make,
         event,
         "Member2",
@@ -684,11 +652,11 @@ def test_community_members_who_asked_hear_about_new_neighbours(app, make, evenin
         language="en",
     )
     with app.app_context():
-        announcement = services.open_directory(_event(app, event))
+        announcement = services.open_directory(find_event(event))
         assert announcement.new_neighbour_emails == 1
-        (message,) = _messages("new_neighbours")
+        (message,) = queued("new_neighbours")
         assert message.recipient == "member@example.org"
-        text = _body(message)
+        text = plain_text(message)
         assert "Newcomer Test, Nouvelle SARL" in text and "Private" not in text
         metres = int(re.search(r"≈ (\d+) m from you", text).group(1))
         assert metres % 50 == 0 and 50 <= metres <= 250  # 100 m, to the newcomer's cell
@@ -704,10 +672,10 @@ def test_the_organisers_see_what_the_evening_produced(app, client, make, evening
         earlier, first_name="Regular", email="regular@example.org",
         checked_in_at=utcnow() - timedelta(days=40),
     )  # fmt: skip
-    _came(make, event, "Regular", 0)
-    alice, _ = _came(make, event, "Alice", 100)  # 100 m from Regular
-    bruno, _ = _came(make, event, "Bruno", 5000)  # far from everyone
-    chloe, _ = _came(make, event, "Chloe")  # no office on the map
+    came(make, event, "Regular", 0)
+    alice, _ = came(make, event, "Alice", 100)  # 100 m from Regular
+    bruno, _ = came(make, event, "Bruno", 5000)  # far from everyone
+    chloe, _ = came(make, event, "Chloe")  # no office on the map
     make.registration(event, first_name="Absent", email="absent@example.org")  # did not come
     with app.app_context():
         db.session.add_all(
@@ -744,8 +712,8 @@ def test_the_community_page_shows_an_introduction_asked_from_it(app, client, mak
     """Introductions go out under the community card (the latest registration, here next
     month's, not yet attended): the page finds them there too."""
     _organiser, series, event = evening
-    _came(make, event, "Alice", 0, visibility="community")
-    bruno, _ = _came(make, event, "Bruno", 50, visibility="community", accept_introductions=True)
+    came(make, event, "Alice", 0, visibility="community")
+    bruno, _ = came(make, event, "Bruno", 50, visibility="community", accept_introductions=True)
     make.registration(
         make.event(series), first_name="Alice", last_name="Test", email="alice@example.org",
         visibility="community",

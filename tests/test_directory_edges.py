@@ -17,8 +17,7 @@ from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from
-from tests.test_directory import _body, _came, _event, _messages
+from tests.helpers import came, csrf_from, find_event, plain_text, queued
 
 
 @pytest.fixture
@@ -38,8 +37,8 @@ def test_during_the_evening_a_scanned_badge_saves_the_contact_and_asks_to_meet(
     app, client, make, tonight
 ):
     _series, event = tonight
-    _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50, accept_introductions=True, share_email=True)
+    came(make, event, "Alice", 0)
+    bruno, _ = came(make, event, "Bruno", 50, accept_introductions=True, share_email=True)
     client.get("/r/token-Alice-0123456789abcdef")
     code = _code(app, bruno)
     html = client.get(f"/b/{code}").get_data(as_text=True)
@@ -60,8 +59,8 @@ def test_during_the_evening_a_scanned_badge_saves_the_contact_and_asks_to_meet(
 
 def test_scanning_one_s_own_badge_shows_what_others_see(app, client, make, tonight):
     _series, event = tonight
-    alice, _ = _came(make, event, "Alice", 0, accept_introductions=True, phone="04 74 00 00 01")
-    _came(make, event, "Bruno", 50, accept_introductions=True)
+    alice, _ = came(make, event, "Alice", 0, accept_introductions=True, phone="04 74 00 00 01")
+    came(make, event, "Bruno", 50, accept_introductions=True)
     client.get("/r/token-Alice-0123456789abcdef")
     html = client.get(f"/b/{_code(app, alice)}").text
     assert "Your badge, as others see it" in html and "Alice Test" in html
@@ -70,7 +69,7 @@ def test_scanning_one_s_own_badge_shows_what_others_see(app, client, make, tonig
     assert "say hello in person" not in html
     # Not let in yet (trying her badge at home), or showing her card to nobody: no card.
     for name, fields in (("Late", {"checked_in_at": None}), ("Hidden", {"visibility": "nobody"})):
-        registration, _ = _came(make, event, name, 10, **fields)
+        registration, _ = came(make, event, name, 10, **fields)
         client.get(f"/r/token-{name}-0123456789abcdef")
         html = client.get(f"/b/{_code(app, registration)}").text
         assert "Scanning your badge shows no card yet" in html and f"{name} Test" not in html
@@ -82,7 +81,7 @@ def test_a_closed_directory_stops_badge_scans_too(app, client, make, evening_ove
     code = _code(app, bruno)
     assert "Bruno Test" in client.get(f"/b/{code}").get_data(as_text=True)
     with app.app_context():
-        services.close_directory(_event(app, event))
+        services.close_directory(find_event(event))
     html = client.get(f"/b/{code}").get_data(as_text=True)
     assert "Bruno Test" not in html
     assert client.get(f"/b/{code}/contact.vcf").status_code == 404
@@ -92,37 +91,37 @@ def test_a_closed_directory_stops_badge_scans_too(app, client, make, evening_ove
 def evening_over(app, make):
     series = make.series()
     event = make.event(series, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
-    alice, _ = _came(make, event, "Alice", 0)
-    bruno, _ = _came(make, event, "Bruno", 50)
+    alice, _ = came(make, event, "Alice", 0)
+    bruno, _ = came(make, event, "Bruno", 50)
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
     return event, alice, bruno
 
 
 def test_opening_during_the_evening_tells_everyone_once_it_is_over(app, make, tonight):
     _series, event = tonight
-    _came(make, event, "Alice", 0)
+    came(make, event, "Alice", 0)
     with app.app_context():
-        assert services.open_directory(_event(app, event)) is None  # nobody told yet
-        assert _messages("directory_open") == []
+        assert services.open_directory(find_event(event)) is None  # nobody told yet
+        assert queued("directory_open") == []
         later = utcnow() + timedelta(hours=3)
         assert services.open_due_directories(later) == 1
-        assert len(_messages("directory_open")) == 1
+        assert len(queued("directory_open")) == 1
         assert services.open_due_directories(later + timedelta(hours=1)) == 0
         # Opening again, by hand or by the API, sends nothing more.
-        assert services.open_directory(_event(app, event), later) is None
-        assert len(_messages("directory_open")) == 1
+        assert services.open_directory(find_event(event), later) is None
+        assert len(queued("directory_open")) == 1
 
 
 def test_the_announcement_is_claimed_once(app, make, evening_over_unopened):
     event = evening_over_unopened
     with app.app_context():
-        first = services.announce(_event(app, event), utcnow())
+        first = services.announce(find_event(event), utcnow())
         db.session.commit()
-        second = services.announce(_event(app, event), utcnow())
+        second = services.announce(find_event(event), utcnow())
         db.session.commit()
         assert first is not None and second is None
-        assert len(_messages("directory_open")) == 2  # Alice and Bruno, once each
+        assert len(queued("directory_open")) == 2  # Alice and Bruno, once each
 
 
 @pytest.fixture
@@ -130,8 +129,8 @@ def evening_over_unopened(make):
     event = make.event(
         make.series(), starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0)
     )
-    _came(make, event, "Alice", 0)
-    _came(make, event, "Bruno", 50)
+    came(make, event, "Alice", 0)
+    came(make, event, "Bruno", 50)
     return event
 
 
@@ -142,21 +141,21 @@ def test_one_directory_link_per_person_and_announcement(app, client, make, eveni
     with app.app_context():
         series = db.session.scalar(select(Event).where(Event.slug == event)).series.slug
     earlier = make.event(series, starts_at=utcnow() - timedelta(days=40))
-    _came(make, earlier, "Regular", 0, visibility="community", email="regular@example.org")
-    _came(
+    came(make, earlier, "Regular", 0, visibility="community", email="regular@example.org")
+    came(
         make, event, "Regular2", 0, visibility="community", email="regular@example.org",
         notify_new_neighbours=True, language="en",
     )  # fmt: skip
-    _came(make, event, "Newbie", 80, visibility="community")
+    came(make, event, "Newbie", 80, visibility="community")
     with app.app_context():
-        services.open_directory(_event(app, event))
+        services.open_directory(find_event(event))
         links = {}
         for message in db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.recipient == "regular@example.org")
         ):
-            links[message.kind] = next(w for w in _body(message).split() if "/d/" in w).replace(
-                "http://localhost", ""
-            )
+            links[message.kind] = next(
+                w for w in plain_text(message).split() if "/d/" in w
+            ).replace("http://localhost", "")
     assert set(links) == {"directory_open", "new_neighbours"}
     assert client.get(links["directory_open"]).headers["Location"] == f"/events/{event}/directory"
     response = client.get(links["new_neighbours"])
@@ -169,16 +168,16 @@ def test_a_newcomer_who_already_signed_up_again_is_announced(app, make, evening_
         series = db.session.scalar(select(Event).where(Event.slug == event)).series.slug
     earlier = make.event(series, starts_at=utcnow() - timedelta(days=40))
     upcoming = make.event(series)
-    _came(
+    came(
         make, earlier, "Member", 0, visibility="community", notify_new_neighbours=True,
     )  # fmt: skip
-    _came(make, event, "Newbie", 80, visibility="community")
+    came(make, event, "Newbie", 80, visibility="community")
     make.registration(
         upcoming, first_name="Newbie", last_name="Test", email="newbie@example.org",
         visibility="community", latitude=45.5262, longitude=4.8766,
     )  # fmt: skip
     with app.app_context():
-        announcement = services.open_directory(_event(app, event))
+        announcement = services.open_directory(find_event(event))
         assert announcement.new_neighbour_emails == 1
 
 
@@ -215,9 +214,9 @@ def test_the_community_list_follows_every_committed_change(app, client, make):
     Core UPDATE."""
     series = make.series()
     event = make.event(series, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
-    _came(make, event, "Viewer", 0, visibility="community")
-    xavier, _ = _came(make, event, "Xavier", 50, visibility="community")
-    yvonne, _ = _came(make, event, "Yvonne", 80, visibility="community")
+    came(make, event, "Viewer", 0, visibility="community")
+    xavier, _ = came(make, event, "Xavier", 50, visibility="community")
+    yvonne, _ = came(make, event, "Yvonne", 80, visibility="community")
     with app.app_context():
         community = CommunityDirectory(
             db.session.scalar(select(Series).where(Series.slug == series))
@@ -251,7 +250,7 @@ def test_two_workers_opening_at_once_tell_everyone_once(app, make, evening_over_
     def open_it() -> None:
         with app.app_context():
             barrier.wait()
-            results.append(services.open_directory(_event(app, event)))
+            results.append(services.open_directory(find_event(event)))
             db.session.remove()
 
     threads = [threading.Thread(target=open_it) for _ in range(4)]
@@ -261,4 +260,4 @@ def test_two_workers_opening_at_once_tell_everyone_once(app, make, evening_over_
         thread.join()
     assert sum(1 for r in results if r is not None) == 1
     with app.app_context():
-        assert len(_messages("directory_open")) == 2  # Alice and Bruno, once each
+        assert len(queued("directory_open")) == 2  # Alice and Bruno, once each

@@ -14,7 +14,7 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration, Visibility
 from meetup.timeutil import utcnow
-from tests.conftest import log_in
+from tests.helpers import csrf_from, log_in
 
 VIENNE = (45.5255, 4.8766)  # rue Marchande
 
@@ -234,8 +234,6 @@ def test_a_new_personal_link_ends_what_the_old_session_could_see(client, world, 
 
 
 def test_forget_me_on_this_device(client, world):
-    from tests.conftest import csrf_from
-
     _as_attendee(client, world, "Venue")
     html = client.get(f"/events/{world.event}/directory").get_data(as_text=True)
     client.post("/attendee/forget", data={"csrf_token": csrf_from(html)})

@@ -12,12 +12,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from meetup.api import openapi
+from meetup.api import views as api_views
+from meetup.api.fields import Invalid
 from meetup.events import services
+from meetup.events.forms import EventForm
 from meetup.events.models import Event, EventStatus, Series
 from meetup.events.recurrence import nth_weekday, same_weekday_next_month, week_of_month
 from meetup.extensions import db
 from meetup.markup import render_markdown
-from tests.conftest import post_form
+from meetup.models_base import column_length
+from meetup.validators import MaxLength
+from tests.helpers import post_form
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -228,6 +234,25 @@ def test_event_form_bad_input(client, series, field, value, message):
     assert "12 rue Marchande, 38200 Vienne" in html  # nothing typed is lost
 
 
+@pytest.mark.parametrize(("column", "length"), [(Event.title, 200), (Event.description, 20_000)])
+def test_the_form_the_api_and_its_document_take_the_limit_from_the_column(column, length):
+    """One place per limit: the column's length, or a Text column's info["max_length"]."""
+    name = column.key
+    assert column_length(column) == length
+    validators = getattr(EventForm, name).kwargs["validators"]
+    [form_limit] = [v.max for v in validators if isinstance(v, MaxLength)]
+    assert form_limit == length
+    assert openapi.EVENT_PROPERTIES[name]["maxLength"] == length
+    assert api_views.EVENT_FIELDS[name]("x" * length)
+    with pytest.raises(Invalid, match=f"at most {length} characters"):
+        api_views.EVENT_FIELDS[name]("x" * (length + 1))
+
+
+def test_a_column_without_a_length_has_no_limit_to_give():
+    with pytest.raises(ValueError, match="has no length"):
+        column_length(Event.starts_at)
+
+
 def test_registration_must_close_after_it_opens(client, series):
     form = _event_form(
         registration_opens_at="2026-12-01T09:00", registration_closes_at="2026-11-01T09:00"
@@ -317,7 +342,6 @@ def test_speaker_of_another_event_is_404(app, client, series, make):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == first))
         speaker = services.add_speaker(event, name="Sophie")
-        db.session.commit()
         speaker_id = speaker.id
     assert client.get(f"/admin/events/{second}/speakers/{speaker_id}/edit").status_code == 404
 
@@ -392,11 +416,11 @@ def test_signup_state(app_ctx):
         registration_opens_at=start - timedelta(days=20),
     )
     assert services.signup_state(event, start - timedelta(days=1)) == "draft"
-    services.publish_event(event)
+    services.set_status(event, EventStatus.PUBLISHED)
     assert services.signup_state(event, start - timedelta(days=30)) == "not_yet"
     assert services.signup_state(event, start - timedelta(days=1)) == "open"
     assert services.signup_state(event, start) == "closed"
-    services.cancel_event(event)
+    services.set_status(event, EventStatus.CANCELLED)
     assert services.signup_state(event, start - timedelta(days=1)) == "cancelled"
     assert datetime.combine(start.date(), time(18), tzinfo=UTC) == start
 

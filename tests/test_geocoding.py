@@ -14,7 +14,7 @@ from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.timeutil import utcnow
 from tests.addok import address_point
-from tests.conftest import post_form
+from tests.helpers import post_form
 
 MARCHANDE = ("12 rue Marchande", "38200", "Vienne")
 

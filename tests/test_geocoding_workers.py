@@ -4,13 +4,10 @@ mid-round replaced. A fake Nominatim on loopback counts the requests and their t
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -20,60 +17,7 @@ from meetup.directory.models import GeocodeLookup
 from meetup.extensions import db
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.timeutil import utcnow
-
-ADDRESSES = [
-    ("12 rue Marchande", "38200", "Vienne"),
-    ("3 cours Romestang", "38200", "Vienne"),
-    ("1 place de Miremont", "38200", "Vienne"),
-    ("20 quai Jean Jaurès", "38200", "Vienne"),
-    ("7 rue de la Charité", "38200", "Vienne"),
-]
-
-
-class FakeNominatim:
-    """Answers every search with a building; keeps (arrival time, query) of each request."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[float, str]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = parse_qs(urlsplit(self.path).query).get("q", [""])[0]
-                fake.requests.append((time.monotonic(), query))
-                body = json.dumps(
-                    [
-                        {
-                            "lat": "45.5226",
-                            "lon": "4.8743",
-                            "display_name": query,
-                            "addresstype": "building",
-                        }
-                    ]
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self) -> FakeNominatim:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.fakes import ADDRESSES, FakeNominatim
 
 
 @pytest.fixture

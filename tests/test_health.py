@@ -23,9 +23,8 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.ops import heartbeat
 from meetup.scrub import scrub
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from
 from tests.factories import Factory
-from tests.test_registrations import signup_data
+from tests.helpers import csrf_from, signup_data
 
 
 def _message(app, **values) -> None:

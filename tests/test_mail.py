@@ -5,7 +5,6 @@ Delivery over a real SMTP server is in test_mail_smtp.py.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -13,11 +12,9 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-import qrcode
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from meetup.events.ical import CalendarEntry, event_calendar
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail import services
@@ -25,31 +22,13 @@ from meetup.mail.compose import Attachment, InlineImage, build_message, read_mes
 from meetup.mail.delivery import FileTransport
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import Registration
-from tests.conftest import csrf_from, log_in
+from tests.helpers import calendar_file, csrf_from, log_in, qr_png
 
 T0 = datetime(2026, 3, 2, 17, 30, tzinfo=UTC)
 
 
 def parse(raw: bytes):
     return BytesParser(policy=policy.default).parsebytes(raw)
-
-
-def qr_png(text: str = "ticket") -> bytes:
-    buffer = io.BytesIO()
-    qrcode.make(text).save(buffer)
-    return buffer.getvalue()
-
-
-def calendar_file(uid: str = "evening-42@meetup.test") -> bytes:
-    entry = CalendarEntry(
-        uid=uid,
-        title="Café des entreprenants",
-        starts_at=datetime(2026, 3, 12, 17, 30, tzinfo=UTC),  # 18:30 in Paris
-        ends_at=datetime(2026, 3, 12, 19, 30, tzinfo=UTC),
-        timezone="Europe/Paris",
-        location="Le Comptoir, Vienne",
-    )
-    return event_calendar(entry, stamp=T0)
 
 
 def full_message(**overrides) -> bytes:
@@ -567,7 +546,6 @@ def test_a_draft_whose_registration_is_gone_fails_and_the_admin_page_says_so(
     assert "cannot be written out" in page.get_data(as_text=True)
     assert client.get(f"/admin/outbox/{message_id}.eml").status_code == 404
     services.retry(message)  # put back: composed again on the next round (and fails again)
-    db.session.commit()
     assert services.compose_drafts() == 0
     db.session.expire_all()
     assert db.session.get(OutboxMessage, message_id).status is OutboxStatus.FAILED

@@ -8,105 +8,26 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from email import policy
-from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import select, text, update
 
 from meetup.extensions import db
 from meetup.mail import services
 from meetup.mail.compose import Attachment, InlineImage
-from meetup.mail.delivery import Outgoing, SmtpTransport
+from meetup.mail.delivery import Outgoing
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.timeutil import utcnow
-from tests.test_mail import calendar_file, qr_png
+from tests.fakes import SmtpServer
+from tests.helpers import calendar_file, qr_png
 
 #: A frozen "now", after every message a test queues (queue_email stamps the real time).
 T0 = utcnow().replace(microsecond=0) + timedelta(hours=1)
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepts.
-
-    `refuse` (e.g. "451 4.3.0 Try again later") makes it refuse every message after reading
-    it; `refuse_rcpt` refuses chosen recipients at RCPT TO.
-    """
-
-    def __init__(self) -> None:
-        self.accepted: list = []
-        self.refused: list = []
-        self.refuse: str | None = None
-        self.refuse_rcpt: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            if self.refuse:
-                self.refused.append(envelope)
-                return self.refuse
-            self.accepted.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self):
-        return [BytesParser(policy=policy.default).parsebytes(e.content) for e in self.accepted]
-
-    def message_ids(self) -> Counter:
-        return Counter(message["Message-ID"] for message in self.messages())
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class SmtpServer:
-    """One port for the whole test: stop() and start() again simulate an outage."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        self.port = _free_port()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def transport(self) -> SmtpTransport:
-        return SmtpTransport(
-            host="127.0.0.1",
-            port=self.port,
-            envelope_from="meetup@localhost",
-            use_tls=False,
-            timeout=5,
-        )
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def queue(n: int, **values) -> OutboxMessage:
@@ -213,7 +134,6 @@ def test_temporary_refusals_back_off_then_fail_after_max_attempts(app, app_ctx, 
     # Put back by hand once the server is fixed: sent, once.
     smtp.inbox.refuse = None
     services.retry(row, now=now)
-    db.session.commit()
     assert services.deliver_due(smtp.transport(), now=now).sent == 1
     assert smtp.inbox.message_ids() == Counter({message.message_id: 1})
 

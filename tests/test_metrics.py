@@ -15,9 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from meetup.extensions import db
 from meetup.ops import heartbeat
 from meetup.timeutil import utcnow
-from tests.conftest import post_form
+from tests.helpers import post_form, signup_data
 from tests.servers import Gunicorn
-from tests.test_registrations import signup_data
 
 TOKEN = "metrics-token-0123456789abcdef"
 #: A request as nginx forwards it: from 127.0.0.1, with X-Forwarded-For.

@@ -25,11 +25,9 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LocationStatus, Registration, RegistrationStatus
 from meetup.timeutil import utcnow
 from tests.factories import PASSWORD
-from tests.servers import REPO, Gunicorn
-from tests.test_geocoding_workers import ADDRESSES, FakeNominatim
-from tests.test_mail_smtp import SmtpServer
-from tests.test_redis_outage import Browser, RedisServer
-from tests.test_registrations import signup_data
+from tests.fakes import ADDRESSES, FakeNominatim, SmtpServer
+from tests.helpers import signup_data
+from tests.servers import REPO, Browser, Gunicorn, RedisServer
 
 pytestmark = pytest.mark.postgres_only
 

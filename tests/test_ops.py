@@ -14,7 +14,7 @@ import pytest
 from meetup import ConfigurationError, create_app
 from meetup.config import Config, TestConfig
 from tests.addok import free_port
-from tests.conftest import log_in
+from tests.helpers import log_in
 
 
 def test_security_headers_on_every_response(client):

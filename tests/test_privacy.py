@@ -29,7 +29,7 @@ from meetup.privacy import retention
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from, log_in, post_form
+from tests.helpers import csrf_from, log_in, post_form
 
 NAME = ("Zéphyrine", "Quillebeuf")
 EMAIL = "zephyrine.quillebeuf@example.org"

@@ -8,7 +8,7 @@ import redis
 from meetup import create_app
 from meetup.config import TestConfig
 from meetup.extensions import db
-from tests.test_registrations import signup_data
+from tests.helpers import signup_data
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

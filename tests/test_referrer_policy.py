@@ -27,7 +27,7 @@ from meetup.mail.models import OutboxMessage
 from meetup.mail.services import message_bytes
 from meetup.registrations.models import LocationStatus, Registration, RegistrationStatus
 from meetup.timeutil import utcnow
-from tests.conftest import csrf_from
+from tests.helpers import csrf_from
 
 HTTPS = "https://localhost"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

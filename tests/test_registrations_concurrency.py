@@ -12,6 +12,7 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import services
 from meetup.registrations.models import Registration, RegistrationStatus
+from tests.helpers import csrf_from
 
 SIGNUPS = 100
 SEATS_LEFT = 5
@@ -178,8 +179,6 @@ def test_the_form_and_the_api_answer_a_signup_racing_a_cancellation(
     monkeypatch.setattr(api, "signup_state", lambda event: SignupState.OPEN)
     data = {"first_name": "Ana", "last_name": "Late", "email": "ana@example.org", "language": "fr"}
     if path == "form":
-        from tests.conftest import csrf_from
-
         response = client.post(
             f"/events/{slug}/signup",
             data={**data, "visibility": "nobody", "csrf_token": csrf_from(page)},

@@ -8,11 +8,10 @@ from icalendar import Calendar
 
 from meetup.mail import services as mail
 from meetup.timeutil import utcnow
-from tests.test_mail_smtp import smtp  # noqa: F401 - the aiosmtpd fixture
-from tests.test_registrations import sign_up
+from tests.helpers import sign_up
 
 
-def test_fifty_signups_during_an_outage_are_all_confirmed_once(app, client, make, smtp):  # noqa: F811
+def test_fifty_signups_during_an_outage_are_all_confirmed_once(app, client, make, smtp):
     event = make.event(make.series(), capacity=100)
     smtp.stop()
     for n in range(50):

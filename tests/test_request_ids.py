@@ -19,7 +19,7 @@ from meetup import ConfigurationError, create_app
 from meetup.config import Config
 from meetup.ops import logs
 from meetup.request_id import VALID
-from tests.conftest import log_in
+from tests.helpers import log_in
 
 GENERATED = re.compile(r"[0-9a-f]{16}")
 

@@ -11,7 +11,14 @@ from meetup.api.errors import ApiError
 from meetup.auth.access import can_run_door
 from meetup.auth.models import Role
 from meetup.checkin import services
-from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Result
+from meetup.checkin.services import (
+    MAX_DOOR,
+    MAX_EVENT_SLUG,
+    MAX_REQUEST_ID,
+    MAX_SCAN,
+    Answer,
+    Result,
+)
 from meetup.events.models import Event
 from meetup.events.queries import event_by_slug
 from meetup.timeutil import rfc3339, utcnow
@@ -20,7 +27,7 @@ from meetup.writelock import own_lock
 DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
 CHECKIN_FIELDS = {
     "code": f.text(MAX_SCAN, allow_empty=False),
-    "event": f.text(200),
+    "event": f.text(MAX_EVENT_SLUG),
     "door": f.text(MAX_DOOR),
     "request_id": f.text(MAX_REQUEST_ID),
 }

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app
 
 from meetup.api.fields import FIRST_YEAR, LAST_YEAR
-from meetup.checkin.services import MAX_DOOR, MAX_REQUEST_ID, MAX_SCAN, Answer, Undo
+from meetup.checkin.services import MAX_DOOR, MAX_EVENT_SLUG, MAX_REQUEST_ID, MAX_SCAN, Answer, Undo
+from meetup.events.models import Event, Series
 from meetup.events.services import MAX_CAPACITY
-from meetup.registrations.models import CONSENT_FLAGS
+from meetup.models_base import column_length
+from meetup.registrations.models import CONSENT_FLAGS, Registration
 from meetup.registrations.sectors import SECTORS
 from meetup.slugs import SLUG_PATTERN
 from meetup.timeutil import selectable_timezones
@@ -101,7 +103,7 @@ STATUS = {"type": "string", "enum": ["draft", "published", "cancelled"]}
 #: fields.text's one-line text plus what the email validator wants: ASCII before the @.
 EMAIL_OR_EMPTY = {
     "type": "string",
-    "maxLength": 254,
+    "maxLength": column_length(Series.contact_email),
     "anyOf": [
         {"const": ""},
         {"format": "email", "pattern": "^[\\x21-\\x7e]+@[^@\\s]+$"},
@@ -110,13 +112,17 @@ EMAIL_OR_EMPTY = {
 
 #: What a client may send; the responses carry the same fields plus read-only ones.
 SERIES_PROPERTIES = {
-    "name": _text(160, required=True),
-    "city": _text(120),
+    "name": _text(column_length(Series.name), required=True),
+    "city": _text(column_length(Series.city)),
     "timezone": {"type": "string", "description": "IANA name", "examples": ["Europe/Paris"]},
-    "slug": {"type": "string", "pattern": SLUG_PATTERN.pattern, "maxLength": 80},
-    "description": _text(10_000, multiline=True, description="Markdown"),
-    "default_venue_name": _text(160),
-    "default_venue_address": _text(300),
+    "slug": {
+        "type": "string",
+        "pattern": SLUG_PATTERN.pattern,
+        "maxLength": column_length(Series.slug),
+    },
+    "description": _text(column_length(Series.description), multiline=True, description="Markdown"),
+    "default_venue_name": _text(column_length(Series.default_venue_name)),
+    "default_venue_address": _text(column_length(Series.default_venue_address)),
     "default_capacity": CAPACITY,
     "contact_email": {
         **EMAIL_OR_EMPTY,
@@ -133,14 +139,14 @@ SERIES_INPUT_PROPERTIES = {
     },
 }
 EVENT_PROPERTIES = {
-    "series": _text(80, required=True, description="The series' slug"),
-    "title": _text(200, required=True),
-    "theme": _text(200),
-    "description": _text(20_000, multiline=True, description="Markdown"),
+    "series": _text(column_length(Series.slug), required=True, description="The series' slug"),
+    "title": _text(column_length(Event.title), required=True),
+    "theme": _text(column_length(Event.theme)),
+    "description": _text(column_length(Event.description), multiline=True, description="Markdown"),
     "starts_at": DATETIME,
     "ends_at": DATETIME,
-    "venue_name": _text(160),
-    "venue_address": _text(300),
+    "venue_name": _text(column_length(Event.venue_name)),
+    "venue_address": _text(column_length(Event.venue_address)),
     "capacity": CAPACITY,
     "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
     "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
@@ -240,30 +246,35 @@ def _form_text(max_length: int, *, required: bool = False) -> dict:
 
 
 REGISTRATION_INPUT = {
-    "first_name": _form_text(80, required=True),
-    "last_name": _form_text(80, required=True),
+    "first_name": _form_text(column_length(Registration.first_name), required=True),
+    "last_name": _form_text(column_length(Registration.last_name), required=True),
     "email": {
         "type": "string",
         "format": "email",
-        "maxLength": 254,
+        "maxLength": column_length(Registration.email),
         "pattern": "^[\\x21-\\x7e]+@[^@\\s]+$",
         "description": "Letters before the @ are plain ASCII: our emails cannot reach others",
     },
-    "company": _form_text(160),
-    "job_title": _form_text(160),
+    "company": _form_text(column_length(Registration.company)),
+    "job_title": _form_text(column_length(Registration.job_title)),
     "sector": {"type": "string", "enum": ["", *SECTORS]},
     "website": {
         "type": "string",
-        "maxLength": 292,
+        # The form adds https:// to an address without a scheme, then holds it to the column.
+        "maxLength": column_length(Registration.website) - len("https://"),
         "pattern": "^$|^(https?://)?[^\\s/$.?#][^\\s]+$",
         "description": "https:// is added when no scheme is given",
     },
-    "phone": {"type": "string", "maxLength": 40, "pattern": "^$|^\\+?[0-9 ().\\-]{6,}$"},
-    "street": _form_text(200),
-    "postcode": _form_text(16),
-    "city": _form_text(120),
-    "help_with": _form_text(300),
-    "looking_for": _form_text(300),
+    "phone": {
+        "type": "string",
+        "maxLength": column_length(Registration.phone),
+        "pattern": "^$|^\\+?[0-9 ().\\-]{6,}$",
+    },
+    "street": _form_text(column_length(Registration.street)),
+    "postcode": _form_text(column_length(Registration.postcode)),
+    "city": _form_text(column_length(Registration.city)),
+    "help_with": _form_text(column_length(Registration.help_with)),
+    "looking_for": _form_text(column_length(Registration.looking_for)),
     "visibility": {
         "type": "string",
         "enum": ["nobody", "attendees", "community"],
@@ -308,7 +319,7 @@ SCHEMAS["CheckinInput"] = {
             description="The ticket code, or the whole URL its QR code holds",
         ),
         "event": _text(
-            200,
+            MAX_EVENT_SLUG,
             description="Slug of the evening at this door; without it (or empty), the code's "
             "own evening if it is on now (12 hours either side), else wrong_event",
         ),

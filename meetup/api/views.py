@@ -17,6 +17,7 @@ from meetup.events import queries, services
 from meetup.events.models import Event, EventStatus, Series
 from meetup.events.queries import event_by_slug
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import is_valid_timezone
@@ -37,33 +38,33 @@ def _refuse_nul_characters() -> None:
 
 
 def _timezone(value) -> str:
-    value = f.text(64, allow_empty=False)(value)
+    value = f.text(column_length(Series.timezone), allow_empty=False)(value)
     if not is_valid_timezone(value):
         raise f.Invalid("must be an IANA time zone name, e.g. Europe/Paris")
     return value
 
 
 SERIES_FIELDS = {
-    "name": f.text(160, allow_empty=False),
-    "city": f.text(120),
+    "name": f.text(column_length(Series.name), allow_empty=False),
+    "city": f.text(column_length(Series.city)),
     "timezone": _timezone,
-    "slug": f.text(80, allow_empty=False),
-    "description": f.text(10_000, strip=False, multiline=True),
-    "default_venue_name": f.text(160),
-    "default_venue_address": f.text(300),
+    "slug": f.text(column_length(Series.slug), allow_empty=False),
+    "description": f.text(column_length(Series.description), strip=False, multiline=True),
+    "default_venue_name": f.text(column_length(Series.default_venue_name)),
+    "default_venue_address": f.text(column_length(Series.default_venue_address)),
     "default_capacity": f.integer(0, services.MAX_CAPACITY),
-    "contact_email": f.text(254),
+    "contact_email": f.text(column_length(Series.contact_email)),
 }
 
 EVENT_FIELDS = {
-    "series": f.text(80, allow_empty=False),
-    "title": f.text(200, allow_empty=False),
-    "theme": f.text(200),
-    "description": f.text(20_000, strip=False, multiline=True),
+    "series": f.text(column_length(Series.slug), allow_empty=False),
+    "title": f.text(column_length(Event.title), allow_empty=False),
+    "theme": f.text(column_length(Event.theme)),
+    "description": f.text(column_length(Event.description), strip=False, multiline=True),
     "starts_at": f.aware_datetime,
     "ends_at": f.aware_datetime,
-    "venue_name": f.text(160),
-    "venue_address": f.text(300),
+    "venue_name": f.text(column_length(Event.venue_name)),
+    "venue_address": f.text(column_length(Event.venue_address)),
     "capacity": f.integer(0, services.MAX_CAPACITY),
     "registration_opens_at": f.optional(f.aware_datetime),
     "registration_closes_at": f.optional(f.aware_datetime),
@@ -145,7 +146,6 @@ def series_index():
 def series_create():
     values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
     series = _service_call(services.create_series, acting_user=api_user(), **values)
-    db.session.commit()
     response = jsonify(series_json(series))
     response.status_code = 201
     response.headers["Location"] = url_for("api.series_show", slug=series.slug)
@@ -212,7 +212,6 @@ def events_create():
     if directory_open and status is not EventStatus.PUBLISHED:
         raise _unpublished_directory()
     event = _service_call(services.create_event, series, status=status, **values)
-    db.session.commit()
     if directory_open:
         directory_services.open_directory(event)
     response = jsonify(_events_json([event])[0])
@@ -249,10 +248,12 @@ def event_update(slug: str):
     directory_open = values.pop("directory_open", None)
     if directory_open is True and (status or event.status.value) != EventStatus.PUBLISHED.value:
         raise _unpublished_directory()  # checked before anything changes
-    _service_call(registration_services.update_event_and_notify, event, **values)
-    if status is not None:
-        registration_services.set_status_and_notify(event, EventStatus(status))
-    db.session.commit()
+    _service_call(
+        registration_services.update_event_and_notify,
+        event,
+        status=None if status is None else EventStatus(status),
+        **values,
+    )
     if "capacity" in values:
         registration_services.capacity_changed(event)
     if directory_open is True and event.directory_opened_at is None:

@@ -65,7 +65,7 @@ def _personal_page(registration: Registration, token: str, *, form=None, pin_for
     evening_cancelled = registration.event.status is EventStatus.CANCELLED
     response = current_app.make_response(
         render_template(
-            "registrations/manage.html",
+            "attendee/manage.html",
             registration=registration,
             event=registration.event,
             form=card_form,
@@ -157,7 +157,7 @@ def ticket(code: str):
         return _scanned_card(registration, found)
     image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
     return render_template(
-        "registrations/ticket.html",
+        "attendee/ticket.html",
         event=event,
         ticket_image=image,
         # An attendee this browser knows: the holder shows them no card (none chosen, or
@@ -170,7 +170,7 @@ def _staff_ticket(registration: Registration, now):
     event = registration.event
     response = current_app.make_response(
         render_template(
-            "registrations/ticket_staff.html",
+            "attendee/ticket_staff.html",
             registration=registration,
             event=event,
             on_now=checkin_services.on_now(event.starts_at, event.ends_at, now),
@@ -190,7 +190,7 @@ def _own_badge(registration: Registration, now):
     image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
     response = current_app.make_response(
         render_template(
-            "directory/scan_card.html",
+            "attendee/scan_card.html",
             own=True,
             ticket_image=image,
             card=scans.own_card(registration, now),
@@ -209,7 +209,7 @@ def _scanned_card(registration: Registration, found: scans.ScanView):
     endpoints = {"vcard": "directory.scan_vcard", "introduce": "directory.scan_introduce"}
     response = current_app.make_response(
         render_template(
-            "directory/scan_card.html",
+            "attendee/scan_card.html",
             card=found.card,
             event=registration.event,
             own=False,

@@ -36,7 +36,6 @@ def users_create(email: str, role: str, name: str, password: str | None) -> None
         user = services.create_user(email, role, password, name=name)
     except services.AccountError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"created {user.role.value} {user.email}")
 
 
@@ -52,7 +51,6 @@ def users_set_password(email: str, password: str | None) -> None:
         services.set_password(user, password)
     except services.AccountError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"password changed for {user.email}")
 
 
@@ -70,7 +68,6 @@ def users_deactivate(email: str) -> None:
     """Stop an account from logging in (its sessions and tokens stop working)."""
     user = _user_or_fail(email)
     services.deactivate_user(user)
-    db.session.commit()
     click.echo(f"deactivated {user.email}")
 
 
@@ -83,7 +80,6 @@ def tokens_create(email: str, name: str) -> None:
     if not user.is_active:
         raise click.ClickException(f"{user.email} is deactivated")
     token, api_token = services.create_api_token(user, name)
-    db.session.commit()
     click.echo(f"token {api_token.prefix}… for {user.email} ({user.role.value}); keep it secret:")
     click.echo(token)
 
@@ -106,5 +102,4 @@ def tokens_revoke(token_id: int) -> None:
     if api_token is None:
         raise click.ClickException(f"no token with id {token_id}")
     services.revoke_api_token(api_token)
-    db.session.commit()
     click.echo(f"revoked token {token_id}")

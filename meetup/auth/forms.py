@@ -5,9 +5,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from meetup.auth.models import Role
-from meetup.auth.services import MIN_PASSWORD_LENGTH, find_user_by_email
+from meetup.auth.models import ApiToken, Role, User
+from meetup.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, find_user_by_email
 from meetup.forms import Form
+from meetup.models_base import column_length
 from meetup.validators import MaxLength
 
 ROLE_LABELS = {
@@ -18,19 +19,25 @@ ROLE_LABELS = {
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), MaxLength(254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), MaxLength(200)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), MaxLength(column_length(User.email))]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), MaxLength(MAX_PASSWORD_LENGTH)]
+    )
 
 
 class UserForm(Form):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), MaxLength(254)])
-    name = StringField(_l("Name"), validators=[Optional(), MaxLength(120)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(), MaxLength(column_length(User.email))]
+    )
+    name = StringField(_l("Name"), validators=[Optional(), MaxLength(column_length(User.name))])
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
         description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
     )
 
@@ -42,7 +49,7 @@ class UserForm(Form):
 class TokenForm(Form):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), MaxLength(80)],
+        validators=[DataRequired(), MaxLength(column_length(ApiToken.name))],
         description=_l("What uses it, e.g. “club website” or “door scanner”."),
     )
 

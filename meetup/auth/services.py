@@ -1,4 +1,4 @@
-"""Accounts, login sessions and API tokens: the writes and the rules."""
+"""Accounts, login sessions and API tokens: the writes and the rules. Each write commits."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetup.auth.models import ApiToken, LoginSession, Role, User
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
 
 MIN_PASSWORD_LENGTH = 10
+#: No column holds a password (only its hash): the forms' limit, against huge inputs.
+MAX_PASSWORD_LENGTH = 200
 #: How stale `last_seen_at` may get before a request refreshes it (saves a write per request).
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 #: A hash to check against when the email is unknown, so both paths take the same time.
@@ -44,6 +47,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, role: Role | str, password: str, name: str = "") -> User:
+    """A new staff account; AccountError says why not. Commits."""
     email = normalise_email(email)
     if "@" not in email:
         raise AccountError(f"not an email address: {email!r}")
@@ -54,7 +58,7 @@ def create_user(email: str, role: Role | str, password: str, name: str = "") -> 
     user = User(email=email, name=name.strip(), role=Role(role))
     user.password_hash = _hash_password(password)
     db.session.add(user)
-    db.session.flush()
+    db.session.commit()
     return user
 
 
@@ -63,11 +67,12 @@ def _hash_password(password: str) -> str:
 
 
 def set_password(user: User, password: str) -> None:
-    """Change the password and end every login session of the user."""
+    """Change the password and end every login session of the user. Commits."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     user.password_hash = _hash_password(password)
-    end_all_sessions(user)
+    _end_all_sessions(user)
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -82,12 +87,14 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def start_session(user: User) -> LoginSession:
-    """A new login session with a fresh random id (so the id changes at every login)."""
-    session = LoginSession(id=secrets.token_urlsafe(32), user=user)
+    """A new login session with a fresh random id (so the id changes at every login).
+    Commits."""
+    session_id = secrets.token_urlsafe(32)
+    session = LoginSession(id=session_id, user=user)
     user.last_login_at = utcnow()
     db.session.add(session)
-    db.session.flush()
-    user.current_session_id = session.id
+    db.session.commit()
+    user.current_session_id = session_id
     return session
 
 
@@ -113,12 +120,14 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def end_session(session_id: str | None) -> None:
+    """Log out: the session's id stops working. Commits."""
     if session_id:
         # A statement: logging out twice at once (two tabs) is no error.
         db.session.execute(delete(LoginSession).where(LoginSession.id == session_id))
+        db.session.commit()
 
 
-def end_all_sessions(user: User) -> None:
+def _end_all_sessions(user: User) -> None:
     for login_session in list(user.login_sessions):
         db.session.delete(login_session)
 
@@ -126,18 +135,21 @@ def end_all_sessions(user: User) -> None:
 def deactivate_user(user: User) -> None:
     """No more logins, and the account's API tokens revoked for good: were they only
     refused while the account is off, reactivating it would bring them all back, wherever
-    they were left (an old script, a former volunteer's phone)."""
+    they were left (an old script, a former volunteer's phone). Commits."""
     user.deactivated_at = utcnow()
-    end_all_sessions(user)
+    _end_all_sessions(user)
     _revoke_all_tokens(user, user.deactivated_at)
+    db.session.commit()
 
 
 def reactivate_user(user: User) -> None:
     """Logins again; the tokens stay revoked (new ones are made at /admin/tokens). Tokens
-    left unrevoked by a deactivation older than that rule go now, revoked as of then."""
+    left unrevoked by a deactivation older than that rule go now, revoked as of then.
+    Commits."""
     if user.deactivated_at is not None:
         _revoke_all_tokens(user, user.deactivated_at)
     user.deactivated_at = None
+    db.session.commit()
 
 
 def _revoke_all_tokens(user: User, when) -> None:
@@ -153,12 +165,13 @@ def _hash_token(token: str) -> str:
 
 
 def create_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
-    """A new token; the clear text is returned once and never stored."""
+    """A new token; the clear text is returned once and never stored. Commits."""
     token = "mt_" + secrets.token_urlsafe(32)
-    api_token = ApiToken(user=user, name=name.strip()[:80], token_hash=_hash_token(token))
+    name = name.strip()[: column_length(ApiToken.name)]
+    api_token = ApiToken(user=user, name=name, token_hash=_hash_token(token))
     api_token.prefix = token[:10]
     db.session.add(api_token)
-    db.session.flush()
+    db.session.commit()
     return token, api_token
 
 
@@ -194,5 +207,7 @@ def _write_alone(statement) -> None:
 
 
 def revoke_api_token(api_token: ApiToken) -> None:
+    """The token stops working, for good. Commits."""
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
+        db.session.commit()

@@ -58,7 +58,6 @@ def login():
             session.clear()
             session.permanent = True  # the cookie expires with PERMANENT_SESSION_LIFETIME
             services.start_session(user)
-            db.session.commit()
             login_user(user)
             response = redirect(safe_next_url(request.args.get("next")) or home_for(user))
             throttle.remember_device(response, user.email)
@@ -78,7 +77,6 @@ def throttled_login_page():
 @login_required
 def logout():
     services.end_session(current_user.get_id())
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -100,7 +98,6 @@ def user_new():
         user = services.create_user(
             form.email.data, form.role.data, form.password.data, name=form.name.data or ""
         )
-        db.session.commit()
         flash(_("Account created for %(email)s.", email=user.email), "success")
         return redirect(url_for("auth.users"))
     return render_template("auth/user_new.html", form=form)
@@ -115,7 +112,6 @@ def user_deactivate(user_id: int):
             flash(_("You cannot deactivate your own account."), "error")
         else:
             services.deactivate_user(user)
-            db.session.commit()
             flash(
                 _(
                     "%(email)s can no longer log in; their API tokens are revoked.",
@@ -132,7 +128,6 @@ def user_reactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         services.reactivate_user(user)
-        db.session.commit()
         flash(
             _(
                 "%(email)s can log in again; their former API tokens stay revoked.",
@@ -150,7 +145,6 @@ def tokens():
     new_token = None
     if form.validate_on_submit():
         new_token, _api_token = services.create_api_token(current_user, form.name.data)
-        db.session.commit()
         form = TokenForm(formdata=None)
     my_tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
@@ -166,6 +160,5 @@ def token_revoke(token_id: int):
         abort(403)
     if ConfirmForm().validate_on_submit():
         services.revoke_api_token(api_token)
-        db.session.commit()
         flash(_("Token revoked: it no longer works."), "success")
     return redirect(url_for("auth.tokens"))

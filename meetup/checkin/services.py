@@ -28,6 +28,7 @@ from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.registrations import tickets
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.textfold import folded, matches, search_words
@@ -36,8 +37,11 @@ from meetup.writelock import end_reads, first_write
 
 #: Longest code or scanned URL taken into account; anything longer is unknown.
 MAX_SCAN = 300
-MAX_DOOR = 40
-MAX_REQUEST_ID = 64
+MAX_DOOR = column_length(Registration.checked_in_door)
+MAX_REQUEST_ID = column_length(CheckinRequest.request_id)
+#: The evening's slug a door may send: longer than any slug (Event.slug), so a wrong one
+#: gets the 404 of any unknown slug.
+MAX_EVENT_SLUG = 200
 #: Without an event named, a code checks in at its own evening if that evening is on now:
 #: from this long before it starts to this long after it ends.
 ON_NOW = timedelta(hours=12)

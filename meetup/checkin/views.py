@@ -48,7 +48,7 @@ def home():
         .order_by(Event.starts_at)
     ).all()
     return render_template(
-        "door/home.html", events=events, counts=counts_for(event.id for event in events)
+        "checkin/home.html", events=events, counts=counts_for(event.id for event in events)
     )
 
 
@@ -62,7 +62,7 @@ def _door_event_or_404(slug: str) -> Event:
             abort(404)
         # A volunteer with an old or early link: say when the door opens, or that it closed.
         page = render_template(
-            "door/not_open.html",
+            "checkin/not_open.html",
             event=event,
             opens_at=event.starts_at - services.DOOR_AHEAD if event.starts_at > now else None,
         )
@@ -137,7 +137,7 @@ def _screen(event: Event, answer: Shown | None = None, status: int = 200):
     query = request.args.get("q", "")
     return (
         render_template(
-            "door/screen.html",
+            "checkin/screen.html",
             event=event,
             answer=answer,
             query=query,
@@ -244,7 +244,7 @@ def walk_in(slug: str):
         )
         return _screen(event, answer)
     status = 422 if form.is_submitted() else 200
-    return render_template("door/walk_in.html", event=event, form=form), status
+    return render_template("checkin/walk_in.html", event=event, form=form), status
 
 
 @bp.post("/<slug>/badge")

@@ -27,7 +27,6 @@ def demo_load(if_empty: bool) -> None:
         _print_login(login_file)
         return
     result = load_demo()
-    db.session.commit()
     if result.organiser_password:
         lines = [result.organiser_email, result.organiser_password]
         if result.attendee_token:

@@ -124,7 +124,7 @@ def _register(
 
 
 def load_demo(today: date | None = None) -> DemoResult:
-    """Create the demo series once; calling it again changes nothing."""
+    """Create the demo series once; calling it again changes nothing. Commits."""
     today = today or utcnow().astimezone(ZONE).date()
     organiser = auth_services.find_user_by_email(ORGANISER_EMAIL)
     password = None
@@ -202,5 +202,5 @@ def load_demo(today: date | None = None) -> DemoResult:
     for index, person in enumerate(people[24:60]):  # the next one: 34 confirmed, 6 seats left
         status = RegistrationStatus.CANCELLED if index < 2 else RegistrationStatus.CONFIRMED
         _register(upcoming, person, status, None)
-    db.session.flush()
+    db.session.commit()
     return DemoResult(series, True, ORGANISER_EMAIL, password, attendee_token)

@@ -358,20 +358,18 @@ def _remember(key: str, point: Point | None, now: datetime) -> None:
         pass
 
 
-def _outcome(point: Point | None, now: datetime) -> dict:
+def _outcome(point: Point | None) -> dict:
     if point is None:
         return {
             "location_status": LocationStatus.NOT_FOUND,
             "latitude": None,
             "longitude": None,
-            "location_changed_at": now,
             "geocode_after": None,
         }
     return {
         "location_status": LocationStatus.FOUND,
         "latitude": point.latitude,
         "longitude": point.longitude,
-        "location_changed_at": now,
         "geocode_after": None,
     }
 
@@ -420,7 +418,7 @@ def geocode_due(
                 else None
             )
             report.from_cache += 1
-            _settle(task, _outcome(point, now), first=not claimed)
+            _settle(task, _outcome(point), first=not claimed)
         else:
             try:
                 pacing.wait_for_turn(provider, interval)
@@ -439,7 +437,7 @@ def geocode_due(
                 _hand_back(tasks[n + 1 :])
                 break
             _release_lookup(task.key)
-            if _settle(task, _outcome(point, now)):
+            if _settle(task, _outcome(point)):
                 # Kept only for an address someone still has (not one erased meanwhile).
                 _remember(task.key, point, now)
                 cached[task.key] = GeocodeCacheEntry(
@@ -500,7 +498,6 @@ def _give_up_or_wait(
             {
                 "location_status": LocationStatus.FAILED,
                 "geocode_attempts": attempts,
-                "location_changed_at": now,
                 "geocode_after": None,
             },
         )

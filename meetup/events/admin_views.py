@@ -78,11 +78,7 @@ def dashboard():
     series = db.session.scalars(queries.series_for(current_user)).all()
     counts = counts_for(event.id for event in [*upcoming, *recent])
     return render_template(
-        "admin/dashboard.html",
-        upcoming=upcoming,
-        recent=recent,
-        series=series,
-        counts=counts,
+        "events/dashboard.html", upcoming=upcoming, recent=recent, series=series, counts=counts
     )
 
 
@@ -92,7 +88,7 @@ def series_list():
     series = db.session.scalars(
         queries.series_for(current_user).options(selectinload(Series.events))
     ).all()
-    return render_template("admin/series_list.html", series=series)
+    return render_template("events/series_list.html", series=series)
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
@@ -110,11 +106,10 @@ def series_new():
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "admin/series_form.html", form=form, series=None, admins=_admin_contacts()
+        "events/series_form.html", form=form, series=None, admins=_admin_contacts()
     )
 
 
@@ -126,7 +121,7 @@ def series_detail(slug: str):
     events = sorted(series.events, key=lambda event: event.starts_at, reverse=True)
     counts = counts_for(event.id for event in events)
     return render_template(
-        "admin/series_detail.html", series=series, events=events, counts=counts, now=utcnow()
+        "events/series_detail.html", series=series, events=events, counts=counts, now=utcnow()
     )
 
 
@@ -148,11 +143,10 @@ def series_edit(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "admin/series_form.html", form=form, series=series, admins=_admin_contacts()
+        "events/series_form.html", form=form, series=series, admins=_admin_contacts()
     )
 
 
@@ -173,17 +167,16 @@ def event_new(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("admin/event_form.html", form=form, series=series, event=None)
+    return render_template("events/event_form.html", form=form, series=series, event=None)
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
 
     now = utcnow()
     return render_template(
-        "admin/event_detail.html",
+        "events/event_detail.html",
         event=event,
         counts=counts_for([event.id])[event.id],
         speaker_form=speaker_form,
@@ -216,7 +209,6 @@ def event_edit(slug: str):
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Event saved."), "success")
             if told:
                 flash(
@@ -234,7 +226,7 @@ def event_edit(slug: str):
             if event.capacity < capacity_before:
                 _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("admin/event_form.html", form=form, series=event.series, event=event)
+    return render_template("events/event_form.html", form=form, series=event.series, event=event)
 
 
 def _warn_if_over_capacity(event: Event) -> None:
@@ -273,7 +265,6 @@ def event_status(slug: str, action: str):
     if ConfirmForm().validate_on_submit():
         status, message = _STATUS_ACTIONS[action]
         told = registration_services.set_status_and_notify(event, status)
-        db.session.commit()
         flash(str(message), "success")
         if told:
             flash(
@@ -294,7 +285,6 @@ def event_duplicate(slug: str):
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("admin.event_detail", slug=event.slug))
     copy = services.duplicate_as_next_month(event)
-    db.session.commit()
     flash(_("Next month's event is ready as a draft: check it, add speakers, publish."), "success")
     return redirect(url_for("admin.event_edit", slug=copy.slug))
 
@@ -306,7 +296,6 @@ def speaker_add(slug: str):
     form = SpeakerForm()
     if form.validate_on_submit():
         services.add_speaker(event, **form.service_values())
-        db.session.commit()
         flash(_("Speaker added."), "success")
         return redirect(url_for("admin.event_detail", slug=event.slug) + "#speakers")
     return _render_event_detail(event, form), 422
@@ -327,11 +316,10 @@ def speaker_edit(slug: str, speaker_id: int):
     form = SpeakerForm(obj=speaker)
     if form.validate_on_submit():
         services.update_speaker(speaker, **form.service_values())
-        db.session.commit()
         flash(_("Speaker saved."), "success")
         return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")
     return render_template(
-        "admin/speaker_form.html", form=form, event=speaker.event, speaker=speaker
+        "events/speaker_form.html", form=form, event=speaker.event, speaker=speaker
     )
 
 
@@ -341,6 +329,5 @@ def speaker_delete(slug: str, speaker_id: int):
     speaker = _speaker_for_staff(slug, speaker_id)
     if ConfirmForm().validate_on_submit():
         services.remove_speaker(speaker)
-        db.session.commit()
         flash(_("Speaker removed."), "success")
     return redirect(url_for("admin.event_detail", slug=slug) + "#speakers")

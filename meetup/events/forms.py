@@ -24,8 +24,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from meetup.events.models import Event, Series, Speaker
 from meetup.events.services import MAX_CAPACITY
 from meetup.forms import CheckboxesField, Form
+from meetup.models_base import column_length
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
 from meetup.validators import MaxLength, no_control_characters, one_line, reachable_mailbox
@@ -44,13 +46,13 @@ class SeriesForm(Form):
     name = StringField(
         _l("Name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), MaxLength(160)],
+        validators=[no_control_characters, DataRequired(), MaxLength(column_length(Series.name))],
         description=_l("e.g. Café des entreprenants de Vienne"),
     )
-    city = StringField(_l("City"), validators=[Optional(), MaxLength(120)])
+    city = StringField(_l("City"), validators=[Optional(), MaxLength(column_length(Series.city))])
     slug = StringField(
         _l("Web address"),
-        validators=[Optional(), MaxLength(80)],
+        validators=[Optional(), MaxLength(column_length(Series.slug))],
         description=_l(
             "Lowercase letters, digits and hyphens; left empty, it is made from the "
             "name. It cannot change later, so that shared links keep working."
@@ -58,14 +60,16 @@ class SeriesForm(Form):
     )
     timezone = SelectField(_l("Time zone"), default="Europe/Paris")
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), MaxLength(10_000)], description=MARKDOWN_HELP
+        _l("Description"),
+        validators=[Optional(), MaxLength(column_length(Series.description))],
+        description=MARKDOWN_HELP,
     )
     contact_email = EmailField(
         _l("Contact email for attendees"),
         filters=[one_line],
         validators=[
             Optional(),
-            MaxLength(254),
+            MaxLength(column_length(Series.contact_email)),
             Email(message=_l("This email address is not valid.")),
             reachable_mailbox,
         ],
@@ -74,9 +78,13 @@ class SeriesForm(Form):
             "pages show it. Left empty, a reply reaches nobody."
         ),
     )
-    default_venue_name = StringField(_l("Usual venue"), validators=[Optional(), MaxLength(160)])
+    default_venue_name = StringField(
+        _l("Usual venue"),
+        validators=[Optional(), MaxLength(column_length(Series.default_venue_name))],
+    )
     default_venue_address = StringField(
-        _l("Usual venue address"), validators=[Optional(), MaxLength(300)]
+        _l("Usual venue address"),
+        validators=[Optional(), MaxLength(column_length(Series.default_venue_address))],
     )
     default_capacity = IntegerField(
         _l("Usual capacity"),
@@ -160,16 +168,18 @@ class EventForm(Form):
     title = StringField(
         _l("Title"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), MaxLength(200)],
+        validators=[no_control_characters, DataRequired(), MaxLength(column_length(Event.title))],
     )
     theme = StringField(
         _l("Theme"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(200)],
+        validators=[no_control_characters, Optional(), MaxLength(column_length(Event.theme))],
         description=_l("e.g. Working through and on the Internet"),
     )
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), MaxLength(20_000)], description=MARKDOWN_HELP
+        _l("Description"),
+        validators=[Optional(), MaxLength(column_length(Event.description))],
+        description=MARKDOWN_HELP,
     )
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
@@ -178,8 +188,12 @@ class EventForm(Form):
         validators=[InputRequired()],
         description=_l("An end time before the start means the next day."),
     )
-    venue_name = StringField(_l("Venue"), validators=[Optional(), MaxLength(160)])
-    venue_address = StringField(_l("Venue address"), validators=[Optional(), MaxLength(300)])
+    venue_name = StringField(
+        _l("Venue"), validators=[Optional(), MaxLength(column_length(Event.venue_name))]
+    )
+    venue_address = StringField(
+        _l("Venue address"), validators=[Optional(), MaxLength(column_length(Event.venue_address))]
+    )
     capacity = IntegerField(
         _l("Capacity"),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_CAPACITY)],
@@ -278,10 +292,18 @@ class EventForm(Form):
 
 
 class SpeakerForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), MaxLength(120)])
-    title = StringField(_l("Job title"), validators=[Optional(), MaxLength(160)])
-    company = StringField(_l("Company"), validators=[Optional(), MaxLength(160)])
-    bio = TextAreaField(_l("Short bio"), validators=[Optional(), MaxLength(2_000)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), MaxLength(column_length(Speaker.name))]
+    )
+    title = StringField(
+        _l("Job title"), validators=[Optional(), MaxLength(column_length(Speaker.title))]
+    )
+    company = StringField(
+        _l("Company"), validators=[Optional(), MaxLength(column_length(Speaker.company))]
+    )
+    bio = TextAreaField(
+        _l("Short bio"), validators=[Optional(), MaxLength(column_length(Speaker.bio))]
+    )
 
     def service_values(self) -> dict:
         return {

@@ -42,7 +42,7 @@ class Series(db.Model):
     #: IANA time zone name; event times are shown and typed in it.
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     #: Markdown, rendered through nh3.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 10_000})
     default_venue_name: Mapped[str] = mapped_column(String(160), default="")
     default_venue_address: Mapped[str] = mapped_column(String(300), default="")
     default_capacity: Mapped[int] = mapped_column(default=40)
@@ -95,7 +95,7 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     theme: Mapped[str] = mapped_column(String(200), default="")
     #: Markdown, rendered through nh3.
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     venue_name: Mapped[str] = mapped_column(String(160), default="")
@@ -157,6 +157,6 @@ class Speaker(db.Model):
     #: Job title, e.g. "Consultante en stratégie numérique".
     title: Mapped[str] = mapped_column(String(160), default="")
     company: Mapped[str] = mapped_column(String(160), default="")
-    bio: Mapped[str] = mapped_column(Text, default="")
+    bio: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2_000})
 
     event: Mapped[Event] = relationship(back_populates="speakers")

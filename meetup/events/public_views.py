@@ -33,7 +33,7 @@ def home():
         .order_by(Series.name)
     ).all()
     counts = counts_for(event.id for event in upcoming)
-    return render_template("public/home.html", upcoming=upcoming, series=series, counts=counts)
+    return render_template("events/home.html", upcoming=upcoming, series=series, counts=counts)
 
 
 @bp.get("/series/<slug>")
@@ -44,7 +44,7 @@ def series_page(slug: str):
     past = queries.public_events(series, upcoming=False, now=now)
     counts = counts_for(event.id for event in upcoming)
     return render_template(
-        "public/series.html", series=series, upcoming=upcoming, past=past, counts=counts
+        "events/series.html", series=series, upcoming=upcoming, past=past, counts=counts
     )
 
 
@@ -62,7 +62,7 @@ def event_page(slug: str):
     over = is_past or event.status is EventStatus.CANCELLED
     response = make_response(
         render_template(
-            "public/event.html",
+            "events/event.html",
             event=event,
             seats_left=counts.seats_left(event.capacity),
             signup_state=services.signup_state(event),

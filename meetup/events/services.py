@@ -1,4 +1,8 @@
-"""Series and events: the writes and the rules. Views, the API and the CLI call these."""
+"""Series and events: the writes and the rules. Views, the API and the CLI call these.
+
+Each public write commits, so a view only calls it; `update_event` and `set_status` do not:
+the registrations' `update_event_and_notify` and `set_status_and_notify` commit them together
+with the emails that tell the people registered."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from meetup.auth.models import Role, User
 from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.events.recurrence import same_weekday_next_month
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.slugs import is_valid_slug, slugify
 from meetup.timeutil import NonexistentLocalTime, is_valid_timezone, local_to_utc, utcnow
 
@@ -81,7 +86,7 @@ def _contact_email_problem(address: str) -> str | None:
     if not address:
         return None
     local, at, _domain = address.rpartition("@")
-    if len(address) > 254 or not at or not local.isascii():
+    if len(address) > column_length(Series.contact_email) or not at or not local.isascii():
         return str(_l("This email address is not valid."))
     try:
         validate_email(address, check_deliverability=False)
@@ -125,7 +130,7 @@ def create_series(
     team: Iterable[User] = (),
     acting_user: User | None = None,
 ) -> Series:
-    """A new series. An organiser who creates one is on its team."""
+    """A new series. An organiser who creates one is on its team. Commits."""
     contact_email = contact_email.strip()
     errors = _check_series(name, timezone, default_capacity, contact_email)
     if slug:
@@ -154,6 +159,7 @@ def create_series(
     _insert_with_unique_slug(
         series, lambda: _unique_slug(slugify(name), _series_slug_exists, "series"), retry=not slug
     )
+    db.session.commit()
     return series
 
 
@@ -170,7 +176,7 @@ def _team_with(team: Iterable[User], acting_user: User | None) -> list[User]:
 
 
 def update_series(series: Series, acting_user: User | None = None, **changes) -> Series:
-    """Change a series' settings; the slug never changes (links stay valid)."""
+    """Change a series' settings; the slug never changes (links stay valid). Commits."""
     changes.pop("slug", None)
     merged = {
         "name": changes.get("name", series.name),
@@ -194,6 +200,7 @@ def update_series(series: Series, acting_user: User | None = None, **changes) ->
     if team is not None:
         series.team = _team_with(team, acting_user)
     series.__dict__.pop("zone", None)  # the cached ZoneInfo follows a time zone change
+    db.session.commit()
     return series
 
 
@@ -259,6 +266,7 @@ def create_event(
     registration_closes_at: datetime | None = None,
     status: EventStatus = EventStatus.DRAFT,
 ) -> Event:
+    """A new event of the series (a draft unless `status` says otherwise). Commits."""
     values = {
         "title": title,
         "theme": theme,
@@ -281,12 +289,12 @@ def create_event(
         series_id=series.id, slug=event_slug_for(series, starts_at), status=status, **values
     )
     _insert_with_unique_slug(event, lambda: event_slug_for(series, starts_at), retry=True)
-    db.session.expire(series, ["events"])
+    db.session.commit()
     return event
 
 
 def update_event(event: Event, **changes) -> Event:
-    """Change an event's details; its slug never changes."""
+    """Change an event's details; its slug never changes. Does not commit (see above)."""
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"not event fields: {sorted(unknown)}")
@@ -304,6 +312,7 @@ def update_event(event: Event, **changes) -> Event:
 
 
 def set_status(event: Event, status: EventStatus) -> Event:
+    """Draft, published or cancelled. Does not commit (see above)."""
     if event.status is not status:
         event.status = status
         event.status_changed_at = utcnow()
@@ -311,19 +320,12 @@ def set_status(event: Event, status: EventStatus) -> Event:
     return event
 
 
-def publish_event(event: Event) -> Event:
-    return set_status(event, EventStatus.PUBLISHED)
-
-
-def cancel_event(event: Event) -> Event:
-    return set_status(event, EventStatus.CANCELLED)
-
-
 def duplicate_as_next_month(event: Event) -> Event:
     """A draft copy on the same weekday of next month (2nd Thursday -> 2nd Thursday).
 
     Wall-clock times are kept in the series' time zone across daylight-saving changes;
     registration windows move with the event. Speakers are not copied: they change monthly.
+    Commits.
     """
     zone = event.zone
     local_start = event.starts_at.astimezone(zone).replace(tzinfo=None)
@@ -363,6 +365,7 @@ def duplicate_as_next_month(event: Event) -> Event:
 def add_speaker(
     event: Event, *, name: str, title: str = "", company: str = "", bio: str = ""
 ) -> Speaker:
+    """The event's next speaker. Commits."""
     if not name.strip():
         raise InvalidData({"name": str(_l("A name is required."))})
     position = max((speaker.position for speaker in event.speakers), default=-1) + 1
@@ -370,13 +373,14 @@ def add_speaker(
         name=name.strip(), title=title.strip(), company=company.strip(), bio=bio, position=position
     )
     event.speakers.append(speaker)
-    db.session.flush()
+    db.session.commit()
     return speaker
 
 
 def update_speaker(
     speaker: Speaker, *, name: str, title: str = "", company: str = "", bio: str = ""
 ) -> Speaker:
+    """Commits."""
     if not name.strip():
         raise InvalidData({"name": str(_l("A name is required."))})
     speaker.name, speaker.title, speaker.company, speaker.bio = (
@@ -385,13 +389,16 @@ def update_speaker(
         company.strip(),
         bio,
     )
+    db.session.commit()
     return speaker
 
 
 def remove_speaker(speaker: Speaker) -> None:
+    """Commits."""
     # A statement, not session.delete: two organisers removing the speaker at once both
     # succeed (the ORM would find the row gone and complain).
     db.session.execute(delete(Speaker).where(Speaker.id == speaker.id))
+    db.session.commit()
 
 
 # -- registration window ------------------------------------------------------------------

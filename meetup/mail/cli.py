@@ -56,5 +56,4 @@ def mail_retry(message_id: int) -> None:
         services.retry(message)
     except services.NotRetryable as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"message {message_id} is queued again")

@@ -24,8 +24,11 @@ from typing import Protocol
 
 from flask import Flask
 
-#: Longest error text kept (the outbox column holds 300 characters).
-MAX_ERROR_LENGTH = 300
+from meetup.mail.models import OutboxMessage
+from meetup.models_base import column_length
+
+#: Longest error text kept: what the outbox's column holds.
+MAX_ERROR_LENGTH = column_length(OutboxMessage.last_error)
 
 
 @dataclass(frozen=True)

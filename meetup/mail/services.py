@@ -61,6 +61,7 @@ from meetup.mail.delivery import (
     short_error,
 )
 from meetup.mail.models import OutboxMention, OutboxMessage, OutboxStatus
+from meetup.models_base import column_length
 from meetup.timeutil import utcnow
 from meetup.writelock import first_write
 
@@ -71,6 +72,8 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_CLAIM_TIMEOUT = 15 * 60
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+#: A subject is cut to what the outbox's column holds (the message keeps it whole).
+_SUBJECT_LENGTH = column_length(OutboxMessage.subject)
 
 
 class NotRetryable(ValueError):
@@ -148,7 +151,7 @@ def queue_draft(
     message = OutboxMessage(
         message_id=new_message_id(current_app.config["BASE_URL"]),
         recipient=recipient.strip(),
-        subject=subject[:300],
+        subject=subject[:_SUBJECT_LENGTH],
         kind=kind,
         registration_id=registration_id,
         raw=b"",
@@ -262,7 +265,7 @@ def compose_email(
     """
     now = utcnow()
     recipient = recipient.strip()
-    if not kind or len(kind) > 40:
+    if not kind or len(kind) > column_length(OutboxMessage.kind):
         raise ValueError("kind is a short word such as 'confirmation'")
     message_id = new_message_id(current_app.config["BASE_URL"])
     content = Content(
@@ -279,7 +282,7 @@ def compose_email(
     message = OutboxMessage(
         message_id=message_id,
         recipient=recipient,
-        subject=subject[:300],
+        subject=subject[:_SUBJECT_LENGTH],
         kind=kind,
         registration_id=registration_id,
         raw=raw,
@@ -305,12 +308,13 @@ def new_message_id(base_url: str) -> str:
 
 
 def retry(message: OutboxMessage, now: datetime | None = None) -> None:
-    """Put a failed message back in the queue with a fresh set of attempts (not committed)."""
+    """Put a failed message back in the queue with a fresh set of attempts. Commits."""
     if message.status is not OutboxStatus.FAILED:
         raise NotRetryable(f"message {message.id} is {message.status.value}, not failed")
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = now or utcnow()
+    db.session.commit()
 
 
 # -- claiming -----------------------------------------------------------------------------

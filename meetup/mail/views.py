@@ -78,7 +78,7 @@ def outbox():
         queries.messages_for(current_user, status), per_page=PER_PAGE, error_out=False
     )
     return render_template(
-        "mail_admin/outbox.html",
+        "mail/outbox.html",
         page=page,
         status=status,
         counts=queries.counts_for(current_user),
@@ -104,7 +104,7 @@ def message_detail(message_id: int):
         )
     else:
         readable = read_message(raw)
-    return render_template("mail_admin/message.html", message=message, readable=readable)
+    return render_template("mail/message.html", message=message, readable=readable)
 
 
 @bp.get("/<id:message_id>.eml")
@@ -131,6 +131,5 @@ def message_retry(message_id: int):
         except services.NotRetryable:
             flash(_("Only a failed message can be sent again."), "error")
         else:
-            db.session.commit()
             flash(_("The message is back in the queue: it will be sent in a moment."), "success")
     return redirect(url_for("mail_admin.message_detail", message_id=message.id))

@@ -262,7 +262,7 @@ def deliver(app: Flask, ids: list[int]) -> None:
 
 def init_app(app: Flask) -> None:
     jobs.register(app, "alerts", run_job, every=JOB_EVERY)
-    # The dashboard's banner calls it (templates/admin/_ops_alerts.html): computed, and the
+    # The dashboard's banner calls it (templates/ops/_alerts.html): computed, and the
     # admins emailed if due, only where a page shows it, and without the events' pages
     # importing operations (the layers, README).
     app.context_processor(lambda: {"ops_problems": for_dashboard})

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select, update
 
 from meetup.extensions import db
+from meetup.models_base import column_length
 from meetup.ops.models import WorkerHeartbeat
 from meetup.timeutil import utcnow
 from meetup.writelock import end_reads, first_write
@@ -18,7 +19,7 @@ FORGOTTEN_AFTER = timedelta(days=1)
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+    return f"{socket.gethostname()}:{os.getpid()}"[: column_length(WorkerHeartbeat.worker)]
 
 
 def beat(worker: str, now: datetime | None = None) -> None:

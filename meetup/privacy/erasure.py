@@ -61,7 +61,6 @@ class ErasurePlan:
     messages: int = 0
     introductions: int = 0
     scans: int = 0
-    consents: int = 0
     has_address: bool = False
 
     @property
@@ -105,7 +104,6 @@ def plan(registrations: list[Registration]) -> ErasurePlan:
         scans=count(
             select(CheckinRequest.request_id).where(CheckinRequest.registration_id.in_(ids))
         ),
-        consents=count(select(ConsentRecord.id).where(ConsentRecord.registration_id.in_(ids))),
         has_address=any(r.has_address for r in registrations),
     )
 

@@ -27,7 +27,8 @@ from wtforms.validators import (
 )
 
 from meetup.forms import AsTypedField, Form
-from meetup.registrations.models import CONSENT_FLAGS, Visibility
+from meetup.models_base import column_length
+from meetup.registrations.models import CONSENT_FLAGS, Registration, Visibility
 from meetup.registrations.sectors import SECTORS
 from meetup.registrations.services import Profile
 from meetup.validators import MaxLength, no_control_characters, one_line, reachable_mailbox
@@ -69,17 +70,25 @@ class OfficeAddressForm(Form):
     street = StringField(
         _l("Street and number"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(200)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.street)),
+        ],
     )
     postcode = StringField(
         _l("Postcode"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(16)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.postcode)),
+        ],
     )
     city = StringField(
         _l("City"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(120)],
+        validators=[no_control_characters, Optional(), MaxLength(column_length(Registration.city))],
     )
 
 
@@ -89,22 +98,38 @@ class CardForm(OfficeAddressForm):
     first_name = StringField(
         _l("First name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), MaxLength(80)],
+        validators=[
+            no_control_characters,
+            DataRequired(),
+            MaxLength(column_length(Registration.first_name)),
+        ],
     )
     last_name = StringField(
         _l("Last name"),
         filters=[one_line],
-        validators=[no_control_characters, DataRequired(), MaxLength(80)],
+        validators=[
+            no_control_characters,
+            DataRequired(),
+            MaxLength(column_length(Registration.last_name)),
+        ],
     )
     company = StringField(
         _l("Company"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(160)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.company)),
+        ],
     )
     job_title = StringField(
         _l("Job title"),
         filters=[one_line],
-        validators=[no_control_characters, Optional(), MaxLength(160)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.job_title)),
+        ],
     )
     sector = SelectField(_l("Sector"), validators=[no_control_characters, Optional()])
     website = AsTypedField(
@@ -112,7 +137,7 @@ class CardForm(OfficeAddressForm):
         filters=[with_scheme],
         validators=[
             Optional(),
-            MaxLength(300),
+            MaxLength(column_length(Registration.website)),
             Regexp(
                 r"^https?://[^\s/$.?#].[^\s]*$",
                 message=_l("This does not look like a web address."),
@@ -124,7 +149,7 @@ class CardForm(OfficeAddressForm):
         filters=[one_line],
         validators=[
             Optional(),
-            MaxLength(40),
+            MaxLength(column_length(Registration.phone)),
             Regexp(r"^\+?[0-9 ().\-]{6,}$", message=_l("Digits, spaces and + only, please.")),
         ],
     )
@@ -135,13 +160,21 @@ class CardForm(OfficeAddressForm):
     help_with = TextAreaField(
         _l("I can help with"),
         filters=[trimmed],
-        validators=[no_control_characters, Optional(), MaxLength(300)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.help_with)),
+        ],
         description=_l("A few words, e.g. “websites for shops, local SEO”. Shown on your badge."),
     )
     looking_for = TextAreaField(
         _l("I'm looking for"),
         filters=[trimmed],
-        validators=[no_control_characters, Optional(), MaxLength(300)],
+        validators=[
+            no_control_characters,
+            Optional(),
+            MaxLength(column_length(Registration.looking_for)),
+        ],
         description=_l("e.g. “an accountant”, “clients among craftspeople”."),
     )
     visibility = RadioField(
@@ -213,7 +246,7 @@ class SignupForm(CardForm):
         filters=[one_line],
         validators=[
             DataRequired(),
-            MaxLength(254),
+            MaxLength(column_length(Registration.email)),
             Email(message=_l("This email address is not valid.")),
             reachable_mailbox,
         ],

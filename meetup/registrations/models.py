@@ -121,14 +121,17 @@ class Registration(db.Model):
         default=LocationStatus.NONE,
         server_default=LocationStatus.NONE.value,
     )
-    location_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: No longer written nor read: deferred, so that this code runs on a database where it is
+    #: gone. A later release drops it (after every host runs this one: README "Rolling
+    #: upgrades"; dropping it now would fail the hosts still on older code mid-upgrade).
+    location_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), deferred=True)
     #: Geocoder calls that failed (unreachable, timeout) for the current address.
     geocode_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Not before then (backoff after a failure).
     geocode_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: "I can help with": shown on the badge as "ask me about".
-    help_with: Mapped[str] = mapped_column(Text, default="")
-    looking_for: Mapped[str] = mapped_column(Text, default="")
+    help_with: Mapped[str] = mapped_column(Text, default="", info={"max_length": 300})
+    looking_for: Mapped[str] = mapped_column(Text, default="", info={"max_length": 300})
     #: Consent to print the office's street on the badge (seen by everyone in the room).
     street_on_badge: Mapped[bool] = mapped_column(default=False, server_default=false())
     visibility: Mapped[Visibility] = mapped_column(
@@ -229,7 +232,6 @@ class Registration(db.Model):
     def _location_changed(self) -> None:
         self.geocode_attempts = 0
         self.geocode_after = None
-        self.location_changed_at = utcnow()
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"

@@ -462,9 +462,27 @@ def _people_to_tell(event: Event) -> list[Registration]:
     )
 
 
-def update_event_and_notify(event: Event, **changes) -> int:
-    """Change the event; if its time or place changed, everyone registered is told (in the
-    same transaction). Returns how many emails were queued. Does not commit."""
+def update_event_and_notify(event: Event, *, status: EventStatus | None = None, **changes) -> int:
+    """Change the event, and its status when `status` is given, in one transaction; everyone
+    registered is told what changes for them (see _tell_of_changes, _tell_of_status). Returns
+    how many emails were queued. Commits."""
+    told = _tell_of_changes(event, changes)
+    if status is not None:
+        told += _tell_of_status(event, status)
+    db.session.commit()
+    return told
+
+
+def set_status_and_notify(event: Event, status: EventStatus) -> int:
+    """Change the event's status and tell the people registered (see _tell_of_status).
+    Returns how many emails were queued. Commits."""
+    told = _tell_of_status(event, status)
+    db.session.commit()
+    return told
+
+
+def _tell_of_changes(event: Event, changes: dict) -> int:
+    """Change the event; if its time or place changed, everyone registered is told."""
     before = {name: getattr(event, name) for name in NOTIFIED_FIELDS}
     event_services.update_event(event, **changes)
     if event.status is not EventStatus.PUBLISHED:
@@ -478,12 +496,12 @@ def update_event_and_notify(event: Event, **changes) -> int:
     return len(people)
 
 
-def set_status_and_notify(event: Event, status: EventStatus) -> int:
+def _tell_of_status(event: Event, status: EventStatus) -> int:
     """Change the event's status and tell the people registered what changes for them:
     cancelling a published evening tells everyone; publishing it again (straight away or
     through a draft) tells those who were told it was cancelled (a cancellation still
     waiting in the outbox is withdrawn instead). Nothing is sent about an evening already
-    over. Returns how many emails were queued. Does not commit."""
+    over."""
     was = event.status
     event_services.set_status(event, status)
     if event.ends_at <= utcnow() or was is status:

@@ -8,8 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_event_flow import log_in
+from tests.browser.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,14 @@ from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.registrations.tickets import ticket_matrix
 from meetup.timeutil import utcnow
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE_USER_AGENT, PageGuard, screenshot
+from tests.browser.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE_USER_AGENT,
+    PageGuard,
+    log_in,
+    screenshot,
+)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -32,15 +39,6 @@ def tonight(make) -> tuple[str, str]:
     return volunteer, slug
 
 
-def _log_in_at_the_door(page, email: str) -> None:
-    """Through the real form; door volunteers land on their list of evenings."""
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/door/$"))
-
-
 def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, make, tonight):
     volunteer, slug = tonight
     marie = make.registration(
@@ -51,7 +49,7 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     with app.app_context():
         code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
 
-    _log_in_at_the_door(phone, volunteer)
+    log_in(phone, volunteer, lands_on="/door/")
     phone.get_by_role("link", name=re.compile("Travailler par et sur Internet")).click()
     expect(phone.locator("#code")).to_be_focused()
     expect(phone.locator("#count-in")).to_have_text("0")
@@ -129,7 +127,7 @@ def test_door_volunteer_registers_a_walk_in_and_prints_badges(app, phone, make, 
     marie = make.registration(slug, first_name="Marie", last_name="Dupont")
     with app.app_context():
         code = db.session.scalar(select(Registration.ticket_code).where(Registration.id == marie))
-    _log_in_at_the_door(phone, volunteer)
+    log_in(phone, volunteer, lands_on="/door/")
     phone.goto(f"/door/{slug}")
 
     phone.get_by_role("button", name="Quelqu’un sans inscription").click()
@@ -213,7 +211,7 @@ def test_door_volunteer_checks_in_with_the_phone_camera(
         context.grant_permissions(["camera"], origin=live_server)
         guard.watch(context)
         phone = context.new_page()
-        _log_in_at_the_door(phone, volunteer)
+        log_in(phone, volunteer, lands_on="/door/")
         phone.goto(f"/door/{slug}")
         phone.get_by_role("button", name="Scanner avec l’appareil photo").click()
         expect(phone.locator("#answer-title")).to_have_text(

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD
+from tests.browser.helpers import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +46,6 @@ def plain(text: str) -> str:
 
 def html_lang(page) -> str:
     return page.locator("html").get_attribute("lang")
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def test_organiser_publishes_an_evening_and_a_phone_reads_it_in_both_languages(page, phone, make):

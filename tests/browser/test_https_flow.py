@@ -21,15 +21,15 @@ from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.mail.services import message_bytes
 from meetup.registrations.models import Registration
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PHONE_USER_AGENT,
-    _guarded_page,
+    guarded_page,
     screenshot,
 )
-from tests.conftest import TILE_HOST
 from tests.factories import PASSWORD
+from tests.helpers import TILE_HOST
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ def tile_referers() -> list[str]:
 @pytest.fixture
 def secure_phone(request, https_browser, https_site, tile_referers):
     """A phone on https://127.0.0.1:<port>, watched like `phone`; map tiles answered here."""
-    pages = _guarded_page(
+    pages = guarded_page(
         request,
         https_browser,
         https_site.url,

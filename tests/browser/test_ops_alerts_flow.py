@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 
 from meetup.ops import heartbeat
 from meetup.timeutil import utcnow
-from tests.browser.conftest import screenshot
-from tests.browser.test_event_flow import log_in
-from tests.test_alerts import _alerts_sent
+from tests.browser.helpers import log_in, screenshot
+from tests.helpers import alerts_sent
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def test_an_organiser_sees_the_banner_and_the_admins_are_told(page, app, make):
     expect(banner).to_contain_text("systemctl restart meetup-worker")
     screenshot(page, "ops-alert-banner", full_page=False)
 
-    sent = _alerts_sent(app)
+    sent = alerts_sent(app)
     assert [message.recipient for message in sent] == [admin]
 
     with app.app_context():

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from meetup.extensions import db
 from meetup.registrations.models import Registration
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.mail.services import message_bytes
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.browser
 
