@@ -35,7 +35,7 @@ from meetup.directory.models import Introduction
 from meetup.events.models import Event, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
-from meetup.registrations.models import Registration
+from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
 from tests.helpers import csrf_from, log_in, signup_data
@@ -45,6 +45,8 @@ CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to 
 ALICE = "token-alice-0123456789abcdefghijklmn"  # came to last night's evening
 ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
+JOIN = "join-alice-upcoming-0123456789abcdefghij"  # Alice's one-tap signup for the evening to come
+UNSUBSCRIBE = "unsubscribe-alice-0123456789abcdefghij"
 
 
 @dataclass
@@ -76,14 +78,16 @@ def world(app, make) -> World:
     near = {"latitude": 45.5226, "longitude": 4.8743, "visibility": "community"}
     came = now - timedelta(hours=19)
     people = {
-        "carla": make.registration(upcoming, token=CARLA, first_name="Carla", street="3 rue X"),
+        "carla": make.registration(
+            upcoming, token=CARLA, first_name="Carla", street="3 rue X", email="carla@example.org"
+        ),
         "dan": make.registration(upcoming, first_name="Dan", street="1 rue Y", city="Vienne"),
         "wanda": make.registration(upcoming, status="waitlisted", first_name="Wanda"),
         "tom": make.registration(tonight, first_name="Tom"),
         "wilma": make.registration(tonight, status="waitlisted", first_name="Wilma"),
         "alice": make.registration(
             past, token=ALICE, first_name="Alice", checked_in_at=came, accept_introductions=True,
-            **near,
+            news=True, **near,
         ),
         "bruno": make.registration(
             past, first_name="Bruno", checked_in_at=came, accept_introductions=True, **near
@@ -108,6 +112,22 @@ def world(app, make) -> World:
         event = db.session.scalar(select(Event).where(Event.slug == upcoming))
         speaker = Speaker(name="Julien Mercier", event=event)
         db.session.add(speaker)
+        db.session.add_all(
+            [
+                OneTapLink(
+                    token_hash=hash_token(JOIN),
+                    purpose=LinkPurpose.SIGNUP,
+                    registration_id=people["alice"],
+                    event_id=event.id,
+                    expires_at=event.starts_at,
+                ),
+                OneTapLink(
+                    token_hash=hash_token(UNSUBSCRIBE),
+                    purpose=LinkPurpose.UNSUBSCRIBE,
+                    registration_id=people["alice"],
+                ),
+            ]
+        )
         db.session.add(
             OutboxMessage(
                 message_id="<failed@example.org>",
@@ -197,6 +217,24 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         ),
     ),
     "registrations.signed_up": Call("/events/{upcoming}/signed-up"),
+    # The monthly loop: an announcement's one tap, unsubscribing, the link again.
+    "registrations.one_tap": _with_page(Call("/events/{upcoming}/join/" + JOIN, "POST")),
+    "registrations.unsubscribe": (
+        Call("/news/unsubscribe/" + UNSUBSCRIBE),
+        Call(
+            "/news/unsubscribe/" + UNSUBSCRIBE,
+            "POST",
+            data={"List-Unsubscribe": "One-Click"},
+            page="/r/",  # (a mail client sends no CSRF token: none is asked for)
+        ),
+    ),
+    "registrations.link_again": _with_page(
+        Call("/r/", "POST", data={"email": "carla@example.org"}, ok=(302,))
+    ),
+    "registrations.event_link_again": _with_page(
+        Call("/events/{upcoming}/link", "POST", data={"email": "carla@example.org"}, ok=(302,))
+    ),
+    "registrations.give_seat": _with_page(Call(f"/r/{CARLA}/give-seat", "POST")),
     "api.openapi": Call("/api/v1/openapi.json"),
     "api.registration_create": Call(
         "/api/v1/events/{upcoming}/registrations",
@@ -358,6 +396,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     ),
     "registrations_admin.registrations": Call(
         "/admin/events/{upcoming}/registrations", who="organiser"
+    ),
+    "registrations_admin.announce": _with_page(
+        Call("/admin/events/{upcoming}/announce", "POST", who="organiser")
     ),
     "registrations_admin.registrations_csv": Call(
         "/admin/events/{upcoming}/registrations.csv", who="organiser"

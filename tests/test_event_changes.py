@@ -73,8 +73,8 @@ def test_moving_the_event_tells_everyone_registered(app, client, make, login):
     assert vevent["sequence"] > first_event["sequence"]  # calendars replace the entry
     assert "still on the waitlist" in text_of(changed["waiting@example.org"])
     # Where the personal link is, and how to get it again (signing up again sends it).
-    assert f"http://localhost/events/{slug}" in text_of(seat)
-    assert "Lost it? Sign up again with the same address" in text_of(seat)
+    assert "http://localhost/r/\r\n" in text_of(seat)  # "send me my link again"
+    assert "Lost it? Type your address here" in text_of(seat)
 
 
 def test_a_title_change_alone_sends_nothing(app, make):

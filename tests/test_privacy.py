@@ -81,9 +81,10 @@ def test_every_consent_is_recorded_with_its_wording_and_its_history(app, client,
             "share_address": "no",
             "accept_introductions": "yes",
             "notify_new_neighbours": "no",
+            "news": "no",
         }
         assert {r.how for r in records} == {"public"} and {r.wording for r in records} == {
-            "2026-11-25"
+            "2026-12-06"
         }
         # A change from the personal page: one new record, the old one kept.
         registration.share_email = False
@@ -94,7 +95,7 @@ def test_every_consent_is_recorded_with_its_wording_and_its_history(app, client,
             .where(ConsentRecord.registration_id == registration.id)
             .order_by(ConsentRecord.id)
         ).all()
-        assert len(history) == 8
+        assert len(history) == 9
         assert (history[-1].consent, history[-1].value, history[-1].how) == (
             "share_email",
             "no",
@@ -680,7 +681,7 @@ def test_signing_up_again_gives_every_consent_again(app, client, make, monkeypat
         records = db.session.scalars(
             select(ConsentRecord).where(ConsentRecord.wording == "2027-01-01")
         ).all()
-        assert len(records) == 7 and {r.how for r in records} == {"public"}
+        assert len(records) == 8 and {r.how for r in records} == {"public"}
 
 
 def test_people_erased_before_the_directory_opens_are_not_told(app, make):

@@ -93,6 +93,32 @@ def cancel(token: str):
     return redirect(url_for("registrations.manage", token=token))
 
 
+@registrations_bp.route("/r/<token>/give-seat", methods=["GET", "POST"])
+def give_seat(token: str):
+    """The reminder's "I can't come: give my seat": a page that asks, then the seat goes to
+    the first on the waitlist (who is told by email). Tapped again: already given."""
+    registration = registration_by_link(token)
+    event = registration.event
+    form = ConfirmForm()
+    state = "ask"
+    if registration.status is RegistrationStatus.CANCELLED:
+        state = "given"
+    elif event.ends_at <= utcnow() or event.status is EventStatus.CANCELLED:
+        state = "over"
+    elif form.validate_on_submit():
+        services.cancel(registration)
+        state = "done"
+    page = render_template(
+        "attendee/give_seat.html",
+        registration=registration,
+        event=event,
+        form=form,
+        state=state,
+        token=token,
+    )
+    return private(current_app.make_response(page))
+
+
 @directory_bp.post("/r/<token>/pin")
 def place_pin(token: str):
     """From the personal page's map: the office is here."""

@@ -20,6 +20,7 @@ from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
 from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.extensions import db
+from meetup.registrations import news
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
@@ -275,6 +276,9 @@ def event_status(slug: str, action: str):
                 ),
                 "success",
             )
+        if action == "publish" and event.announced_at is None and news.audience_size(event):
+            # Next: who will be told of it, and the email.
+            return redirect(url_for("registrations_admin.announce", slug=event.slug))
     return redirect(url_for("admin.event_detail", slug=event.slug))
 
 

@@ -111,6 +111,18 @@ class SeriesForm(Form):
             "Counted from the end of the evening. Leave empty to open each directory by hand."
         ),
     )
+    reminder_hours = IntegerField(
+        _l("Remind those registered before each evening (hours)"),
+        default=24,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=168, message=_l("Between 0 and 168 hours (a week).")),
+        ],
+        description=_l(
+            "With their ticket and “I can't come: give my seat”. 0: no reminder. None for an "
+            "evening published less than this ahead."
+        ),
+    )
     retention_nobody_days = IntegerField(
         _l("Erase the details of people who chose “nobody”, cancelled or waited, after (days)"),
         default=30,
@@ -150,6 +162,7 @@ class SeriesForm(Form):
             "contact_email": self.contact_email.data or "",
             "neighbour_radius_m": self.neighbour_radius_m.data or 300,
             "directory_delay_hours": self.directory_delay_hours.data,
+            "reminder_hours": 24 if self.reminder_hours.data is None else self.reminder_hours.data,
             "retention_nobody_days": self.retention_nobody_days.data or 30,
             "retention_checkin_days": self.retention_checkin_days.data or 365,
         }

@@ -60,6 +60,9 @@ class Series(db.Model):
     retention_nobody_days: Mapped[int] = mapped_column(default=30, server_default="30")
     #: …and arrival times become the evening's counts after this many days.
     retention_checkin_days: Mapped[int] = mapped_column(default=365, server_default="365")
+    #: Reminders go this many hours before each evening (0: none), to those registered by
+    #: then, for an evening published at least that far ahead (meetup.registrations.reminders).
+    reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
@@ -116,6 +119,9 @@ class Event(db.Model):
     directory_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the "directory is open" emails were queued (once per evening, even if reopened).
     directory_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the evening was last announced to those who asked for news of the series
+    #: (meetup.registrations.news): once, unless an organiser sends it again on purpose.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Once arrival times are reduced to counts (retention): how many came, how many walked
     #: in, and when that was done.
     came_count: Mapped[int | None] = mapped_column()

@@ -125,6 +125,7 @@ def create_series(
     contact_email: str = "",
     neighbour_radius_m: int = 300,
     directory_delay_hours: int | None = 12,
+    reminder_hours: int = 24,
     retention_nobody_days: int = 30,
     retention_checkin_days: int = 365,
     team: Iterable[User] = (),
@@ -152,6 +153,7 @@ def create_series(
         contact_email=contact_email,
         neighbour_radius_m=neighbour_radius_m,
         directory_delay_hours=directory_delay_hours,
+        reminder_hours=reminder_hours,
         retention_nobody_days=retention_nobody_days,
         retention_checkin_days=retention_checkin_days,
     )

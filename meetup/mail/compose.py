@@ -55,6 +55,7 @@ def build_message(
     language: str,
     date: datetime | None = None,
     reply_to: Mailbox | None = None,
+    list_unsubscribe: str | None = None,
 ) -> bytes:
     """The complete message: text (and HTML with its inline images), then attachments.
 
@@ -62,6 +63,10 @@ def build_message(
     HTML a multipart/related; attachments wrap all of it in a multipart/mixed. Raises ValueError
     on a header value containing a line break or another control character, on an address that
     is not exactly one mailbox, or on an inline image without HTML that references it.
+
+    `list_unsubscribe`: an https (or http) address that unsubscribes the recipient with one
+    POST, no login (RFC 8058): the List-Unsubscribe and List-Unsubscribe-Post headers that
+    let mail clients show their own "unsubscribe" button.
     """
     attachments, inline_images = tuple(attachments), tuple(inline_images)
     message = EmailMessage(policy=WIRE_POLICY)
@@ -75,6 +80,12 @@ def build_message(
     language = _token(language, "language")
     #: RFC 3834: no out-of-office replies to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
+    if list_unsubscribe:
+        url = _header_text(list_unsubscribe, "unsubscribe address")
+        if not url.startswith(("https://", "http://")) or any(c in url for c in " <>,"):
+            raise ValueError("the unsubscribe address must be one http(s) URL")
+        message["List-Unsubscribe"] = f"<{url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     message.set_content(text, subtype="plain")
     if html is not None:

@@ -105,6 +105,8 @@ class Content:
     #: Where a reply goes (the club's contact address, or the other person of an
     #: introduction), or "" for none: replies then reach the sender address, read by nobody.
     reply_to: str | tuple[str, str] = ""
+    #: The one-click unsubscribe address of a news email (RFC 8058), or "".
+    list_unsubscribe: str = ""
 
 
 def contact_line(address: str) -> str:
@@ -239,6 +241,7 @@ def _build(content: Content, recipient: str, message_id: str, date: datetime) ->
         language=content.language,
         date=date,
         reply_to=content.reply_to or None,
+        list_unsubscribe=content.list_unsubscribe or None,
     )
 
 

@@ -40,6 +40,9 @@ KIND_LABELS = {
     "new_neighbours": _l("New neighbours"),
     "introduction_request": _l("Introduction asked"),
     "introduction_made": _l("Introduction accepted"),
+    "announcement": _l("Next evening announced"),
+    "reminder": _l("Reminder"),
+    "reminder_waitlisted": _l("Reminder (waitlist)"),
 }
 
 

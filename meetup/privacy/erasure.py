@@ -25,6 +25,7 @@ from meetup.registrations import services as registration_services
 from meetup.registrations.models import (
     CONSENT_FLAGS,
     EarlierLink,
+    OneTapLink,
     Registration,
     RegistrationStatus,
     TicketQR,
@@ -128,6 +129,7 @@ def anonymise(registration: Registration, now=None) -> None:
     registration.email = f"erased-{secrets.token_hex(8)}@erased.invalid"
     registration.manage_token_hash = hash_token(secrets.token_urlsafe(32))
     db.session.execute(delete(EarlierLink).where(EarlierLink.registration_id == registration.id))
+    db.session.execute(delete(OneTapLink).where(OneTapLink.registration_id == registration.id))
     registration.directory_token_hash = None
     registration.ticket_code = new_ticket_code()
     registration.send_to_geocoder()  # no address left: no pin

@@ -1,8 +1,19 @@
-"""Registrations: public signup, the attendee's personal page, the organisers' list."""
+"""Registrations: public signup, the attendee's personal page, the organisers' list, and
+the monthly loop (announcements, one-tap signup, news, reminders)."""
+
+from datetime import timedelta
 
 from flask import Blueprint
+
+from meetup.jobs import register as register_job
 
 bp = Blueprint("registrations", __name__)
 admin_bp = Blueprint("registrations_admin", __name__, url_prefix="/admin")
 
-from meetup.registrations import admin_views, views  # noqa: E402, F401
+from meetup.registrations import admin_views, news, reminders, views  # noqa: E402, F401
+
+
+@bp.record_once
+def _register_jobs(state) -> None:
+    # Every five minutes, once across every worker; each reminder is claimed once anyway.
+    register_job(state.app, "reminders", reminders.run_job, every=timedelta(minutes=5))

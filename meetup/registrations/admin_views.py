@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,7 @@ from meetup.events import queries
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import admin_bp as bp
-from meetup.registrations import services, spreadsheet
+from meetup.registrations import news, services, spreadsheet
 from meetup.registrations.csvio import (
     CsvProblem,
     csv_delimiter,
@@ -29,6 +29,7 @@ from meetup.registrations.csvio import (
 )
 from meetup.registrations.forms import (
     AddPersonForm,
+    AnnounceForm,
     ConfirmImportForm,
     ImportForm,
     SignupForm,
@@ -316,3 +317,42 @@ def registration_action(slug: str, registration_id: int, action: str):
                 "success",
             )
     return redirect(url_for("registrations_admin.registrations", slug=slug, **request.args))
+
+
+# -- announcing the evening to those who asked for news ------------------------------------
+
+
+@bp.route("/events/<slug>/announce", methods=["GET", "POST"])
+@staff_required
+def announce(slug: str):
+    """How many will be told, the email in each language, then send (once, unless again)."""
+    event = queries.managed_event_or_404(slug, current_user)
+    form = AnnounceForm()
+    if form.validate_on_submit():
+        try:
+            told = news.announce(event, again=bool(form.again.data))
+        except news.CannotAnnounce:
+            flash(_("This evening cannot be announced: it is not open for signups."), "error")
+        except news.AlreadyAnnounced:
+            flash(_("This evening was announced already. Tick the box to send it again."), "error")
+        else:
+            flash(
+                ngettext(
+                    "Announcement sent to %(num)d person.",
+                    "Announcement sent to %(num)d people.",
+                    told,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.event_detail", slug=event.slug))
+    previews = {language: news.preview(event, language) for language in ("fr", "en")}
+    status = 422 if form.is_submitted() else 200
+    page = render_template(
+        "registrations/announce.html",
+        event=event,
+        form=form,
+        audience=news.audience_size(event),
+        can_announce=news.can_announce(event),
+        previews=previews,
+    )
+    return page, status

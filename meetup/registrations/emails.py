@@ -37,6 +37,8 @@ SUBJECTS = {
     "event_changed": _l("Change for %(title)s"),
     "event_cancelled": _l("Cancelled: %(title)s"),
     "event_reinstated": _l("On again: %(title)s"),
+    "reminder": _l("Reminder: %(title)s"),
+    "reminder_waitlisted": _l("Still on the waitlist: %(title)s"),
 }
 
 
@@ -93,11 +95,13 @@ def compose(message: OutboxMessage, values: dict) -> Content:
         )
     if values["token"] is not None:
         context["manage_url"] = _manage_url(values["token"])
+        context["give_seat_url"] = absolute_url("registrations.give_seat", token=values["token"])
     context |= {
         "registration": registration,
         "event": event,
         "ticket_url": ticket_url(registration),
         "reply_to_organisers": bool(event.series.contact_email),
+        "link_again_url": absolute_url("registrations.link_again"),
     }
     with force_locale(registration.language):
         return Content(
@@ -136,10 +140,13 @@ def link_sent_recently(registration: Registration) -> bool:
     return db.session.scalar(recent.limit(1)) is not None
 
 
-def queue_link_again(registration: Registration, token: str, *, revoked: bool = False) -> None:
+def queue_link_again(
+    registration: Registration, token: str, *, revoked: bool = False, asked: bool = False
+) -> None:
     """Someone signed this address up again (`revoked` False: earlier links still work), or
-    the organisers sent a new link that replaces the earlier ones (`revoked`)."""
-    _queue(registration, "link", token=token, revoked=revoked)
+    asked for their link again (`asked`), or the organisers sent a new link that replaces the
+    earlier ones (`revoked`)."""
+    _queue(registration, "link", token=token, revoked=revoked, asked=asked)
 
 
 def queue_promoted(registration: Registration, token: str) -> None:
@@ -169,3 +176,13 @@ def queue_event_reinstated(registration: Registration) -> None:
     """The evening was cancelled by mistake, or is on after all: their registration stands
     (a seat, or their place on the waitlist), and the calendar file brings it back."""
     _queue(registration, "event_reinstated", with_calendar=True)
+
+
+def queue_reminder(registration: Registration, token: str) -> None:
+    """The day before (the series' setting): time, place, the ticket, and "give my seat"."""
+    _queue(registration, "reminder", with_ticket=True, token=token)
+
+
+def queue_reminder_waitlisted(registration: Registration, token: str, *, position: int) -> None:
+    """The day before, to someone still waiting: their place on the waitlist."""
+    _queue(registration, "reminder_waitlisted", token=token, position=position)

@@ -201,6 +201,13 @@ class CardForm(OfficeAddressForm):
     notify_new_neighbours = BooleanField(
         _l("Tell me after an evening when someone new who works near me came")
     )
+    news = BooleanField(
+        _l("Tell me about the club's next evenings"),
+        description=_l(
+            "One email per evening, with a button that signs you up in one tap. Unsubscribe "
+            "in one click from any of them."
+        ),
+    )
     language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -286,7 +293,7 @@ class AddPersonForm(SignupForm):
     nickname = None  # no bots here
     visibility = None
     street_on_badge = share_email = share_phone = share_address = None
-    accept_introductions = notify_new_neighbours = None
+    accept_introductions = notify_new_neighbours = news = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -318,3 +325,23 @@ class ConfirmImportForm(Form):
 
     csv_text = HiddenField()
     send_emails = HiddenField()
+
+
+class LinkAgainForm(Form):
+    """ "Send me my link again": an address, and nothing said about whether it is registered."""
+
+    email = EmailField(
+        _l("Your email address"),
+        filters=[one_line],
+        validators=[
+            DataRequired(),
+            MaxLength(column_length(Registration.email)),
+            Email(message=_l("This email address is not valid.")),
+        ],
+    )
+
+
+class AnnounceForm(Form):
+    """The organisers send an evening's announcement (again, only on purpose)."""
+
+    again = BooleanField(_l("Yes, send it again: it was sent already"))

@@ -73,6 +73,7 @@ CONSENT_FLAGS = (
     "share_address",
     "accept_introductions",
     "notify_new_neighbours",
+    "news",
 )
 
 
@@ -147,6 +148,12 @@ class Registration(db.Model):
     accept_introductions: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Tell me after an evening when someone new who works near me came.
     notify_new_neighbours: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Tell me about the series' next evenings (announcements, the neighbourhood digest): the
+    #: person's latest registration in the series says; unsubscribing turns it off on all.
+    news: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: When the reminder before the evening was queued (claimed by one conditional UPDATE:
+    #: one reminder per registration, whatever the number of workers).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: SHA-256 of the token of the directory link emailed when the evening's directory opens.
     directory_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Language of the attendee's emails and pages.
@@ -279,3 +286,37 @@ class EarlierLink(db.Model):
 
 #: Earlier links kept per registration, newest first.
 MAX_EARLIER_LINKS = 10
+
+
+class LinkPurpose(enum.StrEnum):
+    #: Sign this person up for this evening in one tap (an announcement's button).
+    SIGNUP = "signup"
+    #: Stop the series' news (List-Unsubscribe, and the link at the foot of the email).
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class OneTapLink(db.Model):
+    """A link in a news email that does one thing for one person without a login: random
+    (256 bits), only its hash kept, one per purpose and email. Bound to the person (the
+    registration whose consent the email answers: their email and series) and, to sign up,
+    to the evening, until its signups close. Erasing the registration removes them."""
+
+    __tablename__ = "one_tap_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the token (the token itself is only ever emailed).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose, "one_tap_purpose"))
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: The evening a signup link is for (None to unsubscribe).
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    #: Works until then (None: no end; unsubscribing must keep working).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    registration: Mapped[Registration] = relationship()
+    event: Mapped[Event | None] = relationship()

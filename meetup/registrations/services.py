@@ -63,6 +63,8 @@ class Profile:
     share_address: bool = False
     accept_introductions: bool = False
     notify_new_neighbours: bool = False
+    #: Tell me about the series' next evenings (per series: see set_news).
+    news: bool = False
 
     def values(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -178,7 +180,9 @@ class SignupsClosed(Exception):
         self.status = status
 
 
-def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> SignupResult:
+def register(
+    event: Event, profile: Profile, source: Source = Source.PUBLIC, *, resend_link: bool = True
+) -> SignupResult:
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
     Someone already registered gets their personal link again (a fresh one; the earlier ones
@@ -186,7 +190,10 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     newcomer would get. A cancelled registration comes back to life. The event is
     locked from the count of seats to the commit; the email is a draft the mail worker
     composes, so the lock is held only for a few short statements. Raises SignupsClosed
-    for a public or API signup if the evening is no longer published. Commits.
+    for a public or API signup if the evening is no longer published. `resend_link=False`
+    (a one-tap signup tapped again): someone already registered gets nothing. Someone who
+    already asked for the series' news keeps it (an unticked box at signup takes nothing
+    back: see set_news). Commits.
     """
     token, token_hash = new_manage_token()  # a newcomer's, made before the lock
     (locked,) = lock_seats([event.id], reread=False)
@@ -200,7 +207,11 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
     if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
         # Someone signing up again gets their link (else they could not tell); an organiser
         # adding them again only learns it, and they get no email about it.
-        if source is not Source.ORGANISER and not emails.link_sent_recently(existing):
+        if (
+            resend_link
+            and source is not Source.ORGANISER
+            and not emails.link_sent_recently(existing)
+        ):
             emails.queue_link_again(existing, new_personal_link(existing))
         db.session.commit()
         return SignupResult(existing, newcomer_status, already_registered=True)
@@ -220,6 +231,8 @@ def register(event: Event, profile: Profile, source: Source = Source.PUBLIC) -> 
         )
         registration.event = event
         db.session.add(registration)
+    if not registration.news and gets_news(event.series_id, profile.email):
+        registration.news = True
     _set_status(registration, newcomer_status)
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
@@ -407,11 +420,88 @@ def resend_link(registration: Registration) -> None:
 
 
 def update_profile(registration: Registration, profile: Profile) -> None:
-    """The attendee changes their card. The email stays: it identifies the registration."""
+    """The attendee changes their card. The email stays: it identifies the registration.
+    The news of the series is the person's, not this registration's (set_news). Commits."""
     for key, value in profile.values().items():
-        if key != "email":
+        if key not in ("email", "news"):
             setattr(registration, key, value)
+    if profile.news != registration.news:
+        set_news(registration, profile.news)
     db.session.commit()
+
+
+# -- news of the next evenings: one consent per person and series -------------------------
+
+
+def same_person_in_series(series_id: int, email: str):
+    return and_(
+        func.lower(Registration.email) == email.strip().lower(),
+        Registration.erased_at.is_(None),
+        Registration.event_id.in_(select(Event.id).where(Event.series_id == series_id)),
+    )
+
+
+def gets_news(series_id: int, email: str) -> bool:
+    """Whether this address asked for the series' news (and has not unsubscribed since)."""
+    query = select(Registration.id).where(
+        same_person_in_series(series_id, email), Registration.news.is_(True)
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def set_news(registration: Registration, value: bool) -> int:
+    """The person's answer to "tell me about the next evenings", on every registration of
+    theirs in the series (each change recorded with the others, meetup.privacy.consents).
+    Does not commit: the caller's change does. Returns how many registrations changed."""
+    theirs = db.session.scalars(
+        select(Registration).where(
+            or_(
+                Registration.id == registration.id,
+                same_person_in_series(registration.event.series_id, registration.email),
+            )
+        )
+    ).all()
+    changed = 0
+    for each in theirs:
+        if each.news != value:
+            each.news = value
+            changed += 1
+    return changed
+
+
+# -- "send me my link again" -----------------------------------------------------------------
+
+
+def send_link_again(email: str, event: Event | None = None, now=None) -> int:
+    """Someone lost their personal link: each registration of `email` for `event` (or, without
+    one, for every evening not over yet) gets a fresh link by email, at most one such email per
+    registration every LINK_AGAIN_INTERVAL; nothing for an address registered nowhere, and
+    the answer shown is the same either way. Returns how many were queued. Commits."""
+    now = now or utcnow()
+    email = email.strip().lower()
+    query = select(Registration.id, Registration.event_id).where(
+        func.lower(Registration.email) == email,
+        Registration.erased_at.is_(None),
+        Registration.status != RegistrationStatus.CANCELLED,
+    )
+    if event is not None:
+        query = query.where(Registration.event_id == event.id)
+    else:
+        query = query.join(Event, Event.id == Registration.event_id).where(Event.ends_at > now)
+    found = db.session.execute(query.order_by(Registration.id).limit(20)).all()
+    if not found:
+        db.session.rollback()
+        return 0
+    lock_seats([event_id for _id, event_id in found])  # one change of their links at a time
+    queued = 0
+    for registration_id, _event_id in found:
+        registration = db.session.get(Registration, registration_id)
+        if registration is None or emails.link_sent_recently(registration):
+            continue
+        emails.queue_link_again(registration, new_personal_link(registration), asked=True)
+        queued += 1
+    db.session.commit()
+    return queued
 
 
 def new_personal_link(registration: Registration, *, revoke: bool = False) -> str:

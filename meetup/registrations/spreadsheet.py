@@ -110,6 +110,7 @@ COLUMNS = (
     Column(_l("Shares their full address"), "share_address", "yes/no"),
     Column(_l("Accepts introductions"), "accept_introductions", "yes/no"),
     Column(_l("Told of new neighbours"), "notify_new_neighbours", "yes/no"),
+    Column(_l("Told of the next evenings"), "news", "yes/no"),
     # The organisers' bookkeeping.
     Column(_l("Status"), "status", "status"),
     Column(_l("Registered through"), "source", "source"),

@@ -3,14 +3,26 @@ badge's scan are meetup.attendee's)."""
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, session, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 
+from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
-from meetup.extensions import limiter
-from meetup.registrations import bp, services
-from meetup.registrations.forms import SignupForm
+from meetup.extensions import csrf, limiter
+from meetup.registrations import bp, news, services
+from meetup.registrations.forms import LinkAgainForm, SignupForm
 from meetup.registrations.models import RegistrationStatus
+from meetup.responses import private
 from meetup.writelock import own_lock
 
 
@@ -56,3 +68,103 @@ def signed_up(slug: str):
         status=signed_up.get("status"),
         email=signed_up.get("email", ""),
     )
+
+
+# -- one tap from an announcement ----------------------------------------------------------
+
+
+def _refused(error: news.LinkRefused):
+    """A one-tap or unsubscribe link that does nothing: a page that says so, nothing changed."""
+    page = render_template(
+        "registrations/link_refused.html", reason=error.reason, event=error.event
+    )
+    return private(make_response(page, 404 if error.reason == "unknown" else 410))
+
+
+@bp.route("/events/<slug>/join/<token>", methods=["GET", "POST"])
+@own_lock  # the seat lock: services.register
+def one_tap(slug: str, token: str):
+    """An announcement's "Sign me up". The GET shows a page that sends itself at once (a
+    script: one tap for a person), so that a mail scanner opening the link signs nobody up;
+    the POST signs up, and shows the same page as a signup."""
+    event = queries.event_or_404(slug, with_speakers=False)
+    try:
+        card = news.check_signup_link(event, token)
+    except news.LinkRefused as error:
+        return _refused(error)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = news.sign_up_in_one_tap(event, token)
+        except news.LinkRefused as error:
+            return _refused(error)
+        page = render_template(
+            "registrations/signed_up.html",
+            event=event,
+            status=result.registration.status.value,
+            email=result.registration.email,
+            one_tap=True,
+            already=result.already_registered,
+        )
+        return private(make_response(page))
+    page = render_template("registrations/one_tap.html", event=event, card=card, form=form)
+    return private(make_response(page))
+
+
+@bp.route("/news/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click", with no session
+def unsubscribe(token: str):
+    """Stop the series' news: the GET asks (a link scanner unsubscribes nobody), the POST
+    does it, from the page's button or a mail client's own (List-Unsubscribe-Post)."""
+    try:
+        if request.method == "POST":
+            series = news.unsubscribe(token)
+            done = True
+        else:
+            series = news.unsubscribe_target(token)
+            done = False
+    except news.LinkRefused as error:
+        return _refused(error)
+    page = render_template("registrations/unsubscribe.html", series=series, done=done)
+    return private(make_response(page))
+
+
+# -- "send me my link again" ---------------------------------------------------------------
+
+
+def _link_again(event=None):
+    form = LinkAgainForm()
+    if form.validate_on_submit():
+        services.send_link_again(form.email.data, event)
+        flash(
+            _(
+                "If %(address)s is registered, its personal link is on its way: check your "
+                "inbox (and spam folder) in a few minutes.",
+                address=form.email.data,
+            ),
+            "success",
+        )
+        if event is not None:
+            return redirect(url_for("public.event_page", slug=event.slug) + "#link-again")
+        return redirect(url_for("registrations.link_again"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("registrations/link_again.html", form=form, event=event), status
+
+
+@bp.route("/r/", methods=["GET", "POST"])
+@own_lock  # the seat lock: services.send_link_again
+@limiter.limit(services.signup_rate_limit, methods=["POST"])
+def link_again():
+    """ "Send me my link again", for every evening not over yet."""
+    return _link_again()
+
+
+@bp.route("/events/<slug>/link", methods=["GET", "POST"])
+@own_lock  # the seat lock: services.send_link_again
+@limiter.limit(services.signup_rate_limit, methods=["POST"])
+def event_link_again(slug: str):
+    """The event page's "send me my link again"."""
+    event = queries.event_or_404(slug, with_speakers=False)
+    if event.status.value == "draft":
+        abort(404)
+    return _link_again(event)
