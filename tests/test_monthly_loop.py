@@ -427,3 +427,12 @@ def test_send_me_my_link_again_refuses_a_bad_address_and_keeps_it(client):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This email address is not valid." in page and 'value="not an address"' in page
+
+
+def test_send_me_my_link_again_is_rate_limited_per_client_address(client):
+    csrf = csrf_from(client.get("/r/").get_data(as_text=True))
+    answers = [
+        client.post("/r/", data={"email": f"p{n}@example.org", "csrf_token": csrf}).status_code
+        for n in range(11)
+    ]
+    assert answers[:10] == [302] * 10 and answers[10] == 429
