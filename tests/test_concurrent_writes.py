@@ -29,6 +29,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from meetup.accounts.models import PasswordReset
 from meetup.auth.models import ApiToken, User
 from meetup.directory import services as directory_services
 from meetup.directory.models import Introduction
@@ -47,6 +48,7 @@ ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
 JOIN = "join-alice-upcoming-0123456789abcdefghij"  # Alice's one-tap signup for the evening to come
 UNSUBSCRIBE = "unsubscribe-alice-0123456789abcdefghij"
+RESET = "reset-victim-0123456789abcdefghijklmnop"  # the victim's forgotten password
 
 
 @dataclass
@@ -127,6 +129,13 @@ def world(app, make) -> World:
                     registration_id=people["alice"],
                 ),
             ]
+        )
+        db.session.add(
+            PasswordReset(
+                user=db.session.scalar(select(User).where(User.email == w.emails["victim"])),
+                token_hash=hash_token(RESET),
+                expires_at=now + timedelta(hours=1),
+            )
         )
         db.session.add(
             OutboxMessage(
@@ -310,6 +319,17 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         ),
     ),
     "auth.logout": Call("/logout", "POST", who="organiser", page="/admin/"),
+    "accounts.forgot_password": _with_page(
+        Call("/login/forgot", "POST", data={"email": "{victim_email}"}, ok=(302,))
+    ),
+    "accounts.reset_password": _with_page(
+        Call(
+            f"/login/reset/{RESET}",
+            "POST",
+            data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+            ok=(302,),
+        )
+    ),
     "admin.dashboard": Call("/admin/", who="organiser"),
     "admin.series_list": Call("/admin/series", who="organiser"),
     "admin.series_detail": Call("/admin/series/{series}", who="organiser"),
