@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from meetup.api import keys
 from meetup.auth.models import ApiToken, User
-from meetup.events.models import Event, Speaker
+from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 from tests.helpers import csrf_from, log_in
@@ -59,6 +60,7 @@ GET_ROUTES = {
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
+    "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -109,6 +111,12 @@ POST_ROUTES = {
         "/admin/events/{event}/registrations/{registration}/erase",
         SERIES_SCOPED,
     ),
+    "api_admin.signup_key_new": ("/admin/series/{series}/website/keys", SERIES_SCOPED),
+    "api_admin.signup_key_revoke": (
+        "/admin/series/{series}/website/keys/{signup_key}/revoke",
+        SERIES_SCOPED,
+    ),
+    "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason.
@@ -140,6 +148,11 @@ def world(app, make) -> World:
     make.registrations(event, 1)
     make.api_token(organiser)
     with app.app_context():
+        _key, signup_key = keys.create_signup_key(
+            db.session.scalar(select(User).where(User.email == organiser)),
+            db.session.scalar(select(Series).where(Series.slug == series)),
+            "club website",
+        )
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
         db.session.add(speaker)
@@ -149,7 +162,8 @@ def world(app, make) -> World:
             "event": event,
             "speaker": str(speaker.id),
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
-            "token": str(db.session.scalar(select(ApiToken.id))),
+            "token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
+            "signup_key": str(signup_key.id),
             "registration": str(db.session.scalar(select(Registration.id))),
         }
     emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
@@ -224,6 +238,7 @@ def test_matrix_covers_every_staff_route(app):
             "badges",
             "directory_admin",
             "privacy_admin",
+            "api_admin",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from meetup import audit
 from meetup.api import bp
 from meetup.api import fields as f
-from meetup.api.auth import api_user, request_token, token_required
+from meetup.api.auth import api_user, bearer_token, missing_scope, request_token, token_required
 from meetup.api.errors import ApiError
+from meetup.api.keys import key_series
 from meetup.api.views import STAFF, _event_or_error, _paginated, query_text
-from meetup.auth.models import Role
+from meetup.auth.access import can_manage_series
+from meetup.auth.models import SIGNUP_SCOPE, ApiToken, Role
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import limiter
@@ -28,10 +30,55 @@ SIGNUP_FIELDS = (
 )  # fmt: skip
 
 
-def _organiser_token_present() -> bool:
-    """Requests carrying a staff token (a club's back end, an import) are not rate-limited."""
+def _writer_token() -> ApiToken | None:
+    """A staff token with the write scope (a club's back end, an import): its signups are
+    the organisers' own, not rate-limited."""
     api_token = request_token()
-    return api_token is not None and api_token.user.role in (Role.ADMIN, Role.ORGANISER)
+    if (
+        api_token is not None
+        and api_token.has_scope("write")
+        and api_token.user.role in (Role.ADMIN, Role.ORGANISER)
+    ):
+        return api_token
+    return None
+
+
+def _signup_key() -> ApiToken | None:
+    """A series' publishable signup key (its widget, its website's form)."""
+    api_token = request_token()
+    return api_token if api_token is not None and api_token.has_scope(SIGNUP_SCOPE) else None
+
+
+def _signup_key_limit() -> str:
+    """The series' own limit, all the key's visitors together."""
+    api_token = _signup_key()
+    series = key_series(api_token) if api_token is not None else None
+    return f"{series.api_signups_per_hour if series is not None else 1} per hour"
+
+
+def _signup_key_id() -> str:
+    api_token = _signup_key()
+    return f"signup-key:{api_token.id if api_token is not None else 0}"
+
+
+def _signup_caller(event) -> ApiToken | None:
+    """Who signs up: nobody in particular (None), a signup key of the event's series, or a
+    staff token with the write scope on a series it manages; any other token is refused."""
+    if bearer_token() is None:
+        return None
+    api_token = request_token()
+    if api_token is None:
+        raise ApiError(401, "A valid API token is required (Authorization: Bearer TOKEN).")
+    if api_token.has_scope(SIGNUP_SCOPE):
+        series = key_series(api_token)
+        if series is None or series.id != event.series_id:
+            raise ApiError(403, "This signup key is for another series' evenings.")
+        return api_token
+    if _writer_token() is None:
+        raise missing_scope(api_token, "write")
+    if not can_manage_series(api_token.user, event.series):
+        raise ApiError(403, "This token may not manage that event's series.")
+    return api_token
 
 
 def _signup_form(data: dict) -> SignupForm:
@@ -58,20 +105,29 @@ def _signup_form(data: dict) -> SignupForm:
 
 @bp.post("/events/<slug>/registrations")
 @own_lock  # the seat lock: services.signup
-@limiter.limit(services.signup_rate_limit, exempt_when=_organiser_token_present)
+@limiter.limit(services.signup_rate_limit, exempt_when=lambda: _writer_token() is not None)
+@limiter.limit(
+    _signup_key_limit, key_func=_signup_key_id, exempt_when=lambda: _signup_key() is None
+)
 def registration_create(slug: str):
-    """Public signup: answers the status a newcomer gets, and nothing personal."""
+    """Public signup (no token, or the series' signup key) or an organiser's (a write
+    token): answers the status a newcomer gets, and nothing personal."""
     event = queries.event_or_404(slug)
     state = signup_state(event)
     if state == SignupState.DRAFT:
         raise ApiError(404, "No event with that slug.")
+    caller = _signup_caller(event)
     if state != SignupState.OPEN:
         raise ApiError(409, f"Signups are not open for this event ({state}).")
     form = _signup_form(f.json_object())
     if form.is_bot():
         status = services.public_status(event)
     else:
-        source = Source.API if _organiser_token_present() else Source.PUBLIC
+        source = (
+            Source.API
+            if caller is not None and not caller.has_scope(SIGNUP_SCOPE)
+            else Source.PUBLIC
+        )
         profile = form.profile(form.normalised_email())
         if source is Source.API:
             # A consent is the person's own: with an organiser token someone else is
@@ -91,7 +147,7 @@ def registration_create(slug: str):
 
 @bp.get("/events/<slug>/registrations")
 @writes  # the audit of the export
-@token_required(*STAFF)
+@token_required(*STAFF, scope="read")
 def registration_index(slug: str):
     event = _event_or_error(slug)
     query = select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
