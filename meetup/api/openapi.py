@@ -279,12 +279,45 @@ REGISTRATION_INPUT = {
         "type": "string",
         "enum": ["nobody", "attendees", "community"],
         "default": "nobody",
-        "description": "Who may see the person's card after the evening: their own choice, "
-        "so taken only from a signup sent without a token (from the person's browser or "
-        "the club's website form). With an organiser token it is ignored and the card "
-        "stays visible to nobody until the person chooses from their personal link, as "
-        "when an organiser adds someone by hand. Left out: nobody. What the card shares "
-        "(email, phone, exact address, introductions) is chosen on the personal page only.",
+        "description": "Who may see the person's card after the evening (nobody, those who "
+        "came, the series' community): their own choice, so taken only from a signup the "
+        "person sends (without a token, from their browser or the club's page, or with the "
+        "series' signup key), and recorded with how=api. With an organiser token (write "
+        "scope) it is ignored and the card stays visible to nobody until the person chooses "
+        "from their personal link, as when an organiser adds someone by hand. Left out: "
+        "nobody.",
+    },
+    **{
+        name: {
+            "type": "boolean",
+            "default": False,
+            "description": f"{meaning} The person's own consent, as the signup form asks it "
+            "(never ticked in advance): taken from a signup without a token or with a "
+            "signup key, recorded with how=api; ignored with an organiser token (stays "
+            "false). Left out: false.",
+        }
+        for name, meaning in (
+            ("street_on_badge", "Print the office's street (never the number) on the badge."),
+            ("share_email", "Show the email address to those allowed to see the card."),
+            ("share_phone", "Show the phone number to those allowed to see the card."),
+            (
+                "share_address",
+                "Show the full office address and the exact pin (else the street's name "
+                "and a pin rounded to about 200 m).",
+            ),
+            (
+                "accept_introductions",
+                "Others may ask to be introduced (the person accepts or declines each).",
+            ),
+            (
+                "notify_new_neighbours",
+                "Email after an evening when someone new who works near came.",
+            ),
+            (
+                "news",
+                "Email about the club's next evenings (one-tap signup, unsubscribe in one click).",
+            ),
+        )
     },
     "language": {
         "type": "string",

@@ -20,7 +20,13 @@ from meetup.extensions import limiter
 from meetup.i18n import requested_language
 from meetup.registrations import services
 from meetup.registrations.forms import SignupForm
-from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.registrations.models import (
+    CONSENT_FLAGS,
+    Registration,
+    RegistrationStatus,
+    Source,
+    Visibility,
+)
 from meetup.registrations.records import registration_record
 from meetup.writelock import own_lock, writes
 
@@ -81,19 +87,37 @@ def _signup_caller(event) -> ApiToken | None:
     return api_token
 
 
-def _signup_form(data: dict) -> SignupForm:
-    """The public form's own validation, fed from JSON (every value must be a string)."""
-    unknown = set(data) - set(SIGNUP_FIELDS)
-    wrong_type = {name for name, value in data.items() if not isinstance(value, str)}
-    if unknown or wrong_type:
-        errors = {name: "is not a known field" for name in unknown}
-        errors |= {name: "must be a string" for name in wrong_type - unknown}
+def _signup_form(data: dict, *, the_person: bool) -> SignupForm:
+    """The public form's own validation, fed from JSON: text fields as strings, the
+    consents as booleans (left out: not given). `the_person`: the person is filling in the
+    form (no token, or a signup key on the club's page); otherwise (a write token) someone
+    else is sending it, and their consents are not taken: the card stays visible to nobody
+    and nothing is shared until the person chooses from their personal link, as when an
+    organiser adds someone by hand."""
+    unknown = set(data) - set(SIGNUP_FIELDS) - set(CONSENT_FLAGS)
+    errors = {name: "is not a known field" for name in unknown}
+    errors |= {
+        name: "must be a string"
+        for name in set(SIGNUP_FIELDS) & set(data)
+        if not isinstance(data[name], str)
+    }
+    errors |= {
+        name: "must be true or false"
+        for name in set(CONSENT_FLAGS) & set(data)
+        if not isinstance(data[name], bool)
+    }
+    if errors:
         raise ApiError(422, "Some fields are missing or invalid.", errors)
+    values = {name: value for name, value in data.items() if name in SIGNUP_FIELDS}
+    if the_person:
+        values |= {name: "y" for name in CONSENT_FLAGS if data.get(name) is True}
+    else:
+        values.pop("visibility", None)
     # As the web form: the emails' language defaults to the one the request asks for
     # (Accept-Language; the API's own answers stay in English, see i18n.select_locale).
     # Who may see the card: the person's choice, else nobody until they make it.
-    data = {"language": requested_language(), "visibility": Visibility.NOBODY.value, **data}
-    form = SignupForm.for_data(data)
+    values = {"language": requested_language(), "visibility": Visibility.NOBODY.value, **values}
+    form = SignupForm.for_data(values)
     if not form.validate():
         errors = {
             name: " ".join(str(message) for message in messages)
@@ -119,23 +143,21 @@ def registration_create(slug: str):
     caller = _signup_caller(event)
     if state != SignupState.OPEN:
         raise ApiError(409, f"Signups are not open for this event ({state}).")
-    form = _signup_form(f.json_object())
+    the_person = caller is None or caller.has_scope(SIGNUP_SCOPE)
+    form = _signup_form(f.json_object(), the_person=the_person)
     if form.is_bot():
         status = services.public_status(event)
     else:
-        source = (
-            Source.API
-            if caller is not None and not caller.has_scope(SIGNUP_SCOPE)
-            else Source.PUBLIC
-        )
         profile = form.profile(form.normalised_email())
-        if source is Source.API:
-            # A consent is the person's own: with an organiser token someone else is
-            # sending it (a club's back end), so it is not recorded and the card stays
-            # visible to nobody until the person chooses, as "add a person" does.
-            profile.visibility = Visibility.NOBODY
         try:
-            status = services.register(event, profile, source).public_status
+            status = services.register(
+                event,
+                profile,
+                Source.PUBLIC if the_person else Source.API,
+                # The person's own consents, sent by the club's page; a write token's
+                # signup gave none (all "nobody"/no, recorded as an organiser's).
+                consent_how="api" if the_person else "organiser",
+            ).public_status
         except services.SignupsClosed as closed:  # since the check above
             raise ApiError(
                 409, f"Signups are not open for this event ({closed.status.value})."
