@@ -117,6 +117,7 @@ POST_ROUTES = {
         SERIES_SCOPED,
     ),
     "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
+    "api_admin.allowed_origins": ("/admin/series/{series}/website/origins", SERIES_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason.

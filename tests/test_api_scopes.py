@@ -63,6 +63,8 @@ def _signup(_w):
 #: endpoint -> (method, path, body, scope it needs; None: anyone).
 ENDPOINTS = {
     "api.openapi": ("GET", "/openapi.json", None, None),
+    "api.public_event": ("GET", "/public/events/{event}", None, None),
+    "api.public_series_events": ("GET", "/public/series/{series}/events", None, None),
     "api.series_index": ("GET", "/series", None, "read"),
     "api.series_show": ("GET", "/series/{series}", None, "read"),
     "api.series_create": (

@@ -526,6 +526,15 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         data={"api_signups_per_hour": "50"},
         page="/admin/series/{series}/website",
     ),
+    "api_admin.allowed_origins": Call(
+        "/admin/series/{series}/website/origins",
+        "POST",
+        who="organiser",
+        data={"allowed_origins": "https://www.club.fr"},
+        page="/admin/series/{series}/website",
+    ),
+    "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),
     "door.screen": Call("/door/{tonight}", who="door"),

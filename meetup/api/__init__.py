@@ -11,4 +11,12 @@ csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry t
 #: The organisers' pages about the API (CSRF-protected forms, unlike `bp`).
 admin_bp = Blueprint("api_admin", __name__, url_prefix="/admin")
 
-from meetup.api import admin_views, checkins, errors, registrations, views  # noqa: E402, F401
+from meetup.api import (  # noqa: E402, F401
+    admin_views,
+    checkins,
+    cors,
+    errors,
+    public,
+    registrations,
+    views,
+)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from meetup.api import admin_bp as bp
 from meetup.api import keys
-from meetup.api.forms import SignupKeyForm, SignupLimitForm
+from meetup.api.forms import OriginsForm, SignupKeyForm, SignupLimitForm
 from meetup.auth import services as auth_services
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
@@ -25,7 +25,7 @@ def _series(slug: str) -> Series:
     return series
 
 
-def _render(series: Series, key_form=None, limit_form=None, new_key=None):
+def _render(series: Series, key_form=None, limit_form=None, new_key=None, origins_form=None):
     return render_template(
         "api/website.html",
         series=series,
@@ -33,6 +33,7 @@ def _render(series: Series, key_form=None, limit_form=None, new_key=None):
         key_form=key_form or SignupKeyForm(formdata=None),
         limit_form=limit_form or SignupLimitForm(formdata=None, obj=series),
         new_key=new_key,
+        origins_form=origins_form or OriginsForm(formdata=None, obj=series),
     )
 
 
@@ -74,5 +75,17 @@ def signup_limit(slug: str):
     if not form.validate_on_submit():
         return _render(series, limit_form=form), 422
     event_services.update_series(series, api_signups_per_hour=form.api_signups_per_hour.data)
+    flash(_("Saved."), "success")
+    return redirect(url_for("api_admin.website", slug=series.slug))
+
+
+@bp.post("/series/<slug>/website/origins")
+@staff_required
+def allowed_origins(slug: str):
+    series = _series(slug)
+    form = OriginsForm()
+    if not form.validate_on_submit():
+        return _render(series, origins_form=form), 422
+    event_services.update_series(series, allowed_origins=form.origins())
     flash(_("Saved."), "success")
     return redirect(url_for("api_admin.website", slug=series.slug))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
+from meetup.api.origins import parse_list
 from meetup.auth.models import ApiToken
+from meetup.events.models import Series
 from meetup.forms import Form
 from meetup.models_base import column_length
 from meetup.validators import MaxLength
@@ -38,3 +40,29 @@ class SignupLimitForm(Form):
             "signup form's own limit."
         ),
     )
+
+
+class OriginsForm(Form):
+    allowed_origins = TextAreaField(
+        _l("The club's websites"),
+        validators=[MaxLength(column_length(Series.allowed_origins))],
+        description=_l(
+            "One a line, as the browser shows it without a path, e.g. https://www.club.fr. "
+            "Pages there may show this series' evenings and sign people up from the "
+            "browser; no other site may."
+        ),
+    )
+
+    def validate_allowed_origins(self, field) -> None:
+        _origins, bad = parse_list(field.data or "")
+        if bad:
+            raise ValidationError(
+                _l(
+                    "Not a website's address: %(lines)s. Write each as https://www.club.fr, "
+                    "without a path.",
+                    lines=", ".join(bad),
+                )
+            )
+
+    def origins(self) -> str:
+        return "\n".join(parse_list(self.allowed_origins.data or "")[0])

@@ -428,6 +428,77 @@ SCHEMAS["Registration"] = {
 }
 
 
+SCHEMAS["PublicSeries"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slug", "name", "city", "contact_email", "url"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "city": {"type": "string"},
+        "contact_email": {
+            "type": "string",
+            "description": "Shown on the club's pages; may be empty",
+        },
+        "url": READ_ONLY_URL,
+    },
+}
+SCHEMAS["PublicEvent"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "An evening as its public page shows it: nothing about who registered.",
+    "required": [
+        "slug",
+        "series",
+        "title",
+        "theme",
+        "description",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "venue_name",
+        "venue_address",
+        "signups",
+        "registration_opens_at",
+        "registration_closes_at",
+        "seats_left",
+        "url",
+        "calendar_url",
+        "signup_url",
+    ],
+    "properties": {
+        "slug": {"type": "string"},
+        "series": _ref("PublicSeries"),
+        "title": {"type": "string"},
+        "theme": {"type": "string"},
+        "description": {"type": "string", "description": "Markdown, as the organisers wrote it"},
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "timezone": {"type": "string", "description": "The series' IANA time zone"},
+        "venue_name": {"type": "string"},
+        "venue_address": {"type": "string"},
+        "signups": {
+            "type": "string",
+            "enum": ["open", "not_yet", "closed", "cancelled"],
+            "description": "Whether a signup sent now is taken, and if not, why",
+        },
+        "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
+        "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
+        "seats_left": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "0: a signup now goes on the waitlist",
+        },
+        "url": READ_ONLY_URL,
+        "calendar_url": READ_ONLY_URL,
+        "signup_url": {
+            **READ_ONLY_URL,
+            "description": "Where to POST a RegistrationInput (createRegistration)",
+        },
+    },
+}
+
+
 def _page_of(item: str) -> dict:
     return {
         "type": "object",
@@ -611,6 +682,44 @@ PATHS = {
                 "200": {"description": "What happened", **_json(_ref("UndoAnswer"))},
                 **ERRORS,
                 "404": _error("No such event"),
+            },
+        }
+    },
+    "/public/events/{slug}": {
+        "get": {
+            "summary": "An evening's public details (no token; CORS for the series' origins)",
+            "operationId": "getPublicEvent",
+            "security": [],
+            "parameters": [SLUG],
+            "responses": {
+                "200": {"description": "The evening", **_json(_ref("PublicEvent"))},
+                "404": _error("No such published or cancelled event"),
+            },
+        }
+    },
+    "/public/series/{slug}/events": {
+        "get": {
+            "summary": "A series' evenings not over yet, soonest first (no token; CORS for "
+            "the series' origins)",
+            "operationId": "listPublicEvents",
+            "security": [],
+            "parameters": [SLUG],
+            "responses": {
+                "200": {
+                    "description": "The series and its coming evenings",
+                    **_json(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["series", "items"],
+                            "properties": {
+                                "series": _ref("PublicSeries"),
+                                "items": {"type": "array", "items": _ref("PublicEvent")},
+                            },
+                        }
+                    ),
+                },
+                "404": _error("No such series"),
             },
         }
     },

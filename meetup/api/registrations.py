@@ -129,9 +129,16 @@ def _signup_form(data: dict, *, the_person: bool) -> SignupForm:
 
 @bp.post("/events/<slug>/registrations")
 @own_lock  # the seat lock: services.signup
-@limiter.limit(services.signup_rate_limit, exempt_when=lambda: _writer_token() is not None)
 @limiter.limit(
-    _signup_key_limit, key_func=_signup_key_id, exempt_when=lambda: _signup_key() is None
+    services.signup_rate_limit,
+    methods=["POST"],  # not a browser's CORS preflight (OPTIONS)
+    exempt_when=lambda: _writer_token() is not None,
+)
+@limiter.limit(
+    _signup_key_limit,
+    key_func=_signup_key_id,
+    methods=["POST"],
+    exempt_when=lambda: _signup_key() is None,
 )
 def registration_create(slug: str):
     """Public signup (no token, or the series' signup key) or an organiser's (a write
