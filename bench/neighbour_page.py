@@ -34,9 +34,11 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _populate(app, rng: random.Random, centre, box_metres: float) -> list[tuple[int, str, str]]:
+def _populate(
+    app, rng: random.Random, centre, box_metres: float
+) -> list[tuple[int, str, str, bool]]:
     """Insert the installation with Core inserts; returns (registration id, event slug,
-    series slug) of everyone who came."""
+    series slug, in the community) of everyone who came."""
     from sqlalchemy import insert
 
     from meetup.events.models import Event, Series
@@ -116,12 +118,15 @@ def _populate(app, rng: random.Random, centre, box_metres: float) -> list[tuple[
                         }
                     )
                 result = db.session.execute(
-                    insert(Registration).returning(Registration.id, Registration.checked_in_at),
+                    insert(Registration).returning(
+                        Registration.id, Registration.checked_in_at, Registration.visibility
+                    ),
                     rows,
                 )
-                for registration_id, checked_in_at in result:
+                for registration_id, checked_in_at, visibility in result:
                     if checked_in_at is not None:
-                        came.append((registration_id, event.slug, series.slug))
+                        in_community = visibility == "community"
+                        came.append((registration_id, event.slug, series.slug, in_community))
         db.session.commit()
     return came
 
@@ -173,15 +178,15 @@ def run(args, centre, box_metres: float) -> bool:
     first_views: dict[str, list[float]] = {"event directory": [], "community": []}
     neighbours_seen = []
     client = app.test_client()
-    for registration_id, event_slug, series_slug in samples:
+    for registration_id, event_slug, series_slug, in_community in samples:
         with app.app_context():
             proof = _db.session.get(Registration, registration_id).manage_token_hash[:16]
         with client.session_transaction() as session:
             session["attendee"] = [registration_id, proof]
-        for name, path in (
-            ("event directory", f"/events/{event_slug}/directory"),
-            ("community", f"/series/{series_slug}/community"),
-        ):
+        pages = [("event directory", f"/events/{event_slug}/directory")]
+        if in_community:  # the community page is for those in it; others rightly get 403
+            pages.append(("community", f"/series/{series_slug}/community"))
+        for name, path in pages:
             computed = listing_cache.computed
             t0 = time.perf_counter()
             response = client.get(path)
