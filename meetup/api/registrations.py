@@ -61,7 +61,9 @@ def _signup_form(data: dict) -> SignupForm:
 @limiter.limit(services.signup_rate_limit, exempt_when=_organiser_token_present)
 def registration_create(slug: str):
     """Public signup: answers the status a newcomer gets, and nothing personal."""
-    event = queries.event_or_404(slug)
+    # The API does not redirect an evening's earlier address (its document promises none):
+    # clients read the current slug from /events.
+    event = queries.event_or_404(slug, follow_moves=False)
     state = signup_state(event)
     if state == SignupState.DRAFT:
         raise ApiError(404, "No event with that slug.")
