@@ -44,6 +44,7 @@ KIND_LABELS = {
     "reminder": _l("Reminder"),
     "reminder_waitlisted": _l("Reminder (waitlist)"),
     "campaign": _l("Organisers' message"),
+    "walk_in": _l("Welcome at the door"),
 }
 
 

@@ -264,11 +264,11 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         _set_status(registration, RegistrationStatus.CONFIRMED)
         db.session.add(registration)
         db.session.flush()  # the email refers to the registration by id
-        emails.queue_signup(registration, token)
+        emails.queue_walk_in(registration, token)
     elif registration.status is not RegistrationStatus.CONFIRMED:
         token = new_personal_link(registration)
         _set_status(registration, RegistrationStatus.CONFIRMED)
-        emails.queue_signup(registration, token)
+        emails.queue_walk_in(registration, token)
     if registration.checked_in_at is None:
         registration.checked_in_at = now
         registration.checked_in_door = door
