@@ -10,7 +10,7 @@ from meetup.jobs import register as register_job
 bp = Blueprint("registrations", __name__)
 admin_bp = Blueprint("registrations_admin", __name__, url_prefix="/admin")
 
-from meetup.registrations import admin_views, news, reminders, views  # noqa: E402, F401
+from meetup.registrations import admin_views, campaigns, news, reminders, views  # noqa: E402, F401
 
 
 @bp.record_once
