@@ -215,8 +215,8 @@ def test_neighbours_nearest_first_next_door_walking_time(app, client, make, even
     assert "Next door" in section and "≈ 150 m away" in section
     assert "3 min walk" in section  # 150 m × 1.3 at 5 km/h, rounded up
     assert "3 people work within 300 m" in section
-    # Someone who keeps their exact place: measured to their ~200 m cell, to 50 m, never
-    # "next door" (distances must not tell more than the map).
+    # Someone who keeps their exact place: in the list by their real distance (exact lists),
+    # shown to 50 m, never "next door" (what is shown must not tell more than the map).
     rounded = section.split("Rounded Test")[1].split("</article>")[0]
     assert "Next door" not in rounded
     metres = int(re.search(r"≈ (\d+) m away", rounded).group(1))
