@@ -1,8 +1,8 @@
 """Exact neighbour lists: where lists place each office (the settled pin) and when a moved
 pin counts; the moments offices moved in lists (a few a month at most).
 
-Revision ID: 0020_exact_neighbours
-Revises: 0019_monthly_loop
+Revision ID: 0022_exact_neighbours
+Revises: 0021_invitations
 Create Date: 2026-12-06
 
 Existing pins count at once: they are the positions lists used (rounded) until now.
@@ -11,8 +11,8 @@ Existing pins count at once: they are the positions lists used (rounded) until n
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_exact_neighbours"
-down_revision = "0019_monthly_loop"
+revision = "0022_exact_neighbours"
+down_revision = "0021_invitations"
 branch_labels = None
 depends_on = None
 
