@@ -393,6 +393,28 @@ def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
     assert "Asked. Bruno" not in again and "Introduction asked" in _card(again, f"person-{bruno}")
 
 
+def test_introduce_us_from_a_pins_card_page_comes_back_to_that_card(app, client, make, evening):
+    """The map's popup leads to the card's own page and its "Introduce us"; the answer is
+    said there."""
+    _organiser, _series, event = evening
+    bruno = _alice_sees_bruno(app, client, make, event)
+    markers = client.get(f"/events/{event}/directory/map.json").get_json()["markers"]
+    (marker,) = [m for m in markers if m["name"] == "Bruno Test"]
+    assert marker["introduce"] == f"/events/{event}/directory/{bruno}#card-{bruno}-introduce"
+    page = client.get(marker["card"]).get_data(as_text=True)
+    assert f'id="card-{bruno}-introduce"' in page and "Bruno Test" in page
+    assert "≈ 50 m away" in page  # as in the list
+    response = client.post(
+        f"/events/{event}/directory/{bruno}/introduce",
+        data={"csrf_token": csrf_from(page), "back_to": "card"},
+    )
+    assert response.headers["Location"] == f"/events/{event}/directory/{bruno}#card-{bruno}-answer"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Asked. Bruno gets an email" in html and f'id="card-{bruno}-answer"' in html
+    (me,) = [m for m in markers if m["me"]]
+    assert "card" not in me and "introduce" not in me
+
+
 def test_introduce_us_from_page_two_of_a_filtered_list_comes_back_there(app, client, make, evening):
     """The answer is on the page the card was on: the list's page and filters go along."""
     _organiser, _series, event = evening

@@ -55,6 +55,7 @@ LISTED_COLUMNS = (
     Registration.latitude,
     Registration.longitude,
     Registration.share_address,
+    Registration.accept_introductions,
 )
 #: A listing row as kept in the cache: a plain named tuple (fast to read, no ORM state).
 ListedRow = namedtuple("ListedRow", [column.key for column in LISTED_COLUMNS])
