@@ -304,6 +304,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{past}/directory/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.event_vcard": Call("/events/{past}/directory/{colin}.vcf", who="attendee"),
+    "directory.event_card": Call("/events/{past}/directory/{colin}", who="attendee"),
     "directory.event_introduce": Call(
         "/events/{past}/directory/{colin}/introduce",
         "POST",
@@ -317,6 +318,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/series/{series}/community/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.community_vcard": Call("/series/{series}/community/{colin}.vcf", who="attendee"),
+    "directory.community_card": Call("/series/{series}/community/{colin}", who="attendee"),
     "directory.community_introduce": Call(
         "/series/{series}/community/{colin}/introduce",
         "POST",
