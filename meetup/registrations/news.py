@@ -278,9 +278,11 @@ def sign_up_in_one_tap(
     card = check_signup_link(event, token, now)
     names = {f.name for f in fields(services.Profile)}
     profile = services.Profile(**{name: getattr(card, name) for name in names})
-    profile.news = True  # they hear of the evenings: this is how they came
+    # The news consent as it stands for the series (they may have unsubscribed since the
+    # email came): a tap is not a new "yes". The records say the card's answers were carried.
+    profile.news = services.gets_news(event.series_id, card.email)
     try:
-        return services.register(event, profile, resend_link=False)
+        return services.register(event, profile, resend_link=False, consent_how="one_tap")
     except services.SignupsClosed:
         raise LinkRefused("closed", event) from None
 
