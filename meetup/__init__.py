@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from meetup import (
+    accounts,
     api,
     assets,
     attendee,  # noqa: F401 - its routes, on the registrations' and the directory's blueprints
@@ -196,6 +197,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(events.public_bp)
     app.register_blueprint(events.admin_bp)
     app.register_blueprint(registrations.bp)

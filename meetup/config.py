@@ -93,6 +93,10 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour")
     #: Public signups per client address (the form and the API; organiser tokens are exempt).
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;60 per hour")
+    #: "Forgot your password?" requests per client address.
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get(
+        "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
+    )
 
     #: Geocoding of office addresses (README: ban, nominatim or none), by the worker.
     GEOCODER = os.environ.get("GEOCODER", "ban")

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from meetup.auth.models import ApiToken, User
-from meetup.events.models import Event, Speaker
+from meetup.accounts import invitations
+from meetup.auth.models import ApiToken, Role, User
+from meetup.auth.services import find_user_by_email
+from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 from tests.helpers import csrf_from, log_in
@@ -60,6 +62,7 @@ GET_ROUTES = {
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
+    "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -111,10 +114,31 @@ POST_ROUTES = {
         "/admin/events/{event}/registrations/{registration}/erase",
         SERIES_SCOPED,
     ),
+    "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
+    "accounts.invitation_resend": (
+        "/admin/series/{series}/team/invitations/{invitation}/resend",
+        SERIES_SCOPED,
+    ),
+    "accounts.invitation_withdraw": (
+        "/admin/series/{series}/team/invitations/{invitation}/withdraw",
+        SERIES_SCOPED,
+    ),
+    "accounts.member_remove": (
+        "/admin/series/{series}/team/members/{member}/remove",
+        SERIES_SCOPED,
+    ),
 }
 
-#: Routes outside the matrix on purpose, with the reason.
-PUBLIC_OR_SELF = {"auth.login", "auth.logout"}
+#: Routes outside the matrix on purpose, with the reason: logging in and out, and the
+#: links sent by email (a forgotten password, an invitation), whose token is the proof
+#: (tests/test_password_reset.py, tests/test_invitations.py).
+PUBLIC_OR_SELF = {
+    "auth.login",
+    "auth.logout",
+    "accounts.forgot_password",
+    "accounts.reset_password",
+    "accounts.invitation",
+}
 #: POSTs without a CSRF token, with the reason (each is tested where it is defined).
 CSRF_EXEMPT = {
     # RFC 8058: a mail client POSTs "List-Unsubscribe=One-Click" with no session; the
@@ -142,6 +166,10 @@ def world(app, make) -> World:
     make.registrations(event, 1)
     make.api_token(organiser)
     with app.app_context():
+        series_obj = db.session.scalar(select(Series).where(Series.slug == series))
+        invitation = invitations.invite(
+            series_obj, "invited@example.org", Role.DOOR, find_user_by_email(organiser)
+        )
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
         db.session.add(speaker)
@@ -153,6 +181,8 @@ def world(app, make) -> World:
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
             "token": str(db.session.scalar(select(ApiToken.id))),
             "registration": str(db.session.scalar(select(Registration.id))),
+            "invitation": str(invitation.id),
+            "member": str(find_user_by_email(door).id),
         }
     emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
     return World(emails, ids)
@@ -226,6 +256,7 @@ def test_matrix_covers_every_staff_route(app):
             "badges",
             "directory_admin",
             "privacy_admin",
+            "accounts",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -253,6 +284,7 @@ def test_every_form_post_requires_csrf(app, client, world):
         "token": "not-a-real-token",
         "message_id": "1",
         "layout": "a4-2x5",
+        "invitation_id": world.ids["invitation"],
     }
     #: Arguments whose value depends on the route.
     per_route = {

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from sqlalchemy import event, select
@@ -751,3 +752,35 @@ def test_a_walk_in_is_invited_to_complete_their_card(app, client, door, language
     assert not [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")]
     html = message.get_body(("html",)).get_content()
     assert ("Complete my card" if language == "en" else "Compléter ma fiche") in html
+
+
+def test_a_rehearsal_check_in_days_ahead_can_be_undone(app, client, make):
+    """The phone walk-through: a volunteer rehearsed 11 days before the evening (its door
+    screen opens two weeks ahead), checked someone in, and Undo answered "unknown code".
+    Undo now works for as long as the check-in itself is allowed."""
+    volunteer = make.user("door")
+    series = make.series(team=(volunteer,))
+    ahead = make.event(series, starts_at=utcnow() + timedelta(days=11))
+    person = make.registration(ahead, first_name="Rémi", last_name="Répétition")
+    with app.app_context():
+        code = db.session.get(Registration, person).ticket_code
+    log_in(client, volunteer)
+    token = csrf_from(client.get(f"/door/{ahead}").get_data(as_text=True))
+    headers = {"Accept": "application/json"}
+    scanned = client.post(
+        f"/door/{ahead}/scan", data={"code": code, "csrf_token": token}, headers=headers
+    )
+    assert scanned.get_json()["answer"]["tone"] == "ok"
+    undone = client.post(
+        f"/door/{ahead}/undo", data={"code": code, "csrf_token": token}, headers=headers
+    )
+    assert undone.status_code == 200
+    assert undone.get_json()["counts"]["checked_in"] == 0
+    with app.app_context():
+        assert db.session.get(Registration, person).checked_in_at is None
+        # Past the door window (a volunteer's), the evening's attendance is not theirs.
+        user, event = _user(volunteer), _event(ahead)
+        services.check_in(code, user, event=event)
+        later = utcnow() + timedelta(days=12, hours=13)
+        with mock.patch("meetup.checkin.services.utcnow", return_value=later):
+            assert services.undo(code, user, event=event)[0] is Undo.UNKNOWN

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from meetup.auth.models import Role, User
+from meetup.auth.services import authenticate, find_user_by_email
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus
@@ -99,12 +101,21 @@ def test_demo_load_is_complete_and_idempotent(app, runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "demo organiser login: organisatrice@demo.example.org / " in result.output
-    login_line = next(line for line in result.output.splitlines() if " / " in line)
+    login_line = next(line for line in result.output.splitlines() if "organiser login" in line)
     assert len(login_line.rsplit(" / ", 1)[1]) >= 12  # a random password
+    admin_line = next(line for line in result.output.splitlines() if "administrator" in line)
+    assert "admin@demo.example.org / " in admin_line
+    admin_password = admin_line.rsplit(" / ", 1)[1]
+    assert len(admin_password) >= 12 and admin_password not in login_line
 
     again = runner.invoke(args=["demo", "load"])
     assert "nothing changed" in again.output
-    assert login_line in again.output  # the same login, printed again
+    assert login_line in again.output  # the same logins, printed again
+    assert admin_line in again.output
+    with app.app_context():
+        admin = find_user_by_email("admin@demo.example.org")
+        assert admin.role.value == "admin"
+        assert authenticate("admin@demo.example.org", admin_password) is not None
 
     with app.app_context():
         series = db.session.scalar(select(Series))
@@ -176,3 +187,27 @@ def test_the_demo_shows_the_directory_from_an_attendee_s_link(app, runner, clien
     assert client.get(f"/series/{series}/community").status_code == 200
     markers = client.get(f"/events/{slug}/directory/map.json").get_json()["markers"]
     assert len(markers) >= 10
+
+
+def test_a_demo_loaded_before_the_administrator_gets_one_and_a_club_never(app, runner, make):
+    """`make run` on a database that already has series: an older demo gets its
+    administrator; a club's own database (no demo series) gets no account at all."""
+    for name in ("demo-login.txt", "demo-admin-login.txt"):  # another test's demo
+        Path(app.instance_path, name).unlink(missing_ok=True)
+    make.series(team=(make.user("organiser"),))
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "demo not loaded" in result.output
+    assert "administrator" not in result.output
+    with app.app_context():
+        assert find_user_by_email("admin@demo.example.org") is None
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        admin = find_user_by_email("admin@demo.example.org")
+        db.session.delete(admin)  # as before the demo had one
+        db.session.commit()
+    Path(app.instance_path, "demo-admin-login.txt").unlink()
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "demo administrator login" in result.output
+    with app.app_context():
+        assert find_user_by_email("admin@demo.example.org").role is Role.ADMIN

@@ -29,7 +29,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from meetup.auth.models import ApiToken, User
+from meetup.accounts.models import Invitation, PasswordReset
+from meetup.auth.models import ApiToken, Role, User
 from meetup.directory import services as directory_services
 from meetup.directory.models import Introduction
 from meetup.events.models import Event, Speaker
@@ -47,6 +48,8 @@ ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
 JOIN = "join-alice-upcoming-0123456789abcdefghij"  # Alice's one-tap signup for the evening to come
 UNSUBSCRIBE = "unsubscribe-alice-0123456789abcdefghij"
+RESET = "reset-victim-0123456789abcdefghijklmnop"  # the victim's forgotten password
+INVITE = "invite-newcomer-0123456789abcdefghijklmn"  # a newcomer invited to the door
 
 
 @dataclass
@@ -128,6 +131,21 @@ def world(app, make) -> World:
                 ),
             ]
         )
+        invitation = Invitation(
+            series=event.series,
+            email="newcomer@example.org",
+            role=Role.DOOR,
+            token_hash=hash_token(INVITE),
+            expires_at=now + timedelta(days=7),
+        )
+        db.session.add(invitation)
+        db.session.add(
+            PasswordReset(
+                user=db.session.scalar(select(User).where(User.email == w.emails["victim"])),
+                token_hash=hash_token(RESET),
+                expires_at=now + timedelta(hours=1),
+            )
+        )
         db.session.add(
             OutboxMessage(
                 message_id="<failed@example.org>",
@@ -151,6 +169,8 @@ def world(app, make) -> World:
             "tonight": tonight,
             "past": past,
             "speaker": str(speaker.id),
+            "invitation": str(invitation.id),
+            "door_id": str(db.session.scalar(select(User.id).where(User.email == w.emails["door"]))),
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "message": str(db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED))),
@@ -310,6 +330,57 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         ),
     ),
     "auth.logout": Call("/logout", "POST", who="organiser", page="/admin/"),
+    "accounts.forgot_password": _with_page(
+        Call("/login/forgot", "POST", data={"email": "{victim_email}"}, ok=(302,))
+    ),
+    "accounts.reset_password": _with_page(
+        Call(
+            f"/login/reset/{RESET}",
+            "POST",
+            data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+            ok=(302,),
+        )
+    ),
+    "accounts.invitation": (
+        Call(f"/invitations/{INVITE}"),
+        Call(
+            f"/invitations/{INVITE}",
+            "POST",
+            data={
+                "name": "Newcomer",
+                "password": "a long passphrase",
+                "confirm": "a long passphrase",
+            },
+            ok=(302,),
+        ),
+    ),
+    "accounts.team": _with_page(
+        Call(
+            "/admin/series/{series}/team",
+            "POST",
+            who="organiser",
+            data=lambda n: {"email": f"invited{n}@example.org", "role": "door"},
+            ok=(302,),
+        )
+    ),
+    "accounts.invitation_resend": Call(
+        "/admin/series/{series}/team/invitations/{invitation}/resend",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/team",
+    ),
+    "accounts.invitation_withdraw": Call(
+        "/admin/series/{series}/team/invitations/{invitation}/withdraw",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/team",
+    ),
+    "accounts.member_remove": Call(
+        "/admin/series/{series}/team/members/{door_id}/remove",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/team",
+    ),
     "admin.dashboard": Call("/admin/", who="organiser"),
     "admin.series_list": Call("/admin/series", who="organiser"),
     "admin.series_detail": Call("/admin/series/{series}", who="organiser"),

@@ -532,7 +532,9 @@ def test_a_series_contact_address_is_shown_on_its_pages(app, client, organiser):
     assert 'href="mailto:bonjour@cafe-vienne.example.org"' in html
 
 
-def test_an_organiser_is_told_whom_to_ask_for_a_new_colleague(client, organiser, series, make):
+def test_an_organiser_is_told_how_to_bring_a_new_colleague(client, organiser, series, make):
     make.user("admin", email="admin@club.example.org")
     html = client.get(f"/admin/series/{series}/edit").get_data(as_text=True)
-    assert "An administrator creates their account" in html and "admin@club.example.org" in html
+    assert f'href="/admin/series/{series}/team">Invite them by email' in html
+    html = client.get("/admin/series/new").get_data(as_text=True)
+    assert "invite them by email from its team page" in html

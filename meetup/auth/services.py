@@ -30,7 +30,7 @@ def _dummy_hash() -> str:
     """A hash made with the configured method, so an unknown email costs as much as a known one."""
     config = current_app.config
     if config.get("_DUMMY_PASSWORD_HASH") is None:
-        config["_DUMMY_PASSWORD_HASH"] = _hash_password(_DUMMY_PASSWORD)
+        config["_DUMMY_PASSWORD_HASH"] = hash_password(_DUMMY_PASSWORD)
     return config["_DUMMY_PASSWORD_HASH"]
 
 
@@ -56,13 +56,13 @@ def create_user(email: str, role: Role | str, password: str, name: str = "") -> 
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with the email {email} already exists")
     user = User(email=email, name=name.strip(), role=Role(role))
-    user.password_hash = _hash_password(password)
+    user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.commit()
     return user
 
 
-def _hash_password(password: str) -> str:
+def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
@@ -70,7 +70,7 @@ def set_password(user: User, password: str) -> None:
     """Change the password and end every login session of the user. Commits."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    user.password_hash = _hash_password(password)
+    user.password_hash = hash_password(password)
     _end_all_sessions(user)
     db.session.commit()
 

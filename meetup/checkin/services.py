@@ -352,8 +352,17 @@ def undo(
     found = _by_code(parse_code(scanned))
     if found is None or not can_run_door(user, found.series_id):
         return Undo.UNKNOWN, None
-    if user.role is Role.DOOR and not on_now(found.starts_at, found.ends_at, utcnow()):
-        return Undo.UNKNOWN, None  # a past evening's attendance is the organisers' to change
+    now = utcnow()
+    # As long as the check-in itself was allowed: at the evening's door screen, its door
+    # window (a rehearsal two weeks ahead included); without an evening, while it is on.
+    # After that, a past evening's attendance is the organisers' to change.
+    allowed = (
+        on_now(found.starts_at, found.ends_at, now)
+        if event is None
+        else _door_window(user, found.event_status, found.starts_at, found.ends_at, now)
+    )
+    if user.role is Role.DOOR and not allowed:
+        return Undo.UNKNOWN, None
     if event is not None and found.event_id != event.id:
         if not _door_window(user, found.event_status, found.starts_at, found.ends_at, utcnow()):
             return Undo.WRONG_EVENT, None  # nothing of a person this account may not see

@@ -24,6 +24,8 @@ from meetup.timeutil import local_to_utc, utcnow
 
 SERIES_SLUG = "cafe-des-entreprenants-de-vienne"
 ORGANISER_EMAIL = "organisatrice@demo.example.org"
+#: The demo's administrator: accounts, invitations and the audit log, without the command line.
+ADMIN_EMAIL = "admin@demo.example.org"
 ZONE = ZoneInfo("Europe/Paris")
 ATTENDEES = 60
 THURSDAY = 3
@@ -37,6 +39,8 @@ class DemoResult:
     organiser_password: str | None
     #: The personal link's token of one attendee of the past evening (the directory's side).
     attendee_token: str | None = None
+    #: The administrator's password, when this call created the account.
+    admin_password: str | None = None
 
 
 def _ascii(text: str) -> str:
@@ -135,7 +139,7 @@ def load_demo(today: date | None = None) -> DemoResult:
         )
     series = db.session.scalar(select(Series).where(Series.slug == SERIES_SLUG))
     if series is not None:
-        return DemoResult(series, False, ORGANISER_EMAIL, password)
+        return DemoResult(series, False, ORGANISER_EMAIL, password, admin_password=ensure_admin())
 
     series = event_services.create_series(
         name="Café des entreprenants de Vienne",
@@ -203,4 +207,19 @@ def load_demo(today: date | None = None) -> DemoResult:
         status = RegistrationStatus.CANCELLED if index < 2 else RegistrationStatus.CONFIRMED
         _register(upcoming, person, status, None)
     db.session.commit()
-    return DemoResult(series, True, ORGANISER_EMAIL, password, attendee_token)
+    return DemoResult(
+        series, True, ORGANISER_EMAIL, password, attendee_token, admin_password=ensure_admin()
+    )
+
+
+def ensure_admin() -> str | None:
+    """The demo's administrator, created once, and only in a database holding the demo
+    (its series and organiser): never in a club's own. Its password when created now."""
+    if auth_services.find_user_by_email(ADMIN_EMAIL) is not None:
+        return None
+    is_demo = db.session.scalar(select(Series.id).where(Series.slug == SERIES_SLUG))
+    if is_demo is None or auth_services.find_user_by_email(ORGANISER_EMAIL) is None:
+        return None
+    password = secrets.token_urlsafe(9)
+    auth_services.create_user(ADMIN_EMAIL, Role.ADMIN, password, name="Admin démo")
+    return password

@@ -51,8 +51,11 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
 
     log_in(phone, volunteer, lands_on="/door/")
     phone.get_by_role("link", name=re.compile("Travailler par et sur Internet")).click()
-    expect(phone.locator("#code")).to_be_focused()
     expect(phone.locator("#count-in")).to_have_text("0")
+    # A touch screen: the field does not take the focus by itself (the keyboard would come
+    # up over the answers); a Bluetooth scanner's volunteer taps it once.
+    expect(phone.locator("#code")).not_to_be_focused()
+    phone.locator("#code").tap()
 
     # A scanner in keyboard mode types the QR code's text, then Enter.
     phone.keyboard.type(f"HTTPS://MEETUP.EXAMPLE.ORG/B/{code}\n")
@@ -73,6 +76,8 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#answer-title")).to_have_text("Entrée annulée")
     expect(phone.locator("#count-in")).to_have_text("0")
 
+    expect(phone.locator("#code")).not_to_be_focused()  # the Undo button has it
+    phone.locator("#code").tap()
     phone.keyboard.type(f"{code}\n")
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
     phone.keyboard.type(f"{code}\n")
@@ -218,7 +223,12 @@ def test_door_volunteer_checks_in_with_the_phone_camera(
             "Bienvenue Marie — première fois !", timeout=15_000
         )
         expect(phone.locator("#count-in")).to_have_text("1")
-        screenshot(phone, "door-camera-phone-fr")
+        # The answer and the camera's preview under it, both on screen.
+        for element in ("#answer", "#camera"):
+            box = phone.locator(element).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 844, (element, box)
+        expect(phone.locator("#code")).not_to_be_focused()
+        screenshot(phone, "door-camera-phone-fr", full_page=False)
         phone.get_by_role("button", name="Arrêter l’appareil photo").click()
         expect(phone.locator("#camera")).to_be_hidden()
         guard.assert_clean()
@@ -268,3 +278,44 @@ def test_long_words_never_push_a_phone_page_sideways(app, phone, make):
         assert fits(), path
     phone.set_viewport_size({"width": 320, "height": 640})
     assert fits(), "header at 320 px"
+
+
+def test_door_search_stays_in_view_with_the_keyboard_up(app, phone, make, tonight):
+    """The phone walk-through: the name search sat below the fold, and the keyboard hid it
+    and its results. Tapped, it goes to the top of the screen with its results under it;
+    checking someone in from the list leaves the focus off the code field (no keyboard
+    over the answer)."""
+    volunteer, slug = tonight
+    for n in range(8):
+        make.registration(slug, first_name=f"Personne{n}", last_name="Durand")
+    make.registration(slug, first_name="Zoé", last_name="Berthier", company="Atelier Z")
+    log_in(phone, volunteer, lands_on="/door/")
+    phone.goto(f"/door/{slug}")
+    search = phone.locator("#q")
+    assert search.bounding_box()["y"] > 844 / 2  # low on the page, as it was
+    search.tap()
+    phone.keyboard.type("zoe")
+    result = phone.locator("#people li", has_text="Zoé Berthier")
+    expect(result).to_be_visible()
+    # Keyboard up, about 40 % of the screen is left: the field and the result fit in it.
+    phone.wait_for_timeout(400)
+    assert 0 <= search.bounding_box()["y"] <= 60, search.bounding_box()
+    assert result.bounding_box()["y"] + result.bounding_box()["height"] <= 844 * 0.6
+    screenshot(phone, "door-search-keyboard-phone-fr", full_page=False)
+    phone.get_by_role("button", name="Faire entrer Zoé Berthier").tap()
+    expect(phone.locator("#answer-title")).to_have_text("Bienvenue Zoé — première fois !")
+    phone.wait_for_timeout(400)  # the focus-return timer of the old screen
+    expect(phone.locator("#code")).not_to_be_focused()
+
+
+def test_on_a_computer_the_code_field_takes_the_focus_back(app, page, make, tonight):
+    """A USB scanner types wherever the focus is: on a computer the field gets it back."""
+    volunteer, slug = tonight
+    make.registration(slug, first_name="Zoé", last_name="Berthier")
+    log_in(page, volunteer, lands_on="/door/")
+    page.goto(f"/door/{slug}")
+    expect(page.locator("#code")).to_be_focused()
+    page.locator("#q").fill("zoe")
+    page.get_by_role("button", name="Faire entrer Zoé Berthier").click()
+    expect(page.locator("#answer-title")).to_have_text("Bienvenue Zoé — première fois !")
+    expect(page.locator("#code")).to_be_focused()

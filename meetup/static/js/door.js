@@ -62,7 +62,13 @@ if (screen) {
     // Screen readers hear it from a region that is always there; the box is for the eyes.
     // The server's sentence (views.Shown.spoken); answers made here have a title only.
     announce.textContent = result.spoken || result.title;
+    const wasHidden = answer.hidden;
     answer.hidden = false;
+    // While the camera scans, the answer and the preview under it stay on screen together
+    // (the first answer would otherwise push the preview down, out of view).
+    if (stream && (wasHidden || !inView(video))) {
+      answer.scrollIntoView({ block: "start" });
+    }
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
     document.getElementById("answer-detail").textContent = result.detail;
@@ -168,11 +174,25 @@ if (screen) {
     ready();
   });
 
-  // The code field takes the focus back for the next badge, except while the camera scans
-  // (on a phone, focusing it brings the keyboard up over the answer).
+  // The code field takes the focus back for the next badge, for a USB scanner; not while
+  // the camera scans, nor on a touch screen, where focusing it brings the keyboard up over
+  // the answer (a Bluetooth scanner there: tap the field once, it keeps the focus while
+  // scans end with Enter).
+  const touch = window.matchMedia("(pointer: coarse)").matches;
   const ready = () => {
-    if (!stream) code.focus();
+    if (!stream && !touch) code.focus();
   };
+  if (touch) {
+    // The page's autofocus (for a USB scanner without this script) comes before any touch:
+    // undo it; a tap on the field later is the volunteer's own.
+    let touched = false;
+    document.addEventListener("pointerdown", () => (touched = true), { capture: true, once: true });
+    const unfocus = () => {
+      if (!touched && document.activeElement === code) code.blur();
+    };
+    unfocus();
+    code.addEventListener("focus", unfocus);
+  }
 
   // A USB scanner types wherever the focus is: bring it back to the code field unless the
   // volunteer is using another field.
@@ -251,6 +271,27 @@ if (screen) {
       }),
     );
   }
+  // With the phone's keyboard up, the search field and its first results must stay in view:
+  // the field goes to the top of what is left of the screen, with room below it for the list.
+  const inView = (element) => {
+    const box = element.getBoundingClientRect();
+    const height = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    return box.top >= 0 && box.bottom <= height;
+  };
+  const searchToTop = () => {
+    if (document.activeElement !== search) return;
+    screen.classList.add("searching");
+    search.form.scrollIntoView({ block: "start" });
+  };
+  search.addEventListener("focus", () => {
+    screen.classList.add("searching");
+    searchToTop();
+    setTimeout(searchToTop, 350); // once the keyboard is up
+  });
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", searchToTop);
+  search.addEventListener("blur", () => {
+    if (!search.value.trim()) screen.classList.remove("searching");
+  });
   search.form.addEventListener("submit", (event) => {
     event.preventDefault();
     refreshSearch();

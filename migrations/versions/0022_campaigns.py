@@ -1,7 +1,7 @@
 """The organisers write to an evening's people: campaigns, and the outbox's link to them.
 
-Revision ID: 0020_campaigns
-Revises: 0019_monthly_loop
+Revision ID: 0022_campaigns
+Revises: 0021_invitations
 Create Date: 2026-12-06
 
 outbox_messages gains a plain column (ADD COLUMN, no table rebuild on SQLite).
@@ -10,8 +10,8 @@ outbox_messages gains a plain column (ADD COLUMN, no table rebuild on SQLite).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_campaigns"
-down_revision = "0019_monthly_loop"
+revision = "0022_campaigns"
+down_revision = "0021_invitations"
 branch_labels = None
 depends_on = None
 
