@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from meetup.accounts import invitations
+from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.auth.services import find_user_by_email
 from meetup.events.models import Event, Series, Speaker
@@ -63,6 +64,7 @@ GET_ROUTES = {
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
+    "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -127,6 +129,13 @@ POST_ROUTES = {
         "/admin/series/{series}/team/members/{member}/remove",
         SERIES_SCOPED,
     ),
+    "api_admin.signup_key_new": ("/admin/series/{series}/website/keys", SERIES_SCOPED),
+    "api_admin.signup_key_revoke": (
+        "/admin/series/{series}/website/keys/{signup_key}/revoke",
+        SERIES_SCOPED,
+    ),
+    "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
+    "api_admin.allowed_origins": ("/admin/series/{series}/website/origins", SERIES_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason: logging in and out, and the
@@ -170,6 +179,11 @@ def world(app, make) -> World:
         invitation = invitations.invite(
             series_obj, "invited@example.org", Role.DOOR, find_user_by_email(organiser)
         )
+        _key, signup_key = keys.create_signup_key(
+            db.session.scalar(select(User).where(User.email == organiser)),
+            series_obj,
+            "club website",
+        )
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
         db.session.add(speaker)
@@ -179,7 +193,8 @@ def world(app, make) -> World:
             "event": event,
             "speaker": str(speaker.id),
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
-            "token": str(db.session.scalar(select(ApiToken.id))),
+            "token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
+            "signup_key": str(signup_key.id),
             "registration": str(db.session.scalar(select(Registration.id))),
             "invitation": str(invitation.id),
             "member": str(find_user_by_email(door).id),
@@ -257,6 +272,7 @@ def test_matrix_covers_every_staff_route(app):
             "directory_admin",
             "privacy_admin",
             "accounts",
+            "api_admin",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -63,6 +63,14 @@ class Series(db.Model):
     #: Reminders go this many hours before each evening (0: none), to those registered by
     #: then, for an evening published at least that far ahead (meetup.registrations.reminders).
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: Signups an hour through each of the series' signup keys (its widget, its website's
+    #: form), all visitors together; each visitor's address has its own limit besides.
+    api_signups_per_hour: Mapped[int] = mapped_column(default=200, server_default="200")
+    #: Web origins (scheme://host[:port]), one a line, whose pages may call the series'
+    #: signup and public evening data from the browser (meetup.api.cors).
+    allowed_origins: Mapped[str] = mapped_column(
+        Text, default="", server_default="", info={"max_length": 4_000}
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)

@@ -185,6 +185,11 @@ class Registration(db.Model):
         cascade="all, delete-orphan", passive_deletes=True
     )
 
+    #: How the consents of a change being written were given, when the source does not say
+    #: it (a person's own choice sent through the API: "api"); not stored, read by
+    #: meetup.privacy.consents at the flush.
+    consent_how = None
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -182,7 +182,12 @@ class SignupsClosed(Exception):
 
 
 def register(
-    event: Event, profile: Profile, source: Source = Source.PUBLIC, *, resend_link: bool = True
+    event: Event,
+    profile: Profile,
+    source: Source = Source.PUBLIC,
+    *,
+    resend_link: bool = True,
+    consent_how: str | None = None,
 ) -> SignupResult:
     """Sign someone up: a seat if one is free, else the waitlist; one registration per email.
 
@@ -194,7 +199,8 @@ def register(
     for a public or API signup if the evening is no longer published. `resend_link=False`
     (a one-tap signup tapped again): someone already registered gets nothing. Someone who
     already asked for the series' news keeps it (an unticked box at signup takes nothing
-    back: see set_news). Commits.
+    back: see set_news). `consent_how` records how the consents were given when the source
+    does not say it (meetup.privacy.consents). Commits.
     """
     token, token_hash = new_manage_token()  # a newcomer's, made before the lock
     (locked,) = lock_seats([event.id], reread=False)
@@ -219,6 +225,7 @@ def register(
 
     if existing is not None:  # signing up again after cancelling: the same row comes back
         registration = existing
+        registration.consent_how = consent_how  # before any flush records them
         for key, value in profile.values().items():
             setattr(registration, key, value)
         token = new_personal_link(registration)
@@ -230,6 +237,7 @@ def register(
             source=source,
             **profile.values(),
         )
+        registration.consent_how = consent_how  # before any flush records them
         registration.event = event
         db.session.add(registration)
     if not registration.news and gets_news(event.series_id, profile.email):

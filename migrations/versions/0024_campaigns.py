@@ -1,7 +1,7 @@
 """The organisers write to an evening's people: campaigns, and the outbox's link to them.
 
-Revision ID: 0022_campaigns
-Revises: 0021_invitations
+Revision ID: 0024_campaigns
+Revises: 0023_allowed_origins
 Create Date: 2026-12-06
 
 outbox_messages gains a plain column (ADD COLUMN, no table rebuild on SQLite).
@@ -10,8 +10,8 @@ outbox_messages gains a plain column (ADD COLUMN, no table rebuild on SQLite).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_campaigns"
-down_revision = "0021_invitations"
+revision = "0024_campaigns"
+down_revision = "0023_allowed_origins"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """An evening's address follows its date: earlier slugs redirect, the calendar UID stays.
 
-Revision ID: 0023_event_moves
-Revises: 0022_campaigns
+Revision ID: 0025_event_moves
+Revises: 0024_campaigns
 Create Date: 2026-12-06
 
 events gains a plain column (ADD COLUMN, no table rebuild on SQLite).
@@ -10,8 +10,8 @@ events gains a plain column (ADD COLUMN, no table rebuild on SQLite).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023_event_moves"
-down_revision = "0022_campaigns"
+revision = "0025_event_moves"
+down_revision = "0024_campaigns"
 branch_labels = None
 depends_on = None
 
