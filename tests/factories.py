@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask
 
+from meetup.api import keys as api_keys
 from meetup.auth import services as auth_services
 from meetup.auth.models import User
 from meetup.events import services as event_services
@@ -119,8 +120,16 @@ class Factory:
             db.session.commit()
             return registration.id
 
-    def api_token(self, email: str, name: str = "test") -> str:
+    def api_token(self, email: str, name: str = "test", scopes=("read", "write", "door")) -> str:
         with self.app.app_context():
             user = db.session.scalar(db.select(User).where(User.email == email))
-            token, _ = auth_services.create_api_token(user, name)
+            token, _ = auth_services.create_api_token(user, name, scopes)
+            return token
+
+    def signup_key(self, email: str, series_slug: str, name: str = "club website") -> str:
+        """A series' publishable signup key, made by `email` (on its team)."""
+        with self.app.app_context():
+            user = db.session.scalar(db.select(User).where(User.email == email))
+            series = db.session.scalar(db.select(Series).where(Series.slug == series_slug))
+            token, _ = api_keys.create_signup_key(user, series, name)
             return token

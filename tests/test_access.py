@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from meetup.accounts import invitations
+from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.auth.services import find_user_by_email
 from meetup.checkin import pairing
@@ -62,11 +63,13 @@ GET_ROUTES = {
     ),
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "registrations_admin.announce": ("/admin/events/{event}/announce", SERIES_SCOPED),
+    "registrations_admin.write": ("/admin/events/{event}/write", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
+    "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -103,6 +106,7 @@ POST_ROUTES = {
     ),
     "badges.badges": ("/admin/events/{event}/badges", SERIES_SCOPED),
     "registrations_admin.announce": ("/admin/events/{event}/announce", SERIES_SCOPED),
+    "registrations_admin.write": ("/admin/events/{event}/write", SERIES_SCOPED),
     "door.scan": ("/door/{event}/scan", DOOR_SCOPED),
     "door.admit": ("/door/{event}/admit", DOOR_SCOPED),
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
@@ -136,6 +140,13 @@ POST_ROUTES = {
         "/admin/events/{event}/door-phones/{phone}/revoke",
         SERIES_SCOPED,
     ),
+    "api_admin.signup_key_new": ("/admin/series/{series}/website/keys", SERIES_SCOPED),
+    "api_admin.signup_key_revoke": (
+        "/admin/series/{series}/website/keys/{signup_key}/revoke",
+        SERIES_SCOPED,
+    ),
+    "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
+    "api_admin.allowed_origins": ("/admin/series/{series}/website/origins", SERIES_SCOPED),
 }
 
 #: Routes outside the matrix on purpose, with the reason: logging in and out, and the
@@ -180,6 +191,11 @@ def world(app, make) -> World:
         invitation = invitations.invite(
             series_obj, "invited@example.org", Role.DOOR, find_user_by_email(organiser)
         )
+        _key, signup_key = keys.create_signup_key(
+            db.session.scalar(select(User).where(User.email == organiser)),
+            series_obj,
+            "club website",
+        )
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
         phone, pairing_code = pairing.add_phone(event_obj, find_user_by_email(organiser))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
@@ -190,7 +206,8 @@ def world(app, make) -> World:
             "event": event,
             "speaker": str(speaker.id),
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
-            "token": str(db.session.scalar(select(ApiToken.id))),
+            "token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
+            "signup_key": str(signup_key.id),
             "registration": str(db.session.scalar(select(Registration.id))),
             "invitation": str(invitation.id),
             "member": str(find_user_by_email(door).id),
@@ -281,6 +298,7 @@ def test_matrix_covers_every_staff_route(app):
             "privacy_admin",
             "accounts",
             "door_admin",
+            "api_admin",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -67,14 +67,14 @@ def test_an_organiser_token_cannot_give_someone_s_consent(app, client, organiser
     assert response.status_code == 201
     registration = the_registration(app)
     assert (registration.source, registration.visibility) == (Source.API, Visibility.NOBODY)
-    assert consent_values(app)["visibility"] == [("nobody", "api")]
+    assert consent_values(app)["visibility"] == [("nobody", "organiser")]
 
 
 def test_without_a_token_the_person_s_own_choice_is_recorded(app, client, organiser):
     response = client.post(f"{API}/events/{organiser['event']}/registrations", json=BODY)
     assert response.status_code == 201
     assert the_registration(app).visibility is Visibility.COMMUNITY
-    assert consent_values(app)["visibility"] == [("community", "public")]
+    assert consent_values(app)["visibility"] == [("community", "api")]
 
 
 def test_a_signup_that_chooses_nothing_is_seen_by_nobody(app, client, organiser):
@@ -89,8 +89,8 @@ def test_a_signup_that_chooses_nothing_is_seen_by_nobody(app, client, organiser)
     "consent",
     ["share_email", "share_phone", "share_address", "accept_introductions", "street_on_badge"],
 )
-def test_the_api_takes_no_sharing_consent(app, client, organiser, consent, with_token):
-    """Those are given from the personal page, where the person sees what each one shows."""
+def test_a_consent_is_true_or_false_not_a_string(app, client, organiser, consent, with_token):
+    """The form's "y" is a checkbox's value; JSON says true (tests/test_api_consents.py)."""
     headers = {"Authorization": f"Bearer {organiser['token']}"} if with_token else {}
     response = client.post(
         f"{API}/events/{organiser['event']}/registrations",
@@ -98,7 +98,7 @@ def test_the_api_takes_no_sharing_consent(app, client, organiser, consent, with_
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {consent: "is not a known field"}
+    assert response.get_json()["error"]["fields"] == {consent: "must be true or false"}
     with app.app_context():
         assert db.session.scalars(select(Registration)).all() == []
 

@@ -30,11 +30,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from meetup.accounts.models import Invitation, PasswordReset
+from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.checkin import pairing
 from meetup.directory import services as directory_services
 from meetup.directory.models import Introduction
-from meetup.events.models import Event, Speaker
+from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
@@ -169,6 +170,11 @@ def world(app, make) -> World:
         )
         registration["alice"].directory_token_hash = hash_token(ALICE_DIRECTORY)
         db.session.commit()
+        _key, signup_key = keys.create_signup_key(
+            db.session.scalar(select(User).where(User.email == w.emails["organiser"])),
+            db.session.scalar(select(Series).where(Series.slug == series)),
+            "club website",
+        )
         w.ids = {
             "series": series,
             "upcoming": upcoming,
@@ -181,6 +187,7 @@ def world(app, make) -> World:
             "door_id": str(db.session.scalar(select(User.id).where(User.email == w.emails["door"]))),
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
+            "signup_key": str(signup_key.id),
             "message": str(db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED))),
             **{name: str(i) for name, i in people.items()},
             **{f"{name}_code": r.ticket_code for name, r in registration.items()},
@@ -305,6 +312,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{past}/directory/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.event_vcard": Call("/events/{past}/directory/{colin}.vcf", who="attendee"),
+    "directory.event_card": Call("/events/{past}/directory/{colin}", who="attendee"),
     "directory.event_introduce": Call(
         "/events/{past}/directory/{colin}/introduce",
         "POST",
@@ -318,6 +326,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/series/{series}/community/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.community_vcard": Call("/series/{series}/community/{colin}.vcf", who="attendee"),
+    "directory.community_card": Call("/series/{series}/community/{colin}", who="attendee"),
     "directory.community_introduce": Call(
         "/series/{series}/community/{colin}/introduce",
         "POST",
@@ -498,6 +507,21 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     "registrations_admin.announce": _with_page(
         Call("/admin/events/{upcoming}/announce", "POST", who="organiser")
     ),
+    # Four presses of one form: one campaign (the form's nonce), the others told it went.
+    "registrations_admin.write": _with_page(
+        Call(
+            "/admin/events/{upcoming}/write",
+            "POST",
+            who="organiser",
+            data={
+                "segment": "registered",
+                "subject": "Parking",
+                "body": "The car park is closed tonight.",
+                "nonce": "nonce-of-the-sweep-0123456789",
+                "action": "send",
+            },
+        )
+    ),
     "registrations_admin.registrations_csv": Call(
         "/admin/events/{upcoming}/registrations.csv", who="organiser"
     ),
@@ -585,11 +609,47 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         "/admin/users/{victim}/reactivate", "POST", who="admin", page="/admin/users"
     ),
     "auth.tokens": _with_page(
-        Call("/admin/tokens", "POST", who="organiser", data={"name": "site du club"})
+        Call(
+            "/admin/tokens",
+            "POST",
+            who="organiser",
+            data={"name": "site du club", "scopes": "read"},
+        )
     ),
     "auth.token_revoke": Call(
         "/admin/tokens/{api_token}/revoke", "POST", who="organiser", page="/admin/tokens"
     ),
+    # The series' website and tools.
+    "api_admin.website": Call("/admin/series/{series}/website", who="organiser"),
+    "api_admin.signup_key_new": Call(
+        "/admin/series/{series}/website/keys",
+        "POST",
+        who="organiser",
+        data={"name": "widget"},
+        page="/admin/series/{series}/website",
+    ),
+    "api_admin.signup_key_revoke": Call(
+        "/admin/series/{series}/website/keys/{signup_key}/revoke",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/website",
+    ),
+    "api_admin.signup_limit": Call(
+        "/admin/series/{series}/website/limit",
+        "POST",
+        who="organiser",
+        data={"api_signups_per_hour": "50"},
+        page="/admin/series/{series}/website",
+    ),
+    "api_admin.allowed_origins": Call(
+        "/admin/series/{series}/website/origins",
+        "POST",
+        who="organiser",
+        data={"allowed_origins": "https://www.club.fr"},
+        page="/admin/series/{series}/website",
+    ),
+    "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),
     "door.screen": Call("/door/{tonight}", who="door"),

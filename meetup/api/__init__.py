@@ -1,4 +1,5 @@
-"""The organiser JSON API, version 1. Its names are a contract: see openapi.py."""
+"""The organiser JSON API, version 1. Its names are a contract: see openapi.py. Also the
+series' "website and tools" page in the admin (signup keys and their limit)."""
 
 from flask import Blueprint
 
@@ -7,4 +8,15 @@ from meetup.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry them
 
-from meetup.api import checkins, errors, registrations, views  # noqa: E402, F401
+#: The organisers' pages about the API (CSRF-protected forms, unlike `bp`).
+admin_bp = Blueprint("api_admin", __name__, url_prefix="/admin")
+
+from meetup.api import (  # noqa: E402, F401
+    admin_views,
+    checkins,
+    cors,
+    errors,
+    public,
+    registrations,
+    views,
+)

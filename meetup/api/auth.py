@@ -1,4 +1,5 @@
-"""Bearer-token authentication for the API; a token acts with its user's role."""
+"""Bearer-token authentication for the API: a token acts with its user's role, within its
+scopes (meetup.auth.models.SCOPES)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ def request_token() -> ApiToken | None:
     return g.api_token
 
 
-def token_required(*roles: Role) -> Callable:
-    """401 without a valid token, 403 when its user lacks every one of `roles`."""
+def missing_scope(api_token: ApiToken, scope: str) -> ApiError:
+    held = ", ".join(api_token.scope_names) or "none"
+    return ApiError(
+        403, f"This token's scopes ({held}) do not include {scope}, which this request needs."
+    )
+
+
+def token_required(*roles: Role, scope: str) -> Callable:
+    """401 without a valid token; 403 when it lacks `scope` or its user lacks every one of
+    `roles`."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -36,11 +45,14 @@ def token_required(*roles: Role) -> Callable:
             api_token = request_token()
             if api_token is None:
                 raise ApiError(401, "A valid API token is required (Authorization: Bearer TOKEN).")
+            if not api_token.has_scope(scope):
+                raise missing_scope(api_token, scope)
             if api_token.user.role not in roles:
                 raise ApiError(403, "This token's role may not do that.")
             g.api_user = api_token.user
             return view(*args, **kwargs)
 
+        wrapped.api_scope = scope  # read by the OpenAPI document and the access tests
         return wrapped
 
     return decorator

@@ -68,7 +68,7 @@ def checkin_json(result: Result) -> dict:
 
 @bp.post("/checkins")
 @own_lock  # the claim: services.check_in
-@token_required(*DOOR)
+@token_required(*DOOR, scope="door")
 def checkin_create():
     values = f.parse_object(f.json_object(), CHECKIN_FIELDS, required=("code",))
     event = _door_event(values.get("event", ""))
@@ -90,7 +90,7 @@ def checkin_create():
 
 
 @bp.delete("/checkins/<path:code>")
-@token_required(*DOOR)
+@token_required(*DOOR, scope="door")
 def checkin_delete(code: str):
     event = _door_event(request.args.get("event", ""))
     status, registration = services.undo(code, api_user(), event=event)

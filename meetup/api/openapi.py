@@ -279,12 +279,45 @@ REGISTRATION_INPUT = {
         "type": "string",
         "enum": ["nobody", "attendees", "community"],
         "default": "nobody",
-        "description": "Who may see the person's card after the evening: their own choice, "
-        "so taken only from a signup sent without a token (from the person's browser or "
-        "the club's website form). With an organiser token it is ignored and the card "
-        "stays visible to nobody until the person chooses from their personal link, as "
-        "when an organiser adds someone by hand. Left out: nobody. What the card shares "
-        "(email, phone, exact address, introductions) is chosen on the personal page only.",
+        "description": "Who may see the person's card after the evening (nobody, those who "
+        "came, the series' community): their own choice, so taken only from a signup the "
+        "person sends (without a token, from their browser or the club's page, or with the "
+        "series' signup key), and recorded with how=api. With an organiser token (write "
+        "scope) it is ignored and the card stays visible to nobody until the person chooses "
+        "from their personal link, as when an organiser adds someone by hand. Left out: "
+        "nobody.",
+    },
+    **{
+        name: {
+            "type": "boolean",
+            "default": False,
+            "description": f"{meaning} The person's own consent, as the signup form asks it "
+            "(never ticked in advance): taken from a signup without a token or with a "
+            "signup key, recorded with how=api; ignored with an organiser token (stays "
+            "false). Left out: false.",
+        }
+        for name, meaning in (
+            ("street_on_badge", "Print the office's street (never the number) on the badge."),
+            ("share_email", "Show the email address to those allowed to see the card."),
+            ("share_phone", "Show the phone number to those allowed to see the card."),
+            (
+                "share_address",
+                "Show the full office address and the exact pin (else the street's name "
+                "and a pin rounded to about 200 m).",
+            ),
+            (
+                "accept_introductions",
+                "Others may ask to be introduced (the person accepts or declines each).",
+            ),
+            (
+                "notify_new_neighbours",
+                "Email after an evening when someone new who works near came.",
+            ),
+            (
+                "news",
+                "Email about the club's next evenings (one-tap signup, unsubscribe in one click).",
+            ),
+        )
     },
     "language": {
         "type": "string",
@@ -391,6 +424,77 @@ SCHEMAS["Registration"] = {
             "description": "Agreed to have their office street printed on their badge",
         },
         "created_at": DATETIME,
+    },
+}
+
+
+SCHEMAS["PublicSeries"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slug", "name", "city", "contact_email", "url"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "city": {"type": "string"},
+        "contact_email": {
+            "type": "string",
+            "description": "Shown on the club's pages; may be empty",
+        },
+        "url": READ_ONLY_URL,
+    },
+}
+SCHEMAS["PublicEvent"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "An evening as its public page shows it: nothing about who registered.",
+    "required": [
+        "slug",
+        "series",
+        "title",
+        "theme",
+        "description",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "venue_name",
+        "venue_address",
+        "signups",
+        "registration_opens_at",
+        "registration_closes_at",
+        "seats_left",
+        "url",
+        "calendar_url",
+        "signup_url",
+    ],
+    "properties": {
+        "slug": {"type": "string"},
+        "series": _ref("PublicSeries"),
+        "title": {"type": "string"},
+        "theme": {"type": "string"},
+        "description": {"type": "string", "description": "Markdown, as the organisers wrote it"},
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "timezone": {"type": "string", "description": "The series' IANA time zone"},
+        "venue_name": {"type": "string"},
+        "venue_address": {"type": "string"},
+        "signups": {
+            "type": "string",
+            "enum": ["open", "not_yet", "closed", "cancelled"],
+            "description": "Whether a signup sent now is taken, and if not, why",
+        },
+        "registration_opens_at": {**DATETIME, "type": ["string", "null"]},
+        "registration_closes_at": {**DATETIME, "type": ["string", "null"]},
+        "seats_left": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "0: a signup now goes on the waitlist",
+        },
+        "url": READ_ONLY_URL,
+        "calendar_url": READ_ONLY_URL,
+        "signup_url": {
+            **READ_ONLY_URL,
+            "description": "Where to POST a RegistrationInput (createRegistration)",
+        },
     },
 }
 
@@ -578,6 +682,44 @@ PATHS = {
                 "200": {"description": "What happened", **_json(_ref("UndoAnswer"))},
                 **ERRORS,
                 "404": _error("No such event"),
+            },
+        }
+    },
+    "/public/events/{slug}": {
+        "get": {
+            "summary": "An evening's public details (no token; CORS for the series' origins)",
+            "operationId": "getPublicEvent",
+            "security": [],
+            "parameters": [SLUG],
+            "responses": {
+                "200": {"description": "The evening", **_json(_ref("PublicEvent"))},
+                "404": _error("No such published or cancelled event"),
+            },
+        }
+    },
+    "/public/series/{slug}/events": {
+        "get": {
+            "summary": "A series' evenings not over yet, soonest first (no token; CORS for "
+            "the series' origins)",
+            "operationId": "listPublicEvents",
+            "security": [],
+            "parameters": [SLUG],
+            "responses": {
+                "200": {
+                    "description": "The series and its coming evenings",
+                    **_json(
+                        {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["series", "items"],
+                            "properties": {
+                                "series": _ref("PublicSeries"),
+                                "items": {"type": "array", "items": _ref("PublicEvent")},
+                            },
+                        }
+                    ),
+                },
+                "404": _error("No such series"),
             },
         }
     },

@@ -135,14 +135,14 @@ def openapi():
 
 
 @bp.get("/series")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="read")
 def series_index():
     query = queries.series_for(api_user()).order_by(Series.id)  # names tie: pages need an order
     return jsonify(_paginated(query, lambda rows: [series_json(s) for s in rows]))
 
 
 @bp.post("/series")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="write")
 def series_create():
     values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
     series = _service_call(services.create_series, acting_user=api_user(), **values)
@@ -153,7 +153,7 @@ def series_create():
 
 
 @bp.get("/series/<slug>")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="read")
 def series_show(slug: str):
     series = db.session.scalar(db.select(Series).where(Series.slug == slug))
     if series is None:
@@ -181,7 +181,7 @@ def _event_or_error(slug: str) -> Event:
 
 
 @bp.get("/events")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="read")
 def events_index():
     query = queries.events_for(api_user()).order_by(Event.starts_at.desc(), Event.id)
     if (series_slug := query_text("series")) is not None:
@@ -194,7 +194,7 @@ def events_index():
 
 
 @bp.post("/events")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="write")
 def events_create():
     values = f.parse_object(
         f.json_object(),
@@ -221,7 +221,7 @@ def events_create():
 
 
 @bp.get("/events/<slug>")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="read")
 def event_show(slug: str):
     return jsonify(_events_json([_event_or_error(slug)])[0])
 
@@ -236,7 +236,7 @@ def _unpublished_directory() -> ApiError:
 
 
 @bp.patch("/events/<slug>")
-@token_required(*STAFF)
+@token_required(*STAFF, scope="write")
 def event_update(slug: str):
     event = _event_or_error(slug)
     values = f.parse_object(f.json_object(), EVENT_FIELDS, read_only=EVENT_READ_ONLY)

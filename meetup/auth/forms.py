@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from meetup.auth.models import ApiToken, Role, User
 from meetup.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, find_user_by_email
-from meetup.forms import Form
+from meetup.forms import CheckboxesField, Form
 from meetup.models_base import column_length
 from meetup.validators import MaxLength
 
@@ -51,6 +51,23 @@ class TokenForm(Form):
         _l("Name"),
         validators=[DataRequired(), MaxLength(column_length(ApiToken.name))],
         description=_l("What uses it, e.g. “club website” or “door scanner”."),
+    )
+    scopes = CheckboxesField(
+        _l("What it may do"),
+        choices=[
+            SelectChoice(
+                "read", _l("Read: the series, evenings and registration lists (personal data)")
+            ),
+            SelectChoice(
+                "write", _l("Write: create and change series and evenings, sign people up")
+            ),
+            SelectChoice("door", _l("Door: check people in and undo it")),
+        ],
+        validators=[DataRequired(message=_l("Choose at least one."))],
+        description=_l(
+            "A token acts within your role too. For a signup form on the club's website, "
+            "use a series' signup key instead (the series' page, “Website and tools”)."
+        ),
     )
 
 

@@ -95,8 +95,18 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship(back_populates="login_sessions")
 
 
+#: What a token may do. `signup`: create registrations for its series' evenings, read
+#: nothing (publishable: it may sit in a web page); `read`: the API's lists and records;
+#: `write`: create and change series, events and registrations; `door`: check people in.
+#: A token also acts within its user's role: a door volunteer's token never writes.
+SIGNUP_SCOPE = "signup"
+STAFF_SCOPES = ("read", "write", "door")
+SCOPES = (SIGNUP_SCOPE, *STAFF_SCOPES)
+
+
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; it acts with its user's role. Only its hash is stored."""
+    """A bearer token for the JSON API; it acts with its user's role, within its scopes. Only
+    its hash is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -110,8 +120,19 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Space-separated names from SCOPES; tokens made before scopes have the staff three.
+    scopes: Mapped[str] = mapped_column(
+        String(40), default=" ".join(STAFF_SCOPES), server_default=" ".join(STAFF_SCOPES)
+    )
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        return tuple(name for name in SCOPES if name in self.scopes.split())
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes.split()
 
     @property
     def is_active(self) -> bool:

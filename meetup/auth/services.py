@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
@@ -11,7 +12,15 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from meetup.auth.models import ApiToken, LoginSession, Role, User
+from meetup.auth.models import (
+    SCOPES,
+    SIGNUP_SCOPE,
+    STAFF_SCOPES,
+    ApiToken,
+    LoginSession,
+    Role,
+    User,
+)
 from meetup.extensions import db
 from meetup.models_base import column_length
 from meetup.timeutil import utcnow
@@ -164,13 +173,31 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(user: User, name: str = "") -> tuple[str, ApiToken]:
-    """A new token; the clear text is returned once and never stored. Commits."""
-    token = "mt_" + secrets.token_urlsafe(32)
+def new_api_token(
+    user: User, name: str = "", scopes: Iterable[str] = STAFF_SCOPES
+) -> tuple[str, ApiToken]:
+    """A new token in the session, not committed (a signup key's series goes with it); the
+    clear text is returned once and never stored."""
+    chosen = [scope for scope in SCOPES if scope in set(scopes)]
+    if set(scopes) - set(SCOPES) or not chosen or (SIGNUP_SCOPE in chosen and len(chosen) > 1):
+        raise ValueError(f"scopes must be some of {STAFF_SCOPES} or {SIGNUP_SCOPE!r} alone")
+    token = ("mk_pub_" if SIGNUP_SCOPE in chosen else "mt_") + secrets.token_urlsafe(32)
     name = name.strip()[: column_length(ApiToken.name)]
-    api_token = ApiToken(user=user, name=name, token_hash=_hash_token(token))
-    api_token.prefix = token[:10]
+    api_token = ApiToken(
+        user=user, name=name, token_hash=_hash_token(token), scopes=" ".join(chosen)
+    )
+    api_token.prefix = token[:12]
     db.session.add(api_token)
+    return token, api_token
+
+
+def create_api_token(
+    user: User, name: str = "", scopes: Iterable[str] = STAFF_SCOPES
+) -> tuple[str, ApiToken]:
+    """A new staff token; the clear text is returned once and never stored. Commits."""
+    if SIGNUP_SCOPE in scopes:
+        raise ValueError("a signup key belongs to a series: meetup.api.keys")
+    token, api_token = new_api_token(user, name, scopes)
     db.session.commit()
     return token, api_token
 

@@ -145,7 +145,9 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        new_token, _api_token = services.create_api_token(current_user, form.name.data)
+        new_token, _api_token = services.create_api_token(
+            current_user, form.name.data, scopes=form.scopes.data
+        )
         form = TokenForm(formdata=None)
     my_tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())

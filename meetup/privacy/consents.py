@@ -35,6 +35,13 @@ def _changed(registration: Registration) -> list[str]:
     return [name for name in CONSENTS if state.attrs[name].history.has_changes()]
 
 
+def _how(registration: Registration) -> str:
+    """How a new registration's consents were given: its source (public form, organiser,
+    import, walk-in, api), unless the request said better (meetup.api: "api" for the
+    person's own choice sent by the club's website)."""
+    return registration.consent_how or value_text(registration.source or "public")
+
+
 def _signed_up_again(state) -> bool:
     """A cancelled registration coming back to life (registrations.services.register)."""
     history = state.attrs["status"].history
@@ -51,11 +58,11 @@ def _record_consents(session: Session, flush_context) -> None:
             continue
         state = inspect(instance)
         is_new = instance in session.new
-        how = value_text(instance.source or "public") if is_new else "changed"
+        how = _how(instance) if is_new else "changed"
         names = list(CONSENTS) if is_new else _changed(instance)
         if not is_new and _signed_up_again(state):
             # Agreeing again, under today's wording, as at a first signup.
-            how, names = value_text(instance.source or "public"), list(CONSENTS)
+            how, names = _how(instance), list(CONSENTS)
         rows += [
             {
                 "registration_id": instance.id,

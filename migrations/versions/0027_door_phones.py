@@ -1,15 +1,15 @@
 """Door phones paired by a QR code to one evening's door (only the codes' hashes).
 
-Revision ID: 0022_door_phones
-Revises: 0021_invitations
+Revision ID: 0027_door_phones
+Revises: 0026_exact_neighbours
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_door_phones"
-down_revision = "0021_invitations"
+revision = "0027_door_phones"
+down_revision = "0026_exact_neighbours"
 branch_labels = None
 depends_on = None
 
