@@ -67,6 +67,9 @@ class Config:
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     #: Attempts before an outbox message is marked failed (backoff 1, 2, 4 … 60 minutes).
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    #: The organisers' messages to many people go out at most this many a minute (a mail
+    #: provider's sending limit; a burst from a small server looks like spam).
+    MAIL_CAMPAIGN_PER_MINUTE = _int("MAIL_CAMPAIGN_PER_MINUTE", 60)
     #: Seconds after which a message a worker claimed but never finished is taken over.
     MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 15 * 60)
 

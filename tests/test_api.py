@@ -720,17 +720,24 @@ def test_patch_changes_only_the_fields_sent(client, world):
     assert call(client, "GET", f"/events/{world.event}", token).get_json() == expected
 
 
-def test_patch_moves_the_event_but_keeps_its_slug(client, world):
+def test_patch_moving_the_date_moves_the_slug_and_answers_it(client, world):
+    """As on the organiser's page: the evening's address follows its date (the public page
+    at the old one answers 301); the API answers the new slug, which clients use next."""
     token = world.tokens["organiser"]
     body = {"starts_at": "2027-01-14T19:00:00+01:00", "ends_at": "2027-01-14T21:00:00+01:00"}
     response = call(client, "PATCH", f"/events/{world.event}", token, json=body)
     assert response.status_code == 200
     event = response.get_json()
+    new_slug = world.event.rsplit("-", 3)[0] + "-2027-01-14"
     assert (event["slug"], event["starts_at"], event["ends_at"]) == (
-        world.event,
+        new_slug,
         "2027-01-14T19:00:00+01:00",
         "2027-01-14T21:00:00+01:00",
     )
+    assert call(client, "GET", f"/events/{new_slug}", token).get_json() == event
+    page = client.get(f"/events/{world.event}")
+    assert page.status_code == 301
+    assert page.headers["Location"].endswith(f"/events/{new_slug}")
 
 
 def test_patch_clears_the_registration_window_with_null(client, world):

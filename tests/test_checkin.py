@@ -23,7 +23,7 @@ from meetup.mail.models import OutboxMessage
 from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text
 from meetup.timeutil import utcnow
-from tests.helpers import csrf_from, log_in
+from tests.helpers import csrf_from, log_in, outbox, text_of
 from tests.scanning import decode_labels
 
 CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -414,7 +414,7 @@ def test_a_walk_in_is_registered_let_in_and_emailed_at_once(app, client, door):
         kinds = db.session.scalars(
             select(OutboxMessage.kind).where(OutboxMessage.registration_id == walker.id)
         ).all()
-        assert kinds == ["confirmation"]  # the personal link, to complete the card
+        assert kinds == ["walk_in"]  # the personal link, to complete the card
     counts = client.get(f"/door/{door['tonight']}/counts").get_json()
     assert counts["walk_ins"] == 1 and counts["checked_in"] == 1
     screen = client.get(f"/door/{door['tonight']}").get_data(as_text=True)
@@ -610,7 +610,7 @@ def test_sending_the_walk_in_form_twice_changes_nothing_more(app, client, door):
         kinds = db.session.scalars(
             select(OutboxMessage.kind).where(OutboxMessage.registration_id == walker.id)
         ).all()
-        assert kinds == ["confirmation"]  # one email, and the link in it still works
+        assert kinds == ["walk_in"]  # one email, and the link in it still works
 
 
 def test_an_already_answer_offers_undo(client, door):
@@ -671,13 +671,13 @@ def test_someone_waiting_or_cancelled_is_let_in_anyway_at_the_door(app, client, 
             assert let_in.status is RegistrationStatus.CONFIRMED
             assert (let_in.checked_in_door, let_in.checked_in_at is not None) == ("Porte 2", True)
     assert answer["counts"]["checked_in"] == 2
-    with app.app_context():  # their ticket (and a fresh personal link) by email
+    with app.app_context():  # a fresh personal link by email, to complete their card
         kinds = db.session.scalars(
             select(OutboxMessage.kind).where(
                 OutboxMessage.registration_id == door["ids"]["waiting"]
             )
         ).all()
-        assert kinds == ["confirmation"]
+        assert kinds == ["walk_in"]
     # A second tap (or another door): "already", nothing more.
     again = client.post(
         f"/door/{tonight}/admit", data={"csrf_token": token, "code": door["codes"]["waiting"]},
@@ -757,3 +757,30 @@ def test_a_rehearsal_check_in_days_ahead_can_be_undone(app, client, make):
         later = utcnow() + timedelta(days=12, hours=13)
         with mock.patch("meetup.checkin.services.utcnow", return_value=later):
             assert services.undo(code, user, event=event)[0] is Undo.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("language", "welcome", "booked"),
+    [
+        ("en", "Welcome to this evening: you are in.", "Your seat is booked"),
+        ("fr", "Bienvenue à cette soirée\u00a0: vous êtes entré·e.", "Votre place est réservée"),
+    ],
+)
+def test_a_walk_in_is_invited_to_complete_their_card(app, client, door, language, welcome, booked):
+    """Already in the room: no "your seat is booked", no ticket to show; their personal link,
+    to complete their card, in their language."""
+    token = _door_token(client, door)
+    client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
+              "email": "yasmine@example.org", "door": "Porte 1"},
+        headers={"Accept-Language": language},
+    )  # fmt: skip
+    (message,) = outbox(app, "walk_in")
+    text = text_of(message)
+    assert message["Content-Language"] == language
+    assert welcome in text and booked not in text
+    assert re.search(r"http://localhost/r/[A-Za-z0-9_-]{40,}", text)
+    assert not [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")]
+    html = message.get_body(("html",)).get_content()
+    assert ("Complete my card" if language == "en" else "Compléter ma fiche") in html

@@ -324,6 +324,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{past}/directory/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.event_vcard": Call("/events/{past}/directory/{colin}.vcf", who="attendee"),
+    "directory.event_card": Call("/events/{past}/directory/{colin}", who="attendee"),
     "directory.event_introduce": Call(
         "/events/{past}/directory/{colin}/introduce",
         "POST",
@@ -337,6 +338,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/series/{series}/community/contacts.vcf", who="organiser"),  # audited
     ),
     "directory.community_vcard": Call("/series/{series}/community/{colin}.vcf", who="attendee"),
+    "directory.community_card": Call("/series/{series}/community/{colin}", who="attendee"),
     "directory.community_introduce": Call(
         "/series/{series}/community/{colin}/introduce",
         "POST",
@@ -497,6 +499,21 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     ),
     "registrations_admin.announce": _with_page(
         Call("/admin/events/{upcoming}/announce", "POST", who="organiser")
+    ),
+    # Four presses of one form: one campaign (the form's nonce), the others told it went.
+    "registrations_admin.write": _with_page(
+        Call(
+            "/admin/events/{upcoming}/write",
+            "POST",
+            who="organiser",
+            data={
+                "segment": "registered",
+                "subject": "Parking",
+                "body": "The car park is closed tonight.",
+                "nonce": "nonce-of-the-sweep-0123456789",
+                "action": "send",
+            },
+        )
     ),
     "registrations_admin.registrations_csv": Call(
         "/admin/events/{upcoming}/registrations.csv", who="organiser"

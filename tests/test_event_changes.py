@@ -218,6 +218,7 @@ def test_capacity_below_the_seats_given_says_what_happens(client, make, login, c
         "title": "Café", "theme": "", "date": day.isoformat(), "start_time": "19:00",
         "end_time": "21:30", "capacity": capacity, "venue_name": "Café du Théâtre",
         "description": "", "registration_opens_at": "", "registration_closes_at": "",
+        "notify": "yes",  # the place is typed anew: those registered are asked about first
     }  # fmt: skip
     response = post_form(client, f"/admin/events/{slug}/edit", form)
     assert response.status_code == 302

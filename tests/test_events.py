@@ -261,15 +261,18 @@ def test_registration_must_close_after_it_opens(client, series):
     assert "Registration must close after it opens." in response.get_data(as_text=True)
 
 
-def test_edit_keeps_the_slug(app, client, series, make):
+def test_edit_keeps_the_slug_while_the_date_stays(app, client, series, make):
     slug = make.event(series, starts_at=datetime(2026, 12, 10, 18, tzinfo=UTC), status="draft")
     response = post_form(
-        client, f"/admin/events/{slug}/edit", _event_form(date="2026-12-17", title="Autre")
+        client, f"/admin/events/{slug}/edit", _event_form(start_time="20:00", title="Autre")
     )
     assert response.status_code == 302
     event = _event(app, slug)
     assert (event.slug, event.title) == (slug, "Autre")
-    assert event.starts_at == datetime(2026, 12, 17, 18, tzinfo=UTC)
+    assert event.starts_at == datetime(2026, 12, 10, 19, tzinfo=UTC)
+    # A new date moves the address (tests/test_event_moves.py).
+    response = post_form(client, f"/admin/events/{slug}/edit", _event_form(date="2026-12-17"))
+    assert response.headers["Location"] == f"/admin/events/{series}-2026-12-17"
 
 
 def test_edit_form_shows_local_times(client, series, make):

@@ -143,7 +143,9 @@ def _signup_form(data: dict, *, the_person: bool) -> SignupForm:
 def registration_create(slug: str):
     """Public signup (no token, or the series' signup key) or an organiser's (a write
     token): answers the status a newcomer gets, and nothing personal."""
-    event = queries.event_or_404(slug)
+    # The API does not redirect an evening's earlier address (its document promises none):
+    # clients read the current slug from /events.
+    event = queries.event_or_404(slug, follow_moves=False)
     state = signup_state(event)
     if state == SignupState.DRAFT:
         raise ApiError(404, "No event with that slug.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -205,12 +205,26 @@ def event_edit(slug: str):
         form.fill_from(event)
     if form.validate_on_submit():
         capacity_before = event.capacity
+        values = form.service_values()
+        choice = request.form.get("notify", "")
+        to_tell = registration_services.change_notice_count(event, values)
+        if to_tell and choice not in ("yes", "no"):
+            # The time or place changes: say how many will be told, and let them choose.
+            notice = ChangeNotice(event, values, to_tell)
+            return render_template(
+                "events/event_form.html", form=form, series=event.series, event=event,
+                notice=notice,
+            )  # fmt: skip
         try:
-            told = registration_services.update_event_and_notify(event, **form.service_values())
+            told = registration_services.update_event_and_notify(
+                event, notify=choice != "no", **values
+            )
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
             flash(_("Event saved."), "success")
+            if to_tell and choice == "no":
+                flash(_("Nobody was told of the change."), "info")
             if told:
                 flash(
                     ngettext(
@@ -228,6 +242,16 @@ def event_edit(slug: str):
                 _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
     return render_template("events/event_form.html", form=form, series=event.series, event=event)
+
+
+class ChangeNotice:
+    """What an edit changes that the people registered would be told of, before saving."""
+
+    def __init__(self, event: Event, values: dict, count: int) -> None:
+        self.count = count
+        local = values["starts_at"].astimezone(event.zone).date()
+        self.date_moves = local != event.starts_at.astimezone(event.zone).date()
+        self.old_url = url_for("public.event_page", slug=event.slug, _external=True)
 
 
 def _warn_if_over_capacity(event: Event) -> None:

@@ -17,7 +17,7 @@ def calendar_entry(event: Event) -> ical.CalendarEntry:
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "meetup"
     venue = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     return ical.CalendarEntry(
-        uid=f"event-{event.slug}@{host}",
+        uid=f"event-{event.calendar_key or event.slug}@{host}",
         title=f"{event.series.name} — {event.theme}" if event.theme else event.title,
         starts_at=event.starts_at,
         ends_at=event.ends_at,

@@ -101,8 +101,12 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id"), index=True)
-    #: Public, stable identifier (URLs, API); never changes once created.
+    #: Public identifier (URLs, API): the series and the local date. When the date changes
+    #: it follows (the old one answers 301, see EventSlugRedirect).
     slug: Mapped[str] = mapped_column(String(120), unique=True)
+    #: The slug the calendar files' UID was made from, kept once the slug moves (None: the
+    #: slug itself), so that calendars update their entry instead of adding one.
+    calendar_key: Mapped[str | None] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
     theme: Mapped[str] = mapped_column(String(200), default="")
     #: Markdown, rendered through nh3.
@@ -174,3 +178,16 @@ class Speaker(db.Model):
     bio: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2_000})
 
     event: Mapped[Event] = relationship(back_populates="speakers")
+
+
+class EventSlugRedirect(db.Model):
+    """An evening's earlier address: its date changed, the slug followed, and links already
+    sent (emails, calendars, shares) lead to the new one with a 301."""
+
+    __tablename__ = "event_slug_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Never given to another evening (services._event_slug_exists looks here too).
+    old_slug: Mapped[str] = mapped_column(String(120), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

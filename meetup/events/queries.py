@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NoReturn
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from meetup.auth.access import can_manage_series
 from meetup.auth.models import Role, User, series_team
-from meetup.events.models import Event, EventStatus, Series
+from meetup.events.models import Event, EventSlugRedirect, EventStatus, Series
 from meetup.extensions import db
 
 
@@ -51,12 +52,36 @@ def event_by_slug(slug: str, *, with_speakers: bool = False) -> Event | None:
     return db.session.execute(statement, {"slug": slug}).unique().scalar_one_or_none()
 
 
-def event_or_404(slug: str, *, with_speakers: bool = True) -> Event:
-    """event_by_slug, or 404."""
+def event_or_404(slug: str, *, with_speakers: bool = True, follow_moves: bool = True) -> Event:
+    """event_by_slug, or 404; an evening's earlier address (its date changed) redirects to
+    the same page at its current one (see moved_or_404) unless `follow_moves` is False."""
     event = event_by_slug(slug, with_speakers=with_speakers)
     if event is None:
-        abort(404)
+        if not follow_moves:
+            abort(404)
+        moved_or_404(slug)
     return event
+
+
+def moved_event_slug(old_slug: str) -> str | None:
+    """The current slug of the evening that had `old_slug`, or None."""
+    return db.session.scalar(
+        select(Event.slug)
+        .join(EventSlugRedirect, EventSlugRedirect.event_id == Event.id)
+        .where(EventSlugRedirect.old_slug == old_slug)
+    )
+
+
+def moved_or_404(slug: str) -> NoReturn:
+    """The request's page at the evening's current address: 301 for a GET (links in emails,
+    calendars, shares), 308 for a form's POST (its method and data kept); else 404."""
+    current = moved_event_slug(slug)
+    if current is None or request.view_args is None or request.view_args.get("slug") != slug:
+        abort(404)
+    url = url_for(request.endpoint, **(request.view_args | {"slug": current}))
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    abort(redirect(url, 301 if request.method in ("GET", "HEAD") else 308))
 
 
 def managed_event_or_404(slug: str, user: User) -> Event:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import Role, User
-from meetup.events.models import Event, EventStatus, Series, Speaker
+from meetup.events.models import Event, EventSlugRedirect, EventStatus, Series, Speaker
 from meetup.events.recurrence import same_weekday_next_month
 from meetup.extensions import db
 from meetup.models_base import column_length
@@ -69,7 +69,11 @@ def _series_slug_exists(slug: str) -> bool:
 
 
 def _event_slug_exists(slug: str) -> bool:
-    return db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None
+    """Taken by an evening, or an earlier address of one (which keeps leading there)."""
+    if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        return True
+    moved = select(EventSlugRedirect.id).where(EventSlugRedirect.old_slug == slug)
+    return db.session.scalar(moved) is not None
 
 
 def _unique_slug(base: str, exists, fallback: str) -> str:
@@ -296,7 +300,8 @@ def create_event(
 
 
 def update_event(event: Event, **changes) -> Event:
-    """Change an event's details; its slug never changes. Does not commit (see above)."""
+    """Change an event's details. When its local date changes, its slug follows the date
+    and the old one is kept as a redirect (move_slug). Does not commit (see above)."""
     unknown = set(changes) - set(EVENT_FIELDS)
     if unknown:
         raise TypeError(f"not event fields: {sorted(unknown)}")
@@ -310,7 +315,34 @@ def update_event(event: Event, **changes) -> Event:
         )
     if changes:
         event.revision = (event.revision or 0) + 1
+    if "starts_at" in changes:
+        move_slug(event)
     return event
+
+
+def move_slug(event: Event) -> None:
+    """Give `event` the slug of its (new) local date, if it has not already: the old slug
+    becomes a redirect; an earlier address of its own for that date is taken back."""
+    local_date = event.starts_at.astimezone(event.series.zone).date().isoformat()
+    wanted = f"{event.series.slug}-{local_date}"
+    if event.slug == wanted or event.slug.startswith(wanted + "-"):
+        return
+    own = db.session.scalar(
+        select(EventSlugRedirect).where(
+            EventSlugRedirect.event_id == event.id,
+            EventSlugRedirect.old_slug.startswith(wanted, autoescape=True),
+        )
+    )
+    if own is not None and (own.old_slug == wanted or own.old_slug[len(wanted) :][:1] == "-"):
+        new_slug = own.old_slug
+        db.session.delete(own)
+        db.session.flush()
+    else:
+        new_slug = event_slug_for(event.series, event.starts_at)
+    if event.calendar_key is None:
+        event.calendar_key = event.slug
+    db.session.add(EventSlugRedirect(old_slug=event.slug, event_id=event.id))
+    event.slug = new_slug
 
 
 def set_status(event: Event, status: EventStatus) -> Event:

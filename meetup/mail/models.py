@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,10 @@ class OutboxMessage(db.Model):
     #: Which claim holds the message: a worker only records the outcome of its own claim.
     claimed_by: Mapped[str | None] = mapped_column(String(80))
 
+    #: The organisers' message to a group of people this is one copy of (see Campaign).
+    #: No foreign key, as registration_id: a campaign row is only read for its counts.
+    campaign_id: Mapped[int | None] = mapped_column(index=True)
+
     #: Registrations the message speaks of besides its recipient.
     mentions: Mapped[list[OutboxMention]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
@@ -87,3 +92,40 @@ class OutboxMention(db.Model):
     )
     #: A registration id (no foreign key, as OutboxMessage.registration_id).
     registration_id: Mapped[int] = mapped_column(primary_key=True, index=True)
+
+
+#: A campaign's segments, as organisers read them (registrations.campaigns says who is in each).
+SEGMENT_LABELS = {
+    "confirmed": _l("Those with a seat"),
+    "waitlisted": _l("Those on the waitlist"),
+    "registered": _l("Everyone registered (seat or waitlist)"),
+    "came": _l("Those who came"),
+    "no_show": _l("Those who had a seat and did not come"),
+}
+
+
+class Campaign(db.Model):
+    """One message the organisers wrote to a group of an evening's people (a segment of its
+    registrations): the outbox holds one copy per person (OutboxMessage.campaign_id) and
+    shows the campaign as one line with its counts."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Who is written to: confirmed, waitlisted, came, no_show, registered.
+    segment: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(150))
+    #: Plain text as the organiser typed it; paragraphs split on blank lines in the HTML.
+    body: Mapped[str] = mapped_column(Text, info={"max_length": 5000})
+    #: The staff account that sent it (None once that account is gone).
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: How many people it was queued for.
+    recipients: Mapped[int] = mapped_column(default=0)
+    #: The form's one-time value: a second press of "send" (a double click, a reload)
+    #: finds it taken and sends nothing.
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.id} {self.segment} ({self.recipients})>"

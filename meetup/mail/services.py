@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from meetup.extensions import db
@@ -143,10 +143,13 @@ def queue_draft(
     kind: str,
     values: dict,
     registration_id: int | None = None,
+    campaign_id: int | None = None,
+    due_at: datetime | None = None,
 ) -> OutboxMessage:
     """Add a pending message to the current session, to be composed by the worker from
     `values` (JSON) with the composer registered for `kind`; the caller's commit stores it.
-    The recipient and the subject (for the outbox list) are fixed now."""
+    The recipient and the subject (for the outbox list) are fixed now. `due_at`: not sent
+    before then (a campaign spreads its messages, see campaign_start)."""
     if kind not in _composers:
         raise ValueError(f"no composer for {kind!r}")
     now = utcnow()
@@ -160,12 +163,33 @@ def queue_draft(
         draft=json.dumps(values),
         status=OutboxStatus.PENDING,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=due_at or now,
+        campaign_id=campaign_id,
         last_error="",
         created_at=now,
     )
     db.session.add(message)
     return message
+
+
+def campaign_start(now: datetime) -> datetime:
+    """When a new campaign's first copy may go: after the last copy of the campaigns queued
+    before it (sent or not), so that together they keep to MAIL_CAMPAIGN_PER_MINUTE. (A
+    copy retried after a failure goes at its own time, outside this pace.)"""
+    last = db.session.scalar(
+        select(func.max(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.campaign_id.is_not(None)
+        )
+    )
+    if last is None:
+        return now
+    return max(now, last + campaign_interval())
+
+
+def campaign_interval() -> timedelta:
+    """The time between two copies of the organisers' messages (MAIL_CAMPAIGN_PER_MINUTE)."""
+    per_minute = max(int(current_app.config.get("MAIL_CAMPAIGN_PER_MINUTE", 60)), 1)
+    return timedelta(seconds=60 / per_minute)
 
 
 def message_bytes(message: OutboxMessage) -> bytes:
@@ -186,7 +210,8 @@ def compose_drafts(limit: int = 50) -> int:
         ids = db.session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.draft.is_not(None), OutboxMessage.status == OutboxStatus.PENDING)
-            .order_by(OutboxMessage.id)
+            # Those due first: a campaign's later copies do not hold up a confirmation.
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         ).all()
         db.session.commit()

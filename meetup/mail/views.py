@@ -14,7 +14,7 @@ from meetup.auth.forms import ConfirmForm
 from meetup.extensions import db
 from meetup.mail import bp, queries, services
 from meetup.mail.compose import ReadableMessage, read_message, redacted
-from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.mail.models import SEGMENT_LABELS, OutboxMessage, OutboxStatus
 
 PER_PAGE = 50
 
@@ -43,6 +43,8 @@ KIND_LABELS = {
     "announcement": _l("Next evening announced"),
     "reminder": _l("Reminder"),
     "reminder_waitlisted": _l("Reminder (waitlist)"),
+    "campaign": _l("Organisers' message"),
+    "walk_in": _l("Welcome at the door"),
 }
 
 
@@ -67,7 +69,11 @@ def _redacted_bytes(message: OutboxMessage) -> bytes | None:
 
 @bp.context_processor
 def _labels() -> dict:
-    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS}
+    return {
+        "status_labels": STATUS_LABELS,
+        "kind_labels": KIND_LABELS,
+        "segment_labels": SEGMENT_LABELS,
+    }
 
 
 @bp.get("")
@@ -77,14 +83,19 @@ def outbox():
         status = OutboxStatus(request.args.get("status", ""))
     except ValueError:
         status = None
+    campaign = None
+    if (number := request.args.get("campaign", "")).isdigit() and len(number) < 10:
+        campaign = queries.campaign_or_404(current_user, int(number))
     page = db.paginate(
-        queries.messages_for(current_user, status), per_page=PER_PAGE, error_out=False
+        queries.messages_for(current_user, status, campaign), per_page=PER_PAGE, error_out=False
     )
     return render_template(
         "mail/outbox.html",
         page=page,
         status=status,
-        counts=queries.counts_for(current_user),
+        campaign=campaign,
+        campaigns=[] if campaign else queries.campaigns_for(current_user),
+        counts=queries.counts_for(current_user, campaign),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -17,8 +18,9 @@ from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
 from meetup.events.models import Event
 from meetup.extensions import db
+from meetup.mail.models import SEGMENT_LABELS
 from meetup.registrations import admin_bp as bp
-from meetup.registrations import news, services, spreadsheet
+from meetup.registrations import campaigns, news, services, spreadsheet
 from meetup.registrations.csvio import (
     CsvProblem,
     csv_delimiter,
@@ -33,6 +35,7 @@ from meetup.registrations.forms import (
     ConfirmImportForm,
     ImportForm,
     SignupForm,
+    WriteForm,
 )
 from meetup.registrations.models import Registration, RegistrationStatus, Source
 from meetup.registrations.queries import counts_for, managed_registration_or_404
@@ -356,3 +359,66 @@ def announce(slug: str):
         previews=previews,
     )
     return page, status
+
+
+# -- writing to the evening's people --------------------------------------------------------
+
+
+@bp.route("/events/<slug>/write", methods=["GET", "POST"])
+@staff_required
+def write(slug: str):
+    """A message to a group (segment) of the evening's people: the count, a preview in each
+    language, then the outbox."""
+    event = queries.managed_event_or_404(slug, current_user)
+    sizes = campaigns.counts(event)
+    form = WriteForm()
+    form.segment.choices = [
+        (key, f"{SEGMENT_LABELS[key]} ({count})") for key, count in sizes.items()
+    ]
+    if not form.is_submitted():
+        wanted = request.args.get("segment", "")
+        form.segment.data = wanted if wanted in sizes else "confirmed"
+        form.nonce.data = secrets.token_urlsafe(24)
+    previews = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "send":
+            try:
+                campaign = campaigns.send(
+                    event,
+                    segment=form.segment.data,
+                    subject=form.subject.data,
+                    body=form.body.data,
+                    nonce=form.nonce.data,
+                    sent_by=current_user,
+                )
+            except campaigns.AlreadySent:
+                flash(_("This message was sent already: it was not sent a second time."), "info")
+                earlier = campaigns.sent_before(form.nonce.data)
+                return redirect(
+                    url_for("mail_admin.outbox", campaign=earlier.id if earlier else None)
+                )
+            except campaigns.NobodyToWrite:
+                form.segment.errors.append(_("Nobody is in this group: nothing was sent."))
+            else:
+                flash(
+                    ngettext(
+                        "Your message is on its way to %(num)d person.",
+                        "Your message is on its way to %(num)d people.",
+                        campaign.recipients,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("mail_admin.outbox", campaign=campaign.id))
+        else:
+            previews = {
+                language: campaigns.preview(event, form.subject.data, form.body.data, language)
+                for language in ("fr", "en")
+            }
+    page = render_template(
+        "registrations/write.html",
+        event=event,
+        form=form,
+        count=sizes.get(form.segment.data or "", 0),
+        previews=previews,
+    )
+    return page, (422 if form.errors else 200)

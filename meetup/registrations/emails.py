@@ -39,6 +39,7 @@ SUBJECTS = {
     "event_reinstated": _l("On again: %(title)s"),
     "reminder": _l("Reminder: %(title)s"),
     "reminder_waitlisted": _l("Still on the waitlist: %(title)s"),
+    "walk_in": _l("Welcome to %(title)s: complete your card"),
 }
 
 
@@ -147,6 +148,13 @@ def queue_link_again(
     asked for their link again (`asked`), or the organisers sent a new link that replaces the
     earlier ones (`revoked`)."""
     _queue(registration, "link", token=token, revoked=revoked, asked=asked)
+
+
+def queue_walk_in(registration: Registration, token: str) -> None:
+    """Someone let in at the door: they are in the room already, so no "your seat is
+    booked" and no ticket to show; their personal link, to complete their card and choose
+    who may see it, for the directory of who came."""
+    _queue(registration, "walk_in", token=token)
 
 
 def queue_promoted(registration: Registration, token: str) -> None:

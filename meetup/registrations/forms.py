@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 
 from meetup.forms import AsTypedField, Form
+from meetup.mail.models import Campaign
 from meetup.models_base import column_length
 from meetup.registrations.models import CONSENT_FLAGS, Registration, Visibility
 from meetup.registrations.sectors import SECTORS
@@ -345,3 +346,29 @@ class AnnounceForm(Form):
     """The organisers send an evening's announcement (again, only on purpose)."""
 
     again = BooleanField(_l("Yes, send it again: it was sent already"))
+
+
+class WriteForm(Form):
+    """The organisers write to a group of an evening's people."""
+
+    segment = RadioField(_l("To"), validate_choice=True)
+    subject = StringField(
+        _l("Subject"),
+        filters=[one_line],
+        validators=[
+            DataRequired(),
+            MaxLength(column_length(Campaign.subject)),
+            no_control_characters,
+        ],
+    )
+    body = TextAreaField(
+        _l("Message"),
+        description=_l(
+            "Plain text: a blank line starts a new paragraph. Each person's email begins "
+            "with “Hello” and their first name."
+        ),
+        validators=[DataRequired(), MaxLength(column_length(Campaign.body))],
+        render_kw={"rows": 10},
+    )
+    #: One value per form shown: a second press of "send" sends nothing.
+    nonce = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
@@ -271,11 +272,11 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         _set_status(registration, RegistrationStatus.CONFIRMED)
         db.session.add(registration)
         db.session.flush()  # the email refers to the registration by id
-        emails.queue_signup(registration, token)
+        emails.queue_walk_in(registration, token)
     elif registration.status is not RegistrationStatus.CONFIRMED:
         token = new_personal_link(registration)
         _set_status(registration, RegistrationStatus.CONFIRMED)
-        emails.queue_signup(registration, token)
+        emails.queue_walk_in(registration, token)
     if registration.checked_in_at is None:
         registration.checked_in_at = now
         registration.checked_in_door = door
@@ -560,11 +561,14 @@ def _people_to_tell(event: Event) -> list[Registration]:
     )
 
 
-def update_event_and_notify(event: Event, *, status: EventStatus | None = None, **changes) -> int:
+def update_event_and_notify(
+    event: Event, *, status: EventStatus | None = None, notify: bool = True, **changes
+) -> int:
     """Change the event, and its status when `status` is given, in one transaction; everyone
-    registered is told what changes for them (see _tell_of_changes, _tell_of_status). Returns
+    registered is told what changes for them (see _tell_of_changes, _tell_of_status), unless
+    `notify` is False for a change of time or place (the organisers chose not to). Returns
     how many emails were queued. Commits."""
-    told = _tell_of_changes(event, changes)
+    told = _tell_of_changes(event, changes, notify=notify)
     if status is not None:
         told += _tell_of_status(event, status)
     db.session.commit()
@@ -579,11 +583,42 @@ def set_status_and_notify(event: Event, status: EventStatus) -> int:
     return told
 
 
-def _tell_of_changes(event: Event, changes: dict) -> int:
-    """Change the event; if its time or place changed, everyone registered is told."""
+def _changes_told(event: Event, changes: dict) -> bool:
+    """Whether `changes` would move the evening's time or place."""
+    for name in NOTIFIED_FIELDS:
+        if name not in changes:
+            continue
+        value = changes[name]
+        if isinstance(value, str):
+            value = value.strip()
+        if value != getattr(event, name):
+            return True
+    return False
+
+
+def _over(event: Event, changes: dict, now: datetime) -> bool:
+    """The evening is over, before the change or after it: nothing is sent about it."""
+    return event.ends_at <= now or changes.get("ends_at", event.ends_at) <= now
+
+
+def change_notice_count(event: Event, changes: dict) -> int:
+    """How many people saving `changes` would tell of a new time or place (what the
+    organisers are asked about first): 0 when neither changes, when the evening is not
+    published, or when it is over."""
+    if event.status is not EventStatus.PUBLISHED or _over(event, changes, utcnow()):
+        return 0
+    if not _changes_told(event, changes):
+        return 0
+    return len(_people_to_tell(event))
+
+
+def _tell_of_changes(event: Event, changes: dict, *, notify: bool = True) -> int:
+    """Change the event; if its time or place changed, everyone registered is told (unless
+    `notify` is False, or the evening is over)."""
     before = {name: getattr(event, name) for name in NOTIFIED_FIELDS}
+    over = _over(event, changes, utcnow())
     event_services.update_event(event, **changes)
-    if event.status is not EventStatus.PUBLISHED:
+    if not notify or over or event.status is not EventStatus.PUBLISHED:
         return 0
     if all(getattr(event, name) == value for name, value in before.items()):
         return 0

@@ -1,15 +1,15 @@
 """Webhooks: a series' endpoints and the deliveries the worker makes to them.
 
-Revision ID: 0024_webhooks
-Revises: 0023_allowed_origins
+Revision ID: 0027_webhooks
+Revises: 0026_exact_neighbours
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_webhooks"
-down_revision = "0023_allowed_origins"
+revision = "0027_webhooks"
+down_revision = "0026_exact_neighbours"
 branch_labels = None
 depends_on = None
 
