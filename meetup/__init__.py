@@ -211,6 +211,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.admin_bp)
+    app.register_blueprint(api.embed.bp)
     webhooks.init_app(app)  # its admin pages, its listeners and the worker's job
     app.register_blueprint(mail.bp)
 

@@ -165,6 +165,10 @@ CSRF_EXEMPT = {
     # RFC 8058: a mail client POSTs "List-Unsubscribe=One-Click" with no session; the
     # 256-bit token in the address is the proof (tests/test_monthly_loop.py).
     "registrations.unsubscribe",
+    # The signup embedded in a club's page: in another site's frame no cookie of ours is
+    # sent, so there is no session to hold a token; it is the public signup, rate-limited
+    # per address (tests/test_embed.py).
+    "embed.event_signup",
 }
 
 

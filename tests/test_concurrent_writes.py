@@ -664,6 +664,16 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         page="/admin/series/{series}/webhooks/{webhook}",
     ),
     "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "embed.series_signup": Call("/embed/series/{series}?lang=en"),
+    "embed.event_signup": (
+        Call("/embed/events/{upcoming}?lang=en"),
+        Call(
+            "/embed/events/{upcoming}?lang=en",
+            "POST",
+            data=lambda n: signup_data(email=f"embed{n}@example.org"),
+            page="/r/",  # (no CSRF token in a frame on another site: none is asked for)
+        ),
+    ),
     "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),
