@@ -44,6 +44,7 @@ from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
 CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to come
+TINA = "token-tina-0123456789abcdefghijklmno"  # in the room tonight
 ALICE = "token-alice-0123456789abcdefghijklmn"  # came to last night's evening
 ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
@@ -88,6 +89,10 @@ def world(app, make) -> World:
         "dan": make.registration(upcoming, first_name="Dan", street="1 rue Y", city="Vienne"),
         "wanda": make.registration(upcoming, status="waitlisted", first_name="Wanda"),
         "tom": make.registration(tonight, first_name="Tom"),
+        "tina": make.registration(
+            tonight, token=TINA, first_name="Tina", checked_in_at=now - timedelta(minutes=5),
+            visibility="attendees", **{k: near[k] for k in ("latitude", "longitude")},
+        ),
         "wilma": make.registration(tonight, status="waitlisted", first_name="Wilma"),
         "alice": make.registration(
             past, token=ALICE, first_name="Alice", checked_in_at=came, accept_introductions=True,
@@ -262,6 +267,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{upcoming}/link", "POST", data={"email": "carla@example.org"}, ok=(302,))
     ),
     "registrations.give_seat": _with_page(Call(f"/r/{CARLA}/give-seat", "POST")),
+    "registrations.tonight_now": Call(f"/r/{TINA}/tonight"),
+    "registrations.leave": Call(f"/r/{TINA}/leave", "POST", page=f"/r/{TINA}", ok=(302,)),
+    "registrations.come_back": Call(f"/r/{TINA}/back", "POST", page=f"/r/{TINA}", ok=(302,)),
     "api.openapi": Call("/api/v1/openapi.json"),
     "api.registration_create": Call(
         "/api/v1/events/{upcoming}/registrations",

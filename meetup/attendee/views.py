@@ -12,8 +12,9 @@ from meetup.badges import services as badge_services
 from meetup.checkin import services as checkin_services
 from meetup.directory import bp as directory_bp
 from meetup.directory import links as directory_links
-from meetup.directory import scans, spatial, viewer
+from meetup.directory import scans, spatial, tonight, viewer
 from meetup.directory import services as directory_services
+from meetup.directory.cards import card_for
 from meetup.directory.forms import PinForm
 from meetup.directory.vcards import vcard
 from meetup.directory.wording import asked_text, distance_note
@@ -76,12 +77,68 @@ def _personal_page(registration: Registration, token: str, *, form=None, pin_for
             and tickets.shows_ticket(registration, now)
             else None,
             token=token,
+            **_tonight_context(registration, now),
             **directory_links.for_personal_page(registration, pin_form),
         )
     )
     sent_back = card_form.is_submitted() or pin_form is not None
     response.status_code = 422 if sent_back else 200
     return private(response)  # the token is in this page's address
+
+
+# -- tonight, in the room ----------------------------------------------------------------
+
+
+def _tonight_context(registration: Registration, now) -> dict:
+    """What the personal page's "Here tonight" needs: shown while the evening is on to
+    someone with a seat; the list once their ticket is scanned (the page, left open at the
+    door, turns into it), "I'm back" once they said they were leaving."""
+    shown = (
+        tonight.is_on(registration.event, now)
+        and registration.status is RegistrationStatus.CONFIRMED
+    )
+    here = tonight.tonight(registration, now) if shown else None
+    return {
+        "tonight_shown": shown,
+        "tonight": here,
+        "tonight_cards": [(card_for(p.registration), p) for p in here.people] if here else [],
+        "tonight_poll": current_app.config["TONIGHT_POLL_SECONDS"],
+        "note": distance_note,
+        "walk": spatial.walking_minutes,
+    }
+
+
+@registrations_bp.get("/r/<token>/tonight")
+def tonight_now(token: str):
+    """Who is in the room now: the personal page's section alone, which its script asks for
+    every TONIGHT_POLL_SECONDS."""
+    registration = registration_by_link(token)
+    page = render_template(
+        "attendee/_tonight.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        **_tonight_context(registration, utcnow()),
+    )
+    return private(current_app.make_response(page))
+
+
+@registrations_bp.post("/r/<token>/leave")
+def leave(token: str):
+    """ "I'm leaving": off tonight's list at once."""
+    registration = registration_by_link(token)
+    if ConfirmForm().validate_on_submit() and tonight.leave(registration, utcnow()):
+        flash(_("Have a good evening! You are no longer listed as here."), "success")
+    return redirect(url_for("registrations.manage", token=token) + "#tonight")
+
+
+@registrations_bp.post("/r/<token>/back")
+def come_back(token: str):
+    """ "I'm back": on tonight's list again."""
+    registration = registration_by_link(token)
+    if ConfirmForm().validate_on_submit() and tonight.come_back(registration, utcnow()):
+        flash(_("Welcome back: you are listed as here again."), "success")
+    return redirect(url_for("registrations.manage", token=token) + "#tonight")
 
 
 @registrations_bp.post("/r/<token>/cancel")
