@@ -33,7 +33,7 @@ from meetup.accounts.models import Invitation, PasswordReset
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.directory import services as directory_services
-from meetup.directory.models import Introduction
+from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
@@ -145,6 +145,7 @@ def world(app, make) -> World:
             expires_at=now + timedelta(days=7),
         )
         db.session.add(invitation)
+        db.session.add(Encounter(scanner=registration["alice"], met=registration["colin"]))
         db.session.add(
             PasswordReset(
                 user=db.session.scalar(select(User).where(User.email == w.emails["victim"])),
@@ -268,6 +269,10 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     ),
     "registrations.give_seat": _with_page(Call(f"/r/{CARLA}/give-seat", "POST")),
     "registrations.tonight_now": Call(f"/r/{TINA}/tonight"),
+    "registrations.encounters_vcards": Call(f"/r/{ALICE}/encounters.vcf"),
+    "registrations.encounter_introduce": Call(
+        "/r/" + ALICE + "/encounters/{colin}/introduce", "POST", page=f"/r/{ALICE}", ok=(302,)
+    ),
     "registrations.leave": Call(f"/r/{TINA}/leave", "POST", page=f"/r/{TINA}", ok=(302,)),
     "registrations.come_back": Call(f"/r/{TINA}/back", "POST", page=f"/r/{TINA}", ok=(302,)),
     "api.openapi": Call("/api/v1/openapi.json"),

@@ -11,12 +11,12 @@ from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
 from meetup.checkin import services as checkin_services
 from meetup.directory import bp as directory_bp
+from meetup.directory import encounters, scans, spatial, tonight, viewer
 from meetup.directory import links as directory_links
-from meetup.directory import scans, spatial, tonight, viewer
 from meetup.directory import services as directory_services
 from meetup.directory.cards import card_for
 from meetup.directory.forms import PinForm
-from meetup.directory.vcards import vcard
+from meetup.directory.vcards import vcard, vcards
 from meetup.directory.wording import asked_text, distance_note
 from meetup.events.models import EventStatus
 from meetup.registrations import bp as registrations_bp
@@ -78,12 +78,48 @@ def _personal_page(registration: Registration, token: str, *, form=None, pin_for
             else None,
             token=token,
             **_tonight_context(registration, now),
+            **_encounters_context(registration),
             **directory_links.for_personal_page(registration, pin_form),
         )
     )
     sent_back = card_form.is_submitted() or pin_form is not None
     response.status_code = 422 if sent_back else 200
     return private(response)  # the token is in this page's address
+
+
+# -- my encounters ------------------------------------------------------------------------
+
+
+def _encounters_context(registration: Registration) -> dict:
+    met = encounters.of(registration)
+    asked = {}
+    for m in met:
+        answers = directory_services.introductions_asked(m.requester)
+        if m.target.id in answers:
+            asked[m.target.id] = answers[m.target.id]
+    return {"encounters": met, "encounter_asked": asked}
+
+
+@registrations_bp.get("/r/<token>/encounters.vcf")
+def encounters_vcards(token: str):
+    """Everyone in "My encounters" as one vCard file (only the cards one may see)."""
+    registration = registration_by_link(token)
+    cards = [(m.card, _("Met at %(title)s", title=m.target.event.one_line_title))
+             for m in encounters.of(registration)]  # fmt: skip
+    return private(vcard_response(vcards(cards), "encounters.vcf"))
+
+
+@registrations_bp.post("/r/<token>/encounters/<id:registration_id>/introduce")
+def encounter_introduce(token: str, registration_id: int):
+    """ "Introduce us" from "My encounters"."""
+    registration = registration_by_link(token)
+    met = encounters.one(registration, registration_id)
+    if met is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        asked = directory_services.ask_introduction(met.requester, met.target)
+        flash(asked_text(asked, met.target.first_name), "success" if asked else "error")
+    return redirect(url_for("registrations.manage", token=token) + "#encounters")
 
 
 # -- tonight, in the room ----------------------------------------------------------------
@@ -237,7 +273,7 @@ def ticket(code: str):
         return _own_badge(registration, now)
     found = scans.card_for_scan(registration, looking, now)
     if found is not None:
-        return _scanned_card(registration, found)
+        return _scanned_card(registration, found, looking)
     image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
     return render_template(
         "attendee/ticket.html",
@@ -286,8 +322,10 @@ def _own_badge(registration: Registration, now):
     return private(response)
 
 
-def _scanned_card(registration: Registration, found: scans.ScanView):
-    """The card a scanned badge shows an attendee allowed to see it."""
+def _scanned_card(registration: Registration, found: scans.ScanView, looking: Registration):
+    """The card a scanned badge shows an attendee allowed to see it, kept in their list of
+    encounters (their personal page)."""
+    encounters.remember(looking, found.target, utcnow())
     code = registration.ticket_code
     endpoints = {"vcard": "directory.scan_vcard", "introduce": "directory.scan_introduce"}
     response = current_app.make_response(

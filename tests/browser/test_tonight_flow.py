@@ -66,3 +66,29 @@ def test_two_attendees_checked_in_see_each_other_within_a_poll(app, phone, page,
     expect(page.locator("#tonight")).to_contain_text("Vous avez indiqué partir")
     expect(tonight.locator(".tonight-person")).to_have_count(0, timeout=8_000)
     assert int(tonight.get_attribute("data-polled")) >= 2
+
+
+def test_a_badge_scanned_with_the_phone_joins_my_encounters(app, phone, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    event = make.event(series, starts_at=utcnow() - timedelta(minutes=30))
+    at = utcnow() - timedelta(minutes=5)
+    make.registration(event, token=MARIE, first_name="Marie", last_name="Dupont",
+                      visibility="attendees", checked_in_at=at)  # fmt: skip
+    karim = make.registration(
+        event, first_name="Karim", last_name="Benali", company="Atelier Benali",
+        help_with="Menuiserie", visibility="attendees", accept_introductions=True,
+        share_email=True, email="karim@example.org", checked_in_at=at,
+    )  # fmt: skip
+    with app.app_context():
+        code = db.session.get(Registration, karim).ticket_code
+    phone.goto(f"/r/{MARIE}")
+    phone.goto(f"/b/{code}")  # what the phone's camera opens
+    expect(phone.locator("main")).to_contain_text("Karim Benali")
+    phone.goto(f"/r/{MARIE}")
+    encounters = phone.locator("#encounters")
+    expect(encounters).to_contain_text("Karim Benali")
+    expect(encounters).to_contain_text("karim@example.org")
+    encounters.get_by_role("button", name="Nous présenter").click()
+    expect(phone.locator("#encounters")).to_contain_text("Mise en relation demandée")
+    phone.locator("#encounters").scroll_into_view_if_needed()
+    screenshot(phone, "my-encounters-fr", full_page=False)
