@@ -429,7 +429,10 @@ def test_every_address_with_a_personal_token_refuses_a_token_that_does_not_exist
             continue  # the API's own tests: a bearer token first
         url = urls.build(
             rule.endpoint,
-            {name: {"token": token, "code": code, "slug": slug}[name] for name in rule.arguments},
+            {
+                name: {"token": token, "code": code, "slug": slug, "registration_id": 1}[name]
+                for name in rule.arguments
+            },
         )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if method == "GET":

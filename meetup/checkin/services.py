@@ -190,6 +190,7 @@ _CLAIM = (
     .values(
         checked_in_at=bindparam("at"),
         checked_in_door=bindparam("door_name"),
+        left_at=None,
         revision=Registration.revision + 1,
     )
 )
@@ -374,7 +375,12 @@ def undo(
     cleared = db.session.execute(
         update(Registration)
         .where(Registration.id == found.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_door="", revision=Registration.revision + 1)
+        .values(
+            checked_in_at=None,
+            checked_in_door="",
+            left_at=None,
+            revision=Registration.revision + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     # A retried scan must not answer "ok" for someone no longer in.
