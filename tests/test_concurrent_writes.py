@@ -41,6 +41,7 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
+from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
@@ -175,6 +176,23 @@ def world(app, make) -> World:
             db.session.scalar(select(Series).where(Series.slug == series)),
             "club website",
         )
+        webhook = WebhookEndpoint(
+            series_id=db.session.scalar(select(Series.id).where(Series.slug == series)),
+            url="https://crm.example.org/hooks",
+            secret="whsec_x",
+            events="registration.created",
+        )
+        db.session.add(webhook)
+        db.session.flush()
+        sent = WebhookDelivery(
+            endpoint_id=webhook.id,
+            event_type="registration.created",
+            sequence_key="registration:1",
+            body="{}",
+            status=DeliveryStatus.DELIVERED,
+        )
+        db.session.add(sent)
+        db.session.commit()
         w.ids = {
             "series": series,
             "upcoming": upcoming,
@@ -188,6 +206,8 @@ def world(app, make) -> World:
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "signup_key": str(signup_key.id),
+            "webhook": str(webhook.id),
+            "delivery": str(sent.id),
             "message": str(db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED))),
             **{name: str(i) for name, i in people.items()},
             **{f"{name}_code": r.ticket_code for name, r in registration.items()},
@@ -651,7 +671,39 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         data={"allowed_origins": "https://www.club.fr"},
         page="/admin/series/{series}/website",
     ),
+    "webhooks_admin.endpoints": (
+        Call("/admin/series/{series}/webhooks", who="organiser"),
+        Call(
+            "/admin/series/{series}/webhooks",
+            "POST",
+            who="organiser",
+            data={"url": "https://crm.example.org/hooks", "events": "registration.created"},
+        ),
+    ),
+    "webhooks_admin.endpoint": Call("/admin/series/{series}/webhooks/{webhook}", who="organiser"),
+    "webhooks_admin.delivery_again": Call(
+        "/admin/series/{series}/webhooks/{webhook}/deliveries/{delivery}/again",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
+    "webhooks_admin.endpoint_delete": Call(
+        "/admin/series/{series}/webhooks/{webhook}/delete",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
     "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "embed.series_signup": Call("/embed/series/{series}?lang=en"),
+    "embed.event_signup": (
+        Call("/embed/events/{upcoming}?lang=en"),
+        Call(
+            "/embed/events/{upcoming}?lang=en",
+            "POST",
+            data=lambda n: signup_data(email=f"embed{n}@example.org"),
+            page="/r/",  # (no CSRF token in a frame on another site: none is asked for)
+        ),
+    ),
     "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),

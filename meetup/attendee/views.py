@@ -105,6 +105,8 @@ def give_seat(token: str):
         state = "given"
     elif event.ends_at <= utcnow() or event.status is EventStatus.CANCELLED:
         state = "over"
+    elif event.starts_at <= utcnow():
+        state = "started"  # too late to offer the seat to anyone: nothing changes
     elif form.validate_on_submit():
         services.cancel(registration)
         state = "done"

@@ -1,15 +1,15 @@
 """Door phones paired by a QR code to one evening's door (only the codes' hashes).
 
-Revision ID: 0027_door_phones
-Revises: 0026_exact_neighbours
+Revision ID: 0028_door_phones
+Revises: 0027_introduction_message
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_door_phones"
-down_revision = "0026_exact_neighbours"
+revision = "0028_door_phones"
+down_revision = "0027_introduction_message"
 branch_labels = None
 depends_on = None
 
