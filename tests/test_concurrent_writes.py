@@ -431,6 +431,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         who="organiser",
         page="/admin/series/{series}/team",
     ),
+    "door.offline_list": Call("/door/{tonight}/offline.json", who="door"),
+    "door.service_worker": Call("/door/sw.js"),
+    "door.manifest": Call("/door/manifest.webmanifest"),
     "door_admin.phones": _with_page(
         Call("/admin/events/{tonight}/door-phones", "POST", who="organiser", ok=(200,))
     ),
