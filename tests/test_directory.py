@@ -215,8 +215,8 @@ def test_neighbours_nearest_first_next_door_walking_time(app, client, make, even
     assert "Next door" in section and "≈ 150 m away" in section
     assert "3 min walk" in section  # 150 m × 1.3 at 5 km/h, rounded up
     assert "3 people work within 300 m" in section
-    # Someone who keeps their exact place: measured to their ~200 m cell, to 50 m, never
-    # "next door" (distances must not tell more than the map).
+    # Someone who keeps their exact place: in the list by their real distance (exact lists),
+    # shown to 50 m, never "next door" (what is shown must not tell more than the map).
     rounded = section.split("Rounded Test")[1].split("</article>")[0]
     assert "Next door" not in rounded
     metres = int(re.search(r"≈ (\d+) m away", rounded).group(1))
@@ -391,6 +391,28 @@ def test_the_answer_to_introduce_us_is_said_in_the_card_the_page_opens_at(
     assert 'class="flash' not in html.split("<main", 1)[1].split(card, 1)[0]  # none above
     again = client.get(f"/events/{event}/directory").get_data(as_text=True)
     assert "Asked. Bruno" not in again and "Introduction asked" in _card(again, f"person-{bruno}")
+
+
+def test_introduce_us_from_a_pins_card_page_comes_back_to_that_card(app, client, make, evening):
+    """The map's popup leads to the card's own page and its "Introduce us"; the answer is
+    said there."""
+    _organiser, _series, event = evening
+    bruno = _alice_sees_bruno(app, client, make, event)
+    markers = client.get(f"/events/{event}/directory/map.json").get_json()["markers"]
+    (marker,) = [m for m in markers if m["name"] == "Bruno Test"]
+    assert marker["introduce"] == f"/events/{event}/directory/{bruno}#card-{bruno}-introduce"
+    page = client.get(marker["card"]).get_data(as_text=True)
+    assert f'id="card-{bruno}-introduce"' in page and "Bruno Test" in page
+    assert "≈ 50 m away" in page  # as in the list
+    response = client.post(
+        f"/events/{event}/directory/{bruno}/introduce",
+        data={"csrf_token": csrf_from(page), "back_to": "card"},
+    )
+    assert response.headers["Location"] == f"/events/{event}/directory/{bruno}#card-{bruno}-answer"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Asked. Bruno gets an email" in html and f'id="card-{bruno}-answer"' in html
+    (me,) = [m for m in markers if m["me"]]
+    assert "card" not in me and "introduce" not in me
 
 
 def test_introduce_us_from_page_two_of_a_filtered_list_comes_back_there(app, client, make, evening):

@@ -123,10 +123,12 @@ def test_people_who_did_not_come_see_nothing(client, world, viewer):
         f"/events/{world.event}/directory/map.json",
         f"/events/{world.event}/directory/contacts.vcf",
         f"/events/{world.event}/directory/{world.ids['Toutpartage']}.vcf",
+        f"/events/{world.event}/directory/{world.ids['Toutpartage']}",
         f"/series/{world.series}/community",
         f"/series/{world.series}/community/map.json",
         f"/series/{world.series}/community/contacts.vcf",
         f"/series/{world.series}/community/{world.ids['Toutpartage']}.vcf",
+        f"/series/{world.series}/community/{world.ids['Toutpartage']}",
     ):
         response = client.get(url)
         assert response.status_code == 403, (url, response.status_code)
@@ -188,6 +190,23 @@ def test_vcards_carry_only_consented_fields(client, world):
             client.get(f"/events/{world.event}/directory/{world.ids[hidden]}.vcf").status_code
             == 404
         )
+
+
+def test_a_pins_card_page_shows_only_those_listed_with_their_consented_fields(client, world):
+    """The map's pins lead to each person's card page: the same rules as the list."""
+    _as_attendee(client, world, "Venue")
+    markers = client.get(f"/events/{world.event}/directory/map.json").get_json()["markers"]
+    by_name = {m["name"]: m for m in markers}
+    card = by_name["Prénom Toutpartage"]["card"]
+    assert card == f"/events/{world.event}/directory/{world.ids['Toutpartage']}"
+    html = client.get(card).get_data(as_text=True)
+    assert "toutpartage@example.org" in html and "Save contact" in html
+    assert _names(html) == {"Toutpartage"}
+    basic = client.get(by_name["Prénom Seulementsoiree"]["card"]).get_data(as_text=True)
+    assert "seulementsoiree@example.org" not in basic and "Seulementsoiree SARL" in basic
+    for hidden in ("Personnejamais", "Absentcommunaute", "Enattente", "Ailleurs"):
+        url = f"/events/{world.event}/directory/{world.ids[hidden]}"
+        assert client.get(url).status_code == 404, hidden
 
 
 def test_a_change_of_consent_takes_effect_at_once(client, world, app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import admin_bp as bp
-from meetup.directory import geocoding, services
+from meetup.directory import geocoding, links, services
 from meetup.directory.forms import AddressFixForm
 from meetup.directory.queries import EventDirectory, directory_is_open
 from meetup.events import queries
@@ -78,6 +78,9 @@ def _page(event, sent_back: tuple[int, AddressFixForm] | None = None):
             for r in _people_to_fix(event)
         ],
         geocoder=geocoding.provider_name(),
+        map_view=links.map_view,
+        map_tiles=current_app.config["MAP_TILE_URL"],
+        map_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     )
     return html, 422 if sent_back else 200
 

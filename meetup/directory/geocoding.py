@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from meetup.directory import pacing
 from meetup.directory.models import GeocodeAnswer, GeocodeCacheEntry, GeocodeLookup
 from meetup.extensions import db
+from meetup.registrations import positions
 from meetup.registrations.models import LocationStatus, Registration
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
@@ -343,6 +344,15 @@ def _settle(task: _Task, values: dict, *, first: bool = False) -> bool:
     return result.rowcount == 1
 
 
+def _follow_pin(task: _Task, now: datetime) -> None:
+    """The pin just written (a Core UPDATE, which the ORM's flush does not see) goes to the
+    neighbour lists by their rule (meetup.registrations.positions)."""
+    registration = db.session.get(Registration, task.registration_id, populate_existing=True)
+    if registration is not None:
+        positions.follow(db.session, registration, now)
+        db.session.flush()
+
+
 def _remember(key: str, point: Point | None, now: datetime) -> None:
     entry = GeocodeCacheEntry(
         key=key,
@@ -418,7 +428,8 @@ def geocode_due(
                 else None
             )
             report.from_cache += 1
-            _settle(task, _outcome(point), first=not claimed)
+            if _settle(task, _outcome(point), first=not claimed):
+                _follow_pin(task, now)
         else:
             try:
                 pacing.wait_for_turn(provider, interval)
@@ -438,6 +449,7 @@ def geocode_due(
                 break
             _release_lookup(task.key)
             if _settle(task, _outcome(point)):
+                _follow_pin(task, now)
                 # Kept only for an address someone still has (not one erased meanwhile).
                 _remember(task.key, point, now)
                 cached[task.key] = GeocodeCacheEntry(

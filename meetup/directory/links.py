@@ -44,6 +44,12 @@ def _centre(registration: Registration) -> tuple[float, float]:
     return round(latitude / step) * step, round(longitude / step) * step
 
 
+def map_view(registration: Registration) -> tuple[tuple[float, float], int]:
+    """Where a map to place this person's pin opens: (centre, zoom)."""
+    centre = _centre(registration)
+    return centre, COUNTRY_ZOOM if centre == DEFAULT_CENTRE else TOWN_ZOOM
+
+
 def for_personal_page(registration: Registration, pin_form: PinForm | None = None) -> dict:
     """The pin form (the one sent back with its errors, if given) and the directory links."""
     now = utcnow()

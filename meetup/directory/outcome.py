@@ -34,7 +34,7 @@ class Outcome:
 
 
 def outcome(event: Event) -> Outcome:
-    came = select(Registration.id, Registration.latitude, Registration.longitude).where(
+    came = select(Registration.id, Registration.near_latitude, Registration.near_longitude).where(
         Registration.event_id == event.id, Registration.checked_in_at.is_not(None)
     )
     rows = db.session.execute(came).all()
@@ -48,10 +48,10 @@ def outcome(event: Event) -> Outcome:
             ~came_before(),
         )
     )
-    located = [row for row in rows if row.latitude is not None and row.longitude is not None]
+    located = [row for row in rows if row.near_latitude is not None]
     radius = event.series.neighbour_radius_m
     with_neighbour = spatial.with_a_neighbour(
-        [row.latitude for row in located], [row.longitude for row in located], radius
+        [row.near_latitude for row in located], [row.near_longitude for row in located], radius
     )
     # The evening's introductions: asked by or to its people, from its start until the
     # series' next evening (a community introduction months later is that evening's).

@@ -23,7 +23,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class People:
-    #: Within the series' radius of the viewer's pin, nearest first.
+    #: Within the series' radius of the viewer's settled pin, nearest first.
     neighbours: list[Nearby]
     #: This page's people, by name.
     shown: list[Registration]
@@ -45,11 +45,11 @@ def people(
     """What `directory` shows `me` (None: an organiser), measured from `mine`, the card that
     stands for them there."""
     neighbours: list[Nearby] = []
-    if mine is not None and mine.is_located:
+    if mine is not None and mine.is_near_located:
         radius = directory.series.neighbour_radius_m
         neighbours = [
             n
-            for n in directory.near(mine.latitude, mine.longitude, radius)
+            for n in directory.near(mine.near_latitude, mine.near_longitude, radius)
             if n.registration.email.lower() != mine.email.lower()
         ]
     rows = [

@@ -19,7 +19,6 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from meetup.directory import listing_cache, spatial
-from meetup.directory.cards import ROUNDING_METRES, display_point
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
@@ -56,6 +55,7 @@ LISTED_COLUMNS = (
     Registration.latitude,
     Registration.longitude,
     Registration.share_address,
+    Registration.accept_introductions,
 )
 #: A listing row as kept in the cache: a plain named tuple (fast to read, no ORM state).
 ListedRow = namedtuple("ListedRow", [column.key for column in LISTED_COLUMNS])
@@ -83,13 +83,13 @@ def load(ids: list[int]) -> list[Registration]:
 
 @dataclass(frozen=True)
 class Nearby:
-    """Someone near: the distance is measured to the place others may see (their exact pin
-    only if they agreed, else the centre of their ~200 m cell), so that moving one's own pin
-    and reading distances never tells more than the map does."""
+    """Someone near: the distance between the two offices as neighbour lists place them (the
+    settled pins, meetup.registrations.positions), exact, so that the list is the truth;
+    pages show it rounded (cards.shown_metres), finer only for those who share their place."""
 
     registration: Registration
     metres: float
-    #: Whether the distance is to their exact place.
+    #: Whether they share their exact place (the distance may then be shown finer).
     exact: bool = False
 
     @property
@@ -99,15 +99,13 @@ class Nearby:
 
 #: Rows whose pin is in a square (indexed): the square's bounds are parameters (_box).
 _IN_BOX = and_(
-    Registration.latitude.between(bindparam("lat_min"), bindparam("lat_max")),
-    Registration.longitude.between(bindparam("lon_min"), bindparam("lon_max")),
+    Registration.near_latitude.between(bindparam("lat_min"), bindparam("lat_max")),
+    Registration.near_longitude.between(bindparam("lon_min"), bindparam("lon_max")),
 )
 
 
 def _box(latitude: float, longitude: float, radius_m: float) -> dict[str, float]:
-    """The square around the point, widened by a rounding cell (the exact circle, to the
-    place shown, is drawn after)."""
-    radius_m += ROUNDING_METRES
+    """The square around the point, a little wider than the circle (drawn after)."""
     d_lat = radius_m / _METRES_PER_DEGREE * 1.01
     d_lon = radius_m / (_METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01)) * 1.01
     return {
@@ -123,8 +121,9 @@ def _nearest_first(
 ) -> list[Nearby]:
     found = []
     for candidate in candidates:
-        shown_latitude, shown_longitude = display_point(candidate)
-        metres = spatial.distance_metres(latitude, longitude, shown_latitude, shown_longitude)
+        metres = spatial.distance_metres(
+            latitude, longitude, candidate.near_latitude, candidate.near_longitude
+        )
         if metres <= radius_m:
             found.append(Nearby(candidate, metres, bool(candidate.share_address)))
     found.sort(key=lambda n: (n.metres, n.registration.last_name, n.registration.id))
@@ -295,13 +294,13 @@ class CommunityDirectory:
         return max(registrations, key=lambda r: r.event.starts_at) if registrations else None
 
     def near(self, latitude: float, longitude: float, radius_m: float) -> list[Nearby]:
-        """Community members whose card's pin is within the radius: the candidates come
+        """Community members whose card's settled pin is within the radius: the candidates come
         from an indexed box over the series' rows, then each person's latest card decides."""
         params = {"series_id": self.series.id} | _box(latitude, longitude, radius_m)
         emails = set(db.session.scalars(_COMMUNITY_NEAR_EMAILS, params))
         if not emails:
             return []
-        cards = [r for r in self.cards_of(emails) if r.latitude is not None]
+        cards = [r for r in self.cards_of(emails) if r.is_near_located]
         return _nearest_first(cards, latitude, longitude, radius_m)
 
 

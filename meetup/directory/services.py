@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from meetup.directory import emails, geocoding, spatial
-from meetup.directory.cards import card_for, display_point, shown_metres
+from meetup.directory.cards import card_for, shown_metres
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.directory.queries import CommunityDirectory, EventDirectory
 from meetup.events.models import Event, EventStatus, Series
@@ -108,11 +108,11 @@ def neighbour_counts(
     people: list[Registration], listed: list[Registration], radius_m: float
 ) -> dict[int, int]:
     """For each of `people`, how many of `listed` (others) work within the radius of their
-    office: measured to the place each listed person lets others see (display_point), as
-    the directory does. One pass of spatial.pairs_within, counted with numpy."""
-    here = [r for r in people if r.is_located]
-    there = [r for r in listed if r.is_located]
-    points = [(r.latitude, r.longitude) for r in here] + [display_point(r) for r in there]
+    office, offices placed as the directory places them (settled pins): the number its page
+    lists. One pass of spatial.pairs_within, counted with numpy."""
+    here = [r for r in people if r.is_near_located]
+    there = [r for r in listed if r.is_near_located]
+    points = [(r.near_latitude, r.near_longitude) for r in (*here, *there)]
     pairs = spatial.pairs_within([p[0] for p in points], [p[1] for p in points], radius_m)
     owner = np.array([r.id for r in here] + [r.id for r in there], dtype=np.int64)
     from_person = pairs.src < len(here)
@@ -168,15 +168,15 @@ def newcomers(event: Event, came_tonight: list[Registration]) -> list[Registrati
     }
     first_timers = [r.email for r in came_tonight if r.email.lower() not in seen_before]
     cards = CommunityDirectory(event.series).cards_of(first_timers)
-    return [card for card in cards if card.is_located]
+    return [card for card in cards if card.is_near_located]
 
 
 def _tell_about_newcomers(
     event: Event, came_tonight: list[Registration], tokens: dict[int, str]
 ) -> int:
     """Community members who asked to hear about new neighbours get one email listing the
-    newcomers near them (those whose card the community sees), distances measured to the
-    place each newcomer lets others see. A member who came tonight gets the link of their
+    newcomers near them (those whose card the community sees), offices placed as the
+    directory places them. A member who came tonight gets the link of their
     other email (one directory link per person and announcement)."""
     new = newcomers(event, came_tonight)
     if not new:
@@ -185,18 +185,22 @@ def _tell_about_newcomers(
     members = [
         r
         for r in CommunityDirectory(event.series).members()
-        if r.notify_new_neighbours and r.is_located and r.email.lower() not in new_emails
+        if r.notify_new_neighbours and r.is_near_located and r.email.lower() not in new_emails
     ]
     if not members:
         return 0
     tonight_by_email = {r.email.lower(): r for r in came_tonight}
-    shown = [display_point(r) for r in new]
     radius = event.series.neighbour_radius_m
     sent = 0
     for member in members:
         near = []
-        for newcomer, (latitude, longitude) in zip(new, shown, strict=True):
-            metres = spatial.distance_metres(member.latitude, member.longitude, latitude, longitude)
+        for newcomer in new:
+            metres = spatial.distance_metres(
+                member.near_latitude,
+                member.near_longitude,
+                newcomer.near_latitude,
+                newcomer.near_longitude,
+            )
             if metres <= radius:
                 near.append((card_for(newcomer), shown_metres(metres, newcomer.share_address)))
         if not near:

@@ -64,6 +64,11 @@ def event_vcard(slug: str, registration_id: int):
     return _one_vcard(_event(slug), registration_id)
 
 
+@bp.get("/events/<slug>/directory/<id:registration_id>")
+def event_card(slug: str, registration_id: int):
+    return _card_page(_event(slug), registration_id)
+
+
 @bp.post("/events/<slug>/directory/<id:registration_id>/introduce")
 def event_introduce(slug: str, registration_id: int):
     return _introduce(_event(slug), registration_id)
@@ -96,6 +101,11 @@ def community_vcards(slug: str):
 @writes  # an organiser's export is audited
 def community_vcard(slug: str, registration_id: int):
     return _one_vcard(_community(slug), registration_id)
+
+
+@bp.get("/series/<slug>/community/<id:registration_id>")
+def community_card(slug: str, registration_id: int):
+    return _card_page(_community(slug), registration_id)
 
 
 @bp.post("/series/<slug>/community/<id:registration_id>/introduce")
@@ -186,14 +196,60 @@ def _page(directory: Directory):
 
 
 def _markers(directory: Directory):
+    """The map's people, each with the address of their card (and its "Introduce us");
+    the map groups those shown at the same place under one pin with their count."""
     me, _organiser = _access(directory)
     markers = []
     for row in directory.listing():
         marker = marker_for(row)
         if marker is not None:
             marker["me"] = me is not None and row.email.lower() == me.email.lower()
+            if not marker["me"]:
+                marker["card"] = _url(directory, "card", registration_id=row.id)
+                if me is not None and row.accept_introductions:
+                    marker["introduce"] = marker["card"] + f"#card-{row.id}-introduce"
             markers.append(marker)
     return private(jsonify({"markers": markers}))
+
+
+def _card_page(directory: Directory, registration_id: int):
+    """One person's card, as the map's pins link to it, with "Save contact" and "Introduce
+    us"; the same rules as the list (only those listed, for those allowed)."""
+    me, _organiser = _access(directory)
+    registration = _card_or_404(directory, registration_id)
+    mine = directory.card_of_viewer(me) if me is not None else None
+    near = None
+    if mine is not None and mine.is_near_located and registration.is_near_located:
+        near = next(
+            (
+                n
+                for n in directory.near(
+                    mine.near_latitude, mine.near_longitude, directory.series.neighbour_radius_m
+                )
+                if n.registration.id == registration.id
+            ),
+            None,
+        )
+    looking_for = (mine.looking_for if mine else "") or ""
+    response = current_app.make_response(
+        render_template(
+            "directory/card.html",
+            directory=directory,
+            kind=directory.kind,
+            me=me,
+            card=card_for(registration),
+            near=near,
+            asked=services.introductions_asked(mine) if mine is not None else {},
+            just_asked=_just_asked({f"card-{registration.id}"}),
+            asked_text=asked_text,
+            note=distance_note,
+            walk=spatial.walking_minutes,
+            url=lambda endpoint, **values: _url(directory, endpoint, **values),
+            offers=lambda card: bool(looking_for) and matching.offers(card.help_with, looking_for),
+            form=None,
+        )
+    )
+    return private(response)
 
 
 def _card_or_404(directory: Directory, registration_id: int) -> Registration:
@@ -262,10 +318,15 @@ def _introduce(directory: Directory, registration_id: int):
     recipient = _card_or_404(directory, registration_id)
     # Back to the card it was asked from: among the neighbours or in everyone (the anchor
     # is one of the two, never what the form says).
-    section = "neighbour" if request.form.get("back_to") == "neighbour" else "person"
+    back_to = request.form.get("back_to")
+    section = back_to if back_to in ("neighbour", "card") else "person"
     card = f"{section}-{recipient.id}"
-    # ... on the page of the list it was on (its filters and page number, sent along).
-    page = _url(directory, "page", **_filters(_filter_form(request.form)))
+    # ... on the page of the list it was on (its filters and page number, sent along), or
+    # on the card's own page (a map's pin leads there).
+    if section == "card":
+        page = _url(directory, "card", registration_id=recipient.id)
+    else:
+        page = _url(directory, "page", **_filters(_filter_form(request.form)))
     form = IntroduceForm()
     if not form.validate_on_submit():
         if not form.is_submitted() or form.csrf_token.errors:

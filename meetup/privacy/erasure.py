@@ -26,6 +26,7 @@ from meetup.registrations.models import (
     CONSENT_FLAGS,
     EarlierLink,
     OneTapLink,
+    PositionChange,
     Registration,
     RegistrationStatus,
     TicketQR,
@@ -222,6 +223,7 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     db.session.execute(delete(CheckinRequest).where(CheckinRequest.registration_id.in_(ids)))
     db.session.execute(delete(TicketQR).where(TicketQR.registration_id.in_(ids)))
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.registration_id.in_(ids)))
+    db.session.execute(delete(PositionChange).where(PositionChange.registration_id.in_(ids)))
     if cache_keys:
         db.session.execute(delete(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_(cache_keys)))
     db.session.commit()

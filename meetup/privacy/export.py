@@ -74,6 +74,15 @@ def person_data(registration: Registration) -> dict:
                     if r.is_located
                     else None
                 ),
+                "office_in_neighbour_lists": (
+                    {
+                        "latitude": r.near_latitude,
+                        "longitude": r.near_longitude,
+                        "moved_pin_counts_from": r.near_due_at,
+                    }
+                    if r.is_near_located or r.near_due_at
+                    else None
+                ),
                 "consents": {name: value_text(getattr(r, name)) for name in CONSENTS},
                 "consent_history": [
                     {

@@ -8,6 +8,8 @@ and daily by the worker. Idempotent: what is gone is not counted twice.
 - The door's record of scan requests (for retries during the evening) goes after 2 days.
 - Emails delivered or failed go after MAIL_KEEP_DAYS (default 30), with their files.
 - Introductions never answered go after 90 days (the question is stale; nothing was shared).
+- When an office last moved in neighbour lists goes after 30 days (positions.WINDOW): only
+  the limit on such moves reads it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from meetup.events.models import Event, Series
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.privacy.erasure import _mail_files, wipe
+from meetup.registrations import positions
 from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
 from meetup.scrub import scrub
 from meetup.timeutil import utcnow
@@ -151,6 +154,7 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     db.session.execute(delete(CheckinRequest).where(old_scans))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(mail_ids)))
     db.session.execute(delete(Introduction).where(stale))
+    positions.forget_before(now - positions.WINDOW)
     db.session.commit()
     for path in files:
         path.unlink(missing_ok=True)

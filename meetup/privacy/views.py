@@ -14,7 +14,7 @@ from meetup.privacy import bp, erasure
 from meetup.privacy.consents import CONSENTS, WORDING_VERSION
 from meetup.privacy.erasure import PERSONAL_FIELDS
 from meetup.privacy.export import as_json, person_data
-from meetup.registrations import spreadsheet
+from meetup.registrations import positions, spreadsheet
 from meetup.registrations.forms import VISIBILITY_CHOICES, CardForm
 from meetup.registrations.queries import registration_by_link
 from meetup.responses import private
@@ -35,6 +35,9 @@ def privacy_page():
         mail_keep_days=config["MAIL_KEEP_DAYS"],
         wording=WORDING_VERSION,
         geocoder=config["GEOCODER"],
+        delay_hours=int(positions.DELAY.total_seconds() // 3600),
+        max_changes=positions.MAX_CHANGES,
+        window_days=positions.WINDOW.days,
     )
 
 

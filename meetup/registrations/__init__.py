@@ -10,10 +10,24 @@ from meetup.jobs import register as register_job
 bp = Blueprint("registrations", __name__)
 admin_bp = Blueprint("registrations_admin", __name__, url_prefix="/admin")
 
-from meetup.registrations import admin_views, campaigns, news, reminders, views  # noqa: E402, F401
+from meetup.registrations import (  # noqa: E402, F401
+    admin_views,
+    campaigns,
+    news,
+    positions,
+    reminders,
+    views,
+)
 
 
 @bp.record_once
 def _register_jobs(state) -> None:
     # Every five minutes, once across every worker; each reminder is claimed once anyway.
     register_job(state.app, "reminders", reminders.run_job, every=timedelta(minutes=5))
+    # Moved pins whose delay is over join the neighbour lists (positions.py).
+    register_job(state.app, "positions", _settle_positions, every=timedelta(minutes=5))
+
+
+def _settle_positions() -> str | None:
+    settled = positions.settle_due()
+    return f"{settled} moved offices now in neighbour lists" if settled else None

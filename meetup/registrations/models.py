@@ -91,6 +91,10 @@ class Registration(db.Model):
         Index("ix_registrations_event_id_revision", "event_id", "revision"),
         #: The geocoding worker reads what is due.
         Index("ix_registrations_location_status", "location_status"),
+        #: Neighbour lists read a bounding box of the positions they use.
+        Index("ix_registrations_near_latitude_near_longitude", "near_latitude", "near_longitude"),
+        #: The worker settles the pins whose delay is over.
+        Index("ix_registrations_near_due_at", "near_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +126,13 @@ class Registration(db.Model):
         default=LocationStatus.NONE,
         server_default=LocationStatus.NONE.value,
     )
+    #: Where neighbour lists (one's own and everyone else's) place the office: the pin, once
+    #: settled (meetup.registrations.positions). A first pin counts at once; a moved one
+    #: only after a delay and a few times a month, so moving one's pin cannot locate others.
+    near_latitude: Mapped[float | None] = mapped_column()
+    near_longitude: Mapped[float | None] = mapped_column()
+    #: The pin counts for neighbour lists from then (None: nothing waiting).
+    near_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: No longer written nor read: deferred, so that this code runs on a database where it is
     #: gone. A later release drops it (after every host runs this one: README "Rolling
     #: upgrades"; dropping it now would fail the hosts still on older code mid-upgrade).
@@ -197,6 +208,11 @@ class Registration(db.Model):
     @property
     def is_located(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def is_near_located(self) -> bool:
+        """Placed for neighbour lists (meetup.registrations.positions)."""
+        return self.near_latitude is not None and self.near_longitude is not None
 
     @property
     def has_address(self) -> bool:
@@ -319,9 +335,25 @@ class OneTapLink(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    #: Works until then (None: no end; unsubscribing must keep working).
+    #: Works until then (None: no end of its own; unsubscribing must keep working, and a
+    #: signup link follows its evening's signup window when tapped).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     registration: Mapped[Registration] = relationship()
     event: Mapped[Event | None] = relationship()
+
+
+class PositionChange(db.Model):
+    """A moment a person's office moved in neighbour lists (their settled position): at most
+    a few per month are let through (meetup.registrations.positions)."""
+
+    __tablename__ = "position_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    registration: Mapped[Registration] = relationship()

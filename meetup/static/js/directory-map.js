@@ -1,5 +1,8 @@
 // The directory's map: markers from the page's JSON (rounded places unless the person chose
 // to show where exactly), tiles from the configured server, if any. No inline script (CSP).
+// People shown at the same place (a rounded cell holds many) share one pin that says how
+// many they are; its popup lists them all, each with a link to their card and, when they
+// accept it, "Introduce us". Pins are real markers: Tab reaches them, Enter opens the list.
 (function () {
   "use strict";
   var box = document.getElementById("directory-map");
@@ -14,41 +17,91 @@
     box.classList.add("no-tiles");
   }
 
+  function countText(n) {
+    return box.dataset.labelMany.replace("{n}", String(n));
+  }
+
+  function link(href, text, className) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    if (className) a.className = className;
+    return a;
+  }
+
+  function entry(m) {
+    var item = document.createElement("li");
+    var name = document.createElement("strong");
+    if (m.me) {
+      name.textContent = box.dataset.labelMe;
+      item.appendChild(name);
+    } else {
+      item.appendChild(link(m.card, m.name, "marker-card"));
+    }
+    if (m.company) {
+      item.appendChild(document.createElement("br"));
+      item.appendChild(document.createTextNode(m.company));
+    }
+    if (m.introduce) {
+      item.appendChild(document.createElement("br"));
+      item.appendChild(link(m.introduce, box.dataset.labelIntroduce, "marker-introduce"));
+    }
+    return item;
+  }
+
+  function popup(people) {
+    var text = document.createElement("div");
+    text.className = "marker-popup";
+    if (people.length > 1) {
+      var heading = document.createElement("p");
+      heading.textContent = countText(people.length);
+      text.appendChild(heading);
+    }
+    var list = document.createElement("ul");
+    people.forEach(function (m) { list.appendChild(entry(m)); });
+    text.appendChild(list);
+    if (!people[0].exact) {
+      var small = document.createElement("small");
+      small.textContent = box.dataset.labelRounded;
+      text.appendChild(small);
+    }
+    return text;
+  }
+
   fetch(box.dataset.markers, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) { return response.ok ? response.json() : { markers: [] }; })
     .then(function (data) {
-      var layer = L.featureGroup();
+      var places = {};
+      var order = [];
       data.markers.forEach(function (m) {
-        var marker = L.circleMarker([m.lat, m.lon], {
-          radius: m.me ? 10 : 8,
-          weight: 2,
-          color: m.me ? "#7a4a1e" : "#2a6f97",
-          fillOpacity: m.exact ? 0.8 : 0.35,
-          className: "directory-marker" + (m.me ? " is-me" : ""),
+        var key = m.lat + "," + m.lon;
+        if (!places[key]) { places[key] = []; order.push(key); }
+        places[key].push(m);
+      });
+      var layer = L.featureGroup();
+      order.forEach(function (key) {
+        var people = places[key];
+        var me = people.some(function (m) { return m.me; });
+        var label = people.length > 1 ? countText(people.length)
+          : (me ? box.dataset.labelMe : people[0].name);
+        var icon = L.divIcon({
+          className: "directory-pin" + (me ? " is-me" : "") + (people[0].exact ? " is-exact" : ""),
+          html: people.length > 1 ? "<span>" + people.length + "</span>" : "",
+          iconSize: people.length > 1 ? [30, 30] : [18, 18],
         });
-        var text = document.createElement("div");
-        var name = document.createElement("strong");
-        name.textContent = m.me ? box.dataset.labelMe : m.name;
-        text.appendChild(name);
-        if (m.company) {
-          text.appendChild(document.createElement("br"));
-          text.appendChild(document.createTextNode(m.company));
-        }
-        if (!m.exact) {
-          var small = document.createElement("small");
-          small.textContent = box.dataset.labelRounded;
-          text.appendChild(document.createElement("br"));
-          text.appendChild(small);
-        }
-        marker.bindPopup(text);
+        var marker = L.marker([people[0].lat, people[0].lon], {
+          icon: icon, keyboard: true, title: label, alt: label, riseOnHover: true,
+        });
+        marker.bindPopup(popup(people), { maxHeight: 260 });
         layer.addLayer(marker);
       });
       layer.addTo(map);
-      if (data.markers.length) {
+      if (order.length) {
         map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 16 });
       } else {
         map.setView([46.6, 2.5], 5);
       }
       box.dataset.ready = String(data.markers.length);
+      box.dataset.places = String(order.length);
     });
 })();

@@ -1,15 +1,15 @@
 """'Introduce us' takes an optional word (at most 300 characters) shown in the request.
 
-Revision ID: 0026_introduction_message
-Revises: 0025_event_moves
+Revision ID: 0027_introduction_message
+Revises: 0026_exact_neighbours
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_introduction_message"
-down_revision = "0025_event_moves"
+revision = "0027_introduction_message"
+down_revision = "0026_exact_neighbours"
 branch_labels = None
 depends_on = None
 
