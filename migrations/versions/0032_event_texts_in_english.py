@@ -1,7 +1,7 @@
 """An evening's title, theme and description in English beside the French ones.
 
-Revision ID: 0029_event_texts_in_english
-Revises: 0028_door_phones
+Revision ID: 0032_event_texts_in_english
+Revises: 0031_encounters
 Create Date: 2026-12-06
 
 Plain ADD COLUMNs (no table rebuild on SQLite), empty for the evenings already there.
@@ -10,8 +10,8 @@ Plain ADD COLUMNs (no table rebuild on SQLite), empty for the evenings already t
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029_event_texts_in_english"
-down_revision = "0028_door_phones"
+revision = "0032_event_texts_in_english"
+down_revision = "0031_encounters"
 branch_labels = None
 depends_on = None
 
