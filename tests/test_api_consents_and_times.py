@@ -208,9 +208,9 @@ def test_the_document_states_the_years_and_the_format(client):
 @pytest.mark.parametrize(
     ("accept", "subject"),
     [
-        ("fr-FR,fr;q=0.9", "C’est noté : "),
+        ("fr-FR,fr;q=0.9", "C’est noté\u00a0: "),
         ("en-GB,en;q=0.8", "You're in: "),
-        ("de-DE", "C’est noté : "),  # neither: the default language, French
+        ("de-DE", "C’est noté\u00a0: "),  # neither: the default language, French
     ],
 )
 def test_an_api_signup_s_emails_follow_accept_language(app, client, organiser, accept, subject):

@@ -66,7 +66,7 @@ def test_ten_badges_and_a_walk_in_offline_then_sent_once_each(app, phone, page, 
     expect(phone.locator("#count-in")).to_have_text("10")
     # The same badge again: already in, from the phone's own list.
     phone.keyboard.type(codes[4] + "\n")
-    expect(phone.locator("#answer-title")).to_contain_text("Déjà entré(e) à")
+    expect(phone.locator("#answer-title")).to_contain_text("Déjà entré·e à")
     # Name search, offline.
     phone.locator("#q").fill("wanda")
     expect(phone.locator("#people li", has_text="Wanda Attente")).to_contain_text(
@@ -99,7 +99,7 @@ def test_ten_badges_and_a_walk_in_offline_then_sent_once_each(app, phone, page, 
     # Back online: everything sent once, the conflict said, the counters the server's.
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
-    expect(phone.locator("#conflicts")).to_contain_text("Déjà entré(e) à", timeout=10_000)
+    expect(phone.locator("#conflicts")).to_contain_text("Déjà entré·e à", timeout=10_000)
     expect(phone.locator("#conflicts")).to_contain_text("(Porte 2) — Invité0 Durand")
     expect(phone.locator("#offline-banner")).to_be_hidden()
     expect(phone.locator("#count-in")).to_have_text("11")
