@@ -319,3 +319,154 @@ def test_give_seat_once_the_evening_has_begun_changes_nothing(app, client, make)
         reg_services.cancel(db.session.get(Registration, seated_id))
         kinds = db.session.scalars(select(OutboxMessage.kind)).all()
         assert kinds == ["cancelled"], kinds
+
+
+# -- 4. the news consent is the series', on every page and export ---------------------------
+
+
+def test_an_earlier_evening_s_page_and_export_show_the_series_news(app, client, make):
+    """Dee signs up for evening A without news, then for B with news ticked: her page for A
+    shows the box ticked, and A's row in the organisers' CSV says yes."""
+    import hashlib
+
+    from meetup.registrations import spreadsheet
+    from tests.helpers import sign_up
+
+    series = make.series()
+    first = make.event(series)
+    second = make.event(series, starts_at=utcnow().replace(microsecond=0) + timedelta(days=40))
+    sign_up(client, first, email="dee@example.org")
+    sign_up(client, second, email="dee@example.org", news="y")
+    token = "dee-token-0123456789abcdefghijklmnopqrstu"
+    with app.app_context():
+        a = _by_email("dee@example.org", first)
+        assert a.news is True
+        a.manage_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        db.session.commit()
+        assert _consents(a.id)["news"] == ("yes", "changed")
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="news"[^>]*>', html).group(0)
+    assert "checked" in box, box
+    with app.test_request_context(headers={"Accept-Language": "en"}), app.app_context():
+        a = _by_email("dee@example.org", first)
+        header = spreadsheet.header()
+        (row,) = spreadsheet.rows([a], a.event.zone)
+        assert row[header.index("Told of the next evenings")] == "yes"
+    # Unticked on A's page: off for the whole series (B too).
+    with app.app_context():
+        reg_services.update_profile(
+            _by_email("dee@example.org", first),
+            reg_services.Profile(
+                **{
+                    **{
+                        name: getattr(_by_email("dee@example.org", first), name)
+                        for name in reg_services.Profile.__dataclass_fields__
+                    },
+                    "news": False,
+                }
+            ),
+        )
+        assert _by_email("dee@example.org", second).news is False
+
+
+def test_a_walk_in_takes_the_series_news(app, make):
+    series = make.series()
+    last = make.event(series, starts_at=utcnow().replace(microsecond=0) - timedelta(days=30))
+    make.registration(last, first_name="Eve", email="eve@example.org", news=True)
+    tonight = make.event(series)
+    with app.app_context():
+        reg_services.walk_in(
+            _event(tonight),
+            reg_services.Profile(first_name="Eve", last_name="L", email="EVE@example.org"),
+        )
+        assert _by_email("EVE@example.org", tonight).news is True
+
+
+# -- 11. the one-tap page waits for the person's tap ----------------------------------------
+
+
+def test_opening_a_signup_link_signs_nobody_up(app, client, make):
+    """What a link scanner does (open the page, run its scripts): the page names the person
+    by first name, the evening, one button; no script on it, nobody registered."""
+    _organiser, series = _club(make)
+    slug = make.event(series)
+    with app.app_context():
+        news.announce(_event(slug))
+        db.session.remove()
+    page = client.get(_path(JOIN, _ana_mail(app)), headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Hello Ana," in html and "Yes, sign me up" in html
+    article = html.split("<article", 1)[1].split("</article>", 1)[0]
+    assert "<script" not in article and "autosubmit" not in html
+    assert re.findall(r"<script[^>]*src=\"([^\"?]+)", html) == ["/static/js/app.js"]
+    with app.app_context():
+        assert _by_email("ana@example.org", slug) is None
+
+
+# -- 10. "send my link again": one limit per client, one per address asked ------------------
+
+
+def test_link_again_has_one_budget_per_client_for_both_forms(client, make):
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    csrf = csrf_from(client.get("/r/").get_data(as_text=True))
+    codes = [
+        client.post("/r/", data={"email": f"p{n}@example.org", "csrf_token": csrf}).status_code
+        for n in range(10)
+    ]
+    codes += [
+        client.post(
+            f"/events/{slug}/link", data={"email": f"q{n}@example.org", "csrf_token": csrf}
+        ).status_code
+        for n in range(10)
+    ]
+    assert codes[:10] == [302] * 10 and codes[10:] == [429] * 10, codes
+
+
+def test_link_again_is_limited_per_address_asked_whoever_asks(app, make):
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    codes = []
+    for n in range(5):
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        csrf = csrf_from(other.get("/r/").get_data(as_text=True))
+        url = "/r/" if n % 2 else f"/events/{slug}/link"
+        address = " Known@Example.org" if n % 2 else "known@example.org"
+        codes.append(other.post(url, data={"email": address, "csrf_token": csrf}).status_code)
+    assert codes == [302, 302, 302, 429, 429], codes
+    another = app.test_client()
+    another.environ_base["REMOTE_ADDR"] = "192.0.2.99"
+    csrf = csrf_from(another.get("/r/").get_data(as_text=True))
+    response = another.post("/r/", data={"email": "other@example.org", "csrf_token": csrf})
+    assert response.status_code == 302  # another address still gets through
+
+
+# -- 13. spent signup links are purged ------------------------------------------------------
+
+
+def test_the_daily_purge_removes_signup_links_of_evenings_over(app, make):
+    from meetup.privacy import retention
+    from meetup.registrations.models import LinkPurpose, OneTapLink
+
+    _organiser, series = _club(make, retention_nobody_days=365)  # Ben's card stays
+    starts = utcnow().replace(microsecond=0) + timedelta(days=3)
+    slug = make.event(series, starts_at=starts)
+    with app.app_context():
+        news.announce(_event(slug))
+
+        def purposes():
+            return sorted(p.value for p in db.session.scalars(select(OneTapLink.purpose)))
+
+        assert purposes() == ["signup", "signup", "unsubscribe", "unsubscribe"]
+        assert retention.purge(now=starts).signup_links == 0  # the evening is not over
+        assert purposes() == ["signup", "signup", "unsubscribe", "unsubscribe"]
+        after = _event(slug).ends_at + timedelta(minutes=1)
+        assert retention.purge(now=after, dry_run=True).signup_links == 2
+        assert retention.purge(now=after).signup_links == 2
+        assert purposes() == ["unsubscribe", "unsubscribe"]  # unsubscribing keeps working
+        assert retention.purge(now=after).signup_links == 0
+        assert LinkPurpose.SIGNUP.value == "signup"

@@ -10,6 +10,8 @@ and daily by the worker. Idempotent: what is gone is not counted twice.
 - Introductions never answered go after 90 days (the question is stale; nothing was shared).
 - When an office last moved in neighbour lists goes after 30 days (positions.WINDOW): only
   the limit on such moves reads it.
+- An announcement's one-tap signup links go once their evening is over (they sign up for
+  nothing any more); the unsubscribe links stay with the registration.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.privacy.erasure import _mail_files, wipe
 from meetup.registrations import positions
-from meetup.registrations.models import Registration, RegistrationStatus, Source, Visibility
+from meetup.registrations.models import (
+    LinkPurpose,
+    OneTapLink,
+    Registration,
+    RegistrationStatus,
+    Source,
+    Visibility,
+)
 from meetup.scrub import scrub
 from meetup.timeutil import utcnow
 
@@ -42,6 +51,7 @@ class PurgeReport:
     scan_records: int = 0
     emails: int = 0
     introductions: int = 0
+    signup_links: int = 0
     details: list[str] = field(default_factory=list)
 
     @property
@@ -53,6 +63,7 @@ class PurgeReport:
                 self.scan_records,
                 self.emails,
                 self.introductions,
+                self.signup_links,
             )
         )
 
@@ -60,7 +71,8 @@ class PurgeReport:
         return (
             f"people erased {self.people_erased}, evenings reduced to counts "
             f"{self.evenings_summarised}, door scan records {self.scan_records}, emails "
-            f"{self.emails}, unanswered introductions {self.introductions}"
+            f"{self.emails}, unanswered introductions {self.introductions}, spent signup "
+            f"links {self.signup_links}"
         )
 
 
@@ -147,6 +159,10 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
         Introduction.created_at < now - UNANSWERED_INTRODUCTIONS_KEPT
     )
     report.introductions = db.session.scalar(select(func.count()).where(stale))
+    spent = (OneTapLink.purpose == LinkPurpose.SIGNUP) & OneTapLink.event_id.in_(
+        select(Event.id).where(Event.ends_at < now)
+    )
+    report.signup_links = db.session.scalar(select(func.count()).where(spent))
     if dry_run:
         db.session.rollback()
         return report
@@ -154,6 +170,7 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     db.session.execute(delete(CheckinRequest).where(old_scans))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(mail_ids)))
     db.session.execute(delete(Introduction).where(stale))
+    db.session.execute(delete(OneTapLink).where(spent))
     positions.forget_before(now - positions.WINDOW)
     db.session.commit()
     for path in files:

@@ -240,8 +240,7 @@ def register(
         registration.consent_how = consent_how  # before any flush records them
         registration.event = event
         db.session.add(registration)
-    if not registration.news and gets_news(event.series_id, profile.email):
-        registration.news = True
+    _take_the_series_news(registration)
     _set_status(registration, newcomer_status)
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
@@ -271,6 +270,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         registration.event = event
         _set_status(registration, RegistrationStatus.CONFIRMED)
         db.session.add(registration)
+        _take_the_series_news(registration)
         db.session.flush()  # the email refers to the registration by id
         emails.queue_walk_in(registration, token)
     elif registration.status is not RegistrationStatus.CONFIRMED:
@@ -343,6 +343,8 @@ def import_profiles(event: Event, profiles: list[Profile], *, send_emails: bool)
     confirmed = min(len(added), max(free, 0))
     try:
         db.session.flush()  # one flush: ids for the emails below
+        for registration, _token in added:
+            _take_the_series_news(registration)
         if send_emails:
             for registration, token in added:
                 emails.queue_signup(registration, token)
@@ -457,6 +459,14 @@ def gets_news(series_id: int, email: str) -> bool:
         same_person_in_series(series_id, email), Registration.news.is_(True)
     )
     return db.session.scalar(query.limit(1)) is not None
+
+
+def _take_the_series_news(registration: Registration) -> None:
+    """One answer per person and series, on each of their registrations: a new one takes
+    the series' answer (an unticked box takes nothing back), and a yes given now becomes the
+    answer of their earlier ones too (their personal pages and the exports say so)."""
+    if registration.news or gets_news(registration.event.series_id, registration.email):
+        set_news(registration, True)
 
 
 def set_news(registration: Registration, value: bool) -> int:
