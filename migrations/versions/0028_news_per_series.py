@@ -2,15 +2,15 @@
 "no" on earlier evenings after a "yes" on a later one (their personal pages and exports said
 no while the announcements went out). Each such registration takes the series' answer.
 
-Revision ID: 0027_news_per_series
-Revises: 0026_exact_neighbours
+Revision ID: 0028_news_per_series
+Revises: 0027_introduction_message
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0027_news_per_series"
-down_revision = "0026_exact_neighbours"
+revision = "0028_news_per_series"
+down_revision = "0027_introduction_message"
 branch_labels = None
 depends_on = None
 
