@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from meetup.accounts.models import Invitation, PasswordReset
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
+from meetup.checkin import pairing
 from meetup.directory import services as directory_services
 from meetup.directory.models import Introduction
 from meetup.events.models import Event, Series, Speaker
@@ -159,6 +160,11 @@ def world(app, make) -> World:
             )
         )
         db.session.commit()
+        phone, pairing_code = pairing.add_phone(
+            db.session.scalar(select(Event).where(Event.slug == tonight)),
+            db.session.scalar(select(User).where(User.email == w.emails["organiser"])),
+        )
+        w.tokens["pairing"] = pairing_code
         directory_services.open_directory(
             db.session.scalar(select(Event).where(Event.slug == past))
         )
@@ -176,6 +182,8 @@ def world(app, make) -> World:
             "past": past,
             "speaker": str(speaker.id),
             "invitation": str(invitation.id),
+            "phone": str(phone.id),
+            "pairing": pairing_code,
             "door_id": str(db.session.scalar(select(User.id).where(User.email == w.emails["door"]))),
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
@@ -389,6 +397,25 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         "POST",
         who="organiser",
         page="/admin/series/{series}/team",
+    ),
+    "door_admin.phones": _with_page(
+        Call("/admin/events/{tonight}/door-phones", "POST", who="organiser", ok=(200,))
+    ),
+    "door_admin.phone_code": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/code",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "door_admin.phone_revoke": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/revoke",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "pairing.pair": (
+        Call("/p/{pairing}"),
+        Call("/p/{pairing}", "POST", page="/login", ok=(302,)),
     ),
     "admin.dashboard": Call("/admin/", who="organiser"),
     "admin.series_list": Call("/admin/series", who="organiser"),
