@@ -470,3 +470,68 @@ def test_the_daily_purge_removes_signup_links_of_evenings_over(app, make):
         assert purposes() == ["unsubscribe", "unsubscribe"]  # unsubscribing keeps working
         assert retention.purge(now=after).signup_links == 0
         assert LinkPurpose.SIGNUP.value == "signup"
+
+
+# -- 3. "send my link again" does the same work for anyone ----------------------------------
+
+
+def test_link_again_does_the_same_work_whoever_asks(app, client, make):
+    """Registered or not, the request stores one request row and queues nothing: the
+    worker finds the registration and sends. Prints the response time medians (40 each);
+    asserts no timing."""
+    import statistics
+    import time
+
+    from meetup.extensions import limiter
+    from meetup.mail.models import OutboxMessage
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    make.registration(slug, email="known@example.org")
+    limiter.enabled = False
+    try:
+        csrf = csrf_from(client.get("/r/").get_data(as_text=True))
+        times = {"known@example.org": [], "unknown@example.org": []}
+        for n in range(40):
+            for address in sorted(times, reverse=bool(n % 2)):  # each first half the time
+                start = time.perf_counter()
+                response = client.post("/r/", data={"email": address, "csrf_token": csrf})
+                times[address].append(time.perf_counter() - start)
+                assert response.status_code == 302
+    finally:
+        limiter.enabled = True
+    print(
+        "link again, median ms:",
+        {a: round(statistics.median(t) * 1e3, 2) for a, t in times.items()},
+    )
+    with app.app_context():
+        rows = db.session.scalars(select(LinkRequest.email)).all()
+        assert sorted(set(rows)) == sorted(times) and len(rows) == 80
+        assert db.session.scalars(select(OutboxMessage.kind)).all() == []
+        assert reg_services.handle_link_requests(limit=100) == 1  # once a quarter of an hour
+        assert db.session.scalars(select(LinkRequest.id)).all() == []
+        (link,) = db.session.scalars(select(OutboxMessage)).all()
+        assert link.kind == "link" and link.recipient == "known@example.org"
+
+
+def test_a_link_request_for_an_evening_gone_is_dropped(app, client, make):
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import post_form
+
+    series = make.series()
+    slug = make.event(series)
+    make.registration(slug, email="known@example.org")
+    post_form(
+        client, f"/events/{slug}/link", {"email": "known@example.org"}, page=f"/events/{slug}"
+    )
+    with app.app_context():
+        (request_row,) = db.session.scalars(select(LinkRequest)).all()
+        assert request_row.event_id == _event(slug).id
+        request_row.event_id = None  # as if asked at /r/, the evening over: nothing to send
+        event = _event(slug)
+        event.starts_at = utcnow() - timedelta(hours=2)
+        event.ends_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        assert reg_services.handle_link_requests() == 0
+        assert db.session.scalars(select(LinkRequest.id)).all() == []

@@ -12,17 +12,19 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 
 from meetup import counters
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.models_base import column_length
 from meetup.registrations import emails
 from meetup.registrations.models import (
     MAX_EARLIER_LINKS,
     EarlierLink,
+    LinkRequest,
     Registration,
     RegistrationStatus,
     Source,
@@ -490,6 +492,48 @@ def set_news(registration: Registration, value: bool) -> int:
 
 
 # -- "send me my link again" -----------------------------------------------------------------
+
+
+def request_link_again(email: str, event: Event | None = None) -> None:
+    """The "send me my link again" forms: one request row for the worker, whatever the
+    address (registered or not, the request does the same work: its time tells nothing).
+    After the view's reads (end_reads). Commits."""
+    first_write(
+        insert(LinkRequest).values(
+            email=email.strip()[: column_length(LinkRequest.email)],
+            event_id=event.id if event is not None else None,
+            created_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+def handle_link_requests(limit: int = 50) -> int:
+    """The worker's part: take each request (deleted first, so two workers never send it
+    twice; a worker stopped in between loses it, and the person asks again), then send
+    what send_link_again sends. Returns how many emails were queued."""
+    queued = 0
+    ids = db.session.scalars(select(LinkRequest.id).order_by(LinkRequest.id).limit(limit)).all()
+    db.session.commit()
+    for request_id in ids:
+        taken = first_write(
+            delete(LinkRequest)
+            .where(LinkRequest.id == request_id)
+            .returning(LinkRequest.email, LinkRequest.event_id)
+        ).first()
+        db.session.commit()
+        if taken is None:  # another worker took it
+            continue
+        event = db.session.get(Event, taken.event_id) if taken.event_id is not None else None
+        if taken.event_id is not None and event is None:
+            continue
+        queued += send_link_again(taken.email, event)
+    return queued
+
+
+def run_link_requests_job() -> str | None:
+    queued = handle_link_requests()
+    return f"sent {queued} personal links again" if queued else None
 
 
 def send_link_again(email: str, event: Event | None = None, now=None) -> int:

@@ -26,7 +26,7 @@ from meetup.registrations import bp, news, services
 from meetup.registrations.forms import LinkAgainForm, SignupForm
 from meetup.registrations.models import RegistrationStatus
 from meetup.responses import private
-from meetup.writelock import own_lock
+from meetup.writelock import end_reads, own_lock
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
@@ -139,7 +139,8 @@ def unsubscribe(token: str):
 def _link_again(event=None):
     form = LinkAgainForm()
     if form.validate_on_submit():
-        services.send_link_again(form.email.data, event)
+        end_reads()
+        services.request_link_again(form.email.data, event)  # the worker sends it
         flash(
             _(
                 "If %(address)s is registered, its personal link is on its way: check your "
@@ -174,7 +175,7 @@ _per_email = limiter.shared_limit(
 
 
 @bp.route("/r/", methods=["GET", "POST"])
-@own_lock  # the seat lock: services.send_link_again
+@own_lock  # one short write: services.request_link_again
 @_per_client
 @_per_email
 def link_again():
@@ -183,7 +184,7 @@ def link_again():
 
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
-@own_lock  # the seat lock: services.send_link_again
+@own_lock  # one short write: services.request_link_again
 @_per_client
 @_per_email
 def event_link_again(slug: str):
