@@ -535,3 +535,44 @@ def test_a_link_request_for_an_evening_gone_is_dropped(app, client, make):
         db.session.commit()
         assert reg_services.handle_link_requests() == 0
         assert db.session.scalars(select(LinkRequest.id)).all() == []
+
+
+# -- bad input on the loop's public routes ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["a\x00b@example.org", "x@exa\x00mple.org", "é" * 300 + "@example.org"]
+)
+def test_link_again_refuses_bad_addresses_and_keeps_them(app, client, make, address):
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import post_form
+
+    slug = make.event(make.series())
+    for url, page in (("/r/", "/r/"), (f"/events/{slug}/link", f"/events/{slug}")):
+        response = post_form(client, url, {"email": address}, page=page)
+        if "\x00" in address:  # refused before any view, as everywhere (a plain 400 page)
+            assert response.status_code == 400, (url, response.status_code)
+            continue
+        assert response.status_code == 422, (url, response.status_code)
+        html = response.get_data(as_text=True)
+        assert "At most 254 characters, please: this has 312." in html
+        assert "é" * 300 in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalars(select(LinkRequest.id)).all() == []
+
+
+def test_mangled_tokens_open_nothing(client, make):
+    slug = make.event(make.series())
+    for path in (
+        f"/events/{slug}/join/a%00b",
+        "/news/unsubscribe/a%00b",
+        "/r/a%00b/give-seat",
+        f"/events/{slug}/join/" + "é" * 50,
+    ):
+        assert client.get(path).status_code in (400, 404), path
+        response = client.post(
+            path,
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code in (400, 404), (path, response.status_code)
