@@ -576,3 +576,59 @@ def test_mangled_tokens_open_nothing(client, make):
             content_type="application/x-www-form-urlencoded",
         )
         assert response.status_code in (400, 404), (path, response.status_code)
+
+
+# -- 5. the purge keeps what the news needs ---------------------------------------------------
+
+
+def test_the_purge_keeps_the_news_of_someone_who_kept_their_card_private(app, client, make):
+    """Flo came last month, ticked "tell me about the next evenings" and left visibility at
+    "nobody". 30 days after the evening her card goes, her news stays: the next month's
+    announcement reaches her ("Bonjour Flo"); unsubscribed, the next purge erases the rest."""
+    from meetup.privacy import retention
+    from meetup.privacy.models import ConsentRecord
+
+    series = make.series()
+    last = make.event(series, starts_at=utcnow().replace(microsecond=0) - timedelta(days=32))
+    make.registration(last, first_name="Flo", last_name="Ribot", email="flo@example.org",
+                      news=True, company="Ribot SARL", language="fr")  # fmt: skip
+    make.registration(last, first_name="Gil", email="gil@example.org")  # no news: erased
+    nxt = make.event(series, starts_at=utcnow().replace(microsecond=0) + timedelta(days=3))
+    with app.app_context():
+        report = retention.purge()
+        assert (report.people_erased, report.kept_for_news) == (1, 1)
+        assert retention.purge().kept_for_news == 0  # nothing left to take
+        db.session.remove()
+        (flo,) = news.audience(_event(nxt))
+        assert (flo.email, flo.first_name, flo.language, flo.news) == (
+            "flo@example.org", "Flo", "fr", True,
+        )  # fmt: skip
+        assert (flo.last_name, flo.company, flo.erased_at) == ("", "", None)
+        assert (
+            db.session.scalar(
+                select(ConsentRecord.value).where(
+                    ConsentRecord.registration_id == flo.id, ConsentRecord.consent == "news"
+                )
+            )
+            == "yes"
+        )
+        assert _by_email("gil@example.org", last) is None
+        news.announce(_event(nxt))
+    assert "Bonjour Flo" in _text_to(app, "flo@example.org")
+    unsubscribe = _path(UNSUBSCRIBE, _mail_to(app, "flo@example.org"))
+    assert client.post(unsubscribe).status_code == 200
+    with app.app_context():
+        assert retention.purge().people_erased == 1
+        assert _by_email("flo@example.org", last) is None
+    page = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "what that needs stays when the rest of your card goes" in page
+
+
+def _mail_to(app, address):
+    return next(m for m in _outbox(app) if m["To"].addresses[0].addr_spec == address)
+
+
+def _text_to(app, address):
+    from tests.helpers import text_of
+
+    return text_of(_mail_to(app, address))
