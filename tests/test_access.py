@@ -15,6 +15,7 @@ from meetup.checkin import pairing
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.registrations.models import Registration
+from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, post_form
 
 ROLES = ("anonymous", "door", "organiser", "outsider", "admin", "phone")
@@ -70,6 +71,8 @@ GET_ROUTES = {
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
     "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
+    "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
+    "webhooks_admin.endpoint": ("/admin/series/{series}/webhooks/{webhook}", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -147,6 +150,15 @@ POST_ROUTES = {
     ),
     "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
     "api_admin.allowed_origins": ("/admin/series/{series}/website/origins", SERIES_SCOPED),
+    "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
+    "webhooks_admin.delivery_again": (
+        "/admin/series/{series}/webhooks/{webhook}/deliveries/{delivery}/again",
+        SERIES_SCOPED,
+    ),
+    "webhooks_admin.endpoint_delete": (
+        "/admin/series/{series}/webhooks/{webhook}/delete",
+        SERIES_SCOPED,
+    ),
 }
 
 #: Routes outside the matrix on purpose, with the reason: logging in and out, and the
@@ -165,6 +177,10 @@ CSRF_EXEMPT = {
     # RFC 8058: a mail client POSTs "List-Unsubscribe=One-Click" with no session; the
     # 256-bit token in the address is the proof (tests/test_monthly_loop.py).
     "registrations.unsubscribe",
+    # The signup embedded in a club's page: in another site's frame no cookie of ours is
+    # sent, so there is no session to hold a token; it is the public signup, rate-limited
+    # per address (tests/test_embed.py).
+    "embed.event_signup",
 }
 
 
@@ -196,6 +212,23 @@ def world(app, make) -> World:
             series_obj,
             "club website",
         )
+        webhook = WebhookEndpoint(
+            series_id=db.session.scalar(select(Series.id).where(Series.slug == series)),
+            url="https://crm.example.org/hooks",
+            secret="whsec_x",
+            events="registration.created",
+        )
+        db.session.add(webhook)
+        db.session.flush()
+        sent = WebhookDelivery(
+            endpoint_id=webhook.id,
+            event_type="registration.created",
+            sequence_key="registration:1",
+            body="{}",
+            status=DeliveryStatus.DELIVERED,
+        )
+        db.session.add(sent)
+        db.session.commit()
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
         phone, pairing_code = pairing.add_phone(event_obj, find_user_by_email(organiser))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
@@ -208,6 +241,8 @@ def world(app, make) -> World:
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
             "token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "signup_key": str(signup_key.id),
+            "webhook": str(webhook.id),
+            "delivery": str(sent.id),
             "registration": str(db.session.scalar(select(Registration.id))),
             "invitation": str(invitation.id),
             "member": str(find_user_by_email(door).id),
@@ -299,6 +334,7 @@ def test_matrix_covers_every_staff_route(app):
             "accounts",
             "door_admin",
             "api_admin",
+            "webhooks_admin",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -328,6 +364,8 @@ def test_every_form_post_requires_csrf(app, client, world):
         "layout": "a4-2x5",
         "invitation_id": world.ids["invitation"],
         "phone_id": world.ids["phone"],
+        "endpoint_id": world.ids["webhook"],
+        "delivery_id": world.ids["delivery"],
     }
     #: Arguments whose value depends on the route.
     per_route = {
@@ -391,7 +429,10 @@ def test_every_address_with_a_personal_token_refuses_a_token_that_does_not_exist
             continue  # the API's own tests: a bearer token first
         url = urls.build(
             rule.endpoint,
-            {name: {"token": token, "code": code, "slug": slug}[name] for name in rule.arguments},
+            {
+                name: {"token": token, "code": code, "slug": slug, "registration_id": 1}[name]
+                for name in rule.arguments
+            },
         )
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if method == "GET":

@@ -34,17 +34,19 @@ from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.checkin import pairing
 from meetup.directory import services as directory_services
-from meetup.directory.models import Introduction
+from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
+from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
 CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to come
+TINA = "token-tina-0123456789abcdefghijklmno"  # in the room tonight
 ALICE = "token-alice-0123456789abcdefghijklmn"  # came to last night's evening
 ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
@@ -89,6 +91,10 @@ def world(app, make) -> World:
         "dan": make.registration(upcoming, first_name="Dan", street="1 rue Y", city="Vienne"),
         "wanda": make.registration(upcoming, status="waitlisted", first_name="Wanda"),
         "tom": make.registration(tonight, first_name="Tom"),
+        "tina": make.registration(
+            tonight, token=TINA, first_name="Tina", checked_in_at=now - timedelta(minutes=5),
+            visibility="attendees", **{k: near[k] for k in ("latitude", "longitude")},
+        ),
         "wilma": make.registration(tonight, status="waitlisted", first_name="Wilma"),
         "alice": make.registration(
             past, token=ALICE, first_name="Alice", checked_in_at=came, accept_introductions=True,
@@ -141,6 +147,7 @@ def world(app, make) -> World:
             expires_at=now + timedelta(days=7),
         )
         db.session.add(invitation)
+        db.session.add(Encounter(scanner=registration["alice"], met=registration["colin"]))
         db.session.add(
             PasswordReset(
                 user=db.session.scalar(select(User).where(User.email == w.emails["victim"])),
@@ -175,6 +182,23 @@ def world(app, make) -> World:
             db.session.scalar(select(Series).where(Series.slug == series)),
             "club website",
         )
+        webhook = WebhookEndpoint(
+            series_id=db.session.scalar(select(Series.id).where(Series.slug == series)),
+            url="https://crm.example.org/hooks",
+            secret="whsec_x",
+            events="registration.created",
+        )
+        db.session.add(webhook)
+        db.session.flush()
+        sent = WebhookDelivery(
+            endpoint_id=webhook.id,
+            event_type="registration.created",
+            sequence_key="registration:1",
+            body="{}",
+            status=DeliveryStatus.DELIVERED,
+        )
+        db.session.add(sent)
+        db.session.commit()
         w.ids = {
             "series": series,
             "upcoming": upcoming,
@@ -188,6 +212,8 @@ def world(app, make) -> World:
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "signup_key": str(signup_key.id),
+            "webhook": str(webhook.id),
+            "delivery": str(sent.id),
             "message": str(db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED))),
             **{name: str(i) for name, i in people.items()},
             **{f"{name}_code": r.ticket_code for name, r in registration.items()},
@@ -270,6 +296,13 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{upcoming}/link", "POST", data={"email": "carla@example.org"}, ok=(302,))
     ),
     "registrations.give_seat": _with_page(Call(f"/r/{CARLA}/give-seat", "POST")),
+    "registrations.tonight_now": Call(f"/r/{TINA}/tonight"),
+    "registrations.encounters_vcards": Call(f"/r/{ALICE}/encounters.vcf"),
+    "registrations.encounter_introduce": Call(
+        "/r/" + ALICE + "/encounters/{colin}/introduce", "POST", page=f"/r/{ALICE}", ok=(302,)
+    ),
+    "registrations.leave": Call(f"/r/{TINA}/leave", "POST", page=f"/r/{TINA}", ok=(302,)),
+    "registrations.come_back": Call(f"/r/{TINA}/back", "POST", page=f"/r/{TINA}", ok=(302,)),
     "api.openapi": Call("/api/v1/openapi.json"),
     "api.registration_create": Call(
         "/api/v1/events/{upcoming}/registrations",
@@ -648,7 +681,39 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         data={"allowed_origins": "https://www.club.fr"},
         page="/admin/series/{series}/website",
     ),
+    "webhooks_admin.endpoints": (
+        Call("/admin/series/{series}/webhooks", who="organiser"),
+        Call(
+            "/admin/series/{series}/webhooks",
+            "POST",
+            who="organiser",
+            data={"url": "https://crm.example.org/hooks", "events": "registration.created"},
+        ),
+    ),
+    "webhooks_admin.endpoint": Call("/admin/series/{series}/webhooks/{webhook}", who="organiser"),
+    "webhooks_admin.delivery_again": Call(
+        "/admin/series/{series}/webhooks/{webhook}/deliveries/{delivery}/again",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
+    "webhooks_admin.endpoint_delete": Call(
+        "/admin/series/{series}/webhooks/{webhook}/delete",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
     "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "embed.series_signup": Call("/embed/series/{series}?lang=en"),
+    "embed.event_signup": (
+        Call("/embed/events/{upcoming}?lang=en"),
+        Call(
+            "/embed/events/{upcoming}?lang=en",
+            "POST",
+            data=lambda n: signup_data(email=f"embed{n}@example.org"),
+            page="/r/",  # (no CSRF token in a frame on another site: none is asked for)
+        ),
+    ),
     "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),

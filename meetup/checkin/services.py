@@ -22,7 +22,7 @@ from sqlalchemy import Row, bindparam, delete, exists, func, insert, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from meetup import counters
+from meetup import counters, signals
 from meetup.auth.access import can_run_door
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
@@ -190,6 +190,7 @@ _CLAIM = (
     .values(
         checked_in_at=bindparam("at"),
         checked_in_door=bindparam("door_name"),
+        left_at=None,
         revision=Registration.revision + 1,
     )
 )
@@ -215,7 +216,10 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
     commit, and a second door's claim waits, then finds the row taken."""
     values = {"registration_id": registration_id, "at": now, "door_name": door}
     claimed = first_write(_CLAIM, values)
-    return claimed.rowcount == 1
+    if claimed.rowcount != 1:
+        return False
+    signals.checked_in.send(registration_id)  # in this transaction (meetup.webhooks)
+    return True
 
 
 def _result(status: Answer, scanned: Row | None, user: User, now: datetime) -> Result:
@@ -371,7 +375,12 @@ def undo(
     cleared = db.session.execute(
         update(Registration)
         .where(Registration.id == found.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_door="", revision=Registration.revision + 1)
+        .values(
+            checked_in_at=None,
+            checked_in_door="",
+            left_at=None,
+            revision=Registration.revision + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     # A retried scan must not answer "ok" for someone no longer in.

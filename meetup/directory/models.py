@@ -92,3 +92,26 @@ class Introduction(db.Model):
 
     requester: Mapped[Registration] = relationship(foreign_keys=[requester_id])
     recipient: Mapped[Registration] = relationship(foreign_keys=[recipient_id])
+
+
+class Encounter(db.Model):
+    """A badge an attendee scanned with their phone during an evening: their private list of
+    people met (shown on their personal page while the card may be seen). Erased with
+    either person's data."""
+
+    __tablename__ = "encounters"
+    __table_args__ = (UniqueConstraint("scanner_id", "met_id", name="uq_encounters_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The registration whose personal link was opened on the phone that scanned.
+    scanner_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: The scanned badge's registration.
+    met_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    met_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    scanner: Mapped[Registration] = relationship(foreign_keys=[scanner_id])
+    met: Mapped[Registration] = relationship(foreign_keys=[met_id])

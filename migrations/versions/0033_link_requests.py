@@ -1,8 +1,8 @@
 """"Send me my link again" goes through the worker: a request row, the same for any address,
 so the answer's time no longer tells whether someone is registered.
 
-Revision ID: 0030_link_requests
-Revises: 0029_news_per_series
+Revision ID: 0033_link_requests
+Revises: 0032_news_per_series
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0030_link_requests"
-down_revision = "0029_news_per_series"
+revision = "0033_link_requests"
+down_revision = "0032_news_per_series"
 branch_labels = None
 depends_on = None
 

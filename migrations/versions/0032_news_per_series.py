@@ -2,15 +2,15 @@
 "no" on earlier evenings after a "yes" on a later one (their personal pages and exports said
 no while the announcements went out). Each such registration takes the series' answer.
 
-Revision ID: 0029_news_per_series
-Revises: 0028_door_phones
+Revision ID: 0032_news_per_series
+Revises: 0031_encounters
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0029_news_per_series"
-down_revision = "0028_door_phones"
+revision = "0032_news_per_series"
+down_revision = "0031_encounters"
 branch_labels = None
 depends_on = None
 
