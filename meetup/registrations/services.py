@@ -494,14 +494,15 @@ def set_news(registration: Registration, value: bool) -> int:
 # -- "send me my link again" -----------------------------------------------------------------
 
 
-def request_link_again(email: str, event: Event | None = None) -> None:
+def request_link_again(email: str, event_id: int | None = None) -> None:
     """The "send me my link again" forms: one request row for the worker, whatever the
     address (registered or not, the request does the same work: its time tells nothing).
-    After the view's reads (end_reads). Commits."""
+    After the view's reads (end_reads): it reads nothing, `event_id` is a plain id (None:
+    every evening not over yet). Commits."""
     first_write(
         insert(LinkRequest).values(
             email=email.strip()[: column_length(LinkRequest.email)],
-            event_id=event.id if event is not None else None,
+            event_id=event_id,
             created_at=utcnow(),
         )
     )

@@ -139,8 +139,11 @@ def unsubscribe(token: str):
 def _link_again(event=None):
     form = LinkAgainForm()
     if form.validate_on_submit():
+        # Read before the reads end: touching `event` after would read again, and on SQLite
+        # a transaction that began by reading may not write (meetup.writelock).
+        event_id, slug = (event.id, event.slug) if event is not None else (None, None)
         end_reads()
-        services.request_link_again(form.email.data, event)  # the worker sends it
+        services.request_link_again(form.email.data, event_id)  # the worker sends it
         flash(
             _(
                 "If %(address)s is registered, its personal link is on its way: check your "
@@ -149,8 +152,8 @@ def _link_again(event=None):
             ),
             "success",
         )
-        if event is not None:
-            return redirect(url_for("public.event_page", slug=event.slug) + "#link-again")
+        if slug is not None:
+            return redirect(url_for("public.event_page", slug=slug) + "#link-again")
         return redirect(url_for("registrations.link_again"))
     status = 422 if form.is_submitted() else 200
     return render_template("registrations/link_again.html", form=form, event=event), status
