@@ -205,6 +205,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations.admin_bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(checkin.admin_bp)
+    app.register_blueprint(checkin.pairing_bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
     app.register_blueprint(privacy.bp)

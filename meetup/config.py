@@ -133,6 +133,9 @@ class Config:
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
     )
 
+    #: How often an attendee's phone asks who is in the room now (seconds).
+    TONIGHT_POLL_SECONDS = _int("TONIGHT_POLL_SECONDS", 20)
+
     #: Delivered (or failed) emails are deleted after this many days (`privacy purge`).
     MAIL_KEEP_DAYS = _int("MAIL_KEEP_DAYS", 30)
     #: Who people write to about their data (the privacy page); the sender address if empty.

@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 from meetup.accounts.models import Invitation, PasswordReset
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
+from meetup.checkin import pairing
 from meetup.directory import services as directory_services
-from meetup.directory.models import Introduction
+from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
@@ -45,6 +46,7 @@ from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
 CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to come
+TINA = "token-tina-0123456789abcdefghijklmno"  # in the room tonight
 ALICE = "token-alice-0123456789abcdefghijklmn"  # came to last night's evening
 ALICE_DIRECTORY = "directory-alice-0123456789abcdefghij"
 INTRODUCTION = "introduction-bruno-to-alice-0123456789"
@@ -89,6 +91,10 @@ def world(app, make) -> World:
         "dan": make.registration(upcoming, first_name="Dan", street="1 rue Y", city="Vienne"),
         "wanda": make.registration(upcoming, status="waitlisted", first_name="Wanda"),
         "tom": make.registration(tonight, first_name="Tom"),
+        "tina": make.registration(
+            tonight, token=TINA, first_name="Tina", checked_in_at=now - timedelta(minutes=5),
+            visibility="attendees", **{k: near[k] for k in ("latitude", "longitude")},
+        ),
         "wilma": make.registration(tonight, status="waitlisted", first_name="Wilma"),
         "alice": make.registration(
             past, token=ALICE, first_name="Alice", checked_in_at=came, accept_introductions=True,
@@ -141,6 +147,7 @@ def world(app, make) -> World:
             expires_at=now + timedelta(days=7),
         )
         db.session.add(invitation)
+        db.session.add(Encounter(scanner=registration["alice"], met=registration["colin"]))
         db.session.add(
             PasswordReset(
                 user=db.session.scalar(select(User).where(User.email == w.emails["victim"])),
@@ -160,6 +167,11 @@ def world(app, make) -> World:
             )
         )
         db.session.commit()
+        phone, pairing_code = pairing.add_phone(
+            db.session.scalar(select(Event).where(Event.slug == tonight)),
+            db.session.scalar(select(User).where(User.email == w.emails["organiser"])),
+        )
+        w.tokens["pairing"] = pairing_code
         directory_services.open_directory(
             db.session.scalar(select(Event).where(Event.slug == past))
         )
@@ -194,6 +206,8 @@ def world(app, make) -> World:
             "past": past,
             "speaker": str(speaker.id),
             "invitation": str(invitation.id),
+            "phone": str(phone.id),
+            "pairing": pairing_code,
             "door_id": str(db.session.scalar(select(User.id).where(User.email == w.emails["door"]))),
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
@@ -282,6 +296,13 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         Call("/events/{upcoming}/link", "POST", data={"email": "carla@example.org"}, ok=(302,))
     ),
     "registrations.give_seat": _with_page(Call(f"/r/{CARLA}/give-seat", "POST")),
+    "registrations.tonight_now": Call(f"/r/{TINA}/tonight"),
+    "registrations.encounters_vcards": Call(f"/r/{ALICE}/encounters.vcf"),
+    "registrations.encounter_introduce": Call(
+        "/r/" + ALICE + "/encounters/{colin}/introduce", "POST", page=f"/r/{ALICE}", ok=(302,)
+    ),
+    "registrations.leave": Call(f"/r/{TINA}/leave", "POST", page=f"/r/{TINA}", ok=(302,)),
+    "registrations.come_back": Call(f"/r/{TINA}/back", "POST", page=f"/r/{TINA}", ok=(302,)),
     "api.openapi": Call("/api/v1/openapi.json"),
     "api.registration_create": Call(
         "/api/v1/events/{upcoming}/registrations",
@@ -409,6 +430,25 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         "POST",
         who="organiser",
         page="/admin/series/{series}/team",
+    ),
+    "door_admin.phones": _with_page(
+        Call("/admin/events/{tonight}/door-phones", "POST", who="organiser", ok=(200,))
+    ),
+    "door_admin.phone_code": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/code",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "door_admin.phone_revoke": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/revoke",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "pairing.pair": (
+        Call("/p/{pairing}"),
+        Call("/p/{pairing}", "POST", page="/login", ok=(302,)),
     ),
     "admin.dashboard": Call("/admin/", who="organiser"),
     "admin.series_list": Call("/admin/series", who="organiser"),

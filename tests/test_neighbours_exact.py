@@ -233,3 +233,37 @@ def test_a_walk_in_or_a_first_pin_counts_at_once_a_new_evening_starts_from_the_l
         assert again.near_due_at is not None
         assert (again.latitude, again.longitude) != near
         assert db.session.get(Registration, bruno).near_due_at is None
+
+
+def test_a_new_address_found_by_the_geocoder_waits_like_a_moved_pin(
+    app, make, evening, geocoder_on
+):
+    """The geocoder's answer takes the same road: the lists keep the settled office while the
+    new address is looked up, and until a day after it was found."""
+    (first, second) = _offices()[:2]
+    rid = make.registration(
+        evening,
+        street=f"{first[0]} {first[1]}",
+        postcode="38200",
+        city="Vienne",
+        checked_in_at=utcnow() - timedelta(hours=20),
+        visibility="attendees",
+    )
+    with app.app_context():
+        lookup = geocoding.configured_lookup()
+        geocoding.geocode_due(lookup, provider="ban")
+        registration = db.session.get(Registration, rid)
+        assert (registration.near_latitude, registration.near_longitude) == first[2]
+        registration.street = f"{second[0]} {second[1]}"
+        db.session.commit()
+        registration = db.session.get(Registration, rid)
+        assert registration.latitude is None  # looked up again...
+        assert (registration.near_latitude, registration.near_longitude) == first[2]  # kept
+        geocoding.geocode_due(lookup, provider="ban")
+        registration = db.session.get(Registration, rid, populate_existing=True)
+        assert (registration.latitude, registration.longitude) == second[2]
+        assert (registration.near_latitude, registration.near_longitude) == first[2]
+        assert registration.near_due_at is not None
+        assert positions.settle_due(utcnow() + timedelta(hours=25)) == 1
+        registration = db.session.get(Registration, rid, populate_existing=True)
+        assert (registration.near_latitude, registration.near_longitude) == second[2]

@@ -11,11 +11,12 @@ from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
 from meetup.checkin import services as checkin_services
 from meetup.directory import bp as directory_bp
+from meetup.directory import encounters, scans, spatial, tonight, viewer
 from meetup.directory import links as directory_links
-from meetup.directory import scans, spatial, viewer
 from meetup.directory import services as directory_services
+from meetup.directory.cards import card_for
 from meetup.directory.forms import PinForm
-from meetup.directory.vcards import vcard
+from meetup.directory.vcards import vcard, vcards
 from meetup.directory.wording import asked_text, distance_note
 from meetup.events.models import EventStatus
 from meetup.registrations import bp as registrations_bp
@@ -76,12 +77,104 @@ def _personal_page(registration: Registration, token: str, *, form=None, pin_for
             and tickets.shows_ticket(registration, now)
             else None,
             token=token,
+            **_tonight_context(registration, now),
+            **_encounters_context(registration),
             **directory_links.for_personal_page(registration, pin_form),
         )
     )
     sent_back = card_form.is_submitted() or pin_form is not None
     response.status_code = 422 if sent_back else 200
     return private(response)  # the token is in this page's address
+
+
+# -- my encounters ------------------------------------------------------------------------
+
+
+def _encounters_context(registration: Registration) -> dict:
+    met = encounters.of(registration)
+    asked = {}
+    for m in met:
+        answers = directory_services.introductions_asked(m.requester)
+        if m.target.id in answers:
+            asked[m.target.id] = answers[m.target.id]
+    return {"encounters": met, "encounter_asked": asked}
+
+
+@registrations_bp.get("/r/<token>/encounters.vcf")
+def encounters_vcards(token: str):
+    """Everyone in "My encounters" as one vCard file (only the cards one may see)."""
+    registration = registration_by_link(token)
+    cards = [(m.card, _("Met at %(title)s", title=m.target.event.one_line_title))
+             for m in encounters.of(registration)]  # fmt: skip
+    return private(vcard_response(vcards(cards), "encounters.vcf"))
+
+
+@registrations_bp.post("/r/<token>/encounters/<id:registration_id>/introduce")
+def encounter_introduce(token: str, registration_id: int):
+    """ "Introduce us" from "My encounters"."""
+    registration = registration_by_link(token)
+    met = encounters.one(registration, registration_id)
+    if met is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        asked = directory_services.ask_introduction(met.requester, met.target)
+        flash(asked_text(asked, met.target.first_name), "success" if asked else "error")
+    return redirect(url_for("registrations.manage", token=token) + "#encounters")
+
+
+# -- tonight, in the room ----------------------------------------------------------------
+
+
+def _tonight_context(registration: Registration, now) -> dict:
+    """What the personal page's "Here tonight" needs: shown while the evening is on to
+    someone with a seat; the list once their ticket is scanned (the page, left open at the
+    door, turns into it), "I'm back" once they said they were leaving."""
+    shown = (
+        tonight.is_on(registration.event, now)
+        and registration.status is RegistrationStatus.CONFIRMED
+    )
+    here = tonight.tonight(registration, now) if shown else None
+    return {
+        "tonight_shown": shown,
+        "tonight": here,
+        "tonight_cards": [(card_for(p.registration), p) for p in here.people] if here else [],
+        "tonight_poll": current_app.config["TONIGHT_POLL_SECONDS"],
+        "note": distance_note,
+        "walk": spatial.walking_minutes,
+    }
+
+
+@registrations_bp.get("/r/<token>/tonight")
+def tonight_now(token: str):
+    """Who is in the room now: the personal page's section alone, which its script asks for
+    every TONIGHT_POLL_SECONDS."""
+    registration = registration_by_link(token)
+    page = render_template(
+        "attendee/_tonight.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        **_tonight_context(registration, utcnow()),
+    )
+    return private(current_app.make_response(page))
+
+
+@registrations_bp.post("/r/<token>/leave")
+def leave(token: str):
+    """ "I'm leaving": off tonight's list at once."""
+    registration = registration_by_link(token)
+    if ConfirmForm().validate_on_submit() and tonight.leave(registration, utcnow()):
+        flash(_("Have a good evening! You are no longer listed as here."), "success")
+    return redirect(url_for("registrations.manage", token=token) + "#tonight")
+
+
+@registrations_bp.post("/r/<token>/back")
+def come_back(token: str):
+    """ "I'm back": on tonight's list again."""
+    registration = registration_by_link(token)
+    if ConfirmForm().validate_on_submit() and tonight.come_back(registration, utcnow()):
+        flash(_("Welcome back: you are listed as here again."), "success")
+    return redirect(url_for("registrations.manage", token=token) + "#tonight")
 
 
 @registrations_bp.post("/r/<token>/cancel")
@@ -105,6 +198,8 @@ def give_seat(token: str):
         state = "given"
     elif event.ends_at <= utcnow() or event.status is EventStatus.CANCELLED:
         state = "over"
+    elif event.starts_at <= utcnow():
+        state = "started"  # too late to offer the seat to anyone: nothing changes
     elif form.validate_on_submit():
         services.cancel(registration)
         state = "done"
@@ -171,7 +266,7 @@ def ticket(code: str):
     now = utcnow()
     # The team, while the evening is one the door may work (past evenings' people are the
     # organisers' only): the same rule as the door screen.
-    if can_run_door(current_user, event.series_id) and checkin_services.door_may_open(
+    if can_run_door(current_user, event.series_id, event.id) and checkin_services.door_may_open(
         event, current_user, now
     ):
         return _staff_ticket(registration, now)
@@ -180,7 +275,7 @@ def ticket(code: str):
         return _own_badge(registration, now)
     found = scans.card_for_scan(registration, looking, now)
     if found is not None:
-        return _scanned_card(registration, found)
+        return _scanned_card(registration, found, looking)
     image = tickets.ticket_image(registration) if tickets.shows_ticket(registration, now) else ""
     return render_template(
         "attendee/ticket.html",
@@ -229,8 +324,10 @@ def _own_badge(registration: Registration, now):
     return private(response)
 
 
-def _scanned_card(registration: Registration, found: scans.ScanView):
-    """The card a scanned badge shows an attendee allowed to see it."""
+def _scanned_card(registration: Registration, found: scans.ScanView, looking: Registration):
+    """The card a scanned badge shows an attendee allowed to see it, kept in their list of
+    encounters (their personal page)."""
+    encounters.remember(looking, found.target, utcnow())
     code = registration.ticket_code
     endpoints = {"vcard": "directory.scan_vcard", "introduce": "directory.scan_introduce"}
     response = current_app.make_response(

@@ -190,6 +190,7 @@ _CLAIM = (
     .values(
         checked_in_at=bindparam("at"),
         checked_in_door=bindparam("door_name"),
+        left_at=None,
         revision=Registration.revision + 1,
     )
 )
@@ -272,7 +273,7 @@ def _status(scanned: Row | None, user: User, event_id: int | None, now: datetime
         return Answer.UNKNOWN
     # The caller checked that the user runs the door at `event`; any other evening's
     # ticket must be of one of their series, or it says nothing about its holder.
-    if scanned.event_id != event_id and not can_run_door(user, scanned.series_id):
+    if scanned.event_id != event_id and not can_run_door(user, scanned.series_id, scanned.event_id):
         return Answer.UNKNOWN
     if event_id is not None and scanned.event_id != event_id:
         return Answer.WRONG_EVENT
@@ -353,7 +354,7 @@ def undo(
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
     found = _by_code(parse_code(scanned))
-    if found is None or not can_run_door(user, found.series_id):
+    if found is None or not can_run_door(user, found.series_id, found.event_id):
         return Undo.UNKNOWN, None
     now = utcnow()
     # As long as the check-in itself was allowed: at the evening's door screen, its door
@@ -374,7 +375,12 @@ def undo(
     cleared = db.session.execute(
         update(Registration)
         .where(Registration.id == found.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_door="", revision=Registration.revision + 1)
+        .values(
+            checked_in_at=None,
+            checked_in_door="",
+            left_at=None,
+            revision=Registration.revision + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     # A retried scan must not answer "ok" for someone no longer in.

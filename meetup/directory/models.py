@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
@@ -79,6 +79,11 @@ class Introduction(db.Model):
     )
     #: SHA-256 of the token in the recipient's email (the answer page's address).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A word from the person asking, shown in the request ("" for none); theirs, so
+    #: exported and erased with them (the row goes with either person).
+    message: Mapped[str] = mapped_column(
+        Text, default="", server_default="", info={"max_length": 300}
+    )
     status: Mapped[IntroductionStatus] = mapped_column(
         enum_column(IntroductionStatus, "introduction_status"), default=IntroductionStatus.PENDING
     )
@@ -87,3 +92,26 @@ class Introduction(db.Model):
 
     requester: Mapped[Registration] = relationship(foreign_keys=[requester_id])
     recipient: Mapped[Registration] = relationship(foreign_keys=[recipient_id])
+
+
+class Encounter(db.Model):
+    """A badge an attendee scanned with their phone during an evening: their private list of
+    people met (shown on their personal page while the card may be seen). Erased with
+    either person's data."""
+
+    __tablename__ = "encounters"
+    __table_args__ = (UniqueConstraint("scanner_id", "met_id", name="uq_encounters_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The registration whose personal link was opened on the phone that scanned.
+    scanner_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: The scanned badge's registration.
+    met_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    met_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    scanner: Mapped[Registration] = relationship(foreign_keys=[scanner_id])
+    met: Mapped[Registration] = relationship(foreign_keys=[met_id])

@@ -184,6 +184,10 @@ class EventDirectory:
     def members(self) -> list[Registration]:
         return list(db.session.scalars(_EVENT_MEMBERS, self._params))
 
+    def here_now(self) -> list[Registration]:
+        """Those listed who have not said they were leaving, by name."""
+        return list(db.session.scalars(_EVENT_HERE_NOW, self._params))
+
     def listing(self) -> list:
         """Everyone listed, by name, as rows of LISTED_COLUMNS. One evening's people (its
         capacity at most): read each time, an indexed query."""
@@ -398,6 +402,12 @@ def _is_listed_tonight():
 
 
 _EVENT_MEMBERS = select(Registration).where(_is_listed_tonight()).order_by(*_BY_NAME)
+#: Listed and in the room now: not gone (meetup.directory.tonight).
+_EVENT_HERE_NOW = (
+    select(Registration)
+    .where(_is_listed_tonight(), Registration.left_at.is_(None))
+    .order_by(*_BY_NAME)
+)
 _EVENT_LISTING = select(*LISTED_COLUMNS).where(_is_listed_tonight()).order_by(*_BY_NAME)
 _EVENT_LISTS = select(Registration.id).where(
     _is_listed_tonight(), Registration.id == bindparam("registration_id")

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, or_, select
 
 from meetup.checkin.models import CheckinRequest
 from meetup.directory.geocoding import address_key, provider_name
-from meetup.directory.models import GeocodeCacheEntry, Introduction
+from meetup.directory.models import Encounter, GeocodeCacheEntry, Introduction
 from meetup.events.models import EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
@@ -224,6 +224,9 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     db.session.execute(delete(TicketQR).where(TicketQR.registration_id.in_(ids)))
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.registration_id.in_(ids)))
     db.session.execute(delete(PositionChange).where(PositionChange.registration_id.in_(ids)))
+    db.session.execute(
+        delete(Encounter).where(or_(Encounter.scanner_id.in_(ids), Encounter.met_id.in_(ids)))
+    )
     if cache_keys:
         db.session.execute(delete(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_(cache_keys)))
     db.session.commit()

@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy import func, or_, select
 
-from meetup.directory.models import Introduction, IntroductionStatus
+from meetup.directory import encounters
+from meetup.directory.models import Encounter, Introduction, IntroductionStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.privacy.consents import CONSENTS, value_text
@@ -41,6 +42,10 @@ def person_data(registration: Registration) -> dict:
             or_(Introduction.requester_id.in_(ids), Introduction.recipient_id.in_(ids))
         )
     ).all()
+    scanned = db.session.scalars(
+        select(Encounter).where(Encounter.scanner_id.in_(ids)).order_by(Encounter.met_at)
+    ).all()
+    visible = {m.target.id for m in encounters.of(registration)}
     emails = {r.email.lower() for r in people}
     messages = db.session.scalars(
         select(OutboxMessage)
@@ -108,9 +113,16 @@ def person_data(registration: Registration) -> dict:
                     else None
                 ),
                 "status": _status_shown(i, asked_by_you=i.requester_id in ids),
+                "message": i.message,
                 "at": i.created_at,
             }
             for i in introductions
+        ],
+        # Badges scanned with your phone ("My encounters"): the name while their card is
+        # one you may see.
+        "encounters": [
+            {"met": e.met.full_name if e.met_id in visible else None, "at": e.met_at}
+            for e in scanned
         ],
         "emails": [
             {

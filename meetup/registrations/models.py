@@ -175,6 +175,9 @@ class Registration(db.Model):
     )
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When they said "I'm leaving" from their phone: tonight's list of who is in the room
+    #: no longer shows them (None: still here, or never came). A new check-in clears it.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The door that checked the person in (its name as the volunteers set it), "" if none.
     checked_in_door: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: When the badge was last printed for the sheets, and what it said then (a hash of its
@@ -335,7 +338,8 @@ class OneTapLink(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    #: Works until then (None: no end; unsubscribing must keep working).
+    #: Works until then (None: no end of its own; unsubscribing must keep working, and a
+    #: signup link follows its evening's signup window when tapped).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

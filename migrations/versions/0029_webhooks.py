@@ -1,15 +1,15 @@
 """Webhooks: a series' endpoints and the deliveries the worker makes to them.
 
-Revision ID: 0027_webhooks
-Revises: 0026_exact_neighbours
+Revision ID: 0029_webhooks
+Revises: 0028_door_phones
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_webhooks"
-down_revision = "0026_exact_neighbours"
+revision = "0029_webhooks"
+down_revision = "0028_door_phones"
 branch_labels = None
 depends_on = None
 
