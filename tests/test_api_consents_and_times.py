@@ -98,7 +98,7 @@ def test_a_consent_is_true_or_false_not_a_string(app, client, organiser, consent
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {consent: "must be true or false"}
+    assert response.get_json()["error"]["fields"] == {consent: "This field must be true or false."}
     with app.app_context():
         assert db.session.scalars(select(Registration)).all() == []
 

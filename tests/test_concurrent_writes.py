@@ -773,6 +773,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         json=lambda n: {"name": f"Club API {n}", "timezone": "Europe/Paris"},
         ok=(201,),
     ),
+    "api.series_update": Call(
+        "/api/v1/series/{series}", "PATCH", who="api", json={"reminder_hours": 12}
+    ),
     "api.events_index": Call("/api/v1/events", who="api"),
     "api.event_show": Call("/api/v1/events/{upcoming}", who="api"),
     "api.events_create": Call(
