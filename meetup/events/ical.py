@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -51,3 +52,46 @@ def event_calendar(entry: CalendarEntry, stamp: datetime) -> bytes:
     calendar.add_component(vevent)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _utc_stamp(moment: datetime, fmt: str) -> str:
+    return moment.astimezone(UTC).strftime(fmt)
+
+
+def google_calendar_url(entry: CalendarEntry) -> str:
+    """A Google Calendar "add this event" link: title, UTC times, place and the page's URL."""
+    query = {
+        "action": "TEMPLATE",
+        "text": entry.title,
+        "dates": "/".join(
+            _utc_stamp(moment, "%Y%m%dT%H%M%SZ") for moment in (entry.starts_at, entry.ends_at)
+        ),
+        "ctz": entry.timezone,
+    }
+    if entry.location:
+        query["location"] = entry.location
+    if entry.url:
+        query["details"] = entry.url
+    return "https://calendar.google.com/calendar/render?" + urlencode(query, quote_via=quote)
+
+
+#: Outlook's two web apps: personal accounts and Microsoft 365 (work or school) accounts.
+OUTLOOK_HOSTS = {"live": "outlook.live.com", "office": "outlook.office.com"}
+
+
+def outlook_calendar_url(entry: CalendarEntry, account: str = "live") -> str:
+    """An Outlook on the web "new event" link, filled in (the person saves it there)."""
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": entry.title,
+        "startdt": _utc_stamp(entry.starts_at, "%Y-%m-%dT%H:%M:%SZ"),
+        "enddt": _utc_stamp(entry.ends_at, "%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if entry.location:
+        query["location"] = entry.location
+    if entry.url:
+        query["body"] = entry.url
+    return f"https://{OUTLOOK_HOSTS[account]}/calendar/0/deeplink/compose?" + urlencode(
+        query, quote_via=quote
+    )

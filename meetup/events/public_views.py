@@ -10,7 +10,7 @@ from meetup.auth.access import can_manage_series
 from meetup.auth.urls import safe_next_url
 from meetup.events import public_bp as bp
 from meetup.events import queries, services
-from meetup.events.calendar import calendar_file
+from meetup.events.calendar import calendar_file, calendar_links
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
@@ -68,6 +68,7 @@ def event_page(slug: str):
             signup_state=services.signup_state(event),
             is_past=is_past,
             is_preview=is_preview,
+            calendar_links=calendar_links(event),
             # A page that ends nothing: the next evening, for someone who came too late.
             next_event=queries.next_public_event(event, now) if over else None,
         )
