@@ -373,3 +373,34 @@ def test_workers_at_once_deliver_each_event_once(app, client, world, receiver):
     ids = [r["body"]["id"] for r in receiver.received]
     assert len(ids) == len(set(ids)) == 13
     assert all(d.status is DeliveryStatus.DELIVERED for d in deliveries(app))
+
+
+def test_the_daily_purge_deletes_old_deliveries_but_not_those_still_to_send(app, world):
+    """Bodies may hold what people agreed to share with the club's tools: a delivered or
+    failed one goes after WEBHOOK_KEEP_DAYS (30); one still waiting is kept whatever its age."""
+    old = utcnow() - timedelta(days=31)
+    with app.app_context():
+        endpoint_id = db.session.scalar(select(WebhookEndpoint.id))
+        for status, created_at in [
+            (DeliveryStatus.DELIVERED, old),
+            (DeliveryStatus.FAILED, old),
+            (DeliveryStatus.PENDING, old),
+            (DeliveryStatus.DELIVERED, utcnow() - timedelta(days=29)),
+        ]:
+            db.session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint_id,
+                    event_type="registration.created",
+                    sequence_key="purge-test",
+                    body="{}",
+                    status=status,
+                    created_at=created_at,
+                )
+            )
+        db.session.commit()
+        assert delivery.purge_job() == "2 old webhook deliveries deleted"
+        left = db.session.scalars(
+            select(WebhookDelivery.status).where(WebhookDelivery.sequence_key == "purge-test")
+        ).all()
+        assert sorted(left) == sorted([DeliveryStatus.PENDING, DeliveryStatus.DELIVERED])
+        assert delivery.purge_job() is None

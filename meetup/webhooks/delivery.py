@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from meetup.extensions import db
@@ -285,6 +285,27 @@ def send_again(delivery: WebhookDelivery) -> None:
     delivery.next_attempt_at = utcnow()
     delivery.claimed_at = delivery.claimed_by = None
     db.session.commit()
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete deliveries delivered or failed more than WEBHOOK_KEEP_DAYS ago (their bodies
+    may hold personal fields); those still to send stay. Commits; how many went."""
+    now = now or utcnow()
+    keep = timedelta(days=current_app.config["WEBHOOK_KEEP_DAYS"])
+    done = WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED))
+    gone = db.session.execute(
+        delete(WebhookDelivery)
+        .where(done, WebhookDelivery.created_at < now - keep)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return gone
+
+
+def purge_job() -> str | None:
+    """For the worker, once a day across all workers (meetup.jobs)."""
+    gone = purge()
+    return f"{gone} old webhook deliveries deleted" if gone else None
 
 
 def run_job() -> str | None:
