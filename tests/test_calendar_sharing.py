@@ -7,8 +7,14 @@ import html
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select
 
 from meetup.events import ical
+from meetup.events.models import Event, EventStatus
+from meetup.extensions import db
 
 ENTRY = ical.CalendarEntry(
     uid="event-x@localhost",
@@ -59,8 +65,6 @@ def test_outlook_links_personal_and_work_accounts():
 
 
 def test_a_time_given_in_another_zone_is_written_in_utc():
-    from zoneinfo import ZoneInfo
-
     paris = ENTRY.__class__(
         **(
             ENTRY.__dict__
@@ -138,3 +142,76 @@ def test_cancelled_registration_has_no_calendar_links(client, make):
     make.registration(slug, status="cancelled", token="a-cancelled-token-0123456789abcdef")
     page = client.get("/r/a-cancelled-token-0123456789abcdef").get_data(as_text=True)
     assert "calendar.google.com" not in page
+
+
+# -- the series' calendar feed --------------------------------------------------------------
+
+
+def _feed(client, series_slug: str):
+    response = client.get(f"/series/{series_slug}/calendar.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    calendar = Calendar.from_ical(response.data)
+    return calendar, {str(vevent["uid"]): vevent for vevent in calendar.walk("VEVENT")}
+
+
+def test_series_feed_lists_its_public_evenings_with_their_own_uids(client, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    other = make.series(name="Café des entreprenants de Lyon")
+    ahead = make.event(
+        series, starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC), venue_name="Café du Théâtre"
+    )
+    past = make.event(series, starts_at=datetime(2020, 1, 9, 18, tzinfo=UTC))
+    cancelled = make.event(series, status="cancelled")
+    draft = make.event(series, status="draft")
+    elsewhere = make.event(other)
+    calendar, events = _feed(client, series)
+    assert str(calendar["x-wr-calname"]) == "Café des entreprenants de Vienne"
+    assert str(calendar["refresh-interval"].to_ical().decode()) == "PT12H"
+    assert set(events) == {f"event-{slug}@localhost" for slug in (ahead, past, cancelled)}
+    assert f"event-{draft}@localhost" not in events  # a draft is nobody's business yet
+    assert f"event-{elsewhere}@localhost" not in events  # nor another series' evenings
+    assert events[f"event-{cancelled}@localhost"]["status"] == "CANCELLED"
+    assert events[f"event-{ahead}@localhost"]["status"] == "CONFIRMED"
+    start = events[f"event-{ahead}@localhost"].decoded("dtstart")
+    assert start == datetime(2030, 12, 12, 19, tzinfo=ZoneInfo("Europe/Paris"))
+    assert [tz["tzid"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
+    # The same UID and SEQUENCE as the evening's own .ics: one entry in the calendar, not two.
+    single = next(iter(Calendar.from_ical(client.get(f"/events/{ahead}/calendar.ics").data)
+                       .walk("VEVENT")))  # fmt: skip
+    assert single["uid"] == events[f"event-{ahead}@localhost"]["uid"]
+    assert single["sequence"] == events[f"event-{ahead}@localhost"]["sequence"]
+    assert single["summary"] == events[f"event-{ahead}@localhost"]["summary"]
+
+
+def test_series_feed_follows_a_publication_and_a_cancellation(app, client, make):
+    series = make.series()
+    slug = make.event(series, status="draft")
+    assert _feed(client, series)[1] == {}
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        event.status = EventStatus.PUBLISHED
+        db.session.commit()
+    assert list(_feed(client, series)[1]) == [f"event-{slug}@localhost"]
+
+
+def test_series_feed_titles_in_the_readers_language(client, make):
+    series = make.series(name="Café de Vienne")
+    make.event(series, theme="Le numérique", theme_en="Going digital")
+    client.get("/language/en")
+    _, english = _feed(client, series)
+    assert [str(v["summary"]) for v in english.values()] == ["Café de Vienne — Going digital"]
+    client.get("/language/fr")
+    _, french = _feed(client, series)
+    assert [str(v["summary"]) for v in french.values()] == ["Café de Vienne — Le numérique"]
+
+
+def test_unknown_series_feed_is_404(client):
+    assert client.get("/series/no-such-series/calendar.ics").status_code == 404
+
+
+def test_series_page_links_to_its_feed(client, make):
+    series = make.series()
+    page = client.get(f"/series/{series}").get_data(as_text=True)
+    assert f'href="/series/{series}/calendar.ics"' in page

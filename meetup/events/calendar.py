@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import current_app, url_for
 
 from meetup.events import ical
-from meetup.events.models import Event, EventStatus
+from meetup.events.models import Event, EventStatus, Series
 from meetup.links import absolute_url
 from meetup.markup import markdown_to_text
 from meetup.timeutil import utcnow
@@ -55,4 +55,14 @@ def calendar_links(event: Event) -> CalendarLinks:
         google=ical.google_calendar_url(entry),
         outlook=ical.outlook_calendar_url(entry, "live"),
         office=ical.outlook_calendar_url(entry, "office"),
+    )
+
+
+def series_calendar_file(series: Series, events: list[Event]) -> bytes:
+    """The series' calendar feed: its evenings, with the UIDs of their own .ics files."""
+    return ical.series_calendar(
+        series.name,
+        [calendar_entry(event) for event in events],
+        stamp=utcnow(),
+        url=absolute_url("public.series_calendar", slug=series.slug),
     )

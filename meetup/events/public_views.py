@@ -10,7 +10,7 @@ from meetup.auth.access import can_manage_series
 from meetup.auth.urls import safe_next_url
 from meetup.events import public_bp as bp
 from meetup.events import queries, services
-from meetup.events.calendar import calendar_file, calendar_links
+from meetup.events.calendar import calendar_file, calendar_links, series_calendar_file
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
@@ -88,6 +88,17 @@ def event_calendar(slug: str):
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+@bp.get("/series/<slug>/calendar.ics")
+def series_calendar(slug: str):
+    """The series' published (and cancelled) evenings, a feed calendars subscribe to."""
+    series = queries.series_or_404(slug)
+    response = make_response(series_calendar_file(series, queries.feed_events(series)))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    # Inline, not an attachment: calendar apps subscribe to this address.
+    response.headers["Content-Disposition"] = f'inline; filename="{series.slug}.ics"'
     return response
 
 
