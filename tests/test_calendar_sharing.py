@@ -15,6 +15,7 @@ from sqlalchemy import select
 from meetup.events import ical
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
+from tests.helpers import log_in
 
 ENTRY = ical.CalendarEntry(
     uid="event-x@localhost",
@@ -215,3 +216,92 @@ def test_series_page_links_to_its_feed(client, make):
     series = make.series()
     page = client.get(f"/series/{series}").get_data(as_text=True)
     assert f'href="/series/{series}/calendar.ics"' in page
+
+
+# -- description and link-preview tags ------------------------------------------------------
+
+
+def _meta(page: str) -> dict[str, str]:
+    tags = {}
+    for _attribute, name, content in re.findall(
+        r'<meta (name|property)="([^"]+)" content="([^"]*)">', page
+    ):
+        tags[name] = html.unescape(content)
+    return tags
+
+
+def test_event_page_has_description_and_open_graph_tags(client, make):
+    slug = make.event(
+        make.series(name="Café des entreprenants de Vienne"),
+        theme="Travailler par et sur Internet",
+        theme_en="Working on and through the Internet",
+        starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
+        venue_name="Café du Théâtre",
+        venue_address="3 rue Chantelouve, 38200 Vienne",
+        description="Une soirée **conviviale** " + "et longue " * 40,
+    )
+    client.get("/language/fr")
+    tags = _meta(client.get(f"/events/{slug}").get_data(as_text=True))
+    assert (
+        tags["og:title"]
+        == tags["twitter:title"]
+        == ("Travailler par et sur Internet — Café des entreprenants de Vienne")
+    )
+    description = tags["description"]
+    assert description.startswith(
+        "Jeudi 12 décembre 2030, 19:00–21:00 · Café du Théâtre, 3 rue Chantelouve, 38200 Vienne"
+        " · Une soirée conviviale et longue"
+    )
+    assert len(description) <= 200 and description.endswith("…")
+    assert tags["og:description"] == tags["twitter:description"] == description
+    assert tags["og:url"] == f"http://localhost/events/{slug}"
+    assert tags["og:locale"] == "fr_FR" and tags["og:locale:alternate"] == "en_GB"
+    assert tags["twitter:card"] == "summary"
+    assert "og:image" not in tags  # no image yet
+    client.get("/language/en")
+    tags = _meta(client.get(f"/events/{slug}").get_data(as_text=True))
+    assert tags["og:title"].startswith("Working on and through the Internet — ")
+    assert tags["description"].startswith("Thursday, December 12, 2030, 7:00")
+    assert tags["og:locale"] == "en_GB"
+
+
+def test_cancelled_evening_says_so_in_its_description(client, make):
+    slug = make.event(make.series(), status="cancelled")
+    client.get("/language/en")
+    tags = _meta(client.get(f"/events/{slug}").get_data(as_text=True))
+    assert tags["description"].startswith("Cancelled: ")
+
+
+def test_draft_preview_has_no_sharing_tags(client, make):
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    draft = make.event(series, status="draft")
+    log_in(client, organiser)
+    page = client.get(f"/events/{draft}").get_data(as_text=True)
+    assert "Preview" in page and 'property="og:title"' not in page
+
+
+def test_series_page_describes_its_next_evening(client, make):
+    series = make.series(name="Café des entreprenants de Vienne", description="Un *club*.")
+    client.get("/language/fr")
+    tags = _meta(client.get(f"/series/{series}").get_data(as_text=True))
+    assert tags["og:title"] == "Café des entreprenants de Vienne"
+    assert tags["description"] == "Vienne · Un club."
+    make.event(series, status="draft", starts_at=datetime(2030, 11, 1, 18, tzinfo=UTC))
+    make.event(
+        series, starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC), venue_name="Café du Théâtre"
+    )
+    tags = _meta(client.get(f"/series/{series}").get_data(as_text=True))
+    assert tags["description"] == (
+        "Prochaine soirée\u00a0: jeudi 12 décembre 2030, 19:00–21:00 · Café du Théâtre · Un club."
+    )
+    assert tags["og:url"] == f"http://localhost/series/{series}"
+
+
+def test_shorten_cuts_at_a_word():
+    from meetup.events.sharing import shorten
+
+    assert shorten("court") == "court"
+    assert shorten("Annulée\u00a0: jeudi") == "Annulée\u00a0: jeudi"
+    assert shorten("un  deux\ntrois", 100) == "un deux trois"
+    assert shorten("alpha beta gamma delta", 12) == "alpha beta…"

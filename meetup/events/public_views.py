@@ -9,7 +9,7 @@ from sqlalchemy import select
 from meetup.auth.access import can_manage_series
 from meetup.auth.urls import safe_next_url
 from meetup.events import public_bp as bp
-from meetup.events import queries, services
+from meetup.events import queries, services, sharing
 from meetup.events.calendar import calendar_file, calendar_links, series_calendar_file
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -43,8 +43,14 @@ def series_page(slug: str):
     upcoming = queries.public_events(series, upcoming=True, now=now)
     past = queries.public_events(series, upcoming=False, now=now)
     counts = counts_for(event.id for event in upcoming)
+    next_event = next((e for e in upcoming if e.status is EventStatus.PUBLISHED), None)
     return render_template(
-        "events/series.html", series=series, upcoming=upcoming, past=past, counts=counts
+        "events/series.html",
+        series=series,
+        upcoming=upcoming,
+        past=past,
+        counts=counts,
+        share=sharing.series_card(series, next_event),
     )
 
 
@@ -69,6 +75,8 @@ def event_page(slug: str):
             is_past=is_past,
             is_preview=is_preview,
             calendar_links=calendar_links(event),
+            # A draft's preview is not for sharing: no link-preview tags.
+            share=None if is_preview else sharing.event_card(event),
             # A page that ends nothing: the next evening, for someone who came too late.
             next_event=queries.next_public_event(event, now) if over else None,
         )
