@@ -214,8 +214,26 @@ def test_unknown_series_feed_is_404(client):
 
 def test_series_page_links_to_its_feed(client, make):
     series = make.series()
+    client.get("/language/fr")
     page = client.get(f"/series/{series}").get_data(as_text=True)
-    assert f'href="/series/{series}/calendar.ics"' in page
+    assert f'href="/series/{series}/calendar.ics?lang=fr"' in page
+    client.get("/language/en")
+    page = client.get(f"/series/{series}").get_data(as_text=True)
+    assert f'href="/series/{series}/calendar.ics?lang=en"' in page
+
+
+def test_a_subscribed_feed_keeps_its_language_without_cookies(app, make):
+    """A calendar app fetching the feed sends no cookie: the address says the language."""
+    series = make.series(name="Café de Vienne")
+    make.event(series, theme="Le numérique", theme_en="Going digital")
+    for lang, theme in (("en", "Going digital"), ("fr", "Le numérique")):
+        response = app.test_client().get(
+            f"/series/{series}/calendar.ics?lang={lang}", headers={"Accept-Language": "de"}
+        )
+        calendar = Calendar.from_ical(response.data)
+        assert [str(v["summary"]) for v in calendar.walk("VEVENT")] == [f"Café de Vienne — {theme}"]
+    # An unknown language is ignored, not an error.
+    assert app.test_client().get(f"/series/{series}/calendar.ics?lang=xx").status_code == 200
 
 
 # -- description and link-preview tags ------------------------------------------------------

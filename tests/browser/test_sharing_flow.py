@@ -50,3 +50,4 @@ def test_calendar_links_and_feed_on_a_phone(phone, live_server, make):
     assert response.ok and response.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.body())
     assert [str(e["uid"]) for e in calendar.walk("VEVENT")] == [f"event-{slug}@localhost"]
+    assert feed_link.get_attribute("href").endswith("calendar.ics?lang=fr")
