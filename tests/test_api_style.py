@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from meetup.webhooks.models import EVENT_TYPES
+from meetup.webhooks.models import ERASED, EVENT_TYPES
 
 API = "/api/v1"
 SENTENCE = re.compile(r"^[A-Z].*[.!?]$", re.DOTALL)
@@ -137,7 +137,7 @@ def test_the_document_names_scopes_and_webhooks(client, app):
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert "security" in operation, (path, method)
-    assert set(document["webhooks"]) == set(EVENT_TYPES)
+    assert set(document["webhooks"]) == {*EVENT_TYPES, ERASED}
     hook = document["webhooks"]["registration.created"]["post"]
     assert any(p["name"] == "Meetup-Signature" for p in hook["parameters"])
     assert "signup" in document["components"]["securitySchemes"]["bearer"]["description"]
