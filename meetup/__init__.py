@@ -28,6 +28,7 @@ from meetup import (
     privacy,
     registrations,
     request_id,
+    webhooks,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
 from meetup.auth.cli import tokens_cli, users_cli
@@ -204,12 +205,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registrations.admin_bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(checkin.admin_bp)
+    app.register_blueprint(checkin.pairing_bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api.admin_bp)
+    app.register_blueprint(api.embed.bp)
+    webhooks.init_app(app)  # its admin pages, its listeners and the worker's job
     app.register_blueprint(mail.bp)
 
 

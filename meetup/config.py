@@ -73,6 +73,16 @@ class Config:
     #: Seconds after which a message a worker claimed but never finished is taken over.
     MAIL_CLAIM_TIMEOUT = _int("MAIL_CLAIM_TIMEOUT", 15 * 60)
 
+    #: Webhooks (meetup.webhooks): seconds to wait for the receiver; attempts before a
+    #: delivery is marked failed (backoff 1, 2, 4 … 60 minutes); seconds after which a
+    #: delivery a worker claimed but never finished is taken over.
+    WEBHOOK_TIMEOUT = _int("WEBHOOK_TIMEOUT", 10)
+    WEBHOOK_MAX_ATTEMPTS = _int("WEBHOOK_MAX_ATTEMPTS", 10)
+    WEBHOOK_CLAIM_TIMEOUT = _int("WEBHOOK_CLAIM_TIMEOUT", 5 * 60)
+    #: Receivers on loopback or private addresses (a CRM on the club's own network): off by
+    #: default, so that nobody can make the server call its neighbours on the host's LAN.
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
+
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     #: Rate limits fail open: while Redis cannot be reached, each worker counts in its own

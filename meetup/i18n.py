@@ -22,6 +22,9 @@ def select_locale() -> str:
         # Machine clients read the API's answers in one language, the documented one; what
         # the API writes to people (a signup's emails) follows requested_language().
         return "en"
+    if request.path.startswith("/embed/") and request.args.get("lang") in languages:
+        # The signup embedded in a club's page speaks the page's language (widget.js).
+        return request.args["lang"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen

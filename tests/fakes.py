@@ -140,3 +140,60 @@ class FakeNominatim:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- a webhook receiver ------------------------------------------------------------------------
+
+
+class WebhookReceiver:
+    """A club's tool on loopback: checks each body's signature with the endpoint's secret
+    (as the README tells receivers to) and keeps what it accepted, in the order received.
+    stop() and start() again on the same port simulate an outage (connection refused)."""
+
+    def __init__(self, secret: str = "") -> None:
+        self.secret = secret
+        self.port = free_port()
+        self.received: list[dict] = []
+        self.bad_signatures = 0
+        self.server: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/meetup"
+
+    def start(self) -> None:
+        from meetup.webhooks.signing import HEADER, verify
+
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if not verify(receiver.secret, self.headers.get(HEADER, ""), body):
+                    receiver.bad_signatures += 1
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                receiver.received.append(
+                    {
+                        "event": self.headers.get("Meetup-Event"),
+                        "delivery": self.headers.get("Meetup-Delivery"),
+                        "body": json.loads(body),
+                    }
+                )
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None

@@ -11,20 +11,25 @@ from meetup.accounts import invitations
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.auth.services import find_user_by_email
+from meetup.checkin import pairing
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.registrations.models import Registration
-from tests.helpers import csrf_from, log_in
+from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from tests.helpers import csrf_from, log_in, post_form
 
-ROLES = ("anonymous", "door", "organiser", "outsider", "admin")
+ROLES = ("anonymous", "door", "organiser", "outsider", "admin", "phone")
 LOGIN = "login"  # expected answer: a redirect to the login page
+OWN_DOOR = "own door"  # expected answer: a redirect to its evening's door screen
 
-# endpoint -> (url template, {role: expected}); `outsider` is an organiser of another series.
-SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 403, "admin": 200}
-STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200}
-ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200}
-DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200}
-DOOR_SCOPED = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 403, "admin": 200}
+# endpoint -> (url template, {role: expected}); `outsider` is an organiser of another series;
+# `phone` a door phone paired to the evening (meetup.checkin.pairing): the door role's
+# rights for that evening, nothing else.
+SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 403, "admin": 200, "phone": 403}  # fmt: skip
+STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200, "phone": 403}  # fmt: skip
+ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200, "phone": 403}  # fmt: skip
+DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200, "phone": OWN_DOOR}  # fmt: skip
+DOOR_SCOPED = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 403, "admin": 200, "phone": 200}  # fmt: skip
 
 GET_ROUTES = {
     "admin.dashboard": ("/admin/", STAFF_ANY),
@@ -64,7 +69,10 @@ GET_ROUTES = {
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
+    "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
     "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
+    "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
+    "webhooks_admin.endpoint": ("/admin/series/{series}/webhooks/{webhook}", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
@@ -129,6 +137,12 @@ POST_ROUTES = {
         "/admin/series/{series}/team/members/{member}/remove",
         SERIES_SCOPED,
     ),
+    "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
+    "door_admin.phone_code": ("/admin/events/{event}/door-phones/{phone}/code", SERIES_SCOPED),
+    "door_admin.phone_revoke": (
+        "/admin/events/{event}/door-phones/{phone}/revoke",
+        SERIES_SCOPED,
+    ),
     "api_admin.signup_key_new": ("/admin/series/{series}/website/keys", SERIES_SCOPED),
     "api_admin.signup_key_revoke": (
         "/admin/series/{series}/website/keys/{signup_key}/revoke",
@@ -136,6 +150,15 @@ POST_ROUTES = {
     ),
     "api_admin.signup_limit": ("/admin/series/{series}/website/limit", SERIES_SCOPED),
     "api_admin.allowed_origins": ("/admin/series/{series}/website/origins", SERIES_SCOPED),
+    "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
+    "webhooks_admin.delivery_again": (
+        "/admin/series/{series}/webhooks/{webhook}/deliveries/{delivery}/again",
+        SERIES_SCOPED,
+    ),
+    "webhooks_admin.endpoint_delete": (
+        "/admin/series/{series}/webhooks/{webhook}/delete",
+        SERIES_SCOPED,
+    ),
 }
 
 #: Routes outside the matrix on purpose, with the reason: logging in and out, and the
@@ -147,12 +170,17 @@ PUBLIC_OR_SELF = {
     "accounts.forgot_password",
     "accounts.reset_password",
     "accounts.invitation",
+    "pairing.pair",  # the pairing QR code's link (tests/test_door_phones.py)
 }
 #: POSTs without a CSRF token, with the reason (each is tested where it is defined).
 CSRF_EXEMPT = {
     # RFC 8058: a mail client POSTs "List-Unsubscribe=One-Click" with no session; the
     # 256-bit token in the address is the proof (tests/test_monthly_loop.py).
     "registrations.unsubscribe",
+    # The signup embedded in a club's page: in another site's frame no cookie of ours is
+    # sent, so there is no session to hold a token; it is the public signup, rate-limited
+    # per address (tests/test_embed.py).
+    "embed.event_signup",
 }
 
 
@@ -184,7 +212,25 @@ def world(app, make) -> World:
             series_obj,
             "club website",
         )
+        webhook = WebhookEndpoint(
+            series_id=db.session.scalar(select(Series.id).where(Series.slug == series)),
+            url="https://crm.example.org/hooks",
+            secret="whsec_x",
+            events="registration.created",
+        )
+        db.session.add(webhook)
+        db.session.flush()
+        sent = WebhookDelivery(
+            endpoint_id=webhook.id,
+            event_type="registration.created",
+            sequence_key="registration:1",
+            body="{}",
+            status=DeliveryStatus.DELIVERED,
+        )
+        db.session.add(sent)
+        db.session.commit()
         event_obj = db.session.scalar(select(Event).where(Event.slug == event))
+        phone, pairing_code = pairing.add_phone(event_obj, find_user_by_email(organiser))
         speaker = Speaker(name="Julien Mercier", event=event_obj)
         db.session.add(speaker)
         db.session.commit()
@@ -195,9 +241,13 @@ def world(app, make) -> World:
             "victim": str(db.session.scalar(select(User.id).where(User.email == victim))),
             "token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "signup_key": str(signup_key.id),
+            "webhook": str(webhook.id),
+            "delivery": str(sent.id),
             "registration": str(db.session.scalar(select(Registration.id))),
             "invitation": str(invitation.id),
             "member": str(find_user_by_email(door).id),
+            "phone": str(phone.id),
+            "pairing": pairing_code,
         }
     emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
     return World(emails, ids)
@@ -210,7 +260,10 @@ def _expectations(routes):
 
 
 def _as(client, world: World, role: str) -> None:
-    if role != "anonymous":
+    if role == "phone":  # paired by opening the QR code's link
+        paired = post_form(client, f"/p/{world.ids['pairing']}", {})
+        assert paired.headers["Location"] == f"/door/{world.ids['event']}"
+    elif role != "anonymous":
         assert log_in(client, world.emails[role]).status_code == 302
 
 
@@ -218,6 +271,9 @@ def _assert_answer(response, expected) -> None:
     if expected == LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login?next=")
+    elif expected == OWN_DOOR:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/door/")
     elif expected == 200:
         assert response.status_code in (200, 302, 422), response.status_code
         assert not response.headers.get("Location", "").startswith("/login")
@@ -238,7 +294,11 @@ def test_get_matrix(client, world, endpoint, url, role, expected):
 @pytest.mark.parametrize(("endpoint", "url", "role", "expected"), list(_expectations(POST_ROUTES)))
 def test_post_matrix(app, client, world, endpoint, url, role, expected):
     _as(client, world, role)
-    page = "/door/" if role == "door" else ("/login" if role == "anonymous" else "/admin/tokens")
+    page = {
+        "door": "/door/",
+        "anonymous": "/login",
+        "phone": f"/door/{world.ids['event']}",
+    }.get(role, "/admin/tokens")
     token = csrf_from(client.get(page).get_data(as_text=True))
     before = _snapshot(app)
     response = client.post(url.format(**world.ids), data={"csrf_token": token})
@@ -272,7 +332,9 @@ def test_matrix_covers_every_staff_route(app):
             "directory_admin",
             "privacy_admin",
             "accounts",
+            "door_admin",
             "api_admin",
+            "webhooks_admin",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -301,6 +363,9 @@ def test_every_form_post_requires_csrf(app, client, world):
         "message_id": "1",
         "layout": "a4-2x5",
         "invitation_id": world.ids["invitation"],
+        "phone_id": world.ids["phone"],
+        "endpoint_id": world.ids["webhook"],
+        "delivery_id": world.ids["delivery"],
     }
     #: Arguments whose value depends on the route.
     per_route = {

@@ -325,7 +325,7 @@ def test_a_signup_key_is_not_a_revoke_handle_for_another_series(client, make, wo
 def test_tokens_made_before_scopes_keep_their_rights(app):
     with app.app_context():
         db.session.remove()
-        downgrade(revision="0019_monthly_loop")
+        downgrade(revision="0021_invitations")
         db.session.execute(
             text(
                 "INSERT INTO users (email, name, password_hash, role, created_at) "

@@ -727,6 +727,33 @@ def test_nobody_is_let_in_anyway_once_the_evening_is_over(app, client, make, doo
         assert db.session.get(Registration, waiting).status is RegistrationStatus.WAITLISTED
 
 
+@pytest.mark.parametrize(
+    ("language", "welcome", "booked"),
+    [
+        ("en", "Welcome to this evening: you are in.", "Your seat is booked"),
+        ("fr", "Bienvenue à cette soirée\u00a0: vous êtes entré·e.", "Votre place est réservée"),
+    ],
+)
+def test_a_walk_in_is_invited_to_complete_their_card(app, client, door, language, welcome, booked):
+    """Already in the room: no "your seat is booked", no ticket to show; their personal link,
+    to complete their card, in their language."""
+    token = _door_token(client, door)
+    client.post(
+        f"/door/{door['tonight']}/walk-in",
+        data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
+              "email": "yasmine@example.org", "door": "Porte 1"},
+        headers={"Accept-Language": language},
+    )  # fmt: skip
+    (message,) = outbox(app, "walk_in")
+    text = text_of(message)
+    assert message["Content-Language"] == language
+    assert welcome in text and booked not in text
+    assert re.search(r"http://localhost/r/[A-Za-z0-9_-]{40,}", text)
+    assert not [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")]
+    html = message.get_body(("html",)).get_content()
+    assert ("Complete my card" if language == "en" else "Compléter ma fiche") in html
+
+
 def test_a_rehearsal_check_in_days_ahead_can_be_undone(app, client, make):
     """The phone walk-through: a volunteer rehearsed 11 days before the evening (its door
     screen opens two weeks ahead), checked someone in, and Undo answered "unknown code".
@@ -757,30 +784,3 @@ def test_a_rehearsal_check_in_days_ahead_can_be_undone(app, client, make):
         later = utcnow() + timedelta(days=12, hours=13)
         with mock.patch("meetup.checkin.services.utcnow", return_value=later):
             assert services.undo(code, user, event=event)[0] is Undo.UNKNOWN
-
-
-@pytest.mark.parametrize(
-    ("language", "welcome", "booked"),
-    [
-        ("en", "Welcome to this evening: you are in.", "Your seat is booked"),
-        ("fr", "Bienvenue à cette soirée\u00a0: vous êtes entré·e.", "Votre place est réservée"),
-    ],
-)
-def test_a_walk_in_is_invited_to_complete_their_card(app, client, door, language, welcome, booked):
-    """Already in the room: no "your seat is booked", no ticket to show; their personal link,
-    to complete their card, in their language."""
-    token = _door_token(client, door)
-    client.post(
-        f"/door/{door['tonight']}/walk-in",
-        data={"csrf_token": token, "first_name": "Yasmine", "last_name": "Haddad",
-              "email": "yasmine@example.org", "door": "Porte 1"},
-        headers={"Accept-Language": language},
-    )  # fmt: skip
-    (message,) = outbox(app, "walk_in")
-    text = text_of(message)
-    assert message["Content-Language"] == language
-    assert welcome in text and booked not in text
-    assert re.search(r"http://localhost/r/[A-Za-z0-9_-]{40,}", text)
-    assert not [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")]
-    html = message.get_body(("html",)).get_content()
-    assert ("Complete my card" if language == "en" else "Compléter ma fiche") in html

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from meetup.accounts.models import Invitation, PasswordReset
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
+from meetup.checkin import pairing
 from meetup.directory import services as directory_services
 from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
@@ -40,6 +41,7 @@ from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
+from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, signup_data
 
 CONCURRENCY = 4
@@ -165,6 +167,11 @@ def world(app, make) -> World:
             )
         )
         db.session.commit()
+        phone, pairing_code = pairing.add_phone(
+            db.session.scalar(select(Event).where(Event.slug == tonight)),
+            db.session.scalar(select(User).where(User.email == w.emails["organiser"])),
+        )
+        w.tokens["pairing"] = pairing_code
         directory_services.open_directory(
             db.session.scalar(select(Event).where(Event.slug == past))
         )
@@ -175,6 +182,23 @@ def world(app, make) -> World:
             db.session.scalar(select(Series).where(Series.slug == series)),
             "club website",
         )
+        webhook = WebhookEndpoint(
+            series_id=db.session.scalar(select(Series.id).where(Series.slug == series)),
+            url="https://crm.example.org/hooks",
+            secret="whsec_x",
+            events="registration.created",
+        )
+        db.session.add(webhook)
+        db.session.flush()
+        sent = WebhookDelivery(
+            endpoint_id=webhook.id,
+            event_type="registration.created",
+            sequence_key="registration:1",
+            body="{}",
+            status=DeliveryStatus.DELIVERED,
+        )
+        db.session.add(sent)
+        db.session.commit()
         w.ids = {
             "series": series,
             "upcoming": upcoming,
@@ -182,10 +206,14 @@ def world(app, make) -> World:
             "past": past,
             "speaker": str(speaker.id),
             "invitation": str(invitation.id),
+            "phone": str(phone.id),
+            "pairing": pairing_code,
             "door_id": str(db.session.scalar(select(User.id).where(User.email == w.emails["door"]))),
             "victim": str(db.session.scalar(select(User.id).where(User.email == w.emails["victim"]))),
             "api_token": str(db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))),
             "signup_key": str(signup_key.id),
+            "webhook": str(webhook.id),
+            "delivery": str(sent.id),
             "message": str(db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED))),
             **{name: str(i) for name, i in people.items()},
             **{f"{name}_code": r.ticket_code for name, r in registration.items()},
@@ -402,6 +430,25 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         "POST",
         who="organiser",
         page="/admin/series/{series}/team",
+    ),
+    "door_admin.phones": _with_page(
+        Call("/admin/events/{tonight}/door-phones", "POST", who="organiser", ok=(200,))
+    ),
+    "door_admin.phone_code": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/code",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "door_admin.phone_revoke": Call(
+        "/admin/events/{tonight}/door-phones/{phone}/revoke",
+        "POST",
+        who="organiser",
+        page="/admin/events/{tonight}/door-phones",
+    ),
+    "pairing.pair": (
+        Call("/p/{pairing}"),
+        Call("/p/{pairing}", "POST", page="/login", ok=(302,)),
     ),
     "admin.dashboard": Call("/admin/", who="organiser"),
     "admin.series_list": Call("/admin/series", who="organiser"),
@@ -634,7 +681,39 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         data={"allowed_origins": "https://www.club.fr"},
         page="/admin/series/{series}/website",
     ),
+    "webhooks_admin.endpoints": (
+        Call("/admin/series/{series}/webhooks", who="organiser"),
+        Call(
+            "/admin/series/{series}/webhooks",
+            "POST",
+            who="organiser",
+            data={"url": "https://crm.example.org/hooks", "events": "registration.created"},
+        ),
+    ),
+    "webhooks_admin.endpoint": Call("/admin/series/{series}/webhooks/{webhook}", who="organiser"),
+    "webhooks_admin.delivery_again": Call(
+        "/admin/series/{series}/webhooks/{webhook}/deliveries/{delivery}/again",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
+    "webhooks_admin.endpoint_delete": Call(
+        "/admin/series/{series}/webhooks/{webhook}/delete",
+        "POST",
+        who="organiser",
+        page="/admin/series/{series}/webhooks/{webhook}",
+    ),
     "api.public_event": Call("/api/v1/public/events/{upcoming}"),
+    "embed.series_signup": Call("/embed/series/{series}?lang=en"),
+    "embed.event_signup": (
+        Call("/embed/events/{upcoming}?lang=en"),
+        Call(
+            "/embed/events/{upcoming}?lang=en",
+            "POST",
+            data=lambda n: signup_data(email=f"embed{n}@example.org"),
+            page="/r/",  # (no CSRF token in a frame on another site: none is asked for)
+        ),
+    ),
     "api.public_series_events": Call("/api/v1/public/series/{series}/events"),
     # The door.
     "door.home": Call("/door/", who="door"),

@@ -755,3 +755,47 @@ def test_words_everyone_uses_at_a_business_evening_make_no_match():
     assert not offers("Flottes de vélos d'entreprise", "Jeunes entreprises")
     assert not offers("Conseil aux professionnels", "Clients professionnels")
     assert offers("Comptabilité des entreprises", "Un expert-comptable")  # the real word
+
+
+def test_introduce_us_carries_an_optional_word_shown_in_the_request(app, client, make, evening):
+    _organiser, _series, event = evening
+    came(make, event, "Alice", 0, accept_introductions=True)
+    bruno, _ = came(make, event, "Bruno", 50, accept_introductions=True, language="en")
+    carla, _ = came(make, event, "Carla", 80, accept_introductions=True, language="en")
+    with app.app_context():
+        services.open_directory(find_event(event))
+    client.get("/r/token-Alice-0123456789abcdef")
+    html = client.get(f"/events/{event}/directory").get_data(as_text=True)
+    assert "A word for them (optional)" in _card(html, f"person-{bruno}")
+    url = f"/events/{event}/directory/{bruno}/introduce"
+
+    # Too long: said beside it, the text as typed, nothing asked.
+    long_word = "Voisins de palier <b>!</b> " + "x" * 280
+    response = client.post(url, data={"csrf_token": csrf_from(html), "message": long_word,
+                                      "back_to": "person"})  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "At most 300 characters, please: this has 307." in page
+    assert "Voisins de palier &lt;b&gt;!&lt;/b&gt; xxx" in page
+    assert 'name="back_to" value="person"' in page
+    with app.app_context():
+        assert queued("introduction_request") == []
+
+    word = "We share a landing, I think!\n<b>Coffee</b> on Monday?"
+    response = client.post(url, data={"csrf_token": csrf_from(html), "message": word})
+    assert response.status_code == 302
+    client.post(
+        f"/events/{event}/directory/{carla}/introduce", data={"csrf_token": csrf_from(html)}
+    )  # no word: none shown
+    with app.app_context():
+        requests = {m.recipient: m for m in queued("introduction_request")}
+        text = plain_text(requests["bruno@example.org"])
+        assert "Their message:\r\nWe share a landing, I think!\r\n<b>Coffee</b> on Monday?" in text
+        html_part = as_email(requests["bruno@example.org"]).get_body(("html",)).get_content()
+        assert "&lt;b&gt;Coffee&lt;/b&gt;" in html_part and "<b>Coffee" not in html_part
+        assert "Their message" not in plain_text(requests["carla@example.org"])
+        link = next(w for w in text.split() if "/introductions/" in w).replace(
+            "http://localhost", ""
+        )
+    answer_page = app.test_client().get(link).get_data(as_text=True)
+    assert "&lt;b&gt;Coffee&lt;/b&gt; on Monday?" in answer_page

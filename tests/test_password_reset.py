@@ -13,6 +13,7 @@ from meetup.accounts import reset
 from meetup.accounts.models import PasswordReset
 from meetup.auth.models import LoginSession, User
 from meetup.extensions import db
+from meetup.mail.models import OutboxMessage
 from meetup.timeutil import utcnow
 from tests.helpers import csrf_from, log_in, outbox, post_form
 
@@ -175,3 +176,20 @@ def test_asking_is_rate_limited_per_client_address(app, client, make):
     for n in range(2):
         assert _ask(client, f"someone{n}@example.org").status_code == 302
     assert _ask(client, "someone9@example.org").status_code == 429
+
+
+def test_the_outbox_names_the_reset_email_and_never_shows_its_link(app, client, make):
+    """An administrator looking at the outbox sees "New password link", not the link: it
+    would let them set anyone's password."""
+    email = make.user("door")
+    _ask(app.test_client(), email)
+    token = _link(app)
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
+    log_in(client, make.user("admin"))
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert "New password link" in listing
+    for path in (f"/admin/outbox/{message_id}", f"/admin/outbox/{message_id}.eml"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert token not in response.get_data(as_text=True)

@@ -15,6 +15,7 @@ from meetup.api import (  # noqa: E402, F401
     admin_views,
     checkins,
     cors,
+    embed,
     errors,
     public,
     registrations,

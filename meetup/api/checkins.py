@@ -40,7 +40,7 @@ def _door_event(slug: str) -> Event | None:
     if event is None:
         raise ApiError(404, "No event with that slug.")
     user = api_user()
-    if not can_run_door(user, event.series_id):
+    if not can_run_door(user, event.series_id, event.id):
         raise ApiError(403, "This token may not run the door of that event's series.")
     if not services.door_may_open(event, user, utcnow()):
         raise ApiError(404, "No event with that slug open at the door.")

@@ -198,6 +198,8 @@ def give_seat(token: str):
         state = "given"
     elif event.ends_at <= utcnow() or event.status is EventStatus.CANCELLED:
         state = "over"
+    elif event.starts_at <= utcnow():
+        state = "started"  # too late to offer the seat to anyone: nothing changes
     elif form.validate_on_submit():
         services.cancel(registration)
         state = "done"
@@ -264,7 +266,7 @@ def ticket(code: str):
     now = utcnow()
     # The team, while the evening is one the door may work (past evenings' people are the
     # organisers' only): the same rule as the door screen.
-    if can_run_door(current_user, event.series_id) and checkin_services.door_may_open(
+    if can_run_door(current_user, event.series_id, event.id) and checkin_services.door_may_open(
         event, current_user, now
     ):
         return _staff_ticket(registration, now)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Index, String, Table, func
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
@@ -18,6 +18,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
     DOOR = "door"
+
+
+#: The addresses of paired door phones' accounts: a reserved name (RFC 2606), never mailed.
+DOOR_PHONE_DOMAIN = "@door-phone.invalid"
 
 
 class User(UserMixin, db.Model):
@@ -42,13 +46,26 @@ class User(UserMixin, db.Model):
     api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    door_phone: Mapped[DoorPhone | None] = relationship(
+        back_populates="user", foreign_keys="DoorPhone.user_id", uselist=False
+    )
 
     #: The login session this object was loaded through (not stored; see get_id).
     current_session_id = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login
-        return self.deactivated_at is None
+        if self.deactivated_at is not None:
+            return False
+        if self.is_door_phone:  # until the end of its evening's door window
+            return self.door_phone is not None and self.door_phone.until > utcnow()
+        return True
+
+    @property
+    def is_door_phone(self) -> bool:
+        """A phone paired to one evening's door (DoorPhone), not a person. Told by its
+        address, so that people's requests cost no query."""
+        return self.email.endswith(DOOR_PHONE_DOMAIN)
 
     def get_id(self) -> str | None:  # Flask-Login stores this in the session cookie
         return self.current_session_id
@@ -130,3 +147,31 @@ series_team = Table(
     Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+class DoorPhone(db.Model):
+    """A phone paired to one evening's door by scanning a QR code: no person's account, but
+    an account of its own (role door, address @door-phone.invalid) that runs that evening's
+    door and nothing else, until `until` or its revocation. Here, with the accounts, so that
+    access checks (meetup.auth.access) need no feature above them."""
+
+    __tablename__ = "door_phones"
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: The phone's account (its name, "Door 2", is the account's; deactivated when revoked).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: Door 1, Door 2… within the evening.
+    number: Mapped[int]
+    #: SHA-256 of the pairing link's code, hex; None once a phone used it.
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The end of its evening's door window (12 hours after the evening).
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="door_phone", foreign_keys=[user_id])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from meetup.auth import bp, services, throttle
 from meetup.auth.access import admin_required, staff_required
 from meetup.auth.forms import ConfirmForm, LoginForm, TokenForm, UserForm
-from meetup.auth.models import ApiToken, Role, User
+from meetup.auth.models import DOOR_PHONE_DOMAIN, ApiToken, Role, User
 from meetup.auth.urls import safe_next_url
 from meetup.extensions import db, limiter, login_manager
 
@@ -86,7 +86,8 @@ def logout():
 @bp.get("/admin/users")
 @admin_required
 def users():
-    all_users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    people = select(User).where(User.email.not_like("%" + DOOR_PHONE_DOMAIN))  # not phones
+    all_users = db.session.scalars(people.order_by(User.role, User.email)).all()
     return render_template("auth/users.html", users=all_users)
 
 

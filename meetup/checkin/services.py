@@ -22,7 +22,7 @@ from sqlalchemy import Row, bindparam, delete, exists, func, insert, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from meetup import counters
+from meetup import counters, signals
 from meetup.auth.access import can_run_door
 from meetup.auth.models import Role, User
 from meetup.checkin.models import CheckinRequest
@@ -216,7 +216,10 @@ def _claim(registration_id: int, now: datetime, door: str) -> bool:
     commit, and a second door's claim waits, then finds the row taken."""
     values = {"registration_id": registration_id, "at": now, "door_name": door}
     claimed = first_write(_CLAIM, values)
-    return claimed.rowcount == 1
+    if claimed.rowcount != 1:
+        return False
+    signals.checked_in.send(registration_id)  # in this transaction (meetup.webhooks)
+    return True
 
 
 def _result(status: Answer, scanned: Row | None, user: User, now: datetime) -> Result:
@@ -270,7 +273,7 @@ def _status(scanned: Row | None, user: User, event_id: int | None, now: datetime
         return Answer.UNKNOWN
     # The caller checked that the user runs the door at `event`; any other evening's
     # ticket must be of one of their series, or it says nothing about its holder.
-    if scanned.event_id != event_id and not can_run_door(user, scanned.series_id):
+    if scanned.event_id != event_id and not can_run_door(user, scanned.series_id, scanned.event_id):
         return Answer.UNKNOWN
     if event_id is not None and scanned.event_id != event_id:
         return Answer.WRONG_EVENT
@@ -351,7 +354,7 @@ def undo(
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
     found = _by_code(parse_code(scanned))
-    if found is None or not can_run_door(user, found.series_id):
+    if found is None or not can_run_door(user, found.series_id, found.event_id):
         return Undo.UNKNOWN, None
     now = utcnow()
     # As long as the check-in itself was allowed: at the evening's door screen, its door

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, jsonify, make_response, render_template, request
+from flask import abort, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,6 +38,9 @@ DOOR_LAYOUTS = ("single-a6", "brother-62x100", "dymo-99014", "a4-foldover")
 def home():
     """The evenings a volunteer may run the door for (services.door_may_open)."""
     now = utcnow()
+    if current_user.is_door_phone:  # its evening only
+        event = db.session.get(Event, current_user.door_phone.event_id)
+        return redirect(url_for("door.screen", slug=event.slug))
     events = db.session.scalars(
         queries.events_for(current_user)
         .where(
@@ -52,9 +55,17 @@ def home():
     )
 
 
+def _door() -> str:
+    """The door's name as sent; a paired phone's own name ("Door 2") when none was."""
+    typed = request.form.get("door", "").strip()
+    if not typed and current_user.is_door_phone:
+        return current_user.name
+    return typed
+
+
 def _door_event_or_404(slug: str) -> Event:
     event = queries.event_or_404(slug)
-    if not can_run_door(current_user, event.series_id):
+    if not can_run_door(current_user, event.series_id, event.id):
         abort(403)
     now = utcnow()
     if not services.door_may_open(event, current_user, now):
@@ -165,7 +176,7 @@ def scan(slug: str):
             request.form.get("code", ""),
             current_user,
             event=event,
-            door=request.form.get("door", ""),
+            door=_door(),
             request_id=request.form.get("request_id", ""),
         )
     except services.RequestIdReused:  # the page makes one per scan: a bug, or a forged form
@@ -212,7 +223,7 @@ def admit(slug: str):
         )
     else:
         registration = registration_services.admit_at_door(
-            registration, door=services.door_name(request.form.get("door", ""))
+            registration, door=services.door_name(_door())
         )
         answer = Shown(
             "ok",
@@ -234,7 +245,7 @@ def walk_in(slug: str):
     form = WalkInForm()
     if form.validate_on_submit():
         registration = registration_services.walk_in(
-            event, form.profile(), door=services.door_name(request.form.get("door", ""))
+            event, form.profile(), door=services.door_name(_door())
         )
         answer = Shown(
             "ok",

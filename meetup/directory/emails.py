@@ -88,13 +88,16 @@ def queue_new_neighbours(recipient: Registration, token: str, newcomers: list[tu
     )
 
 
-def queue_introduction_request(recipient: Registration, requester: Card, token: str) -> None:
+def queue_introduction_request(
+    recipient: Registration, requester: Card, token: str, message: str = ""
+) -> None:
     _queue(
         recipient,
         "introduction_request",
         lambda: _("%(name)s would like to meet you", name=requester.full_name),
         mentions=(requester.registration_id,),
         requester=requester,
+        message=message,
         answer_url=absolute_url("directory.introduction", token=token),
     )
 

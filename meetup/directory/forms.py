@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FloatField, IntegerField, SelectField
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from meetup.directory.models import Introduction
 from meetup.forms import Form
+from meetup.models_base import column_length
 from meetup.registrations.forms import OfficeAddressForm
 from meetup.registrations.sectors import SECTORS
+from meetup.validators import MaxLength, no_control_characters
 
 
 class FilterForm(Form):
@@ -84,3 +87,18 @@ class AddressFixForm(OfficeAddressForm):
             missing.errors.append(_l("Give both the latitude and the longitude, or neither."))
             ok = False
         return ok
+
+
+class IntroduceForm(Form):
+    """ "Introduce us", with an optional word for the other person."""
+
+    message = TextAreaField(
+        _l("A word for them (optional)"),
+        description=_l("At most 300 characters. They read it with your card."),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            Optional(),
+            MaxLength(column_length(Introduction.message)),
+            no_control_characters,
+        ],
+    )

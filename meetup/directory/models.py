@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
@@ -79,6 +79,11 @@ class Introduction(db.Model):
     )
     #: SHA-256 of the token in the recipient's email (the answer page's address).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: A word from the person asking, shown in the request ("" for none); theirs, so
+    #: exported and erased with them (the row goes with either person).
+    message: Mapped[str] = mapped_column(
+        Text, default="", server_default="", info={"max_length": 300}
+    )
     status: Mapped[IntroductionStatus] = mapped_column(
         enum_column(IntroductionStatus, "introduction_status"), default=IntroductionStatus.PENDING
     )

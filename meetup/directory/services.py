@@ -290,9 +290,12 @@ class IntroductionRefused(Exception):
     pass
 
 
-def request_introduction(requester: Registration, recipient: Registration) -> Introduction:
-    """Ask `recipient` (whose card the requester may see: the caller checked) to meet.
-    Asking twice changes nothing. Commits."""
+def request_introduction(
+    requester: Registration, recipient: Registration, message: str = ""
+) -> Introduction:
+    """Ask `recipient` (whose card the requester may see: the caller checked) to meet, with
+    an optional word (checked by the caller, see introduction_message_problem). Asking
+    twice changes nothing. Commits."""
     if requester.id == recipient.id or requester.email.lower() == recipient.email.lower():
         raise IntroductionRefused("self")
     if not recipient.accept_introductions:
@@ -312,7 +315,9 @@ def request_introduction(requester: Registration, recipient: Registration) -> In
     if asked >= MAX_INTRODUCTIONS:
         raise IntroductionRefused("too many")
     token, token_hash = new_manage_token()
-    introduction = Introduction(requester=requester, recipient=recipient, token_hash=token_hash)
+    introduction = Introduction(
+        requester=requester, recipient=recipient, token_hash=token_hash, message=message
+    )
     try:
         with db.session.begin_nested():  # the same request twice at once (a double tap)
             db.session.add(introduction)
@@ -323,15 +328,15 @@ def request_introduction(requester: Registration, recipient: Registration) -> In
                 Introduction.recipient_id == recipient.id,
             )
         )
-    emails.queue_introduction_request(recipient, card_for(requester), token)
+    emails.queue_introduction_request(recipient, card_for(requester), token, message)
     db.session.commit()
     return introduction
 
 
-def ask_introduction(requester: Registration, recipient: Registration) -> bool:
+def ask_introduction(requester: Registration, recipient: Registration, message: str = "") -> bool:
     """request_introduction, saying whether it could be asked for (False when refused)."""
     try:
-        request_introduction(requester, recipient)
+        request_introduction(requester, recipient, message)
     except IntroductionRefused:
         return False
     return True

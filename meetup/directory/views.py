@@ -22,7 +22,7 @@ from meetup.auth.access import can_manage_series
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import bp, matching, services, spatial, viewer
 from meetup.directory.cards import card_for, marker_for
-from meetup.directory.forms import FilterForm
+from meetup.directory.forms import FilterForm, IntroduceForm
 from meetup.directory.models import IntroductionStatus
 from meetup.directory.people import Filters, people
 from meetup.directory.queries import CommunityDirectory, Directory, EventDirectory
@@ -327,9 +327,23 @@ def _introduce(directory: Directory, registration_id: int):
         page = _url(directory, "card", registration_id=recipient.id)
     else:
         page = _url(directory, "page", **_filters(_filter_form(request.form)))
-    if not ConfirmForm().validate_on_submit():
-        return redirect(f"{page}#{card}")
-    asked = services.ask_introduction(directory.card_of_viewer(me), recipient)
+    form = IntroduceForm()
+    if not form.validate_on_submit():
+        if not form.is_submitted() or form.csrf_token.errors:
+            return redirect(f"{page}#{card}")
+        # The word is too long (or holds control characters): said beside it, as typed.
+        html = render_template(
+            "directory/introduce.html",
+            form=form,
+            recipient=card_for(recipient),
+            action=request.path,
+            hidden={k: v for k, v in request.form.items() if k in ("back_to", "sector", "offers", "page")},
+            back=f"{page}#{card}",
+        )  # fmt: skip
+        return private(current_app.make_response((html, 422)))
+    asked = services.ask_introduction(
+        directory.card_of_viewer(me), recipient, form.message.data or ""
+    )
     session[JUST_ASKED] = {"id": recipient.id, "card": card, "asked": asked}
     return redirect(f"{page}#{card}-answer")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
-from meetup.auth.models import Role, User, series_team
+from meetup.auth.models import DOOR_PHONE_DOMAIN, Role, User, series_team
 from meetup.directory.outcome import outcome
 from meetup.events import admin_bp as bp
 from meetup.events import queries, services
@@ -36,7 +38,11 @@ def _apply_errors(form, error: services.InvalidData) -> None:
 def _team_choices(series: Series | None = None) -> list[SelectChoice]:
     """Staff who can be put on a team. An organiser only sees people they already work with
     (their series' teams): accounts of other clubs stay private; an admin adds newcomers."""
-    query = select(User).where(User.role != Role.ADMIN, User.deactivated_at.is_(None))
+    query = select(User).where(
+        User.role != Role.ADMIN,
+        User.deactivated_at.is_(None),
+        User.email.not_like("%" + DOOR_PHONE_DOMAIN),  # paired phones are no one's colleague
+    )
     if current_user.role is not Role.ADMIN:
         colleagues = select(series_team.c.user_id).where(
             series_team.c.series_id.in_(
@@ -183,6 +189,8 @@ def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
         speaker_form=speaker_form,
         signup_state=services.signup_state(event),
         is_past=event.ends_at < now,
+        # Door phones are paired until 12 hours after the evening (meetup.checkin.pairing).
+        now_minus_window=now - timedelta(hours=12),
         # What the evening produced, once it has begun.
         outcome=outcome(event) if event.starts_at <= now else None,
     )

@@ -21,6 +21,9 @@ from email.utils import format_datetime, getaddresses
 #: The default policy, writing CRLF line ends (the wire format) and only 7-bit bodies
 #: (quoted-printable or base64), so no SMTP server needs 8BITMIME.
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+#: Writing out: headers set raw (`set_raw`) go out exactly as given, never refolded. The
+#: others are header objects, folded as WIRE_POLICY folds them.
+_OUT_POLICY = WIRE_POLICY.clone(refold_source="none")
 
 #: A mailbox: an address, or (display name, address).
 Mailbox = str | tuple[str, str]
@@ -82,9 +85,17 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     if list_unsubscribe:
         url = _header_text(list_unsubscribe, "unsubscribe address")
-        if not url.startswith(("https://", "http://")) or any(c in url for c in " <>,"):
+        if (
+            not url.startswith(("https://", "http://"))
+            or not url.isascii()
+            or any(c in url for c in " <>,")
+        ):
             raise ValueError("the unsubscribe address must be one http(s) URL")
-        message["List-Unsubscribe"] = f"<{url}>"
+        # Raw: a URL longer than a line would otherwise be written as RFC 2047
+        # encoded-words, which no mail client reads as a URI (so no unsubscribe button).
+        if len(url) > 900:
+            raise ValueError("the unsubscribe address is too long for one header line")
+        message.set_raw("List-Unsubscribe", f"<{url}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     message.set_content(text, subtype="plain")
@@ -114,7 +125,7 @@ def build_message(
         )
     # Last: set_content() and add_alternative() move or drop every Content-* header.
     message["Content-Language"] = language
-    return message.as_bytes()
+    return message.as_bytes(policy=_OUT_POLICY)
 
 
 def _header_text(value: str, what: str) -> str:

@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from meetup.extensions import db
@@ -118,6 +118,11 @@ def contact_line(address: str) -> str:
         "Questions? Reply to this email: it reaches the organisers (%(address)s).",
         address=address,
     )
+
+
+class Withdrawn(Exception):
+    """Raised by a composer: the draft is no longer to be sent (its recipient withdrew the
+    consent it relied on since it was queued). The worker deletes it; nothing goes out."""
 
 
 #: A draft's composer: the message (its registration_id, recipient…) and its values in.
@@ -233,6 +238,16 @@ def _write_out(message_id: int) -> int:
         values = {"raw": message_bytes(message), "draft": None}
     except SQLAlchemyError:
         raise
+    except Withdrawn as reason:
+        db.session.rollback()
+        logger.info("outbox message %s withdrawn before sending: %s", message_id, reason)
+        first_write(
+            delete(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.draft.is_not(None))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return 0
     except Exception as error:
         logger.exception("outbox message %s could not be composed", message_id)
         values = {

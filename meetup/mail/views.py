@@ -45,6 +45,8 @@ KIND_LABELS = {
     "reminder_waitlisted": _l("Reminder (waitlist)"),
     "campaign": _l("Organisers' message"),
     "walk_in": _l("Welcome at the door"),
+    "invitation": _l("Team invitation"),
+    "password_reset": _l("New password link"),
 }
 
 

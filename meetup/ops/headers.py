@@ -38,7 +38,9 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        # (The embeddable signup lists the origins that may frame it instead: meetup.api.embed.)
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -113,6 +113,7 @@ def person_data(registration: Registration) -> dict:
                     else None
                 ),
                 "status": _status_shown(i, asked_by_you=i.requester_id in ids),
+                "message": i.message,
                 "at": i.created_at,
             }
             for i in introductions

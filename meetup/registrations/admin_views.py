@@ -18,6 +18,7 @@ from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
 from meetup.events.models import Event
 from meetup.extensions import db
+from meetup.i18n import format_date_in_zone, format_time_in_zone
 from meetup.mail.models import SEGMENT_LABELS
 from meetup.registrations import admin_bp as bp
 from meetup.registrations import campaigns, news, services, spreadsheet
@@ -335,7 +336,7 @@ def announce(slug: str):
         try:
             told = news.announce(event, again=bool(form.again.data))
         except news.CannotAnnounce:
-            flash(_("This evening cannot be announced: it is not open for signups."), "error")
+            flash(_cannot_announce(event), "error")
         except news.AlreadyAnnounced:
             flash(_("This evening was announced already. Tick the box to send it again."), "error")
         else:
@@ -356,9 +357,24 @@ def announce(slug: str):
         form=form,
         audience=news.audience_size(event),
         can_announce=news.can_announce(event),
+        cannot_announce=_cannot_announce(event),
         previews=previews,
     )
     return page, status
+
+
+def _cannot_announce(event) -> str:
+    """Why the evening cannot be announced now, and when it can."""
+    opens = news.announce_from(event)
+    if opens is None:
+        return _("This evening cannot be announced: it is not open for signups.")
+    return _(
+        "Signups for this evening open on %(date)s at %(time)s: you can announce it from "
+        "then. Each email's button signs the person up at once, so it must work when they "
+        "tap it.",
+        date=format_date_in_zone(opens, event.zone, "long"),
+        time=format_time_in_zone(opens, event.zone),
+    )
 
 
 # -- writing to the evening's people --------------------------------------------------------

@@ -338,7 +338,8 @@ class OneTapLink(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    #: Works until then (None: no end; unsubscribing must keep working).
+    #: Works until then (None: no end of its own; unsubscribing must keep working, and a
+    #: signup link follows its evening's signup window when tapped).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

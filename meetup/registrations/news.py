@@ -22,7 +22,7 @@ from meetup.events.services import SignupState, signup_state
 from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.mail.models import OutboxMessage
-from meetup.mail.services import Content, composer, contact_line, queue_draft
+from meetup.mail.services import Content, Withdrawn, composer, contact_line, queue_draft
 from meetup.registrations import services
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token, new_manage_token
@@ -76,11 +76,16 @@ def audience_size(event: Event) -> int:
 
 
 def can_announce(event: Event, now: datetime | None = None) -> bool:
-    """An evening is announced while it takes signups, or will."""
-    return event.status is EventStatus.PUBLISHED and signup_state(event, now) in (
-        SignupState.OPEN,
-        SignupState.NOT_YET,
-    )
+    """An evening is announced while it takes signups: each email's button signs the
+    person up at once, so it must work when they tap it (not before signups open)."""
+    return event.status is EventStatus.PUBLISHED and signup_state(event, now) == SignupState.OPEN
+
+
+def announce_from(event: Event, now: datetime | None = None) -> datetime | None:
+    """When a published evening whose signups are not open yet may be announced."""
+    if event.status is EventStatus.PUBLISHED and signup_state(event, now) == SignupState.NOT_YET:
+        return event.registration_opens_at
+    return None
 
 
 # -- announcing -----------------------------------------------------------------------------
@@ -91,7 +96,7 @@ class AlreadyAnnounced(Exception):
 
 
 class CannotAnnounce(Exception):
-    """Not published, or its signups are closed."""
+    """Not published, or its signups are not open (closed, or not yet)."""
 
 
 def announce(event: Event, *, again: bool = False, now: datetime | None = None) -> int:
@@ -119,16 +124,14 @@ def announce(event: Event, *, again: bool = False, now: datetime | None = None) 
 
 def _new_link(person: Registration, purpose: LinkPurpose, event: Event | None = None) -> str:
     token, token_hash = new_manage_token()
-    expires = None
-    if event is not None:
-        expires = event.registration_closes_at or event.starts_at
+    # No stored end: a signup link works while the evening's signups are open, as they are
+    # when it is tapped (the evening may be moved after the announcement).
     db.session.add(
         OneTapLink(
             token_hash=token_hash,
             purpose=purpose,
             registration_id=person.id,
             event_id=event.id if event is not None else None,
-            expires_at=expires,
         )
     )
     return token
@@ -183,6 +186,9 @@ def compose_announcement(message: OutboxMessage, values: dict) -> Content:
     event = db.session.get(Event, values["event_id"])
     if person is None or event is None:
         raise LookupError("the announcement's person or evening is gone")
+    if not services.gets_news(event.series_id, person.email):
+        # Unsubscribed (link, personal page) after "send", before the worker got here.
+        raise Withdrawn("the news consent was withdrawn")
     unsubscribe = unsubscribe_url(values["unsubscribe"])
     with force_locale(person.language):
         text, html = render_announcement(
@@ -258,10 +264,7 @@ def check_signup_link(event: Event, token: str, now: datetime | None = None) -> 
     link = _link(token, LinkPurpose.SIGNUP)
     if link is None or link.event_id != event.id:
         raise LinkRefused("unknown")
-    now = now or utcnow()
-    if (link.expires_at is not None and now >= link.expires_at) or signup_state(
-        event, now
-    ) != SignupState.OPEN:
+    if signup_state(event, now or utcnow()) != SignupState.OPEN:
         raise LinkRefused("closed", event)
     card = _latest_card(event.series_id, link.registration.email)
     if card is None:
@@ -278,9 +281,11 @@ def sign_up_in_one_tap(
     card = check_signup_link(event, token, now)
     names = {f.name for f in fields(services.Profile)}
     profile = services.Profile(**{name: getattr(card, name) for name in names})
-    profile.news = True  # they hear of the evenings: this is how they came
+    # The news consent as it stands for the series (they may have unsubscribed since the
+    # email came): a tap is not a new "yes". The records say the card's answers were carried.
+    profile.news = services.gets_news(event.series_id, card.email)
     try:
-        return services.register(event, profile, resend_link=False)
+        return services.register(event, profile, resend_link=False, consent_how="one_tap")
     except services.SignupsClosed:
         raise LinkRefused("closed", event) from None
 

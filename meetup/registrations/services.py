@@ -385,7 +385,8 @@ def _confirm_from_waitlist(registration: Registration) -> None:
 
 
 def cancel(registration: Registration, *, by_organiser: bool = False) -> list[Registration]:
-    """Cancel a registration; the freed seat goes to the waitlist. Commits."""
+    """Cancel a registration; the freed seat goes to the waitlist, unless the evening has
+    begun (a seat offered then could not be taken: nobody is told "a seat is yours"). Commits."""
     event = registration.event
     lock_seats([event.id])
     db.session.refresh(registration)
@@ -394,7 +395,7 @@ def cancel(registration: Registration, *, by_organiser: bool = False) -> list[Re
     was_confirmed = registration.status is RegistrationStatus.CONFIRMED
     _set_status(registration, RegistrationStatus.CANCELLED)
     emails.queue_cancelled(registration, by_organiser=by_organiser)
-    promoted = fill_seats(event) if was_confirmed else []
+    promoted = fill_seats(event) if was_confirmed and event.starts_at > utcnow() else []
     db.session.commit()
     return promoted
 
@@ -617,7 +618,10 @@ def _tell_of_changes(event: Event, changes: dict, *, notify: bool = True) -> int
     `notify` is False, or the evening is over)."""
     before = {name: getattr(event, name) for name in NOTIFIED_FIELDS}
     over = _over(event, changes, utcnow())
+    old_day = event.starts_at.astimezone(event.series.zone).date()
     event_services.update_event(event, **changes)
+    if event.starts_at.astimezone(event.series.zone).date() != old_day:
+        _remind_again(event)
     if not notify or over or event.status is not EventStatus.PUBLISHED:
         return 0
     if all(getattr(event, name) == value for name, value in before.items()):
@@ -627,6 +631,17 @@ def _tell_of_changes(event: Event, changes: dict, *, notify: bool = True) -> int
     for registration in people:
         emails.queue_event_changed(registration)
     return len(people)
+
+
+def _remind_again(event: Event) -> None:
+    """The evening moved to another day: the reminders sent were for the old one, so its
+    people are reminded again before the new date (registrations.reminders)."""
+    db.session.execute(
+        update(Registration)
+        .where(Registration.event_id == event.id, Registration.reminded_at.is_not(None))
+        .values(reminded_at=None, revision=Registration.revision + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _tell_of_status(event: Event, status: EventStatus) -> int:

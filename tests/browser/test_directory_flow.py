@@ -110,7 +110,12 @@ def test_an_attendee_finds_their_neighbours_on_a_phone(app, phone, make):
     screenshot(phone, "directory-phone-fr")
     # Introductions.
     karim = neighbours.locator(".person-card", has_text="Karim Benali")
-    karim.get_by_role("button", name="Nous présenter").click()
+    karim.get_by_role("button", name="Nous présenter").click()  # opens the optional word
+    karim.get_by_label("Un mot pour cette personne (facultatif)").fill(
+        "Voisins de rue, un café un de ces matins ?"
+    )
+    screenshot(phone, "directory-introduce-word-fr", full_page=False)
+    karim.get_by_role("button", name="Demander la mise en relation").click()
     # The answer is in Karim's card, where the page opens, and has the focus (read out).
     answer = phone.locator("section.neighbours .person-card", has_text="Karim Benali").locator(
         ".card-note"

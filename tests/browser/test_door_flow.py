@@ -305,6 +305,8 @@ def test_door_search_stays_in_view_with_the_keyboard_up(app, phone, make, tonigh
     phone.get_by_role("button", name="Faire entrer Zoé Berthier").tap()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Zoé — première fois !")
     phone.wait_for_timeout(400)  # the focus-return timer of the old screen
+    box = phone.locator("#answer").bounding_box()  # the answer is seen, not scrolled away
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
     expect(phone.locator("#code")).not_to_be_focused()
 
 

@@ -95,7 +95,8 @@ def test_ten_people_at_one_place_are_all_reachable_from_the_map(app, phone, make
     expect(phone).to_have_url(re.compile(r"/directory/\d+#card-\d+-introduce$"))
     button = phone.get_by_role("button", name="Nous présenter")
     expect(button).to_be_visible()
-    button.click()
+    button.click()  # opens the optional word
+    phone.get_by_role("button", name="Demander la mise en relation").click()
     expect(phone.locator(".card-note")).to_contain_text("C’est demandé")
     screenshot(phone, "directory-card-introduced-fr", full_page=False)
 

@@ -62,13 +62,7 @@ if (screen) {
     // Screen readers hear it from a region that is always there; the box is for the eyes.
     // The server's sentence (views.Shown.spoken); answers made here have a title only.
     announce.textContent = result.spoken || result.title;
-    const wasHidden = answer.hidden;
     answer.hidden = false;
-    // While the camera scans, the answer and the preview under it stay on screen together
-    // (the first answer would otherwise push the preview down, out of view).
-    if (stream && (wasHidden || !inView(video))) {
-      answer.scrollIntoView({ block: "start" });
-    }
     answer.className = `door-answer tone-${result.tone}`;
     document.getElementById("answer-title").textContent = result.title;
     document.getElementById("answer-detail").textContent = result.detail;
@@ -76,6 +70,12 @@ if (screen) {
     for (const field of document.querySelectorAll(".answer-code")) field.value = result.code;
     admitForm.hidden = !result.admit;
     admitCode.value = result.admit || "";
+    // The answer is always seen (after a check-in from the search list, scrolled up to the
+    // top of the screen, it is out of view); while the camera scans, the preview under it
+    // stays on screen too (the first answer would otherwise push it down, out of view).
+    if (!inView(answer) || (stream && !inView(video))) {
+      answer.scrollIntoView({ block: "start" });
+    }
   }
 
   function showCounts(counts) {
@@ -210,6 +210,11 @@ if (screen) {
     const url = new URL(screen.dataset.searchUrl, window.location.href);
     url.searchParams.set("q", search.value);
     const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (response.redirected || [401, 403].includes(response.status)) {
+      // The session ended (or a paired phone was revoked): say so, rather than "nobody".
+      show({ tone: "stop", title: screen.dataset.login, detail: "", code: "" });
+      return;
+    }
     if (!response.ok) return;
     const data = await response.json();
     // Screen readers hear how many match, once per search (the list is redrawn after each

@@ -1,15 +1,15 @@
 """Tonight, in the room: when an attendee said they were leaving (off tonight's list).
 
-Revision ID: 0027_left_the_room
-Revises: 0026_exact_neighbours
+Revision ID: 0030_left_the_room
+Revises: 0029_webhooks
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027_left_the_room"
-down_revision = "0026_exact_neighbours"
+revision = "0030_left_the_room"
+down_revision = "0029_webhooks"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """My encounters: badges an attendee scanned with their phone, their private list.
 
-Revision ID: 0028_encounters
-Revises: 0027_left_the_room
+Revision ID: 0031_encounters
+Revises: 0030_left_the_room
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_encounters"
-down_revision = "0027_left_the_room"
+revision = "0031_encounters"
+down_revision = "0030_left_the_room"
 branch_labels = None
 depends_on = None
 
