@@ -90,6 +90,7 @@ translations: $(BIN)/.installed
 	$(MAKE) compile-translations
 
 compile-translations: $(BIN)/.installed
+	$(BIN)/python tools/fr_typography.py
 	$(BIN)/pybabel compile -d meetup/translations --statistics
 	@echo "now translate the new strings in meetup/translations/fr/LC_MESSAGES/messages.po, then make compile-translations"
 

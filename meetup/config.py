@@ -103,6 +103,11 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour")
     #: Public signups per client address (the form and the API; organiser tokens are exempt).
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per minute;60 per hour")
+    #: "Send me my link again" per email address asked for (both forms together; the
+    #: client address has SIGNUP_RATE_LIMIT, also shared by both forms).
+    LINK_AGAIN_EMAIL_RATE_LIMIT = os.environ.get(
+        "LINK_AGAIN_EMAIL_RATE_LIMIT", "3 per minute;10 per day"
+    )
     #: "Forgot your password?" requests per client address.
     PASSWORD_RESET_RATE_LIMIT = os.environ.get(
         "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"

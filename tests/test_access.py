@@ -49,6 +49,7 @@ GET_ROUTES = {
     "door.search": ("/door/{event}/search?q=camille", DOOR_SCOPED),
     "door.counts": ("/door/{event}/counts", DOOR_SCOPED),
     "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
+    "door.offline_list": ("/door/{event}/offline.json", DOOR_SCOPED),
     "registrations_admin.registrations": ("/admin/events/{event}/registrations", SERIES_SCOPED),
     "registrations_admin.registrations_import": (
         "/admin/events/{event}/registrations/import",
@@ -171,6 +172,9 @@ PUBLIC_OR_SELF = {
     "accounts.reset_password",
     "accounts.invitation",
     "pairing.pair",  # the pairing QR code's link (tests/test_door_phones.py)
+    # The offline door's service worker script and web app manifest: files, no data.
+    "door.service_worker",
+    "door.manifest",
 }
 #: POSTs without a CSRF token, with the reason (each is tested where it is defined).
 CSRF_EXEMPT = {

@@ -309,6 +309,14 @@ def test_an_organiser_creates_a_series_and_joins_its_team(client, world):
         "default_venue_address": "5 rue Ampère, Grenoble",
         "default_capacity": 25,
         "contact_email": "bonjour@cafe-grenoble.example.org",
+        # The series' settings, at their defaults (tests/test_api_style.py changes them).
+        "neighbour_radius_m": 300,
+        "directory_delay_hours": 12,
+        "reminder_hours": 24,
+        "retention_nobody_days": 30,
+        "retention_checkin_days": 365,
+        "allowed_origins": [],
+        "api_signups_per_hour": 200,
         "url": "http://localhost/series/cafe-des-entreprenants-de-grenoble",
     }
     assert response.headers["Location"].endswith(f"{API}/series/{body['slug']}")

@@ -105,11 +105,14 @@ def test_a_second_signup_cannot_change_someone_s_consents(app, client, world):
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({"share_email": "yes"}, {"share_email": "must be true or false"}),
-        ({"news": 1}, {"news": "must be true or false"}),
-        ({"visibility": True}, {"visibility": "must be a string"}),
+        ({"share_email": "yes"}, {"share_email": "This field must be true or false."}),
+        ({"news": 1}, {"news": "This field must be true or false."}),
+        ({"visibility": True}, {"visibility": "This field must be a string."}),
         ({"visibility": "everyone"}, {"visibility"}),
-        ({"share_everything": True}, {"share_everything": "is not a known field"}),
+        (
+            {"share_everything": True},
+            {"share_everything": "This field is not one this request takes."},
+        ),
     ],
 )
 def test_bad_consents_are_named_and_nothing_is_stored(app, client, world, body, fields):

@@ -98,7 +98,7 @@ def test_a_consent_is_true_or_false_not_a_string(app, client, organiser, consent
         headers=headers,
     )
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {consent: "must be true or false"}
+    assert response.get_json()["error"]["fields"] == {consent: "This field must be true or false."}
     with app.app_context():
         assert db.session.scalars(select(Registration)).all() == []
 
@@ -208,9 +208,9 @@ def test_the_document_states_the_years_and_the_format(client):
 @pytest.mark.parametrize(
     ("accept", "subject"),
     [
-        ("fr-FR,fr;q=0.9", "C’est noté : "),
+        ("fr-FR,fr;q=0.9", "C’est noté\u00a0: "),
         ("en-GB,en;q=0.8", "You're in: "),
-        ("de-DE", "C’est noté : "),  # neither: the default language, French
+        ("de-DE", "C’est noté\u00a0: "),  # neither: the default language, French
     ],
 )
 def test_an_api_signup_s_emails_follow_accept_language(app, client, organiser, accept, subject):

@@ -44,7 +44,6 @@ def world(app, make):
         ("HTTPS://WWW.Club.FR/", "https://www.club.fr"),
         ("https://club.fr:443", "https://club.fr"),
         ("http://127.0.0.1:8123", "http://127.0.0.1:8123"),
-        ("http://[::1]:8000", "http://[::1]:8000"),
     ],
 )
 def test_an_origin_is_normalised(typed, origin):
@@ -64,6 +63,7 @@ def test_an_origin_is_normalised(typed, origin):
         "https://club.fr:99999",
         "javascript:alert(1)",
         "null",
+        "http://[::1]:8000",
     ],
 )
 def test_what_is_not_an_origin_is_refused(typed):

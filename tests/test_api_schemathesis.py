@@ -30,7 +30,7 @@ SEED = 20261210
 #: The event's rules between fields, which a JSON Schema cannot state (EventInput says them in
 #: words): a valid request refused for one of these alone, with its message, is no failure.
 RULES_BETWEEN_FIELDS = {
-    "directory_open": {"only a published event's directory opens"},
+    "directory_open": {"Only a published event's directory opens."},
     "ends_at": {"The end must come after the start."},
     "registration_opens_at": {"Registration must open before the event starts."},
     "registration_closes_at": {

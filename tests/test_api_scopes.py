@@ -73,6 +73,7 @@ ENDPOINTS = {
         lambda w: {"name": f"Série {_n()}", "timezone": "Europe/Paris"},
         "write",
     ),
+    "api.series_update": ("PATCH", "/series/{series}", lambda w: {"reminder_hours": 12}, "write"),
     "api.events_index": ("GET", "/events", None, "read"),
     "api.event_show": ("GET", "/events/{event}", None, "read"),
     "api.events_create": (

@@ -324,7 +324,7 @@ def test_the_door_screen_checks_in_with_and_without_javascript(client, door):
         data={"csrf_token": token, "code": door["codes"]["marie"]},
         headers={"Accept": "application/json", "Accept-Language": "fr"},
     ).get_json()
-    assert french["answer"]["title"].startswith("Déjà entré(e) à ")
+    assert french["answer"]["title"].startswith("Déjà entré·e à ")
     assert data["counts"] == {"checked_in": 1, "expected": 2, "walk_ins": 0}
     unknown = client.post(
         f"/door/{door['tonight']}/scan",

@@ -431,6 +431,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         who="organiser",
         page="/admin/series/{series}/team",
     ),
+    "door.offline_list": Call("/door/{tonight}/offline.json", who="door"),
+    "door.service_worker": Call("/door/sw.js"),
+    "door.manifest": Call("/door/manifest.webmanifest"),
     "door_admin.phones": _with_page(
         Call("/admin/events/{tonight}/door-phones", "POST", who="organiser", ok=(200,))
     ),
@@ -769,6 +772,9 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         who="api",
         json=lambda n: {"name": f"Club API {n}", "timezone": "Europe/Paris"},
         ok=(201,),
+    ),
+    "api.series_update": Call(
+        "/api/v1/series/{series}", "PATCH", who="api", json={"reminder_hours": 12}
     ),
     "api.events_index": Call("/api/v1/events", who="api"),
     "api.event_show": Call("/api/v1/events/{upcoming}", who="api"),

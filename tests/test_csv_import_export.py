@@ -80,7 +80,7 @@ def test_csv_export_splits_columns_as_the_organiser_s_spreadsheet_does(
     ("language", "separator", "delimiter", "offered"),
     [
         ("en-GB", "semicolon", ";", "Spreadsheet set up in French?"),
-        ("fr-FR", "comma", ",", "Tableur réglé en anglais ?"),
+        ("fr-FR", "comma", ",", "Tableur réglé en anglais\u00a0?"),
         ("en-GB", "tab'><script>", ",", "Spreadsheet set up in French?"),  # unknown: the default
     ],
 )

@@ -127,7 +127,7 @@ def test_reinstating_a_cancelled_event_tells_those_told_it_was_cancelled(
     assert response.status_code == 302
     back = outbox(app, "event_reinstated")
     assert len(back) == 3  # not the one who had cancelled
-    assert all(str(m["Subject"]).startswith(("On again: ", "Rétablie : ")) for m in back)
+    assert all(str(m["Subject"]).startswith(("On again: ", "Rétablie\u00a0: ")) for m in back)
     texts = [text_of(m) for m in back]
     assert sum("waitlist" in t or "liste d’attente" in t for t in texts) == 1
     calendar = next(p for p in back[0].walk() if p.get_content_type() == "text/calendar")

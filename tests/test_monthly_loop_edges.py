@@ -319,3 +319,316 @@ def test_give_seat_once_the_evening_has_begun_changes_nothing(app, client, make)
         reg_services.cancel(db.session.get(Registration, seated_id))
         kinds = db.session.scalars(select(OutboxMessage.kind)).all()
         assert kinds == ["cancelled"], kinds
+
+
+# -- 4. the news consent is the series', on every page and export ---------------------------
+
+
+def test_an_earlier_evening_s_page_and_export_show_the_series_news(app, client, make):
+    """Dee signs up for evening A without news, then for B with news ticked: her page for A
+    shows the box ticked, and A's row in the organisers' CSV says yes."""
+    import hashlib
+
+    from meetup.registrations import spreadsheet
+    from tests.helpers import sign_up
+
+    series = make.series()
+    first = make.event(series)
+    second = make.event(series, starts_at=utcnow().replace(microsecond=0) + timedelta(days=40))
+    sign_up(client, first, email="dee@example.org")
+    sign_up(client, second, email="dee@example.org", news="y")
+    token = "dee-token-0123456789abcdefghijklmnopqrstu"
+    with app.app_context():
+        a = _by_email("dee@example.org", first)
+        assert a.news is True
+        a.manage_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        db.session.commit()
+        assert _consents(a.id)["news"] == ("yes", "changed")
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="news"[^>]*>', html).group(0)
+    assert "checked" in box, box
+    with app.test_request_context(headers={"Accept-Language": "en"}), app.app_context():
+        a = _by_email("dee@example.org", first)
+        header = spreadsheet.header()
+        (row,) = spreadsheet.rows([a], a.event.zone)
+        assert row[header.index("Told of the next evenings")] == "yes"
+    # Unticked on A's page: off for the whole series (B too).
+    with app.app_context():
+        reg_services.update_profile(
+            _by_email("dee@example.org", first),
+            reg_services.Profile(
+                **{
+                    **{
+                        name: getattr(_by_email("dee@example.org", first), name)
+                        for name in reg_services.Profile.__dataclass_fields__
+                    },
+                    "news": False,
+                }
+            ),
+        )
+        assert _by_email("dee@example.org", second).news is False
+
+
+def test_a_walk_in_takes_the_series_news(app, make):
+    series = make.series()
+    last = make.event(series, starts_at=utcnow().replace(microsecond=0) - timedelta(days=30))
+    make.registration(last, first_name="Eve", email="eve@example.org", news=True)
+    tonight = make.event(series)
+    with app.app_context():
+        reg_services.walk_in(
+            _event(tonight),
+            reg_services.Profile(first_name="Eve", last_name="L", email="EVE@example.org"),
+        )
+        assert _by_email("EVE@example.org", tonight).news is True
+
+
+# -- 11. the one-tap page waits for the person's tap ----------------------------------------
+
+
+def test_opening_a_signup_link_signs_nobody_up(app, client, make):
+    """What a link scanner does (open the page, run its scripts): the page names the person
+    by first name, the evening, one button; no script on it, nobody registered."""
+    _organiser, series = _club(make)
+    slug = make.event(series)
+    with app.app_context():
+        news.announce(_event(slug))
+        db.session.remove()
+    page = client.get(_path(JOIN, _ana_mail(app)), headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Hello Ana," in html and "Yes, sign me up" in html
+    article = html.split("<article", 1)[1].split("</article>", 1)[0]
+    assert "<script" not in article and "autosubmit" not in html
+    assert re.findall(r"<script[^>]*src=\"([^\"?]+)", html) == ["/static/js/app.js"]
+    with app.app_context():
+        assert _by_email("ana@example.org", slug) is None
+
+
+# -- 10. "send my link again": one limit per client, one per address asked ------------------
+
+
+def test_link_again_has_one_budget_per_client_for_both_forms(client, make):
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    csrf = csrf_from(client.get("/r/").get_data(as_text=True))
+    codes = [
+        client.post("/r/", data={"email": f"p{n}@example.org", "csrf_token": csrf}).status_code
+        for n in range(10)
+    ]
+    codes += [
+        client.post(
+            f"/events/{slug}/link", data={"email": f"q{n}@example.org", "csrf_token": csrf}
+        ).status_code
+        for n in range(10)
+    ]
+    assert codes[:10] == [302] * 10 and codes[10:] == [429] * 10, codes
+
+
+def test_link_again_is_limited_per_address_asked_whoever_asks(app, make):
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    codes = []
+    for n in range(5):
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        csrf = csrf_from(other.get("/r/").get_data(as_text=True))
+        url = "/r/" if n % 2 else f"/events/{slug}/link"
+        address = " Known@Example.org" if n % 2 else "known@example.org"
+        codes.append(other.post(url, data={"email": address, "csrf_token": csrf}).status_code)
+    assert codes == [302, 302, 302, 429, 429], codes
+    another = app.test_client()
+    another.environ_base["REMOTE_ADDR"] = "192.0.2.99"
+    csrf = csrf_from(another.get("/r/").get_data(as_text=True))
+    response = another.post("/r/", data={"email": "other@example.org", "csrf_token": csrf})
+    assert response.status_code == 302  # another address still gets through
+
+
+# -- 13. spent signup links are purged ------------------------------------------------------
+
+
+def test_the_daily_purge_removes_signup_links_of_evenings_over(app, make):
+    from meetup.privacy import retention
+    from meetup.registrations.models import LinkPurpose, OneTapLink
+
+    _organiser, series = _club(make, retention_nobody_days=365)  # Ben's card stays
+    starts = utcnow().replace(microsecond=0) + timedelta(days=3)
+    slug = make.event(series, starts_at=starts)
+    with app.app_context():
+        news.announce(_event(slug))
+
+        def purposes():
+            return sorted(p.value for p in db.session.scalars(select(OneTapLink.purpose)))
+
+        assert purposes() == ["signup", "signup", "unsubscribe", "unsubscribe"]
+        assert retention.purge(now=starts).signup_links == 0  # the evening is not over
+        assert purposes() == ["signup", "signup", "unsubscribe", "unsubscribe"]
+        after = _event(slug).ends_at + timedelta(minutes=1)
+        assert retention.purge(now=after, dry_run=True).signup_links == 2
+        assert retention.purge(now=after).signup_links == 2
+        assert purposes() == ["unsubscribe", "unsubscribe"]  # unsubscribing keeps working
+        assert retention.purge(now=after).signup_links == 0
+        assert LinkPurpose.SIGNUP.value == "signup"
+
+
+# -- 3. "send my link again" does the same work for anyone ----------------------------------
+
+
+def test_link_again_does_the_same_work_whoever_asks(app, client, make):
+    """Registered or not, the request stores one request row and queues nothing: the
+    worker finds the registration and sends. Prints the response time medians (40 each);
+    asserts no timing."""
+    import statistics
+    import time
+
+    from meetup.extensions import limiter
+    from meetup.mail.models import OutboxMessage
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import csrf_from
+
+    slug = make.event(make.series())
+    make.registration(slug, email="known@example.org")
+    limiter.enabled = False
+    try:
+        csrf = csrf_from(client.get("/r/").get_data(as_text=True))
+        times = {"known@example.org": [], "unknown@example.org": []}
+        for n in range(40):
+            for address in sorted(times, reverse=bool(n % 2)):  # each first half the time
+                start = time.perf_counter()
+                response = client.post("/r/", data={"email": address, "csrf_token": csrf})
+                times[address].append(time.perf_counter() - start)
+                assert response.status_code == 302
+    finally:
+        limiter.enabled = True
+    print(
+        "link again, median ms:",
+        {a: round(statistics.median(t) * 1e3, 2) for a, t in times.items()},
+    )
+    with app.app_context():
+        rows = db.session.scalars(select(LinkRequest.email)).all()
+        assert sorted(set(rows)) == sorted(times) and len(rows) == 80
+        assert db.session.scalars(select(OutboxMessage.kind)).all() == []
+        assert reg_services.handle_link_requests(limit=100) == 1  # once a quarter of an hour
+        assert db.session.scalars(select(LinkRequest.id)).all() == []
+        (link,) = db.session.scalars(select(OutboxMessage)).all()
+        assert link.kind == "link" and link.recipient == "known@example.org"
+
+
+def test_a_link_request_for_an_evening_gone_is_dropped(app, client, make):
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import post_form
+
+    series = make.series()
+    slug = make.event(series)
+    make.registration(slug, email="known@example.org")
+    post_form(
+        client, f"/events/{slug}/link", {"email": "known@example.org"}, page=f"/events/{slug}"
+    )
+    with app.app_context():
+        (request_row,) = db.session.scalars(select(LinkRequest)).all()
+        assert request_row.event_id == _event(slug).id
+        request_row.event_id = None  # as if asked at /r/, the evening over: nothing to send
+        event = _event(slug)
+        event.starts_at = utcnow() - timedelta(hours=2)
+        event.ends_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        assert reg_services.handle_link_requests() == 0
+        assert db.session.scalars(select(LinkRequest.id)).all() == []
+
+
+# -- bad input on the loop's public routes ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["a\x00b@example.org", "x@exa\x00mple.org", "é" * 300 + "@example.org"]
+)
+def test_link_again_refuses_bad_addresses_and_keeps_them(app, client, make, address):
+    from meetup.registrations.models import LinkRequest
+    from tests.helpers import post_form
+
+    slug = make.event(make.series())
+    for url, page in (("/r/", "/r/"), (f"/events/{slug}/link", f"/events/{slug}")):
+        response = post_form(client, url, {"email": address}, page=page)
+        if "\x00" in address:  # refused before any view, as everywhere (a plain 400 page)
+            assert response.status_code == 400, (url, response.status_code)
+            continue
+        assert response.status_code == 422, (url, response.status_code)
+        html = response.get_data(as_text=True)
+        assert "At most 254 characters, please: this has 312." in html
+        assert "é" * 300 in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalars(select(LinkRequest.id)).all() == []
+
+
+def test_mangled_tokens_open_nothing(client, make):
+    slug = make.event(make.series())
+    for path in (
+        f"/events/{slug}/join/a%00b",
+        "/news/unsubscribe/a%00b",
+        "/r/a%00b/give-seat",
+        f"/events/{slug}/join/" + "é" * 50,
+    ):
+        assert client.get(path).status_code in (400, 404), path
+        response = client.post(
+            path,
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code in (400, 404), (path, response.status_code)
+
+
+# -- 5. the purge keeps what the news needs ---------------------------------------------------
+
+
+def test_the_purge_keeps_the_news_of_someone_who_kept_their_card_private(app, client, make):
+    """Flo came last month, ticked "tell me about the next evenings" and left visibility at
+    "nobody". 30 days after the evening her card goes, her news stays: the next month's
+    announcement reaches her ("Bonjour Flo"); unsubscribed, the next purge erases the rest."""
+    from meetup.privacy import retention
+    from meetup.privacy.models import ConsentRecord
+
+    series = make.series()
+    last = make.event(series, starts_at=utcnow().replace(microsecond=0) - timedelta(days=32))
+    make.registration(last, first_name="Flo", last_name="Ribot", email="flo@example.org",
+                      news=True, company="Ribot SARL", language="fr")  # fmt: skip
+    make.registration(last, first_name="Gil", email="gil@example.org")  # no news: erased
+    nxt = make.event(series, starts_at=utcnow().replace(microsecond=0) + timedelta(days=3))
+    with app.app_context():
+        report = retention.purge()
+        assert (report.people_erased, report.kept_for_news) == (1, 1)
+        assert retention.purge().kept_for_news == 0  # nothing left to take
+        db.session.remove()
+        (flo,) = news.audience(_event(nxt))
+        assert (flo.email, flo.first_name, flo.language, flo.news) == (
+            "flo@example.org", "Flo", "fr", True,
+        )  # fmt: skip
+        assert (flo.last_name, flo.company, flo.erased_at) == ("", "", None)
+        assert (
+            db.session.scalar(
+                select(ConsentRecord.value).where(
+                    ConsentRecord.registration_id == flo.id, ConsentRecord.consent == "news"
+                )
+            )
+            == "yes"
+        )
+        assert _by_email("gil@example.org", last) is None
+        news.announce(_event(nxt))
+    assert "Bonjour Flo" in _text_to(app, "flo@example.org")
+    unsubscribe = _path(UNSUBSCRIBE, _mail_to(app, "flo@example.org"))
+    assert client.post(unsubscribe).status_code == 200
+    with app.app_context():
+        assert retention.purge().people_erased == 1
+        assert _by_email("flo@example.org", last) is None
+    page = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "what that needs stays when the rest of your card goes" in page
+
+
+def _mail_to(app, address):
+    return next(m for m in _outbox(app) if m["To"].addresses[0].addr_spec == address)
+
+
+def _text_to(app, address):
+    from tests.helpers import text_of
+
+    return text_of(_mail_to(app, address))

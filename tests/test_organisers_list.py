@@ -88,7 +88,9 @@ def test_organiser_cancels_and_the_waitlist_moves(app, client, organised):
     statuses = {r.email: r.status for r in registrations(app, organised)}
     assert statuses["p0@example.org"] is RegistrationStatus.CANCELLED
     assert statuses["p2@example.org"] is RegistrationStatus.CONFIRMED
-    assert "Les organisateurs ont annulé votre inscription" in text_of(outbox(app, "cancelled")[0])
+    assert "L’équipe organisatrice a annulé votre inscription" in text_of(
+        outbox(app, "cancelled")[0]
+    )
 
 
 def test_organiser_promotes_beyond_capacity_and_resends_a_link(app, client, organised):

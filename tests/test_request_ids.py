@@ -94,7 +94,7 @@ def _raiser(error: Exception):
     ],
 )
 @pytest.mark.parametrize(
-    ("language", "words"), [("en", "Error reference: "), ("fr", "Référence de l’erreur : ")]
+    ("language", "words"), [("en", "Error reference: "), ("fr", "Référence de l’erreur\u00a0: ")]
 )
 def test_error_pages_show_the_reference_in_small_print(
     app, client, monkeypatch, error, status, language, words

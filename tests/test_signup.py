@@ -55,7 +55,7 @@ def test_signup_confirms_and_queues_the_confirmation(app, client, event):
     )
     [message] = outbox(app, "confirmation")
     assert message["To"].addresses[0].addr_spec == "marie.dupont@example.org"
-    assert message["Subject"] == "C’est noté : Travailler par et sur Internet"
+    assert message["Subject"] == "C’est noté\u00a0: Travailler par et sur Internet"
     parts = {part.get_content_type(): part for part in message.walk()}
     assert {"text/plain", "text/html", "image/png", "text/calendar"} <= set(parts)
     html = parts["text/html"].get_content()

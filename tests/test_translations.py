@@ -108,3 +108,33 @@ def test_no_french_word_that_elides_comes_before_a_name(french):
         if elided.search(string)
     ]
     assert wrong == []
+
+
+def _french_strings(french):
+    for message in french:
+        if message.id:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            yield from strings
+
+
+def test_french_typography(french):
+    """A no-break space before : ; ? ! and inside « » (tools/fr_typography.py sets them, run
+    by `make compile-translations`), and none of these glued to the word before."""
+    ordinary = re.compile(r"[ \u202f][:;?!]|«[ \u202f]|[ \u202f]»")
+    glued = re.compile(r"(?:\w|\)s|»|\))[;?!]|\w:(?:\s|$)")
+    code = re.compile(r"Authorization: Bearer")  # an HTTP header, typed as is
+    wrong = [
+        s
+        for s in _french_strings(french)
+        if ordinary.search(s) or glued.search(code.sub("", s)) or "\u00a0\u00a0" in s
+    ]
+    assert wrong == []
+
+
+def test_one_inclusive_form(french):
+    """One inclusive form throughout: the middle dot (inscrit·e, organisateur·rice), the
+    team ("l’équipe organisatrice") for the organisers; never "(e)" nor a masculine
+    plural for the organisers or administrators."""
+    forms = re.compile(r"\(e\)|\(es\)|\borganisateurs?\b(?!·)|\badministrateurs?\b(?!·)")
+    wrong = [s for s in _french_strings(french) if forms.search(s)]
+    assert wrong == []

@@ -24,10 +24,23 @@ CODES = {
 }
 
 
+def sentence(text: str) -> str:
+    """A field's message as a sentence, in one voice: "must be a string" becomes "This field
+    must be a string."; a message that is one already stays as it is."""
+    text = " ".join(str(text).split())
+    if not text:
+        return "This value is not valid."
+    if text.startswith(("must ", "is ", "was ")):
+        text = "This field " + text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message, self.fields = status, message, fields or {}
+        self.status, self.message = status, message
+        self.fields = {name: sentence(text) for name, text in (fields or {}).items()}
 
 
 def error_body(status: int, message: str, fields: dict[str, str] | None = None):

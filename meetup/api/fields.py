@@ -165,7 +165,7 @@ def parse_object(
         if name in read_only:
             errors[name] = "is read-only"
         elif name not in spec:
-            errors[name] = "is not a known field"
+            errors[name] = "is not one this request takes"
         elif name not in errors:
             try:
                 values[name] = spec[name](raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from meetup.api.fields import FIRST_YEAR, LAST_YEAR
+from meetup.api.origins import ORIGIN_PATTERN
 from meetup.checkin.services import MAX_DOOR, MAX_EVENT_SLUG, MAX_REQUEST_ID, MAX_SCAN, Answer, Undo
 from meetup.events.models import Event, Series
 from meetup.events.services import MAX_CAPACITY
@@ -128,6 +129,54 @@ SERIES_PROPERTIES = {
         **EMAIL_OR_EMPTY,
         "description": "Where attendees' replies to the series' emails go (Reply-To); empty for none",
     },
+    "neighbour_radius_m": {
+        "type": "integer",
+        "minimum": 50,
+        "maximum": 5000,
+        "description": "In the directory, offices this close (metres) are neighbours",
+    },
+    "directory_delay_hours": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "maximum": 720,
+        "description": "An evening's directory opens by itself this many hours after it; "
+        "null: by hand only",
+    },
+    "reminder_hours": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 168,
+        "description": "Reminders go this many hours before each evening; 0: none",
+    },
+    "retention_nobody_days": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 3650,
+        "description": "Days after the evening before the details of people who chose "
+        "nobody, cancelled or stayed waitlisted are erased",
+    },
+    "retention_checkin_days": {
+        "type": "integer",
+        "minimum": 30,
+        "maximum": 3650,
+        "description": "Days after the evening before arrival times become counts",
+    },
+    "allowed_origins": {
+        "type": "array",
+        "items": {
+            "type": "string",
+            "pattern": ORIGIN_PATTERN,
+            "maxLength": 300,
+        },
+        "description": "The club's websites (origins such as https://www.club.fr) whose "
+        "pages may use the signup, the public evening data (CORS) and the signup widget",
+    },
+    "api_signups_per_hour": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 10000,
+        "description": "Signups an hour through the series' signup keys, all visitors together",
+    },
 }
 SERIES_INPUT_PROPERTIES = {
     **SERIES_PROPERTIES,
@@ -208,6 +257,14 @@ SCHEMAS = {
         "required": ["name", "timezone"],
         "additionalProperties": False,
         "properties": SERIES_INPUT_PROPERTIES,
+    },
+    "SeriesChanges": {
+        "type": "object",
+        "description": "Only the fields sent change; the slug never does.",
+        "additionalProperties": False,
+        "properties": {
+            name: schema for name, schema in SERIES_INPUT_PROPERTIES.items() if name != "slug"
+        },
     },
     # Not an allOf of SeriesInput: its additionalProperties: false would refuse `url`.
     "Series": {
@@ -545,7 +602,19 @@ PATHS = {
                 **ERRORS,
                 **NOT_FOUND,
             },
-        }
+        },
+        "patch": {
+            "summary": "Change a series' settings (only the fields sent)",
+            "operationId": "updateSeries",
+            "parameters": [SLUG],
+            "requestBody": {"required": True, **_json(_ref("SeriesChanges"))},
+            "responses": {
+                "200": {"description": "The series as changed", **_json(_ref("Series"))},
+                **ERRORS,
+                **NOT_FOUND,
+                **BODY_ERRORS,
+            },
+        },
     },
     "/events": {
         "get": {
@@ -621,8 +690,15 @@ PATHS = {
                 },
                 "400": ERRORS["400"],
                 "404": _error("No such published event"),
+                "401": _error("A token that is unknown or revoked"),
+                "403": _error(
+                    "A token without the write scope, or for another series (a signup key "
+                    "or an organiser's)"
+                ),
                 "409": _error("Signups are not open (not yet, closed, or cancelled)"),
-                "429": _error("Too many signups from this client"),
+                "429": _error(
+                    "Too many signups from this client, or through this signup key in the hour"
+                ),
                 **BODY_ERRORS,
             },
         },
@@ -734,6 +810,182 @@ PATHS = {
 }
 
 
+SCOPES_TEXT = (
+    "Tokens act with their user's role, within their scopes: `read` (the lists and records, "
+    "personal data included), `write` (create and change series and evenings, sign people "
+    "up as the organisers: their consents are not taken), `door` (check people in and undo "
+    "it), and a series' publishable `signup` key (mk_pub_…), which may sit in a web page: it "
+    "only signs people up for its series' evenings, as the person themselves, and reads "
+    "nothing. Each operation's `security` names the scope it needs."
+)
+
+#: A webhook's body, as every event type sends it.
+WEBHOOK_REGISTRATION = {
+    "type": "object",
+    "description": "Personal fields only as the person allows: the card (first_name, "
+    "last_name, company, job_title, sector, website, help_with, looking_for) if they let "
+    "others see it (visibility attendees or community), email with share_email, phone with "
+    "share_phone, street, postcode and city with share_address. `shared` lists them.",
+    "required": [
+        "id",
+        "status",
+        "source",
+        "language",
+        "created_at",
+        "checked_in_at",
+        "checked_in_door",
+        "event",
+        "shared",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+        "source": {"type": "string"},
+        "language": {"type": "string"},
+        "created_at": DATETIME,
+        "checked_in_at": {**DATETIME, "type": ["string", "null"]},
+        "checked_in_door": {"type": "string"},
+        "event": {
+            "type": "object",
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "starts_at": DATETIME,
+            },
+        },
+        "shared": {"type": "array", "items": {"type": "string"}},
+        **{
+            name: {"type": "string"}
+            for name in (
+                "first_name",
+                "last_name",
+                "company",
+                "job_title",
+                "sector",
+                "website",
+                "help_with",
+                "looking_for",
+                "email",
+                "phone",
+                "street",
+                "postcode",
+                "city",
+            )
+        },
+    },
+}
+WEBHOOK_EVENT = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "theme": {"type": "string"},
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "venue_name": {"type": "string"},
+        "venue_address": {"type": "string"},
+        "capacity": {"type": "integer"},
+        "status": STATUS,
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+WEBHOOK_HEADERS = [
+    {
+        "name": "Meetup-Signature",
+        "in": "header",
+        "required": True,
+        "description": 't=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the '
+        "endpoint's secret>. Recompute it over the raw body, compare in constant time, and "
+        "refuse a t more than five minutes from your clock.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "Meetup-Event",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "Meetup-Delivery",
+        "in": "header",
+        "required": True,
+        "description": "The delivery's number, the same on every retry of it",
+        "schema": {"type": "string"},
+    },
+]
+WEBHOOK_DESCRIPTIONS = {
+    "registration.created": "Someone signed up (a seat or the waitlist), by any path.",
+    "registration.updated": "A registration changed: its card, its consents, a seat given.",
+    "registration.cancelled": "A registration was cancelled.",
+    "checkin.created": "Someone was let in at the door (a scan or a walk-in).",
+    "event.published": "An evening was published.",
+    "event.changed": "A published or cancelled evening changed (time, place, capacity, status…).",
+}
+
+
+def _webhooks() -> dict:
+    """OpenAPI 3.1 `webhooks`: what a series' endpoints receive (POST, JSON, signed),
+    delivered by the worker, retried with a backoff, in order per registration."""
+    hooks = {}
+    for name, description in WEBHOOK_DESCRIPTIONS.items():
+        data = WEBHOOK_EVENT if name.startswith("event.") else WEBHOOK_REGISTRATION
+        hooks[name] = {
+            "post": {
+                "summary": description,
+                "operationId": "webhook_" + name.replace(".", "_"),
+                "parameters": WEBHOOK_HEADERS,
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["id", "type", "created_at", "data"],
+                            "properties": {
+                                "id": {
+                                    "type": "string",
+                                    "description": "The same for every endpoint and retry: "
+                                    "drop a second copy",
+                                },
+                                "type": {"const": name},
+                                "created_at": DATETIME,
+                                "data": data,
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "2XX": {"description": "Received; anything else (or no answer) is retried"}
+                },
+            }
+        }
+    return hooks
+
+
+def _with_scopes(paths: dict) -> dict:
+    """Each operation's security, from the scope its view asks (meetup.api.auth)."""
+    paths = {path: dict(operations) for path, operations in paths.items()}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        path = rule.rule.removeprefix("/api/v1")
+        for converter in ("<path:", "<int:", "<"):
+            path = path.replace(converter, "{")
+        path = path.replace(">", "}")
+        view = current_app.view_functions[rule.endpoint]
+        scope = getattr(view, "api_scope", None)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = paths.get(path, {}).get(method.lower())
+            if operation is None:
+                continue
+            security = [{"bearer": [scope]}] if scope else operation.get("security", [])
+            if rule.endpoint == "api.registration_create":
+                # Anyone (the person), a signup key (the person, on the club's page), or an
+                # organiser's write token (their consents are then not taken).
+                security = [{}, {"bearer": ["signup"]}, {"bearer": ["write"]}]
+            paths[path][method.lower()] = {**operation, "security": security}
+    return paths
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -741,13 +993,18 @@ def openapi_document() -> dict:
             "title": "meetup organiser API",
             "version": "1",
             "description": "Series and events for club websites and scanner apps. "
-            "Send `Authorization: Bearer TOKEN`; tokens act with their user's role.",
+            "Send `Authorization: Bearer TOKEN`. " + SCOPES_TEXT + " Errors are always "
+            '`{"error": {"code", "message", "fields", "request_id"}}`, each field\'s message '
+            "a sentence.",
         },
         "servers": [{"url": current_app.config["BASE_URL"] + "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": _with_scopes(PATHS),
+        "webhooks": _webhooks(),
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": SCOPES_TEXT}
+            },
         },
     }

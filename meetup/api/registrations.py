@@ -95,7 +95,7 @@ def _signup_form(data: dict, *, the_person: bool) -> SignupForm:
     and nothing is shared until the person chooses from their personal link, as when an
     organiser adds someone by hand."""
     unknown = set(data) - set(SIGNUP_FIELDS) - set(CONSENT_FLAGS)
-    errors = {name: "is not a known field" for name in unknown}
+    errors = {name: "is not one this request takes" for name in unknown}
     errors |= {
         name: "must be a string"
         for name in set(SIGNUP_FIELDS) & set(data)
@@ -111,8 +111,6 @@ def _signup_form(data: dict, *, the_person: bool) -> SignupForm:
     values = {name: value for name, value in data.items() if name in SIGNUP_FIELDS}
     if the_person:
         values |= {name: "y" for name in CONSENT_FLAGS if data.get(name) is True}
-    else:
-        values.pop("visibility", None)
     # As the web form: the emails' language defaults to the one the request asks for
     # (Accept-Language; the API's own answers stay in English, see i18n.select_locale).
     # Who may see the card: the person's choice, else nobody until they make it.
@@ -158,6 +156,8 @@ def registration_create(slug: str):
         status = services.public_status(event)
     else:
         profile = form.profile(form.normalised_email())
+        if not the_person:  # checked as any value, then not taken (see _signup_form)
+            profile.visibility = Visibility.NOBODY
         try:
             status = services.register(
                 event,

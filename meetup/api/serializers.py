@@ -28,6 +28,13 @@ def series_json(series: Series) -> dict:
         "default_venue_address": series.default_venue_address,
         "default_capacity": series.default_capacity,
         "contact_email": series.contact_email,
+        "neighbour_radius_m": series.neighbour_radius_m,
+        "directory_delay_hours": series.directory_delay_hours,
+        "reminder_hours": series.reminder_hours,
+        "retention_nobody_days": series.retention_nobody_days,
+        "retention_checkin_days": series.retention_checkin_days,
+        "allowed_origins": [line for line in series.allowed_origins.splitlines() if line],
+        "api_signups_per_hour": series.api_signups_per_hour,
         "url": public_url("public.series_page", slug=series.slug),
     }
 

@@ -8,7 +8,10 @@ from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, token_required
 from meetup.api.errors import ApiError, handle_api_error
+from meetup.api.forms import MAX_SIGNUPS_PER_HOUR
 from meetup.api.openapi import openapi_document
+from meetup.api.origins import BadOrigin
+from meetup.api.origins import normalise as normalise_origin
 from meetup.api.serializers import event_json, series_json
 from meetup.auth.access import can_manage_series
 from meetup.auth.models import Role
@@ -44,6 +47,27 @@ def _timezone(value) -> str:
     return value
 
 
+def _origins(value) -> str:
+    """A list of the club's websites (origins), stored one a line."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise f.Invalid('must be a list of strings, e.g. ["https://www.club.fr"]')
+    origins: list[str] = []
+    for item in value:
+        try:
+            origin = normalise_origin(item)
+        except BadOrigin:
+            raise f.Invalid(
+                f"must hold website origins such as https://www.club.fr, without a path; "
+                f"not {item!r}"
+            ) from None
+        if origin not in origins:
+            origins.append(origin)
+    text = "\n".join(origins)
+    if len(text) > column_length(Series.allowed_origins):
+        raise f.Invalid(f"must total at most {column_length(Series.allowed_origins)} characters")
+    return text
+
+
 SERIES_FIELDS = {
     "name": f.text(column_length(Series.name), allow_empty=False),
     "city": f.text(column_length(Series.city)),
@@ -54,7 +78,17 @@ SERIES_FIELDS = {
     "default_venue_address": f.text(column_length(Series.default_venue_address)),
     "default_capacity": f.integer(0, services.MAX_CAPACITY),
     "contact_email": f.text(column_length(Series.contact_email)),
+    # The settings of the series' form, with its bounds.
+    "neighbour_radius_m": f.integer(50, 5000),
+    "directory_delay_hours": f.optional(f.integer(0, 720)),
+    "reminder_hours": f.integer(0, 168),
+    "retention_nobody_days": f.integer(1, 3650),
+    "retention_checkin_days": f.integer(30, 3650),
+    "allowed_origins": _origins,
+    "api_signups_per_hour": f.integer(1, MAX_SIGNUPS_PER_HOUR),
 }
+SERIES_READ_ONLY = ("url",)
+WEBSITE_SETTINGS = ("allowed_origins", "api_signups_per_hour")
 
 EVENT_FIELDS = {
     "series": f.text(column_length(Series.slug), allow_empty=False),
@@ -144,8 +178,14 @@ def series_index():
 @bp.post("/series")
 @token_required(*STAFF, scope="write")
 def series_create():
-    values = f.parse_object(f.json_object(), SERIES_FIELDS, required=("name", "timezone"))
+    values = f.parse_object(
+        f.json_object(), SERIES_FIELDS, required=("name", "timezone"), read_only=SERIES_READ_ONLY
+    )
+    # The club's websites and their signups' limit belong to this API's page of the series.
+    website = {name: values.pop(name) for name in WEBSITE_SETTINGS if name in values}
     series = _service_call(services.create_series, acting_user=api_user(), **values)
+    if website:
+        services.update_series(series, **website)
     response = jsonify(series_json(series))
     response.status_code = 201
     response.headers["Location"] = url_for("api.series_show", slug=series.slug)
@@ -160,6 +200,20 @@ def series_show(slug: str):
         raise ApiError(404, "No series with that slug.")
     if not can_manage_series(api_user(), series):
         raise ApiError(403, "This token may not manage that series.")
+    return jsonify(series_json(series))
+
+
+@bp.patch("/series/<slug>")
+@token_required(*STAFF, scope="write")
+def series_update(slug: str):
+    """Change a series' settings: only the fields sent; the slug never changes."""
+    series = db.session.scalar(db.select(Series).where(Series.slug == slug))
+    if series is None:
+        raise ApiError(404, "No series with that slug.")
+    if not can_manage_series(api_user(), series):
+        raise ApiError(403, "This token may not manage that series.")
+    values = f.parse_object(f.json_object(), SERIES_FIELDS, read_only=(*SERIES_READ_ONLY, "slug"))
+    _service_call(services.update_series, series, acting_user=api_user(), **values)
     return jsonify(series_json(series))
 
 

@@ -3,11 +3,23 @@ undo; works as plain forms, and answers in place with door.js."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import abort, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from meetup import audit
 from meetup.auth.access import can_run_door, door_required
@@ -23,7 +35,7 @@ from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_time_in_zone
 from meetup.registrations import services as registration_services
 from meetup.registrations import tickets
-from meetup.registrations.models import RegistrationStatus
+from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.queries import counts_for
 from meetup.responses import pdf_response
 from meetup.timeutil import utcnow
@@ -61,6 +73,18 @@ def _door() -> str:
     if not typed and current_user.is_door_phone:
         return current_user.name
     return typed
+
+
+def _scanned(event: Event) -> str:
+    """What was scanned; or, from the offline door's queue (which keeps no codes), the
+    registration's id at this evening, standing for its code."""
+    code = request.form.get("code", "")
+    registration_id = request.form.get("registration", "")
+    if not code and registration_id.isdigit():
+        registration = db.session.get(Registration, int(registration_id))
+        if registration is not None and registration.event_id == event.id:
+            return registration.ticket_code
+    return code
 
 
 def _door_event_or_404(slug: str) -> Event:
@@ -173,7 +197,7 @@ def scan(slug: str):
     event = _door_event_or_404(slug)
     try:
         result = services.check_in(
-            request.form.get("code", ""),
+            _scanned(event),
             current_user,
             event=event,
             door=_door(),
@@ -191,7 +215,7 @@ def scan(slug: str):
 @door_required
 def undo(slug: str):
     event = _door_event_or_404(slug)
-    status, registration = services.undo(request.form.get("code", ""), current_user, event=event)
+    status, registration = services.undo(_scanned(event), current_user, event=event)
     if status is Undo.UNDONE and registration is not None:
         answer = Shown("warn", _("Check-in undone"), registration.full_name)
     elif status is Undo.NOT_CHECKED_IN and registration is not None:
@@ -253,7 +277,11 @@ def walk_in(slug: str):
             _("Registered at the door; their personal link is on its way by email."),
             registration.ticket_code,
         )
+        if _wants_json():
+            return jsonify(answer=answer.json(), counts=_counts_json(event))
         return _screen(event, answer)
+    if form.is_submitted() and _wants_json():
+        return jsonify(errors=form.errors, counts=_counts_json(event)), 422
     status = 422 if form.is_submitted() else 200
     return render_template("checkin/walk_in.html", event=event, form=form), status
 
@@ -322,4 +350,77 @@ def _counts_json(event: Event) -> dict:
 def counts(slug: str):
     response = jsonify(_counts_json(_door_event_or_404(slug)))
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the offline door -------------------------------------------------------------------------
+
+
+def offline_hash(code: str) -> str:
+    """What the phone keeps of a ticket code: its SHA-256 (hex, of the code in capitals)."""
+    return hashlib.sha256(code.upper().encode()).hexdigest()
+
+
+@bp.get("/<slug>/offline.json")
+@door_required
+def offline_list(slug: str):
+    """The evening's list for the phone to keep (door.js): names, companies, status, arrival
+    and the SHA-256 of each ticket code, never the codes; and when to wipe it (the end of
+    the door window, or of a paired phone's)."""
+    event = _door_event_or_404(slug)
+    until = event.ends_at + services.ON_NOW
+    if current_user.is_door_phone:
+        until = min(until, current_user.door_phone.until)
+    people = db.session.scalars(select(Registration).where(Registration.event_id == event.id))
+    response = jsonify(
+        until=until.isoformat(),
+        zone=event.series.timezone,
+        people=[
+            {
+                "id": person.id,
+                "h": offline_hash(person.ticket_code),
+                "name": person.full_name,
+                "first_name": person.first_name,
+                "company": person.company,
+                "status": person.status.value,
+                "in_at": person.checked_in_at.isoformat() if person.checked_in_at else None,
+                "door": person.checked_in_door,
+            }
+            for person in people
+        ],
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The door's service worker, served from /door/ so that its scope is the door's pages."""
+    script = (Path(current_app.static_folder) / "js" / "door-sw.js").read_bytes()
+    response = make_response(script)
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The door screen as an installable web app."""
+    response = jsonify(
+        name=_("Door — café des entreprenants"),
+        short_name=_("Door"),
+        start_url=url_for("door.home"),
+        scope=url_for("door.home"),
+        display="standalone",
+        background_color="#ffffff",
+        theme_color="#7a4a1e",
+        icons=[
+            {
+                "src": url_for("static", filename="door-icon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            }
+        ],
+    )
+    response.headers["Content-Type"] = "application/manifest+json"
     return response

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from meetup.auth import services as auth_services
 from meetup.auth.models import Role
-from meetup.demo.data import BUSINESSES, FIRST_NAMES, LAST_NAMES, OFFICES
+from meetup.demo.data import OFFICES, PEOPLE
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus, Series
 from meetup.events.recurrence import nth_weekday
@@ -62,15 +62,12 @@ def _months_around(today: date) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def _people(rng: random.Random) -> list[dict]:
-    first_names = rng.sample(FIRST_NAMES * 2, ATTENDEES)
-    last_names = rng.sample(LAST_NAMES, ATTENDEES)
+    """The demo's attendees: PEOPLE in a shuffled order, each with an office."""
+    chosen = rng.sample(PEOPLE, ATTENDEES)
     people = []
     for index in range(ATTENDEES):
-        company, sector, job, helps, looks = BUSINESSES[index % len(BUSINESSES)]
+        first, last, company, sector, job, helps, looks = chosen[index]
         street, postcode, city, lat, lon = OFFICES[index % len(OFFICES)]
-        first, last = first_names[index], last_names[index]
-        if index >= len(BUSINESSES):
-            company = f"{last} {['Conseil', 'Services', 'Solutions', '& Associés'][index % 4]}"
         people.append(
             {
                 "first_name": first,

@@ -18,12 +18,14 @@ def calendar_entry(event: Event) -> ical.CalendarEntry:
     venue = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     return ical.CalendarEntry(
         uid=f"event-{event.calendar_key or event.slug}@{host}",
-        title=f"{event.series.name} — {event.theme}" if event.theme else event.title,
+        title=(
+            f"{event.series.name} — {event.shown_theme}" if event.shown_theme else event.shown_title
+        ),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.series.timezone,
         location=venue,
-        description=markdown_to_text(event.description),
+        description=markdown_to_text(event.shown_description),
         url=absolute_url("public.event_page", slug=event.slug),
         cancelled=event.status is EventStatus.CANCELLED,
         sequence=event.revision,

@@ -194,6 +194,21 @@ class EventForm(Form):
         validators=[Optional(), MaxLength(column_length(Event.description))],
         description=MARKDOWN_HELP,
     )
+    title_en = StringField(
+        _l("Title in English"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), MaxLength(column_length(Event.title_en))],
+    )
+    theme_en = StringField(
+        _l("Theme in English"),
+        filters=[one_line],
+        validators=[no_control_characters, Optional(), MaxLength(column_length(Event.theme_en))],
+    )
+    description_en = TextAreaField(
+        _l("Description in English"),
+        validators=[Optional(), MaxLength(column_length(Event.description_en))],
+        description=MARKDOWN_HELP,
+    )
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Starts at"), validators=[InputRequired()])
     end_time = TimeField(
@@ -277,6 +292,9 @@ class EventForm(Form):
             "title": self.title.data,
             "theme": self.theme.data or "",
             "description": self.description.data or "",
+            "title_en": self.title_en.data or "",
+            "theme_en": self.theme_en.data or "",
+            "description_en": self.description_en.data or "",
             "starts_at": self.starts_at,
             "ends_at": self.ends_at,
             "venue_name": self.venue_name.data or "",
@@ -290,7 +308,8 @@ class EventForm(Form):
         """Show an event's values in its series' time zone."""
         zone = self.zone
         start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
-        for name in ("title", "theme", "description", "venue_name", "venue_address", "capacity"):
+        for name in ("title", "theme", "description", "title_en", "theme_en", "description_en",
+                     "venue_name", "venue_address", "capacity"):  # fmt: skip
             getattr(self, name).data = getattr(event, name)
         self.date.data, self.start_time.data, self.end_time.data = (
             start.date(),

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +87,16 @@ class Series(db.Model):
         return f"<Series {self.slug}>"
 
 
+def _current_language() -> str:
+    """The language of the request or of the email being written (flask_babel's locale);
+    French outside them (the CLI)."""
+    try:
+        locale = get_locale()
+    except RuntimeError:
+        return "fr"
+    return locale.language if locale is not None else "fr"
+
+
 class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -111,6 +122,13 @@ class Event(db.Model):
     theme: Mapped[str] = mapped_column(String(200), default="")
     #: Markdown, rendered through nh3.
     description: Mapped[str] = mapped_column(Text, default="", info={"max_length": 20_000})
+    #: The same in English ("" when not written): title, theme and description above are the
+    #: French ones. Each visitor and each email gets their language, else the other (shown).
+    title_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    theme_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(
+        Text, default="", server_default="", info={"max_length": 20_000}
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     venue_name: Mapped[str] = mapped_column(String(160), default="")
@@ -153,11 +171,31 @@ class Event(db.Model):
     def zone(self) -> ZoneInfo:
         return self.series.zone
 
+    def shown(self, name: str, language: str | None = None) -> str:
+        """The evening's `name` (title, theme, description) in `language` (the current
+        locale's by default), else in the other language: a visitor or an email in English
+        reads the English text when there is one. A theme left empty in both is ""."""
+        language = language or _current_language()
+        french, english = getattr(self, name), getattr(self, f"{name}_en")
+        return (english or french) if language == "en" else (french or english)
+
+    @property
+    def shown_title(self) -> str:
+        return self.shown("title")
+
+    @property
+    def shown_theme(self) -> str:
+        return self.shown("theme")
+
+    @property
+    def shown_description(self) -> str:
+        return self.shown("description")
+
     @property
     def one_line_title(self) -> str:
-        """The evening's name (its theme, else its title) on one line, whatever was typed:
-        for subject lines, badges and tickets."""
-        return " ".join((self.theme or self.title).split())
+        """The evening's name (its theme, else its title) on one line, whatever was typed,
+        in the current language: for subject lines, badges and tickets."""
+        return " ".join((self.shown_theme or self.shown_title).split())
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

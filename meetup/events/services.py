@@ -247,6 +247,9 @@ EVENT_FIELDS = (
     "title",
     "theme",
     "description",
+    "title_en",
+    "theme_en",
+    "description_en",
     "starts_at",
     "ends_at",
     "venue_name",
@@ -271,6 +274,9 @@ def create_event(
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
     status: EventStatus = EventStatus.DRAFT,
+    title_en: str = "",
+    theme_en: str = "",
+    description_en: str = "",
 ) -> Event:
     """A new event of the series (a draft unless `status` says otherwise). Commits."""
     values = {
@@ -290,6 +296,11 @@ def create_event(
         raise InvalidData(errors)
     for key in ("title", "theme", "venue_name", "venue_address"):
         values[key] = values[key].strip()
+    values |= {
+        "title_en": title_en.strip(),
+        "theme_en": theme_en.strip(),
+        "description_en": description_en,
+    }
     # series_id rather than series=: the row must join the session inside the savepoint.
     event = Event(
         series_id=series.id, slug=event_slug_for(series, starts_at), status=status, **values
@@ -311,7 +322,11 @@ def update_event(event: Event, **changes) -> Event:
         raise InvalidData(errors)
     for key, value in changes.items():
         setattr(
-            event, key, value.strip() if isinstance(value, str) and key != "description" else value
+            event,
+            key,
+            value.strip()
+            if isinstance(value, str) and not key.startswith("description")
+            else value,
         )
     if changes:
         event.revision = (event.revision or 0) + 1
@@ -383,6 +398,9 @@ def duplicate_as_next_month(event: Event) -> Event:
         title=event.title,
         theme=event.theme,
         description=event.description,
+        title_en=event.title_en,
+        theme_en=event.theme_en,
+        description_en=event.description_en,
         starts_at=new_start,
         ends_at=new_start + duration,
         venue_name=event.venue_name,

@@ -16,6 +16,7 @@ from meetup.registrations import (  # noqa: E402, F401
     news,
     positions,
     reminders,
+    services,
     views,
 )
 
@@ -26,6 +27,8 @@ def _register_jobs(state) -> None:
     register_job(state.app, "reminders", reminders.run_job, every=timedelta(minutes=5))
     # Moved pins whose delay is over join the neighbour lists (positions.py).
     register_job(state.app, "positions", _settle_positions, every=timedelta(minutes=5))
+    # "Send me my link again": at every round of every worker (each request is taken once).
+    register_job(state.app, "link_requests", services.run_link_requests_job)
 
 
 def _settle_positions() -> str | None:

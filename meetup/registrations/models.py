@@ -360,3 +360,18 @@ class PositionChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     registration: Mapped[Registration] = relationship()
+
+
+class LinkRequest(db.Model):
+    """A "send me my link again" waiting for the worker (registrations.services): made the
+    same way whether the address is registered or not, so the answer's time tells nothing.
+    Deleted when the worker takes it, within a round."""
+
+    __tablename__ = "link_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The address typed (as Registration.email), kept only until the worker takes it.
+    email: Mapped[str] = mapped_column(String(254))
+    #: The evening whose page it was asked from (None: every evening not over yet).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

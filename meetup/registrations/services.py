@@ -12,17 +12,19 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 
 from meetup import counters
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
+from meetup.models_base import column_length
 from meetup.registrations import emails
 from meetup.registrations.models import (
     MAX_EARLIER_LINKS,
     EarlierLink,
+    LinkRequest,
     Registration,
     RegistrationStatus,
     Source,
@@ -240,8 +242,7 @@ def register(
         registration.consent_how = consent_how  # before any flush records them
         registration.event = event
         db.session.add(registration)
-    if not registration.news and gets_news(event.series_id, profile.email):
-        registration.news = True
+    _take_the_series_news(registration)
     _set_status(registration, newcomer_status)
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
@@ -271,6 +272,7 @@ def walk_in(event: Event, profile: Profile, door: str = "") -> Registration:
         registration.event = event
         _set_status(registration, RegistrationStatus.CONFIRMED)
         db.session.add(registration)
+        _take_the_series_news(registration)
         db.session.flush()  # the email refers to the registration by id
         emails.queue_walk_in(registration, token)
     elif registration.status is not RegistrationStatus.CONFIRMED:
@@ -343,6 +345,8 @@ def import_profiles(event: Event, profiles: list[Profile], *, send_emails: bool)
     confirmed = min(len(added), max(free, 0))
     try:
         db.session.flush()  # one flush: ids for the emails below
+        for registration, _token in added:
+            _take_the_series_news(registration)
         if send_emails:
             for registration, token in added:
                 emails.queue_signup(registration, token)
@@ -459,6 +463,14 @@ def gets_news(series_id: int, email: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def _take_the_series_news(registration: Registration) -> None:
+    """One answer per person and series, on each of their registrations: a new one takes
+    the series' answer (an unticked box takes nothing back), and a yes given now becomes the
+    answer of their earlier ones too (their personal pages and the exports say so)."""
+    if registration.news or gets_news(registration.event.series_id, registration.email):
+        set_news(registration, True)
+
+
 def set_news(registration: Registration, value: bool) -> int:
     """The person's answer to "tell me about the next evenings", on every registration of
     theirs in the series (each change recorded with the others, meetup.privacy.consents).
@@ -480,6 +492,49 @@ def set_news(registration: Registration, value: bool) -> int:
 
 
 # -- "send me my link again" -----------------------------------------------------------------
+
+
+def request_link_again(email: str, event_id: int | None = None) -> None:
+    """The "send me my link again" forms: one request row for the worker, whatever the
+    address (registered or not, the request does the same work: its time tells nothing).
+    After the view's reads (end_reads): it reads nothing, `event_id` is a plain id (None:
+    every evening not over yet). Commits."""
+    first_write(
+        insert(LinkRequest).values(
+            email=email.strip()[: column_length(LinkRequest.email)],
+            event_id=event_id,
+            created_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+def handle_link_requests(limit: int = 50) -> int:
+    """The worker's part: take each request (deleted first, so two workers never send it
+    twice; a worker stopped in between loses it, and the person asks again), then send
+    what send_link_again sends. Returns how many emails were queued."""
+    queued = 0
+    ids = db.session.scalars(select(LinkRequest.id).order_by(LinkRequest.id).limit(limit)).all()
+    db.session.commit()
+    for request_id in ids:
+        taken = first_write(
+            delete(LinkRequest)
+            .where(LinkRequest.id == request_id)
+            .returning(LinkRequest.email, LinkRequest.event_id)
+        ).first()
+        db.session.commit()
+        if taken is None:  # another worker took it
+            continue
+        event = db.session.get(Event, taken.event_id) if taken.event_id is not None else None
+        if taken.event_id is not None and event is None:
+            continue
+        queued += send_link_again(taken.email, event)
+    return queued
+
+
+def run_link_requests_job() -> str | None:
+    queued = handle_link_requests()
+    return f"sent {queued} personal links again" if queued else None
 
 
 def send_link_again(email: str, event: Event | None = None, now=None) -> int:

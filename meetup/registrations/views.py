@@ -3,8 +3,11 @@ badge's scan are meetup.attendee's)."""
 
 from __future__ import annotations
 
+import hmac
+
 from flask import (
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -23,7 +26,7 @@ from meetup.registrations import bp, news, services
 from meetup.registrations.forms import LinkAgainForm, SignupForm
 from meetup.registrations.models import RegistrationStatus
 from meetup.responses import private
-from meetup.writelock import own_lock
+from meetup.writelock import end_reads, own_lock
 
 
 @bp.route("/events/<slug>/signup", methods=["GET", "POST"])
@@ -84,9 +87,10 @@ def _refused(error: news.LinkRefused):
 @bp.route("/events/<slug>/join/<token>", methods=["GET", "POST"])
 @own_lock  # the seat lock: services.register
 def one_tap(slug: str, token: str):
-    """An announcement's "Sign me up". The GET shows a page that sends itself at once (a
-    script: one tap for a person), so that a mail scanner opening the link signs nobody up;
-    the POST signs up, and shows the same page as a signup."""
+    """An announcement's "Sign me up". The GET shows a page with the person's first name,
+    the evening and one button to confirm (no script sends it: a link scanner that opens
+    the page, scripts and all, signs nobody up); the POST signs up, and shows the same page
+    as a signup."""
     event = queries.event_or_404(slug, with_speakers=False)
     try:
         card = news.check_signup_link(event, token)
@@ -135,7 +139,11 @@ def unsubscribe(token: str):
 def _link_again(event=None):
     form = LinkAgainForm()
     if form.validate_on_submit():
-        services.send_link_again(form.email.data, event)
+        # Read before the reads end: touching `event` after would read again, and on SQLite
+        # a transaction that began by reading may not write (meetup.writelock).
+        event_id, slug = (event.id, event.slug) if event is not None else (None, None)
+        end_reads()
+        services.request_link_again(form.email.data, event_id)  # the worker sends it
         flash(
             _(
                 "If %(address)s is registered, its personal link is on its way: check your "
@@ -144,24 +152,44 @@ def _link_again(event=None):
             ),
             "success",
         )
-        if event is not None:
-            return redirect(url_for("public.event_page", slug=event.slug) + "#link-again")
+        if slug is not None:
+            return redirect(url_for("public.event_page", slug=slug) + "#link-again")
         return redirect(url_for("registrations.link_again"))
     status = 422 if form.is_submitted() else 200
     return render_template("registrations/link_again.html", form=form, event=event), status
 
 
+def _link_again_email_limit() -> str:
+    return current_app.config["LINK_AGAIN_EMAIL_RATE_LIMIT"]
+
+
+def _address_asked_for() -> str:
+    """The rate limit's key for the email typed: a keyed hash (no address in Redis)."""
+    email = (request.form.get("email") or "").strip().lower()[:400]
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"link-again:" + email.encode(errors="replace"), "sha256").hexdigest()
+
+
+#: One budget per client for both "send me my link again" forms, and one per address asked.
+_per_client = limiter.shared_limit(services.signup_rate_limit, "link-again", methods=["POST"])
+_per_email = limiter.shared_limit(
+    _link_again_email_limit, "link-again-email", key_func=_address_asked_for, methods=["POST"]
+)
+
+
 @bp.route("/r/", methods=["GET", "POST"])
-@own_lock  # the seat lock: services.send_link_again
-@limiter.limit(services.signup_rate_limit, methods=["POST"])
+@own_lock  # one short write: services.request_link_again
+@_per_client
+@_per_email
 def link_again():
     """ "Send me my link again", for every evening not over yet."""
     return _link_again()
 
 
 @bp.route("/events/<slug>/link", methods=["GET", "POST"])
-@own_lock  # the seat lock: services.send_link_again
-@limiter.limit(services.signup_rate_limit, methods=["POST"])
+@own_lock  # one short write: services.request_link_again
+@_per_client
+@_per_email
 def event_link_again(slug: str):
     """The event page's "send me my link again"."""
     event = queries.event_or_404(slug, with_speakers=False)

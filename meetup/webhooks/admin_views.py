@@ -118,7 +118,9 @@ def endpoint_delete(slug: str, endpoint_id: int):
         db.session.execute(
             delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
         )
-        db.session.delete(endpoint)
+        # A statement, not the ORM's delete: two organisers removing it at once both
+        # succeed (the second finds nothing), with no warning of a row already gone.
+        db.session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
         db.session.commit()
         flash(_("Webhook removed: nothing more is sent to it."), "success")
     return redirect(url_for("webhooks_admin.endpoints", slug=series.slug))

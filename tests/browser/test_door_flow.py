@@ -82,7 +82,7 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Marie — première fois !")
     phone.keyboard.type(f"{code}\n")
     expect(answer).to_have_class(re.compile("tone-warn"))
-    expect(phone.locator("#answer-title")).to_contain_text("Déjà entré(e) à")
+    expect(phone.locator("#answer-title")).to_contain_text("Déjà entré·e à")
     expect(phone.locator("#answer-detail")).to_have_text("Marie Dupont")
     screenshot(phone, "door-already-phone-fr")
     # The same Undo, for a check-in made a while ago or at another door.
@@ -102,20 +102,20 @@ def test_door_volunteer_checks_people_in_with_a_scanner_and_by_name(app, phone, 
         "button", name="Faire entrer Wanda Attente quand même (donne une place)"
     ).click()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Wanda !")
-    expect(phone.locator("#people li", has_text="Wanda")).to_contain_text("Entré(e) à")
+    expect(phone.locator("#people li", has_text="Wanda")).to_contain_text("Entré·e à")
     expect(phone.locator("#count-in")).to_have_text("2")
     screenshot(phone, "door-admitted-phone-fr", full_page=False)
     phone.locator("#q").fill("elodie")
     expect(phone.locator("#search-status")).to_have_text("1 personne correspond")
     phone.get_by_role("button", name="Faire entrer Élodie Œuvray").click()
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Élodie — première fois !")
-    expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré(e) à")
+    expect(phone.locator("#people li", has_text="Élodie")).to_contain_text("Entré·e à")
     expect(phone.locator("#count-in")).to_have_text("3")
     screenshot(phone, "door-search-phone-fr")
     # Undone from the answer: the list below no longer says she is in.
     phone.get_by_role("button", name="Annuler cette entrée").click()
     expect(phone.locator("#answer-title")).to_have_text("Entrée annulée")
-    expect(phone.locator("#people li", has_text="Élodie")).not_to_contain_text("Entré(e) à")
+    expect(phone.locator("#people li", has_text="Élodie")).not_to_contain_text("Entré·e à")
     button = phone.get_by_role("button", name="Faire entrer Élodie Œuvray")
     assert button.bounding_box()["height"] >= 44  # a thumb's tap
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from meetup.events.models import Event
 from meetup.extensions import db
@@ -43,9 +43,25 @@ def test_one_tap_signup_and_give_my_seat_on_a_phone(app, phone, make):
     with app.app_context():
         news.announce(db.session.scalar(select(Event).where(Event.slug == slug)))
 
+    # The page a link scanner would open too, scripts and all: nothing happens until the
+    # person taps its one button.
     phone.goto(_link(app, "announcement", JOIN))
+    expect(phone.get_by_text("Bonjour Zoë,")).to_be_visible()
+    expect(phone.get_by_text("Café du Théâtre")).to_be_visible()
+    button = phone.get_by_role("button", name="Oui, je m’inscris")
+    expect(button).to_be_visible()
+    assert button.bounding_box()["width"] > 300  # the whole width of the phone, or nearly
+    screenshot(phone, "one-tap-confirm-phone-fr")
+    phone.wait_for_timeout(1000)  # time for any script to act: none does
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Registration).join(Event).where(Event.slug == slug)
+            )
+            == 0
+        )
+    button.tap()
     expect(phone.get_by_role("heading", name="À bientôt !")).to_be_visible()
-    expect(phone.get_by_text("fiche de votre dernière soirée")).to_be_visible()
     screenshot(phone, "one-tap-signed-up-phone-fr")
     with app.app_context():
         zoe = db.session.scalars(
@@ -54,6 +70,7 @@ def test_one_tap_signup_and_give_my_seat_on_a_phone(app, phone, make):
         assert zoe.status is RegistrationStatus.CONFIRMED and zoe.company == "Atelier Rhône Web"
 
     phone.goto(_link(app, "announcement", JOIN))  # the same email, tapped again
+    phone.get_by_role("button", name="Oui, je m’inscris").tap()
     expect(phone.get_by_role("heading", name="Vous êtes déjà inscrit·e")).to_be_visible()
 
     with app.app_context():

@@ -60,3 +60,20 @@ def test_write_to_those_who_came_then_move_an_evening(app, page, make):
         assert event.venue_name == "La Halle aux Grains"
         kinds = db.session.scalars(select(OutboxMessage.kind)).all()
         assert "event_changed" not in kinds and kinds.count("campaign") == 3
+
+
+def test_an_evening_reads_in_the_visitor_s_language_on_a_phone(app, phone, make):
+    series = make.series(name="Café des entreprenants de Vienne")
+    slug = make.event(
+        series,
+        theme="Les réseaux sociaux, pour quoi faire ?",
+        description="Trois **intervenants**, puis on échange les cartes.",
+        theme_en="Social networks: what for?",
+        description_en="Three **speakers**, then we swap cards.",
+    )
+    phone.goto(f"/events/{slug}")  # the phone's French
+    expect(phone.locator("main")).to_contain_text("Les réseaux sociaux, pour quoi faire")
+    phone.goto(f"/language/en?next=/events/{slug}")
+    expect(phone.locator("main")).to_contain_text("Social networks: what for?")
+    expect(phone.locator("main")).to_contain_text("Three speakers, then we swap cards.")
+    screenshot(phone, "event-in-english-phone")

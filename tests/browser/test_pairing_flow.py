@@ -49,6 +49,8 @@ def test_a_phone_paired_by_the_qr_code_checks_people_in_until_revoked(
     expect(phone.locator("#answer-title")).to_have_text("Bienvenue Zoé — première fois !")
     expect(phone.locator("#count-in")).to_have_text("1")
     screenshot(phone, "door-phone-paired-screen", full_page=False)
+    kept = "Object.keys(localStorage).filter(k => k.startsWith('door-list:')).length"
+    phone.wait_for_function(f"{kept} === 1")  # the evening's list, kept for offline use
 
     # Listed on the organiser's page; revoked, the phone gets nothing at its next tap.
     page.goto(f"/admin/events/{slug}/door-phones")
@@ -60,6 +62,7 @@ def test_a_phone_paired_by_the_qr_code_checks_people_in_until_revoked(
     phone.locator("#q").fill("marc")  # the search itself is refused, and says why
     expect(phone.locator("#answer-title")).to_contain_text("reconnectez-vous")
     expect(phone.locator("#people")).not_to_contain_text("Marc")
+    assert phone.evaluate(kept) == 0  # revoked: the list is wiped from the phone
     expect(phone.locator("#count-in")).to_have_text("1")
     phone.goto(f"/door/{slug}")
     expect(phone).to_have_url(re.compile(r"/login"))

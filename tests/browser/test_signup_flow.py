@@ -38,7 +38,7 @@ def test_signup_on_a_phone_in_under_a_minute(app, phone, make):
     phone.check("input[name=visibility][value=attendees]")
     screenshot(phone, "signup-phone-fr")
     phone.get_by_role("button", name="S’inscrire").click()
-    assert phone.locator("h1").inner_text() == "À bientôt !"
+    assert phone.locator("h1").inner_text() == "À bientôt\u00a0!"
     screenshot(phone, "signed-up-phone-fr")
 
     message = _confirmation(app)

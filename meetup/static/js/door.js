@@ -7,6 +7,78 @@ for (const field of document.querySelectorAll(".door-name-field")) {
   field.value = field.value || localStorage.getItem("door-name") || "";
 }
 
+// -- the offline door: the evening's list kept on this phone (SHA-256 of ticket codes, never
+// the codes), and a queue of what was done without the network, sent with its request ids.
+const store = {
+  load(key, fallback) {
+    try {
+      const value = JSON.parse(localStorage.getItem(key));
+      return value === null ? fallback : value;
+    } catch (error) {
+      return fallback;
+    }
+  },
+  save(key, value) {
+    localStorage.setItem(key, JSON.stringify(value));
+  },
+};
+const listKey = (url) => `door-list:${url}`;
+const queueKey = (url) => `door-queue:${url}`;
+// A list whose door window is over goes, with its queue (whatever evening it was for).
+for (const key of Object.keys(localStorage)) {
+  if (!key.startsWith("door-list:")) continue;
+  const list = store.load(key, null);
+  if (!list || !(Date.parse(list.until) > Date.now())) {
+    localStorage.removeItem(key);
+    localStorage.removeItem(key.replace("door-list:", "door-queue:"));
+  }
+}
+const newRequestId = () =>
+  window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+
+// The walk-in form: without the network, the person waits in the queue and the door screen
+// (from the service worker's cache) says so.
+const walkInForm = document.querySelector("form.walk-in-form");
+if (walkInForm) {
+  walkInForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = new FormData(walkInForm);
+    try {
+      const response = await fetch(walkInForm.action, {
+        method: "POST",
+        body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      sessionStorage.setItem("door-answer", JSON.stringify(data.answer));
+      window.location.assign(walkInForm.dataset.screenUrl);
+    } catch (error) {
+      if (error instanceof TypeError) {
+        const fields = {};
+        for (const name of ["first_name", "last_name", "email", "company", "door"]) {
+          fields[name] = body.get(name) || "";
+        }
+        const key = queueKey(walkInForm.dataset.offlineUrl);
+        const queue = store.load(key, []);
+        queue.push({ rid: newRequestId(), kind: "walkin", fields, name: fields.first_name });
+        store.save(key, queue);
+        const answer = {
+          tone: "ok",
+          title: walkInForm.dataset.offlineWalkIn.replace("{name}", () => fields.first_name),
+          detail: walkInForm.dataset.offlineWalkInDetail,
+          code: "",
+        };
+        sessionStorage.setItem("door-answer", JSON.stringify(answer));
+        window.location.assign(walkInForm.dataset.screenUrl);
+      } else {
+        walkInForm.submit(); // the server's page says what to correct
+      }
+    }
+  });
+}
+
 const screen = document.querySelector(".door-screen");
 if (screen) {
   const scanForm = document.getElementById("scan-form");
@@ -54,8 +126,6 @@ if (screen) {
   door.value = door.value || localStorage.getItem("door-name") || "";
   door.addEventListener("change", () => localStorage.setItem("door-name", door.value.trim()));
 
-  const newRequestId = () =>
-    window.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 
   const announce = document.getElementById("announce");
   function show(result) {
@@ -67,6 +137,7 @@ if (screen) {
     document.getElementById("answer-title").textContent = result.title;
     document.getElementById("answer-detail").textContent = result.detail;
     actions.hidden = !result.code;
+    printForm.hidden = String(result.code).startsWith("id:"); // offline: undo only
     for (const field of document.querySelectorAll(".answer-code")) field.value = result.code;
     admitForm.hidden = !result.admit;
     admitCode.value = result.admit || "";
@@ -132,6 +203,14 @@ if (screen) {
       pending = null;
       if (search.value) refreshSearch();
     } catch (error) {
+      if (!(error instanceof DoorError)) {
+        // No network: this phone answers from its list, and sends it later with the same
+        // request id (a scan that did reach the server gets its first answer back).
+        const id = pending.id;
+        pending = null;
+        await offlineScan(value, id);
+        return;
+      }
       show({ tone: "stop", title: failure(error), detail: value, code: "" });
       if (!code.value) code.value = value; // nothing typed is lost
     }
@@ -166,6 +245,10 @@ if (screen) {
 
   undoForm.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (undoCode.value.startsWith("id:")) {
+      offlineUndo(Number(undoCode.value.slice(3)));
+      return;
+    }
     post(screen.dataset.undoUrl, { code: undoCode.value })
       .then(() => {
         if (search.value) refreshSearch(); // the list no longer says they are in
@@ -209,10 +292,18 @@ if (screen) {
   async function refreshSearch() {
     const url = new URL(screen.dataset.searchUrl, window.location.href);
     url.searchParams.set("q", search.value);
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    let response;
+    try {
+      response = await fetch(url, { headers: { Accept: "application/json" } });
+    } catch (error) {
+      setOffline(true);
+      offlineSearch();
+      return;
+    }
     if (response.redirected || [401, 403].includes(response.status)) {
       // The session ended (or a paired phone was revoked): say so, rather than "nobody".
       show({ tone: "stop", title: screen.dataset.login, detail: "", code: "" });
+      forgetIfRefused();
       return;
     }
     if (!response.ok) return;
@@ -416,10 +507,307 @@ if (screen) {
 
   cameraToggle.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
 
-  // Counters: other doors check people in too.
+  // -- offline ------------------------------------------------------------------------------
+  const ds = screen.dataset;
+  const LIST = listKey(ds.offlineUrl);
+  const QUEUE = queueKey(ds.offlineUrl);
+  const banner = document.getElementById("offline-banner");
+  const conflicts = document.getElementById("conflicts");
+  let offline = false;
+
+  function wipe() {
+    localStorage.removeItem(LIST);
+    localStorage.removeItem(QUEUE);
+  }
+
+  // Refused by the server: a revoked phone (or one past its window) keeps nothing; a
+  // volunteer whose login merely ended keeps the queue, sent once they log in again.
+  function forgetIfRefused() {
+    if (store.load(QUEUE, []).length) localStorage.removeItem(LIST);
+    else wipe();
+  }
+
+  function setOffline(value) {
+    offline = value;
+    updateBanner();
+  }
+
+  function updateBanner() {
+    const waiting = store.load(QUEUE, []).length;
+    const text = offline ? ds.offlineBanner : waiting ? ds.sending : "";
+    banner.hidden = !text;
+    banner.textContent = text.replace("{n}", String(waiting));
+  }
+
+  const timeOf = (iso) =>
+    new Intl.DateTimeFormat(document.documentElement.lang, {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: ds.zone,
+    }).format(new Date(iso));
+
+  async function hashOf(value) {
+    const bytes = new TextEncoder().encode(value.toUpperCase());
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // The code in what was scanned: the bare code or the QR code's whole URL.
+  function codeOf(scanned) {
+    const text = scanned.trim();
+    const match = text.match(/\/b\/([^/?#\s]+)\/?(?:[?#].*)?$/i);
+    return match ? match[1] : text;
+  }
+
+  function localCounts(list) {
+    const queue = store.load(QUEUE, []);
+    const seated = list.people.filter((p) => p.status === "confirmed");
+    const walkIns = queue.filter((item) => item.kind === "walkin").length;
+    showCounts({
+      checked_in: seated.filter((p) => p.in_at).length + walkIns,
+      expected: seated.length + walkIns,
+      walk_ins: Number(document.getElementById("count-walk-ins").textContent) || walkIns,
+    });
+  }
+
+  async function offlineScan(value, requestId) {
+    setOffline(true);
+    const list = store.load(LIST, null);
+    if (!list) {
+      show({ tone: "stop", title: ds.offlineNoList, detail: value, code: "" });
+      return;
+    }
+    const hash = await hashOf(codeOf(value));
+    offlineCheckIn(list.people.find((p) => p.h === hash), requestId);
+  }
+
+  function offlineCheckIn(person, requestId) {
+    const list = store.load(LIST, null);
+    person = person && list.people.find((p) => p.id === person.id);
+    if (!person) {
+      show({ tone: "stop", title: ds.offlineUnknown, detail: ds.offlineUnknownDetail, code: "" });
+    } else if (person.status === "waitlisted") {
+      show({ tone: "warn", title: ds.offlineWaitlisted, detail: person.name, code: "" });
+    } else if (person.status === "cancelled") {
+      show({ tone: "stop", title: ds.offlineCancelled, detail: person.name, code: "" });
+    } else if (person.in_at) {
+      const title = person.door
+        ? ds.offlineAlready.replace("{time}", timeOf(person.in_at)).replace("{door}", () => person.door)
+        : ds.offlineAlreadyHere.replace("{time}", timeOf(person.in_at));
+      show({ tone: "warn", title, detail: person.name, code: `id:${person.id}` });
+    } else {
+      person.in_at = new Date().toISOString();
+      person.door = door.value.trim();
+      store.save(LIST, list);
+      const queue = store.load(QUEUE, []);
+      queue.push({ rid: requestId || newRequestId(), kind: "in", id: person.id, door: person.door });
+      store.save(QUEUE, queue);
+      const title = ds.offlineWelcome.replace("{name}", () => person.first_name);
+      show({ tone: "ok", title, detail: person.company, code: `id:${person.id}` });
+    }
+    localCounts(list);
+    updateBanner();
+    if (search.value) offlineSearch();
+  }
+
+  function offlineUndo(id) {
+    const list = store.load(LIST, null);
+    const person = list && list.people.find((p) => p.id === id);
+    if (!person) return;
+    let queue = store.load(QUEUE, []);
+    const waiting = queue.findIndex((item) => item.kind === "in" && item.id === id);
+    if (waiting >= 0) queue.splice(waiting, 1); // never sent: nothing to take back
+    else queue.push({ rid: newRequestId(), kind: "undo", id });
+    store.save(QUEUE, queue);
+    person.in_at = null;
+    person.door = "";
+    store.save(LIST, list);
+    show({ tone: "warn", title: ds.offlineUndone, detail: person.name, code: "" });
+    localCounts(list);
+    updateBanner();
+    if (search.value) offlineSearch();
+  }
+
+  const fold = (text) =>
+    (text || "")
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/œ/gi, "oe")
+      .replace(/æ/gi, "ae")
+      .toLowerCase();
+
+  function offlineSearch() {
+    const list = store.load(LIST, null);
+    const words = fold(search.value).split(/\s+/).filter(Boolean);
+    if (!list || !words.length) {
+      people.replaceChildren();
+      return;
+    }
+    const found = list.people
+      .filter((p) => words.every((w) => fold(`${p.name} ${p.company}`).includes(w)))
+      .slice(0, 12);
+    people.replaceChildren(
+      ...found.map((person) => {
+        const item = document.createElement("li");
+        const label = document.createElement("span");
+        label.className = "door-person";
+        const name = document.createElement("strong");
+        name.textContent = person.name;
+        label.append(name);
+        if (person.company) label.append(` · ${person.company}`);
+        const status = { waitlisted: ds.offlineWaitlisted, cancelled: ds.offlineCancelled };
+        const noteText = status[person.status] || (person.in_at ? `✓ ${timeOf(person.in_at)}` : "");
+        if (noteText) {
+          const note = document.createElement("em");
+          note.textContent = ` ${noteText}`;
+          label.append(note);
+        }
+        item.append(label);
+        if (person.status === "confirmed" && !person.in_at) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "small";
+          button.textContent = ds.checkInLabel;
+          button.setAttribute("aria-label", ds.checkInNamed.replace("{name}", () => person.name));
+          button.addEventListener("click", () => offlineCheckIn(person));
+          item.append(button);
+        }
+        return item;
+      }),
+    );
+  }
+
+  function addConflict(answer) {
+    const item = document.createElement("li");
+    item.textContent = `${ds.conflict} ${answer.title} — ${answer.detail}`;
+    conflicts.append(item);
+    conflicts.hidden = false;
+  }
+
+  // The list, fetched while online (and only when nothing waits to be sent, so that what
+  // was done offline is not overwritten); refused (logged out, a revoked phone): wiped.
+  async function refreshList() {
+    if (store.load(QUEUE, []).length) return;
+    let response;
+    try {
+      response = await fetch(ds.offlineUrl, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      setOffline(true);
+      return;
+    }
+    if (response.redirected || [401, 403, 404].includes(response.status)) {
+      forgetIfRefused();
+      return;
+    }
+    if (!response.ok) return;
+    store.save(LIST, await response.json());
+    setOffline(false);
+  }
+
+  // What was done offline, sent in order, each with its request id; a check-in another door
+  // made meanwhile comes back as "already in at 19:04 (Door 2)": listed, counted once (the
+  // counters are the server's again).
+  let flushing = false;
+  async function flush() {
+    const queue = store.load(QUEUE, []);
+    if (flushing || !queue.length) return;
+    flushing = true;
+    updateBanner();
+    try {
+      while (queue.length) {
+        const item = queue[0];
+        let url = ds.scanUrl;
+        let fields = { registration: item.id, door: item.door || "", request_id: item.rid };
+        if (item.kind === "undo") {
+          url = ds.undoUrl;
+          fields = { registration: item.id };
+        } else if (item.kind === "walkin") {
+          url = ds.walkInUrl;
+          fields = item.fields;
+        }
+        const body = new FormData();
+        body.append("csrf_token", token);
+        for (const [name, value] of Object.entries(fields)) body.append(name, value);
+        const response = await fetch(url, {
+          method: "POST",
+          body,
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        if (response.redirected || [400, 401, 403].includes(response.status)) {
+          show({ tone: "stop", title: ds.login, detail: "", code: "" });
+          localStorage.removeItem(LIST); // the queue waits for the next login
+          return;
+        }
+        if (response.ok) {
+          const data = await response.json();
+          if (item.kind === "in" && data.answer.tone !== "ok") addConflict(data.answer);
+          showCounts(data.counts);
+        }
+        queue.shift();
+        store.save(QUEUE, queue);
+      }
+      offline = false;
+      await refreshList();
+    } catch (error) {
+      setOffline(true);
+    } finally {
+      flushing = false;
+      updateBanner();
+    }
+  }
+
+  // The page and what it needs, kept for opening without the network (the service worker
+  // answers from this cache when the network fails).
+  async function cacheForOffline() {
+    if (!("caches" in window)) return;
+    const urls = [window.location.pathname, ds.walkInUrl, ds.decoderUrl];
+    for (const element of document.querySelectorAll("script[src], link[rel=stylesheet]")) {
+      urls.push(element.src || element.href);
+    }
+    try {
+      const cache = await caches.open("door-pages");
+      await cache.addAll(urls);
+    } catch (error) {
+      // Not this time: the next visit tries again.
+    }
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(ds.swUrl).catch(() => {});
+  }
+  const told = sessionStorage.getItem("door-answer");
+  if (told) {
+    sessionStorage.removeItem("door-answer");
+    show(JSON.parse(told));
+  }
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", () => setOffline(true));
+  updateBanner();
+  flush().then(refreshList).then(cacheForOffline);
+
+  // Counters: other doors check people in too. Offline, they are this phone's.
   setInterval(async () => {
     if (document.hidden) return;
-    const response = await fetch(screen.dataset.countsUrl, { headers: { Accept: "application/json" } });
-    if (response.ok) showCounts(await response.json());
+    if (store.load(QUEUE, []).length) {
+      flush();
+      return;
+    }
+    try {
+      const response = await fetch(ds.countsUrl, { headers: { Accept: "application/json" } });
+      if (response.redirected) {
+        forgetIfRefused();
+        return;
+      }
+      if (response.ok) {
+        showCounts(await response.json());
+        if (offline) setOffline(false);
+      }
+    } catch (error) {
+      setOffline(true);
+    }
   }, 5000);
 }
