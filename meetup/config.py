@@ -82,6 +82,9 @@ class Config:
     #: Receivers on loopback or private addresses (a CRM on the club's own network): off by
     #: default, so that nobody can make the server call its neighbours on the host's LAN.
     WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
+    #: Days a delivered or failed webhook delivery (its body may hold what people agreed to
+    #: share with the club's tools) is kept for the delivery log; then the daily purge.
+    WEBHOOK_KEEP_DAYS = _int("WEBHOOK_KEEP_DAYS", 30)
 
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

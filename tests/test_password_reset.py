@@ -9,9 +9,11 @@ from unittest import mock
 
 from sqlalchemy import func, select
 
-from meetup.accounts import reset
+from meetup.accounts import cleanup, invitations, reset
 from meetup.accounts.models import PasswordReset
-from meetup.auth.models import LoginSession, User
+from meetup.auth.models import LoginSession, Role, User
+from meetup.auth.services import find_user_by_email
+from meetup.events.models import Series
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.timeutil import utcnow
@@ -193,3 +195,19 @@ def test_the_outbox_names_the_reset_email_and_never_shows_its_link(app, client, 
         response = client.get(path)
         assert response.status_code == 200
         assert token not in response.get_data(as_text=True)
+
+
+def test_spent_links_and_old_invitations_are_purged_daily(app, make):
+    """A reset link goes a day after it lapsed; an invitation a month after."""
+    email = make.user("door")
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    with app.app_context():
+        reset.request_reset(email)
+        series_obj = db.session.scalar(select(Series).where(Series.slug == series))
+        invitations.invite(series_obj, "new@example.org", Role.DOOR, find_user_by_email(organiser))
+        assert cleanup.purge() == (0, 0)
+        assert cleanup.purge(utcnow() + timedelta(days=1, minutes=30)) == (0, 0)
+        assert cleanup.purge(utcnow() + timedelta(days=1, hours=2)) == (1, 0)
+        assert cleanup.purge(utcnow() + timedelta(days=38)) == (0, 1)
+        assert db.session.scalar(select(func.count(PasswordReset.id))) == 0

@@ -5,6 +5,7 @@ registration; personal fields only as consents allow; the admin's log and "send 
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -203,6 +204,45 @@ def test_loopback_receivers_are_refused_unless_allowed(app, world, receiver):
     assert receiver.received == []
 
 
+def test_a_name_that_changes_its_answer_cannot_reach_a_private_address(
+    app, world, receiver, monkeypatch
+):
+    """DNS rebinding: the receiver's name answers a public address when it is checked and
+    this host's loopback at the next lookup. The delivery connects to the address it checked,
+    never asks twice, and loopback gets nothing. (Connections are recorded and refused here:
+    the test machine's network must not decide the outcome.)"""
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    receiver.start()
+    port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+    answers = iter(["93.184.215.14", "127.0.0.1", "127.0.0.1"])
+    lookups, connections = [], []
+
+    def rebinding(host, *args, **kwargs):
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    real_connect = socket.create_connection
+
+    def recorded(address, *args, **kwargs):
+        connections.append(address[0])
+        if address[0] == "127.0.0.1":
+            return real_connect(address, *args, **kwargs)
+        raise ConnectionRefusedError("not from the test machine")
+
+    monkeypatch.setattr(delivery.socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(delivery.socket, "create_connection", recorded)
+    with app.app_context():
+        endpoint = db.session.scalar(select(WebhookEndpoint))
+        endpoint.url = receiver.url.replace("127.0.0.1", "hooks.example.org")
+        db.session.commit()
+    run_worker(app)
+    (published,) = deliveries(app)
+    assert published.status is DeliveryStatus.PENDING  # unreachable: tried again later
+    assert "unreachable" in published.last_error
+    assert receiver.received == []
+    assert (lookups, connections) == (["hooks.example.org"], ["93.184.215.14"])
+
+
 # -- what a body says -----------------------------------------------------------------------
 
 
@@ -333,3 +373,34 @@ def test_workers_at_once_deliver_each_event_once(app, client, world, receiver):
     ids = [r["body"]["id"] for r in receiver.received]
     assert len(ids) == len(set(ids)) == 13
     assert all(d.status is DeliveryStatus.DELIVERED for d in deliveries(app))
+
+
+def test_the_daily_purge_deletes_old_deliveries_but_not_those_still_to_send(app, world):
+    """Bodies may hold what people agreed to share with the club's tools: a delivered or
+    failed one goes after WEBHOOK_KEEP_DAYS (30); one still waiting is kept whatever its age."""
+    old = utcnow() - timedelta(days=31)
+    with app.app_context():
+        endpoint_id = db.session.scalar(select(WebhookEndpoint.id))
+        for status, created_at in [
+            (DeliveryStatus.DELIVERED, old),
+            (DeliveryStatus.FAILED, old),
+            (DeliveryStatus.PENDING, old),
+            (DeliveryStatus.DELIVERED, utcnow() - timedelta(days=29)),
+        ]:
+            db.session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint_id,
+                    event_type="registration.created",
+                    sequence_key="purge-test",
+                    body="{}",
+                    status=status,
+                    created_at=created_at,
+                )
+            )
+        db.session.commit()
+        assert delivery.purge_job() == "2 old webhook deliveries deleted"
+        left = db.session.scalars(
+            select(WebhookDelivery.status).where(WebhookDelivery.sequence_key == "purge-test")
+        ).all()
+        assert sorted(left) == sorted([DeliveryStatus.PENDING, DeliveryStatus.DELIVERED])
+        assert delivery.purge_job() is None

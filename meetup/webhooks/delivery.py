@@ -11,19 +11,19 @@ Meetup-Delivery header) lets the receiver recognise the second copy."""
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import os
 import secrets
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from meetup.extensions import db
@@ -117,58 +117,80 @@ class Refused(Exception):
         self.status, self.final = status, final
 
 
-def _check_address(url: str) -> None:
-    """Refuse a receiver on this host's network unless WEBHOOK_ALLOW_PRIVATE."""
-    if current_app.config["WEBHOOK_ALLOW_PRIVATE"]:
-        return
-    host = urlsplit(url).hostname or ""
+def _address(host: str) -> str:
+    """The one address a delivery connects to: resolved once here and checked (no receiver on
+    this host's network unless WEBHOOK_ALLOW_PRIVATE), so that a name answering another
+    address at the second lookup (DNS rebinding) cannot turn the check around."""
     try:
-        infos = socket.getaddrinfo(host, None)
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError as error:
         raise Refused(f"cannot resolve {host}: {error}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise Refused(
-                f"{host} is a private or loopback address (WEBHOOK_ALLOW_PRIVATE is off)",
-                final=True,
-            )
+    if not infos:
+        raise Refused(f"cannot resolve {host}")
+    if not current_app.config["WEBHOOK_ALLOW_PRIVATE"]:
+        for info in infos:
+            if not ipaddress.ip_address(info[4][0]).is_global:
+                raise Refused(
+                    f"{host} is a private or loopback address (WEBHOOK_ALLOW_PRIVATE is off)",
+                    final=True,
+                )
+    return infos[0][4][0]
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """HTTP to `address`, whatever the name resolves to now; the Host header keeps the name."""
+
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPS(_PinnedHTTP):
+    """HTTPS to `address`; the certificate is checked against the name (SNI too)."""
+
+    default_port = http.client.HTTPS_PORT
+
+    def connect(self) -> None:
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
 
 
 def post(delivery: Claimed, delivery_id: int) -> int:
-    """POST the signed body; the receiver's status, or Refused."""
-    if urlsplit(delivery.url).scheme not in ("http", "https"):
+    """POST the signed body; the receiver's status (2xx), or Refused. A redirect is the
+    receiver's answer, not a new place to send personal data: it is not followed."""
+    parts = urlsplit(delivery.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused("only http and https addresses", final=True)
-    _check_address(delivery.url)
+    address = _address(parts.hostname)
     body = delivery.body.encode()
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        delivery.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "Meetup-Event": delivery.event_type,
-            "Meetup-Delivery": str(delivery_id),
-            HEADER: signature(delivery.secret, int(time.time()), body),
-        },
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Meetup-Event": delivery.event_type,
+        "Meetup-Delivery": str(delivery_id),
+        HEADER: signature(delivery.secret, int(time.time()), body),
+    }
+    connection_class = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+    connection = connection_class(
+        parts.hostname, parts.port, address, current_app.config["WEBHOOK_TIMEOUT"]
     )
-    opener = urllib.request.build_opener(_NoRedirect)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with opener.open(request, timeout=current_app.config["WEBHOOK_TIMEOUT"]) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        raise Refused(f"HTTP {error.code}", status=error.code) from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise Refused(f"unreachable: {reason}") from None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is the receiver's answer, not a new place to send personal data."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(65536)  # the receiver's answer is not kept
+        status = response.status
+    except (OSError, http.client.HTTPException) as error:
+        raise Refused(f"unreachable: {error}") from None
+    finally:
+        connection.close()
+    if status >= 300:
+        raise Refused(f"HTTP {status}", status=status)
+    return status
 
 
 def backoff(attempts: int) -> timedelta:
@@ -263,6 +285,27 @@ def send_again(delivery: WebhookDelivery) -> None:
     delivery.next_attempt_at = utcnow()
     delivery.claimed_at = delivery.claimed_by = None
     db.session.commit()
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete deliveries delivered or failed more than WEBHOOK_KEEP_DAYS ago (their bodies
+    may hold personal fields); those still to send stay. Commits; how many went."""
+    now = now or utcnow()
+    keep = timedelta(days=current_app.config["WEBHOOK_KEEP_DAYS"])
+    done = WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED))
+    gone = db.session.execute(
+        delete(WebhookDelivery)
+        .where(done, WebhookDelivery.created_at < now - keep)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return gone
+
+
+def purge_job() -> str | None:
+    """For the worker, once a day across all workers (meetup.jobs)."""
+    gone = purge()
+    return f"{gone} old webhook deliveries deleted" if gone else None
 
 
 def run_job() -> str | None:
