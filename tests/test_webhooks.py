@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from meetup.extensions import db
+from meetup.privacy import erasure
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
@@ -272,20 +273,42 @@ def test_personal_fields_only_as_the_person_allows(app, client, world, receiver)
     assert "email" in opened["shared"] and "phone" not in opened["shared"]
 
 
-def test_erasing_someone_deletes_what_the_webhooks_said_of_them(app, client, world):
+def test_erasing_someone_deletes_what_the_webhooks_said_and_tells_receivers(
+    app, client, world, receiver
+):
+    """What the bodies said of the person goes, sent or not; the receivers get
+    registration.erased (the id and the evening, nothing personal) to erase their copy."""
     sign_up(client, world["tonight"], "zoe@example.org")
-    from meetup.privacy import erasure
-
     with app.app_context():
         registration = db.session.scalar(select(Registration))
+        registration_id = registration.id
         erasure.erase([registration])
-        assert (
-            db.session.scalar(
-                select(func.count())
-                .select_from(WebhookDelivery)
-                .where(WebhookDelivery.registration_id == registration.id)
+        said = db.session.scalars(
+            select(WebhookDelivery.event_type).where(
+                WebhookDelivery.registration_id == registration_id
             )
-            == 0
+        ).all()
+        assert said == ["registration.erased"]
+    receiver.start()
+    run_worker(app, rounds=2)
+    notices = [hook for hook in receiver.received if hook["event"] == "registration.erased"]
+    assert [notice["body"]["data"] for notice in notices] == [
+        {"id": registration_id, "event": {"slug": world["tonight"]}}
+    ]
+    assert "zoe" not in json.dumps(notices).lower()
+
+
+def test_the_erasure_notice_goes_only_to_endpoints_told_of_people(app, client, world):
+    with app.app_context():
+        endpoint = db.session.scalar(select(WebhookEndpoint))
+        endpoint.events = "event.published event.changed"
+        db.session.commit()
+    sign_up(client, world["tonight"], "zoe@example.org")
+    with app.app_context():
+        erasure.erase([db.session.scalar(select(Registration))])
+        assert (
+            "registration.erased"
+            not in db.session.scalars(select(WebhookDelivery.event_type)).all()
         )
 
 

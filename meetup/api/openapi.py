@@ -913,10 +913,26 @@ WEBHOOK_HEADERS = [
         "schema": {"type": "string"},
     },
 ]
+WEBHOOK_ERASED = {
+    "type": "object",
+    "description": "Nothing personal: the registration's id, as in its earlier deliveries.",
+    "required": ["id", "event"],
+    "properties": {
+        "id": {"type": "integer"},
+        "event": {
+            "type": "object",
+            "required": ["slug"],
+            "properties": {"slug": {"type": "string"}},
+        },
+    },
+}
 WEBHOOK_DESCRIPTIONS = {
     "registration.created": "Someone signed up (a seat or the waitlist), by any path.",
     "registration.updated": "A registration changed: its card, its consents, a seat given.",
     "registration.cancelled": "A registration was cancelled.",
+    "registration.erased": "A person's data was erased (by them, an organiser or the "
+    "retention purge): erase your copy. Sent to every endpoint told of registrations or "
+    "check-ins, whatever it chose; earlier deliveries about them are deleted.",
     "checkin.created": "Someone was let in at the door (a scan or a walk-in).",
     "event.published": "An evening was published.",
     "event.changed": "A published or cancelled evening changed (time, place, capacity, status…).",
@@ -929,6 +945,8 @@ def _webhooks() -> dict:
     hooks = {}
     for name, description in WEBHOOK_DESCRIPTIONS.items():
         data = WEBHOOK_EVENT if name.startswith("event.") else WEBHOOK_REGISTRATION
+        if name == "registration.erased":
+            data = WEBHOOK_ERASED
         hooks[name] = {
             "post": {
                 "summary": description,

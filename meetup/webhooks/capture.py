@@ -18,7 +18,7 @@ from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.registrations.models import CONSENT_FLAGS, Registration, RegistrationStatus
 from meetup.timeutil import rfc3339, utcnow
-from meetup.webhooks.models import WebhookDelivery, WebhookEndpoint
+from meetup.webhooks.models import ERASED, WebhookDelivery, WebhookEndpoint
 from meetup.webhooks.payloads import CARD, event_data, registration_data
 
 #: A change to any of these is registration.updated.
@@ -106,7 +106,7 @@ class _Queue:
         now = utcnow()
         body = None
         for endpoint in self.endpoints(series_id):
-            if event_type not in endpoint.events.split():
+            if not _wants(endpoint.events.split(), event_type):
                 continue
             if body is None:
                 body = json.dumps(
@@ -139,6 +139,14 @@ class _Queue:
             self.connection.execute(insert(WebhookDelivery), self.rows)
 
 
+def _wants(chosen: list[str], event_type: str) -> bool:
+    """Whether an endpoint that chose `chosen` is sent `event_type`: what it chose, and the
+    erasure notice if it is told anything about people."""
+    if event_type == ERASED:
+        return any(name.startswith(("registration.", "checkin.")) for name in chosen)
+    return event_type in chosen
+
+
 def queue_registration(queue: _Queue, registration, event_types: list[str]) -> None:
     evening, zone = queue.evening(registration.event_id)
     data = registration_data(registration, evening, zone)
@@ -161,7 +169,7 @@ def _capture(session: Session, flush_context) -> None:
         if isinstance(instance, Registration):
             if instance.erased_at is not None:
                 if not is_new and _added(instance, "erased_at") is not None:
-                    erased.append(instance.id)
+                    erased.append((instance.id, instance.event_id))
                 continue
             found = _registration_events(instance, is_new)
             if found:
@@ -179,10 +187,24 @@ def _capture(session: Session, flush_context) -> None:
             for event_type in found:
                 queue.add(instance.series_id, event_type, f"event:{instance.id}", data)
     if erased:
-        # What the bodies said of an erased person goes with them, sent or not.
+        # What the bodies said of an erased person goes with them, sent or not; receivers
+        # are told to erase their copy (nothing personal in that notice).
         queue.connection.execute(
-            delete(WebhookDelivery).where(WebhookDelivery.registration_id.in_(erased))
+            delete(WebhookDelivery).where(
+                WebhookDelivery.registration_id.in_(
+                    [registration_id for registration_id, _ in erased]
+                )
+            )
         )
+        for registration_id, event_id in erased:
+            evening, _zone = queue.evening(event_id)
+            queue.add(
+                evening.series_id,
+                ERASED,
+                f"registration:{registration_id}",
+                {"id": registration_id, "event": {"slug": evening.slug}},
+                registration_id=registration_id,
+            )
     queue.write()
 
 

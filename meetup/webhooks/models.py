@@ -22,6 +22,10 @@ EVENT_TYPES = (
     "event.published",
     "event.changed",
 )
+#: Sent, whatever an endpoint chose, to every endpoint that is told of registrations or
+#: check-ins, when a person's data is erased: the receiver erases its copy too (GDPR art. 17
+#: and 19). The body holds the registration's id and its evening's slug, nothing personal.
+ERASED = "registration.erased"
 
 
 class DeliveryStatus(enum.StrEnum):
