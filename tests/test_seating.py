@@ -4,10 +4,15 @@ one by hand; the attendee's page says their table."""
 from __future__ import annotations
 
 import re
+import subprocess
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
+from meetup.badges import services as badge_services
+from meetup.badges.layouts import LAYOUTS
+from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration
@@ -161,3 +166,41 @@ def test_the_personal_page_says_the_table_in_french_and_english(app, client, mak
         registration_services.cancel(db.session.get(Registration, english))
     page = english_phone.get("/r/seated-token-english-0123456789abc").get_data(as_text=True)
     assert "Your table" not in page
+
+
+def test_the_table_is_printed_and_only_changed_badges_are_to_reprint(app, client, evening):
+    url = f"/admin/events/{evening['event']}/tables"
+    everyone = evening["ids"]["west"] + evening["ids"]["east"] + evening["ids"]["nowhere"]
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        rows = [db.session.get(Registration, i) for i in everyone]
+        badge_services.badges_pdf(event, rows, LAYOUTS["single-a6"], mark_printed=True)
+        assert badge_services.out_of_date(event, rows) == set()
+    post_form(client, url, {"tables": "2"})
+    with app.app_context():  # seated: every badge now says a table, so all are to print
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        rows = [db.session.get(Registration, i) for i in everyone]
+        assert badge_services.out_of_date(event, rows) == set(everyone)
+        mover = rows[0]
+        pdf = badge_services.badges_pdf(event, [mover], LAYOUTS["single-a6"], mark_printed=True)
+        assert f"Table {mover.table_number}" in _pdf_text(pdf)
+        badge_services.badges_pdf(event, rows, LAYOUTS["single-a6"], mark_printed=True)
+        before = mover.table_number
+    target = 2 if before == 1 else 1
+    post_form(client, f"{url}/{mover.id}", {f"r{mover.id}-table": str(target)}, page=url)
+    with app.app_context():  # moved by hand: that one badge only
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        rows = [db.session.get(Registration, i) for i in everyone]
+        assert badge_services.out_of_date(event, rows) == {mover.id}
+    post_form(client, url, {"tables": "2"})  # seated again: back to the printed table
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
+        rows = [db.session.get(Registration, i) for i in everyone]
+        assert db.session.get(Registration, mover.id).table_number == before
+        assert badge_services.out_of_date(event, rows) == set()
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
