@@ -22,8 +22,12 @@ def select_locale() -> str:
         # Machine clients read the API's answers in one language, the documented one; what
         # the API writes to people (a signup's emails) follows requested_language().
         return "en"
-    if request.path.startswith("/embed/") and request.args.get("lang") in languages:
-        # The signup embedded in a club's page speaks the page's language (widget.js).
+    if (
+        request.path.startswith("/embed/") or request.path.endswith("/calendar.ics")
+    ) and request.args.get("lang") in languages:
+        # The signup embedded in a club's page speaks the page's language (widget.js); a
+        # subscribed calendar feed keeps the language it was subscribed in (calendar apps
+        # send no cookie, and often no Accept-Language).
         return request.args["lang"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:

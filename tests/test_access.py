@@ -416,6 +416,22 @@ def test_draft_event_page_is_hidden_from_the_public_and_outsiders(client, make):
     assert b"Preview" in response.data
 
 
+def test_series_feed_holds_no_draft_even_for_its_organisers(client, make):
+    """The feed is a public, subscribable address: a draft stays out of it whoever asks
+    (a calendar fetching it has no session), and another series' evenings too."""
+    organiser = make.user("organiser")
+    series, other = make.series(team=(organiser,)), make.series(team=(organiser,))
+    published = make.event(series)
+    draft = make.event(series, status="draft")
+    elsewhere = make.event(other)
+    for logged_in in (False, True):
+        if logged_in:
+            log_in(client, organiser)
+        feed = client.get(f"/series/{series}/calendar.ics").get_data(as_text=True)
+        assert f"UID:event-{published}@" in feed
+        assert draft not in feed and elsewhere not in feed
+
+
 def test_admin_pages_are_not_cached(client, world):
     _as(client, world, "organiser")
     for url in ("/admin/", f"/admin/events/{world.ids['event']}", "/door/", "/login"):

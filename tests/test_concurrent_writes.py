@@ -267,6 +267,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     "public.series_page": Call("/series/{series}"),
     "public.event_page": Call("/events/{upcoming}"),
     "public.event_calendar": Call("/events/{upcoming}/calendar.ics"),
+    "public.series_calendar": Call("/series/{series}/calendar.ics"),
     "public.set_language": Call("/language/fr?next=/"),
     "privacy.privacy_page": Call("/privacy"),
     "privacy.erased": Call("/erased"),

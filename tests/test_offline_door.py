@@ -95,3 +95,36 @@ def test_a_queued_walk_in_sent_twice_registers_once(app, client, make):
             select(Registration).where(Registration.email == "yasmine@example.org")
         ).all()
         assert len(rows) == 1 and rows[0].checked_in_at is not None
+
+
+def test_a_queued_check_in_keeps_the_time_it_was_made_offline(app, client, make):
+    """The queue is sent when the network is back: the arrival is when the phone let the
+    person in, not when it found the network again; a time from a wrong clock (in the
+    future, or more than 12 hours ago) or not a time at all is taken as sent."""
+    volunteer, tonight, marie, _nina = _setup(make)
+    others = [make.registration(tonight, first_name=f"P{i}") for i in range(4)]
+    log_in(client, volunteer)
+    token = csrf_from(client.get(f"/door/{tonight}").get_data(as_text=True))
+    scanned = (utcnow() - timedelta(minutes=7)).replace(microsecond=0)
+    sent = [
+        (marie, scanned.isoformat().replace("+00:00", "Z"), scanned),
+        (others[0], (utcnow() + timedelta(hours=1)).isoformat(), None),
+        (others[1], (utcnow() - timedelta(hours=13)).isoformat(), None),
+        (others[2], "yesterday-ish", None),
+        (others[3], "2026-12-06T19:04:00", None),  # no zone: not a moment
+    ]
+    before = utcnow()
+    for n, (registration, at, _expected) in enumerate(sent):
+        fields = {"registration": str(registration), "request_id": f"off-{n}", "scanned_at": at}
+        response = client.post(
+            f"/door/{tonight}/scan", data={**fields, "csrf_token": token}, headers=JSON
+        )
+        assert response.status_code == 200
+        assert response.get_json()["answer"]["tone"] == "ok"
+    with app.app_context():
+        for registration, _at, expected in sent:
+            checked_in_at = db.session.get(Registration, registration).checked_in_at
+            if expected is not None:
+                assert checked_in_at == expected
+            else:
+                assert checked_in_at >= before - timedelta(seconds=1)

@@ -18,6 +18,7 @@ from meetup.directory.cards import card_for
 from meetup.directory.forms import PinForm
 from meetup.directory.vcards import vcard, vcards
 from meetup.directory.wording import asked_text, distance_note
+from meetup.events.calendar import calendar_links
 from meetup.events.models import EventStatus
 from meetup.registrations import bp as registrations_bp
 from meetup.registrations import services, tickets
@@ -77,6 +78,12 @@ def _personal_page(registration: Registration, token: str, *, form=None, pin_for
             and tickets.shows_ticket(registration, now)
             else None,
             token=token,
+            # A seat or a waitlist place in an evening still ahead: worth a calendar entry.
+            calendar_links=calendar_links(registration.event)
+            if not evening_over
+            and registration.event.status is EventStatus.PUBLISHED
+            and registration.status is not RegistrationStatus.CANCELLED
+            else None,
             **_tonight_context(registration, now),
             **_encounters_context(registration),
             **directory_links.for_personal_page(registration, pin_form),

@@ -39,6 +39,9 @@ from meetup.writelock import end_reads, first_write
 MAX_SCAN = 300
 MAX_DOOR = column_length(Registration.checked_in_door)
 MAX_REQUEST_ID = column_length(CheckinRequest.request_id)
+#: How far back a check-in made offline and sent later keeps its own time (the offline
+#: door's queue): older, or in the future (a phone's clock), it is recorded as sent.
+OFFLINE_TIME_KEPT = timedelta(hours=12)
 #: The evening's slug a door may send: longer than any slug (Event.slug), so a wrong one
 #: gets the 404 of any unknown slug.
 MAX_EVENT_SLUG = 200
@@ -293,11 +296,13 @@ def check_in(
     event: Event | None = None,
     door: str = "",
     request_id: str = "",
+    scanned_at: datetime | None = None,
 ) -> Result:
     """Check in whoever `scanned` (a code or the QR code's URL) belongs to, at `event` (or,
     without one, at their own evening if it is on now). `event` must be one whose door
-    `user` may run (the caller checks). Raises RequestIdReused when `request_id` was used
-    by this account for another code. Commits."""
+    `user` may run (the caller checks). `scanned_at`: when an offline door let them in (the
+    check-in keeps that time if it is within OFFLINE_TIME_KEPT before now). Raises
+    RequestIdReused when `request_id` was used by this account for another code. Commits."""
     request_id = request_id.strip()[:MAX_REQUEST_ID]
     door = door_name(door)
     code = parse_code(scanned)
@@ -314,12 +319,13 @@ def check_in(
         return result
     registration_id = found.id if status is not Answer.UNKNOWN else None
     end_reads()  # SQLite: the claim must open the write transaction
-    if status is Answer.OK and not _claim(registration_id, now, door):
+    at = scanned_at if scanned_at and now - OFFLINE_TIME_KEPT <= scanned_at <= now else now
+    if status is Answer.OK and not _claim(registration_id, at, door):
         # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
         db.session.rollback()
         return check_in(scanned, user, event=event, door=door, request_id=request_id)
     if status is Answer.OK:
-        result = replace(result, checked_in_at=now, door=door)
+        result = replace(result, checked_in_at=at, door=door)
     try:
         if request_id:
             values = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -85,6 +86,17 @@ def _scanned(event: Event) -> str:
         if registration is not None and registration.event_id == event.id:
             return registration.ticket_code
     return code
+
+
+def _scanned_at() -> datetime | None:
+    """When the offline door let the person in (its queue sends it, ISO 8601 with a zone);
+    None if absent or not a time."""
+    value = request.form.get("scanned_at", "")[:40]
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _door_event_or_404(slug: str) -> Event:
@@ -202,6 +214,7 @@ def scan(slug: str):
             event=event,
             door=_door(),
             request_id=request.form.get("request_id", ""),
+            scanned_at=_scanned_at(),
         )
     except services.RequestIdReused:  # the page makes one per scan: a bug, or a forged form
         result = services.Result(services.Answer.UNKNOWN)

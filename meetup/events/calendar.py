@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 
 from meetup.events import ical
-from meetup.events.models import Event, EventStatus
+from meetup.events.models import Event, EventStatus, Series
 from meetup.links import absolute_url
 from meetup.markup import markdown_to_text
 from meetup.timeutil import utcnow
@@ -34,3 +35,34 @@ def calendar_entry(event: Event) -> ical.CalendarEntry:
 
 def calendar_file(event: Event) -> bytes:
     return ical.event_calendar(calendar_entry(event), stamp=utcnow())
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    """Where "Add to my calendar" leads: the .ics, and Google's and Outlook's own forms."""
+
+    ics: str
+    google: str
+    outlook: str
+    office: str
+
+
+def calendar_links(event: Event) -> CalendarLinks:
+    """The evening in the reader's language, as links holding nothing about the reader."""
+    entry = calendar_entry(event)
+    return CalendarLinks(
+        ics=url_for("public.event_calendar", slug=event.slug),
+        google=ical.google_calendar_url(entry),
+        outlook=ical.outlook_calendar_url(entry, "live"),
+        office=ical.outlook_calendar_url(entry, "office"),
+    )
+
+
+def series_calendar_file(series: Series, events: list[Event]) -> bytes:
+    """The series' calendar feed: its evenings, with the UIDs of their own .ics files."""
+    return ical.series_calendar(
+        series.name,
+        [calendar_entry(event) for event in events],
+        stamp=utcnow(),
+        url=absolute_url("public.series_calendar", slug=series.slug),
+    )

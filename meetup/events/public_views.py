@@ -9,8 +9,8 @@ from sqlalchemy import select
 from meetup.auth.access import can_manage_series
 from meetup.auth.urls import safe_next_url
 from meetup.events import public_bp as bp
-from meetup.events import queries, services
-from meetup.events.calendar import calendar_file
+from meetup.events import queries, services, sharing
+from meetup.events.calendar import calendar_file, calendar_links, series_calendar_file
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
@@ -43,8 +43,14 @@ def series_page(slug: str):
     upcoming = queries.public_events(series, upcoming=True, now=now)
     past = queries.public_events(series, upcoming=False, now=now)
     counts = counts_for(event.id for event in upcoming)
+    next_event = next((e for e in upcoming if e.status is EventStatus.PUBLISHED), None)
     return render_template(
-        "events/series.html", series=series, upcoming=upcoming, past=past, counts=counts
+        "events/series.html",
+        series=series,
+        upcoming=upcoming,
+        past=past,
+        counts=counts,
+        share=sharing.series_card(series, next_event),
     )
 
 
@@ -68,6 +74,9 @@ def event_page(slug: str):
             signup_state=services.signup_state(event),
             is_past=is_past,
             is_preview=is_preview,
+            calendar_links=calendar_links(event),
+            # A draft's preview is not for sharing: no link-preview tags.
+            share=None if is_preview else sharing.event_card(event),
             # A page that ends nothing: the next evening, for someone who came too late.
             next_event=queries.next_public_event(event, now) if over else None,
         )
@@ -87,6 +96,17 @@ def event_calendar(slug: str):
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+@bp.get("/series/<slug>/calendar.ics")
+def series_calendar(slug: str):
+    """The series' published (and cancelled) evenings, a feed calendars subscribe to."""
+    series = queries.series_or_404(slug)
+    response = make_response(series_calendar_file(series, queries.feed_events(series)))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    # Inline, not an attachment: calendar apps subscribe to this address.
+    response.headers["Content-Disposition"] = f'inline; filename="{series.slug}.ics"'
     return response
 
 

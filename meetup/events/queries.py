@@ -119,3 +119,18 @@ def next_public_event(event: Event, now: datetime) -> Event | None:
         .order_by(Event.starts_at)
         .limit(1)
     )
+
+
+def feed_events(series: Series) -> list[Event]:
+    """A series' public evenings, past and ahead, in date order: its calendar feed (the
+    cancelled ones too, so that subscribed calendars mark them cancelled)."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                Event.series_id == series.id,
+                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+            )
+            .order_by(Event.starts_at, Event.id)
+        )
+    )

@@ -6,6 +6,7 @@ logging in."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -84,6 +85,19 @@ def guarded_page(
     finally:
         context.close()
     guard.assert_clean()  # whatever arrived after the test body fails the teardown
+
+
+def wait_until(page, expression: str, *, timeout: float = 15.0) -> None:
+    """Wait until `expression` (JavaScript, a promise allowed) is truthy in the page.
+
+    Not Playwright's wait_for_function: when its first check is false it polls through an
+    eval inside the page, which our Content-Security-Policy (no 'unsafe-eval') refuses; the
+    test then failed only when the machine was slow. page.evaluate is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:g} s: {expression}")
+        time.sleep(0.1)
 
 
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
-from tests.browser.helpers import log_in, screenshot
+from tests.browser.helpers import log_in, screenshot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -45,12 +45,10 @@ def test_ten_badges_and_a_walk_in_offline_then_sent_once_each(app, phone, page, 
     assert phone.evaluate("localStorage.getItem('door-list:/door/old/offline.json')") is None
     assert phone.evaluate("localStorage.getItem('door-queue:/door/old/offline.json')") is None
     key = f"door-list:/door/{slug}/offline.json"
-    phone.wait_for_function(f"localStorage.getItem({json.dumps(key)}) !== null")
+    wait_until(phone, f"localStorage.getItem({json.dumps(key)}) !== null")
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    phone.wait_for_function("navigator.serviceWorker.controller !== null")
-    phone.wait_for_function(
-        "caches.open('door-pages').then(c => c.keys()).then(k => k.length >= 3)"
-    )
+    wait_until(phone, "navigator.serviceWorker.controller !== null")
+    wait_until(phone, "caches.open('door-pages').then(c => c.keys()).then(k => k.length >= 3)")
     kept = phone.evaluate(f"localStorage.getItem({json.dumps(key)})")
     assert all(code not in kept for code in codes)  # hashes only
     assert "Invité3 Durand" in kept and len(json.loads(kept)["people"][0]["h"]) == 64

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from meetup.timeutil import utcnow
-from tests.browser.helpers import log_in, screenshot
+from tests.browser.helpers import log_in, screenshot, wait_until
 from tests.scanning import decode, require_tools
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,7 @@ def test_a_phone_paired_by_the_qr_code_checks_people_in_until_revoked(
     expect(phone.locator("#count-in")).to_have_text("1")
     screenshot(phone, "door-phone-paired-screen", full_page=False)
     kept = "Object.keys(localStorage).filter(k => k.startsWith('door-list:')).length"
-    phone.wait_for_function(f"{kept} === 1")  # the evening's list, kept for offline use
+    wait_until(phone, f"{kept} === 1")  # the evening's list, kept for offline use
 
     # Listed on the organiser's page; revoked, the phone gets nothing at its next tap.
     page.goto(f"/admin/events/{slug}/door-phones")

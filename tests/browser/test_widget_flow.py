@@ -16,7 +16,7 @@ from sqlalchemy import select
 from meetup.events.models import Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, Source, Visibility
-from tests.browser.helpers import guarded_page, screenshot
+from tests.browser.helpers import guarded_page, screenshot, wait_until
 from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
@@ -93,9 +93,7 @@ def test_a_visitor_signs_up_through_the_widget_on_the_club_s_site(app, club_page
     frame = page.frame_locator("iframe.meetup-signup")
     expect(frame.get_by_role("button", name="S’inscrire")).to_be_visible()
     # It grew to its content (the frame starts at 480 px).
-    page.wait_for_function(
-        "document.querySelector('iframe.meetup-signup').style.height !== '480px'"
-    )
+    wait_until(page, "document.querySelector('iframe.meetup-signup').style.height !== '480px'")
     frame.locator("#first_name").fill("Zoé")
     frame.locator("#last_name").fill("Martin")
     frame.locator("#email").fill("zoe@example")

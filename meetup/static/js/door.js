@@ -600,7 +600,13 @@ if (screen) {
       person.door = door.value.trim();
       store.save(LIST, list);
       const queue = store.load(QUEUE, []);
-      queue.push({ rid: requestId || newRequestId(), kind: "in", id: person.id, door: person.door });
+      queue.push({
+        rid: requestId || newRequestId(),
+        kind: "in",
+        id: person.id,
+        door: person.door,
+        at: person.in_at, // kept as the check-in's time when sent (within 12 h)
+      });
       store.save(QUEUE, queue);
       const title = ds.offlineWelcome.replace("{name}", () => person.first_name);
       show({ tone: "ok", title, detail: person.company, code: `id:${person.id}` });
@@ -720,7 +726,12 @@ if (screen) {
       while (queue.length) {
         const item = queue[0];
         let url = ds.scanUrl;
-        let fields = { registration: item.id, door: item.door || "", request_id: item.rid };
+        let fields = {
+          registration: item.id,
+          door: item.door || "",
+          request_id: item.rid,
+          scanned_at: item.at || "",
+        };
         if (item.kind === "undo") {
           url = ds.undoUrl;
           fields = { registration: item.id };
