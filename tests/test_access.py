@@ -68,6 +68,7 @@ GET_ROUTES = {
     "registrations_admin.write": ("/admin/events/{event}/write", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
+    "directory_admin.tables": ("/admin/events/{event}/tables", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
@@ -119,6 +120,11 @@ POST_ROUTES = {
     "directory_admin.directory_action": ("/admin/events/{event}/directory/close", SERIES_SCOPED),
     "directory_admin.fix_address": (
         "/admin/events/{event}/directory/addresses/{registration}",
+        SERIES_SCOPED,
+    ),
+    "directory_admin.seat": ("/admin/events/{event}/tables", SERIES_SCOPED),
+    "directory_admin.move_to_table": (
+        "/admin/events/{event}/tables/{registration}",
         SERIES_SCOPED,
     ),
     "privacy_admin.erase_on_request": (

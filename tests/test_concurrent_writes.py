@@ -33,6 +33,7 @@ from meetup.accounts.models import Invitation, PasswordReset
 from meetup.api import keys
 from meetup.auth.models import ApiToken, Role, User
 from meetup.checkin import pairing
+from meetup.directory import seating
 from meetup.directory import services as directory_services
 from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
@@ -177,6 +178,9 @@ def world(app, make) -> World:
         )
         registration["alice"].directory_token_hash = hash_token(ALICE_DIRECTORY)
         db.session.commit()
+        seating.seat_by_neighbourhood(  # the upcoming evening's tables, for moves by hand
+            db.session.scalar(select(Event).where(Event.slug == upcoming)), 2
+        )
         _key, signup_key = keys.create_signup_key(
             db.session.scalar(select(User).where(User.email == w.emails["organiser"])),
             db.session.scalar(select(Series).where(Series.slug == series)),
@@ -619,6 +623,23 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
             "r{dan}-city": "Vienne",
         },
         page="/admin/events/{upcoming}/directory",
+    ),
+    "directory_admin.tables": Call("/admin/events/{upcoming}/tables", who="organiser"),
+    "directory_admin.seat": Call(
+        "/admin/events/{upcoming}/tables",
+        "POST",
+        who="organiser",
+        data=lambda n: {"tables": str(2 + n % 3)},
+        page="/admin/events/{upcoming}/tables",
+        ok=(302,),
+    ),
+    "directory_admin.move_to_table": Call(
+        "/admin/events/{upcoming}/tables/{dan}",
+        "POST",
+        who="organiser",
+        data={"r{dan}-table": "1"},
+        page="/admin/events/{upcoming}/tables",
+        ok=(302,),
     ),
     "mail_admin.outbox": Call("/admin/outbox", who="organiser"),
     "mail_admin.message_detail": Call("/admin/outbox/{message}", who="organiser"),

@@ -60,6 +60,8 @@ class Badge:
     #: Event name and date, already formatted in the reader's language.
     event_line: str = ""
     qr: QRMatrix | None = None
+    #: The table the person was seated at (tables by neighbourhood), None if not.
+    table: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Words:
 
     ask_me_about: str = "Ask me about"
     office: str = "Office:"
+    table: str = "Table"
     roles: dict[str, str] = field(
         default_factory=lambda: {
             "speaker": "Speaker",
@@ -145,8 +148,11 @@ def _blocks(badge: Badge, words: Words) -> list[_Block]:
 
 
 def _footer(badge: Badge, words: Words) -> list[_Block]:
-    """Where the person works and which evening: at the bottom."""
+    """Their table, where the person works and which evening: at the bottom."""
     blocks = []
+    if badge.table:
+        line = f"{words.table} {badge.table}"
+        blocks.append(_Block("table", line, 1.0, 0.09, 1, True, INK))
     if badge.neighbourhood:
         line = f"{words.office} {badge.neighbourhood}"
         blocks.append(_Block("neighbourhood", line, 0.5, 0.055, 1, False, SOFT))

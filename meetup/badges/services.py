@@ -124,6 +124,7 @@ def words() -> Words:
     return Words(
         ask_me_about=_("Ask me about"),
         office=_("Office:"),
+        table=pgettext("badge", "Table"),
         roles={
             "speaker": pgettext("badge role", "Speaker"),
             "organiser": pgettext("badge role", "Organiser"),
@@ -143,13 +144,14 @@ def badge_for(registration: Registration, role: str, line: str) -> Badge:
         neighbourhood=neighbourhood(registration),
         event_line=line,
         qr=ticket_matrix(registration),
+        table=registration.table_number,
     )
 
 
 def fingerprint(registration: Registration, role: str) -> str:
     """What the badge says, whatever the language it is printed in: when this changes (the
-    card, the role, the evening's title or date, the QR code's address), the printed badge
-    is out of date."""
+    card, the role, the evening's title or date, the QR code's address, the table), the
+    printed badge is out of date."""
     event = registration.event
     content = (
         registration.first_name,
@@ -161,6 +163,8 @@ def fingerprint(registration: Registration, role: str) -> str:
         event.one_line_title,  # as event_line prints it: the title and the local date
         event.starts_at.astimezone(event.zone).date().isoformat(),
         qr_text(registration.ticket_code),
+        # Only once seated: the badges printed before tables existed keep their fingerprint.
+        *((f"table {registration.table_number}",) if registration.table_number else ()),
     )
     return hashlib.sha256("\x1f".join(content).encode()).hexdigest()
 

@@ -1,5 +1,5 @@
 """Organisers: open or close an evening's directory, see and fix the addresses the map
-could not place."""
+could not place, seat people at tables by neighbourhood."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import admin_bp as bp
-from meetup.directory import geocoding, links, services
-from meetup.directory.forms import AddressFixForm
+from meetup.directory import geocoding, links, seating, services
+from meetup.directory.forms import AddressFixForm, MoveForm, SeatingForm
 from meetup.directory.queries import EventDirectory, directory_is_open
 from meetup.events import queries
 from meetup.extensions import db
@@ -144,3 +144,79 @@ def fix_address(slug: str, registration_id: int):
             "success",
         )
     return redirect(url_for("directory_admin.directory", slug=slug) + "#addresses")
+
+
+# -- tables by neighbourhood --------------------------------------------------------------
+
+
+@bp.get("/events/<slug>/tables")
+@staff_required
+def tables(slug: str):
+    return _tables_page(queries.managed_event_or_404(slug, current_user))
+
+
+def _tables_page(event, form: SeatingForm | None = None, sent_back: int | None = None):
+    """The tables page; `form`: the count sent back with its errors (422); `sent_back`: the
+    person whose move was refused (422)."""
+    rows = seating.by_table(event)
+    choices = [(t, _("Table %(number)d", number=t)) for t in range(1, (event.table_count or 0) + 1)]
+    moves = {}
+    for _table, people in rows:
+        for registration in people:
+            move = MoveForm(prefix=f"r{registration.id}", table=registration.table_number)
+            move.table.choices = choices
+            moves[registration.id] = move
+    html = render_template(
+        "directory/tables.html",
+        event=event,
+        form=form or SeatingForm(tables=event.table_count),
+        rows=rows,
+        moves=moves,
+        count=len(seating.seated_people(event)),
+    )
+    return html, 422 if form is not None or sent_back is not None else 200
+
+
+@bp.post("/events/<slug>/tables")
+@staff_required
+def seat(slug: str):
+    event = queries.managed_event_or_404(slug, current_user)
+    form = SeatingForm()
+    if not form.validate_on_submit():
+        return _tables_page(event, form=form)
+    seated = seating.seat_by_neighbourhood(event, form.tables.data)
+    flash(
+        ngettext(
+            "%(num)d person seated at %(tables)d tables by neighbourhood.",
+            "%(num)d people seated at %(tables)d tables by neighbourhood.",
+            seated,
+            tables=form.tables.data,
+        ),
+        "success",
+    )
+    return redirect(url_for("directory_admin.tables", slug=slug))
+
+
+@bp.post("/events/<slug>/tables/<id:registration_id>")
+@staff_required
+def move_to_table(slug: str, registration_id: int):
+    registration = managed_registration_or_404(slug, registration_id, current_user)
+    event = registration.event
+    form = MoveForm(prefix=f"r{registration.id}")
+    form.table.choices = [(t, str(t)) for t in range(1, (event.table_count or 0) + 1)]
+    if registration.status is not RegistrationStatus.CONFIRMED or registration.erased_at:
+        flash(_("Only people who are coming have a seat."), "error")
+        return _tables_page(event, sent_back=registration.id)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the evening's tables."), "error")
+        return _tables_page(event, sent_back=registration.id)
+    seating.move(registration, form.table.data)
+    flash(
+        _(
+            "%(name)s moves to table %(number)d.",
+            name=registration.full_name,
+            number=form.table.data,
+        ),
+        "success",
+    )
+    return redirect(url_for("directory_admin.tables", slug=slug) + f"#table-{form.table.data}")

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from meetup.directory.models import Introduction
+from meetup.directory.seating import MAX_TABLES
 from meetup.forms import Form
 from meetup.models_base import column_length
 from meetup.registrations.forms import OfficeAddressForm
@@ -102,3 +103,23 @@ class IntroduceForm(Form):
             no_control_characters,
         ],
     )
+
+
+class SeatingForm(Form):
+    """How many tables the room has."""
+
+    tables = IntegerField(
+        _l("Tables (or corners) in the room"),
+        validators=[
+            InputRequired(_l("Say how many tables the room has.")),
+            NumberRange(
+                min=1, max=MAX_TABLES, message=_l("Between 1 and %(max)d tables.", max=MAX_TABLES)
+            ),
+        ],
+    )
+
+
+class MoveForm(Form):
+    """One person to another table (the choices: the evening's tables)."""
+
+    table = SelectField(_l("Table"), coerce=int)

@@ -149,6 +149,8 @@ class Event(db.Model):
     directory_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the "directory is open" emails were queued (once per evening, even if reopened).
     directory_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: How many tables (or corners) the room has, as the organiser last seated people.
+    table_count: Mapped[int | None] = mapped_column()
     #: When the evening was last announced to those who asked for news of the series
     #: (meetup.registrations.news): once, unless an organiser sends it again on purpose.
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -183,6 +183,8 @@ class Registration(db.Model):
     #: When the badge was last printed for the sheets, and what it said then (a hash of its
     #: content, meetup.badges.services.fingerprint): a badge whose content changed since
     #: (card, role, evening, address of the QR code) is to print again.
+    #: The table the person was seated at (1, 2, …; meetup.directory.seating), None if not.
+    table_number: Mapped[int | None] = mapped_column()
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     badge_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
