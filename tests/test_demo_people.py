@@ -57,3 +57,13 @@ def test_job_titles_agree_with_first_names():
     jobs = {(first, job.split()[0]) for first, _l, _c, _s, job, *_ in PEOPLE}
     assert not {(f, w) for f, w in jobs if f in MEN and w in {"Gérante", "Chargée", "Agente"}}
     assert not {(f, w) for f, w in jobs if f in WOMEN and w in {"Gérant", "Agent"}}
+
+
+def test_the_demo_series_page_uses_french_typography(app, runner, client):
+    """The first page a new organiser sees: typographic apostrophes, as the catalogue has."""
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    html = client.get(
+        "/series/cafe-des-entreprenants-de-vienne", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
+    assert "d’un intervenant" in html
+    assert "d'un" not in html and "d&#39;un" not in html

@@ -145,7 +145,7 @@ def load_demo(today: date | None = None) -> DemoResult:
         slug=SERIES_SLUG,
         description=(
             "Chaque mois, entrepreneurs, indépendants et commerçants du pays viennois se "
-            "retrouvent autour d'un thème, d'un intervenant et d'un verre.\n\n"
+            "retrouvent autour d’un thème, d’un intervenant et d’un verre.\n\n"
             "**Le but : repartir en sachant qui travaille à côté de chez vous.**"
         ),
         default_venue_name="Café du Théâtre",
