@@ -23,6 +23,7 @@ from meetup import (
     directory,
     events,
     i18n,
+    impact,
     mail,
     ops,
     privacy,
@@ -209,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.pairing_bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
+    app.register_blueprint(impact.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)
