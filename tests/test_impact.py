@@ -7,7 +7,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.events.models import Event, EventStatus, Series
@@ -155,6 +155,22 @@ def test_a_year_is_its_evenings_but_first_visits_remember_the_years_before(app, 
     assert f.neighbour_pairs == 3
 
 
+def test_the_figures_take_four_queries_whatever_the_number_of_people(app, world):
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    with app.test_request_context():
+        series = db.session.scalar(select(Series).where(Series.slug == world["series"]))
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            services.history(series, utcnow()).figures()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 4
+
+
 def test_the_erased_person_is_an_anonymous_count_only(app, world):
     with app.app_context():
         rows = services.queries.attendances(
@@ -198,7 +214,7 @@ def test_the_dashboard_shows_charts_with_their_tables(client, world):
     assert f"/admin/series/{world['series']}/impact" in detail
     html = client.get(f"/admin/series/{world['series']}/impact").get_data(as_text=True)
     assert html.count('<figure class="impact-chart"') == 6
-    assert html.count("<svg") == 6 and html.count('<table class="visually-hidden">') == 6
+    assert html.count("<svg") == 6 and html.count('<div class="visually-hidden"><table>') == 6
     assert (
         '<th scope="row">Jan 15, 2025</th><td>4</td><td>1</td><td>3</td><td>0</td><td>1</td>'
         in html
@@ -262,6 +278,7 @@ def test_the_report_for_chosen_dates(client, world):
         ({"start": "2025-02-30", "end": "2025-03-01"}, "Not a valid date value."),
         ({"start": "2025-02-01", "end": ""}, "Give both dates, or neither"),
         ({"start": "2025-03-01", "end": "2025-02-01"}, "The end comes before the start."),
+        ({"start": "0001-01-01", "end": "9999-12-31"}, "between the years 1900 and 2999"),
     ],
 )
 def test_a_bad_period_is_explained_and_kept(client, world, query, message):

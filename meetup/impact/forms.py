@@ -8,6 +8,9 @@ from wtforms.validators import Optional
 
 from meetup.forms import Form
 
+#: Years a period may start and end in (beyond, the time zone arithmetic would overflow).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 class PeriodForm(Form):
     """Read from the query string (a GET: it changes nothing, so no CSRF token)."""
@@ -21,6 +24,17 @@ class PeriodForm(Form):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
+        for field in (self.start, self.end):
+            if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+                field.errors = [
+                    *field.errors,
+                    _l(
+                        "Choose a date between the years %(first)s and %(last)s.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    ),
+                ]
+                return False
         if (self.start.data is None) != (self.end.data is None):
             missing = self.end if self.end.data is None else self.start
             missing.errors = [

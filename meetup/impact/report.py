@@ -115,12 +115,23 @@ def _title_page(canvas: Canvas, report: Report) -> None:
 
 
 def _table(canvas, x, y, rows, width, size=9.5) -> float:
-    for label, value in rows[:MAX_ROWS]:
-        value_width = text.unit_width(value) * size
-        _write(canvas, x, y, _fit(label, width - value_width - 8, size), size)
+    for label, value in list(rows)[: MAX_ROWS + 1]:
+        value_width = text.unit_width(value, True) * size
+        lines = text.wrap(label, width - value_width - 8, size) or [""]
         _write(canvas, x + width - value_width, y, value, size, True)
-        y -= size * 1.45
+        for line in lines[:2]:
+            _write(canvas, x, y, line, size)
+            y -= size * 1.3
+        y -= size * 0.2
     return y
+
+
+def _heading(canvas, x, y, title, width, size=12) -> float:
+    """A section's title (wrapped in its column); the y below it."""
+    for line in text.wrap(title, width, size, True):
+        _write(canvas, x, y, line, size, True, BAR)
+        y -= size * 1.25
+    return y - 4
 
 
 def _bars(canvas, x, y, rows, width, size=9.0) -> float:
@@ -138,12 +149,39 @@ def _bars(canvas, x, y, rows, width, size=9.0) -> float:
     return y
 
 
-def _project(districts: Sequence[District]):
-    """Degrees -> points, the same scale on both axes (equirectangular at the mean latitude)."""
-    lats = [d.latitude for d in districts]
-    lons = [d.longitude for d in districts]
-    middle = math.radians(sum(lats) / len(lats))
-    return lats, lons, math.cos(middle)
+def _radius(people: int, biggest: int, r_max: float) -> float:
+    """Area proportional to the people, never too small for its number."""
+    return max(9.0, r_max * math.sqrt(people / biggest))
+
+
+def _separate(spots: list[list[float]], radii: list[float], box) -> None:
+    """Push overlapping circles apart (a schematic map: a district may move a little so
+    that every circle and its label can be read), keeping them inside the box."""
+    left, bottom, right, top = box
+    for _round in range(200):
+        moved = False
+        for i in range(len(spots)):
+            for j in range(i + 1, len(spots)):
+                dx = spots[j][0] - spots[i][0]
+                dy = spots[j][1] - spots[i][1]
+                distance = math.hypot(dx, dy)
+                room = radii[i] + radii[j] + 12  # the labels under the circles
+                if distance >= room:
+                    continue
+                if distance < 1e-6:
+                    dx, dy, distance = 1.0, 0.0, 1.0
+                push = (room - distance) / 2 + 0.1
+                ux, uy = dx / distance, dy / distance
+                spots[i][0] -= ux * push
+                spots[i][1] -= uy * push
+                spots[j][0] += ux * push
+                spots[j][1] += uy * push
+                moved = True
+        for spot, r in zip(spots, radii, strict=True):
+            spot[0] = min(max(spot[0], left + r), right - r)
+            spot[1] = min(max(spot[1], bottom + r + 10), top - r)
+        if not moved:
+            break
 
 
 def _map(canvas, x, y_top, size, districts: Sequence[District], words: Words) -> None:
@@ -155,32 +193,36 @@ def _map(canvas, x, y_top, size, districts: Sequence[District], words: Words) ->
     if not drawn:
         _paragraph(canvas, x + 10, y + size / 2, words.no_map, size - 20, 9, SOFT)
         return
-    lats, lons, squeeze = _project(drawn)
-    # Kilometres per degree of latitude; at least a 6 km square so one town is not a point.
+    lats = [d.latitude for d in drawn]
+    lons = [d.longitude for d in drawn]
+    # The same scale on both axes (equirectangular at the middle latitude), in km.
+    squeeze = math.cos(math.radians((max(lats) + min(lats)) / 2))
     km = 111.32
     span = max((max(lats) - min(lats)) * km, (max(lons) - min(lons)) * km * squeeze, 6.0)
     biggest = max(d.people for d in drawn)
-    r_max = size * 0.09
-    usable = size - 4 * r_max
-    scale = usable / span  # points per km
+    r_max = size * 0.1
+    scale = (size - 4 * r_max) / span  # points per km
     mid_lat, mid_lon = (max(lats) + min(lats)) / 2, (max(lons) + min(lons)) / 2
-
-    def place(d: District) -> tuple[float, float]:
-        px = x + size / 2 + (d.longitude - mid_lon) * km * squeeze * scale
-        py = y + size / 2 + (d.latitude - mid_lat) * km * scale
-        return px, py
-
-    for d in sorted(drawn, key=lambda d: -d.people):  # small ones on top
-        px, py = place(d)
-        r = max(4.0, r_max * math.sqrt(d.people / biggest))
-        canvas.setFillColor(CIRCLE, alpha=0.75)
-        canvas.setStrokeColor(white)
+    radii = [_radius(d.people, biggest, r_max) for d in drawn]
+    spots = [
+        [
+            x + size / 2 + (d.longitude - mid_lon) * km * squeeze * scale,
+            y + size / 2 + (d.latitude - mid_lat) * km * scale,
+        ]
+        for d in drawn
+    ]
+    _separate(spots, radii, (x + 4, y + 24, x + size - 4, y + size - 4))
+    canvas.setStrokeColor(white)
+    for d, (px, py), r in zip(drawn, spots, radii, strict=True):
+        canvas.setFillColor(CIRCLE, alpha=0.85)
         canvas.circle(px, py, r, stroke=1, fill=1)
-    for d in drawn:
-        px, py = place(d)
-        r = max(4.0, r_max * math.sqrt(d.people / biggest))
-        label = f"{d.label.split(' ')[0]} · {d.people}"
-        _write(canvas, px + r + 2, py - 3, label, 7.5, True)
+        number = str(d.people)
+        canvas.setFillColor(white)
+        width = text.unit_width(number, True) * 8
+        text.draw(canvas, px - width / 2, py - 3, number, 8, True)
+        name = d.label.split(" ")[0]
+        width = text.unit_width(name) * 7
+        _write(canvas, px - width / 2, py - r - 8, name, 7)
     # A scale bar: a round number of kilometres, about a quarter of the map.
     target = span / 4
     step = next((n for n in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if n >= target), 1000)
@@ -191,8 +233,7 @@ def _map(canvas, x, y_top, size, districts: Sequence[District], words: Words) ->
     canvas.line(x + 10, y + 9, x + 10, y + 15)
     canvas.line(x + 10 + bar, y + 9, x + 10 + bar, y + 15)
     canvas.setLineWidth(1)
-    n = f"{step:g}"
-    _write(canvas, x + 14 + bar, y + 9, words.kilometres.format(n=n), 7.5)
+    _write(canvas, x + 14 + bar, y + 9, words.kilometres.format(n=f"{step:g}"), 7.5)
 
 
 def _page(canvas: Canvas, page: Page, words: Words) -> None:
@@ -201,20 +242,19 @@ def _page(canvas: Canvas, page: Page, words: Words) -> None:
     right = left + column + 24
     _write(canvas, left, top - 18, page.heading, 20, True)
     y = top - 50
-    _write(canvas, left, y, words.key_figures, 12, True, BAR)
-    after_figures = _table(canvas, left, y - 18, list(page.figures), column)
-    _write(canvas, right, y, words.attendance, 12, True, BAR)
+    after_figures = _table(
+        canvas, left, _heading(canvas, left, y, words.key_figures, column), page.figures, column
+    )
+    below = _heading(canvas, right, y, words.attendance, column)
     if page.evenings:
-        after_bars = _bars(canvas, right, y - 18, list(page.evenings), column)
+        after_bars = _bars(canvas, right, below, list(page.evenings), column)
     else:
-        after_bars = _paragraph(canvas, right, y - 18, words.no_evening, column, 9.5, SOFT)
+        after_bars = _paragraph(canvas, right, below, words.no_evening, column, 9.5, SOFT)
     y = min(after_figures, after_bars) - 16
-    _write(canvas, left, y, words.sectors, 12, True, BAR)
-    _table(canvas, left, y - 18, list(page.sectors), column)
-    _write(canvas, right, y, words.districts, 12, True, BAR)
-    map_size = column
-    _map(canvas, right, y - 10, map_size, page.districts, words)
-    below = y - 10 - map_size - 12
+    _table(canvas, left, _heading(canvas, left, y, words.sectors, column), page.sectors, column)
+    below = _heading(canvas, right, y, words.districts, column) + 8
+    _map(canvas, right, below, column, page.districts, words)
+    below -= column + 12
     below = _paragraph(canvas, right, below, words.map_note, column, 7.5, SOFT) - 4
     _table(canvas, right, below - 4, list(page.district_rows), column, 8.5)
 
