@@ -296,3 +296,8 @@ def test_door_volunteers_and_other_organisers_may_not_see_it(client, world, who)
     log_in(client, world[who])
     for path in ("impact", "impact/report.pdf"):
         assert client.get(f"/admin/series/{world['series']}/{path}").status_code == 403
+
+
+def test_the_privacy_page_says_the_rule_on_small_counts(client):
+    html = client.get("/privacy").get_data(as_text=True)
+    assert f"a count under {districts.MIN_COUNT} is not shown" in html
