@@ -5,6 +5,7 @@ real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -361,3 +362,43 @@ def test_the_preview_reads_in_each_language(app, make, language):
         text, html = digest_mail.preview(_series(app, slug), language)
     assert ("Bonjour Camille" if language == "fr" else "Hello Camille") in text
     assert "Julien Mercier" in html
+
+
+# -- when -----------------------------------------------------------------------------------
+
+
+def test_it_goes_from_its_day_for_a_week_then_waits_for_next_month(app, make):
+    _organiser, slug, _upcoming, at = _club(app, make)
+    with app.app_context():
+        series = _series(app, slug)
+        assert digest.next_moment(series, at - timedelta(hours=1)) == at
+        assert digest.due_moment(series, at - timedelta(minutes=1)) is None
+        assert digest.due_moment(series, at + timedelta(days=6)) == at
+        # Turned on too late in the month: next month's, nothing now.
+        late = at + timedelta(days=8)
+        assert digest.due_moment(series, late) is None
+        assert digest.send_due(now=late).sent == 0
+        following = digest.moment(series, digest._shift(digest.period_of(series, at), 1))
+        assert digest.next_moment(series, late) == following
+        # Sent this month: the next is next month's.
+        assert digest.send_due(now=at + timedelta(days=1)).sent == 2
+        assert digest.next_moment(series, at + timedelta(days=2)) == following
+        # 09:00 in the series' time zone.
+        assert at.astimezone(series.zone).hour == digest.HOUR
+
+
+def test_the_person_finds_their_digests_in_their_data(app, client, make):
+    _organiser, slug, _upcoming, at = _club(app, make)
+    with app.app_context():
+        ana = db.session.scalar(select(Registration).where(Registration.first_name == "Ana"))
+        token = "ana-token-0123456789abcdefghijklmnopqrstuv"
+        ana.manage_token_hash = hashlib.sha256(token.encode()).hexdigest()
+        db.session.commit()
+        digest.send_due(now=at + timedelta(hours=1))
+        month = digest.period_of(_series(app, slug), at)
+    data = client.get(f"/r/{token}/my-data.json").get_json()
+    [row] = data["neighbourhood_digests"]
+    assert row["status"] == "sent" and row["new_neighbours"] == 2
+    assert row["month"] == month
+    page = client.get(f"/r/{token}/my-data").get_data(as_text=True)
+    assert "Neighbourhood digests" in page or "Nouvelles du quartier" in page

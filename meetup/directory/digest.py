@@ -2,11 +2,11 @@
 news, the people new to the community who work within the series' radius of them since their
 last digest, and the next evening with its one-tap signup. Nobody gets one with neither.
 
-When: from the series' `digest_day` of each month, 09:00 in its time zone, until the month
-ends (a worker down on the day catches up). Who: the members of the community directory
-(their card: latest registration, "community", came once) who still ask for the series'
-news and were members before that moment (a newcomer of the 20th waits for next month: the
-evening's directory email told them who came). Each person is claimed by one row (Digest,
+When: from the series' `digest_day` of each month, 09:00 in its time zone, for a week (a
+worker down on the day catches up; a series turned on later starts the month after). Who:
+the members of the community directory (their card: latest registration, "community", came
+once) who still ask for the series' news and were members before that moment (a newcomer
+of the 20th waits for next month: the evening's directory email told them who came). Each person is claimed by one row (Digest,
 unique per series, month and person), inserted in the transaction that queues their email:
 any number of workers, on SQLite or PostgreSQL, send one each.
 
@@ -40,6 +40,9 @@ from meetup.writelock import end_reads, first_write
 HOUR = 9
 #: Days of the month a series may choose (every month has them).
 DAYS = range(1, 29)
+#: A digest whose moment passed less than this ago still goes (a worker down on the day);
+#: a series turned on later in the month starts the month after.
+CATCH_UP = timedelta(days=7)
 #: A person's rows are kept this long (only the last one sent is read).
 KEPT = timedelta(days=400)
 
@@ -67,22 +70,24 @@ def _shift(period: str, months: int) -> str:
 
 
 def due_moment(series: Series, now: datetime) -> datetime | None:
-    """This month's moment, if the digest is on and the moment has come."""
+    """This month's moment, if the digest is on and the moment has come, less than CATCH_UP
+    ago."""
     if not series.digest_enabled:
         return None
     at = moment(series, period_of(series, now))
-    return at if at <= now else None
+    return at if at <= now < at + CATCH_UP else None
 
 
 def next_moment(series: Series, now: datetime) -> datetime | None:
-    """When the next digest goes (None: turned off): this month's moment, unless this
-    month's went; a moment passed means at the worker's next round."""
+    """When the next digest goes (None: turned off): this month's moment unless it went or
+    is too far past, else next month's; `now` when due (the worker's next round)."""
     if not series.digest_enabled:
         return None
     period = period_of(series, now)
-    if _done_before(series.id, period):
-        period = _shift(period, 1)
-    return moment(series, period)
+    at = moment(series, period)
+    if now >= at + CATCH_UP or _done_before(series.id, period):
+        return moment(series, _shift(period, 1))
+    return max(at, now)
 
 
 def _done_before(series_id: int, period: str) -> bool:
