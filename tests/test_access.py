@@ -68,6 +68,7 @@ GET_ROUTES = {
     "registrations_admin.write": ("/admin/events/{event}/write", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
+    "directory_admin.digest_settings": ("/admin/series/{series}/digest", SERIES_SCOPED),
     "directory_admin.tables": ("/admin/events/{event}/tables", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
@@ -119,6 +120,7 @@ POST_ROUTES = {
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
     "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
     "door.badge": ("/door/{event}/badge", DOOR_SCOPED),
+    "directory_admin.digest_settings": ("/admin/series/{series}/digest", SERIES_SCOPED),
     "directory_admin.directory_action": ("/admin/events/{event}/directory/close", SERIES_SCOPED),
     "directory_admin.fix_address": (
         "/admin/events/{event}/directory/addresses/{registration}",
@@ -388,6 +390,7 @@ def test_every_form_post_requires_csrf(app, client, world):
         "admin.series_new": {},
         "admin.series_edit": {"slug": world.ids["series"]},
         "admin.event_new": {"slug": world.ids["series"]},
+        "directory_admin.digest_settings": {"slug": world.ids["series"]},
     }
     urls = app.url_map.bind("")
     checked = 0

@@ -625,6 +625,15 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         page="/admin/events/{upcoming}/directory",
     ),
     "directory_admin.tables": Call("/admin/events/{upcoming}/tables", who="organiser"),
+    "directory_admin.digest_settings": _with_page(
+        Call(
+            "/admin/series/{series}/digest",
+            "POST",
+            who="organiser",
+            data=lambda n: {"enabled": "y" if n % 2 else "", "day": str(1 + n % 28)},
+            ok=(302,),
+        )
+    ),
     "directory_admin.seat": Call(
         "/admin/events/{upcoming}/tables",
         "POST",

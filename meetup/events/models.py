@@ -8,7 +8,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.auth.models import User, series_team
@@ -64,6 +64,11 @@ class Series(db.Model):
     #: Reminders go this many hours before each evening (0: none), to those registered by
     #: then, for an evening published at least that far ahead (meetup.registrations.reminders).
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: The monthly neighbourhood digest (meetup.directory.digest) to community members who
+    #: asked for the series' news: off until an organiser has seen it and turns it on.
+    digest_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: It goes from this day of each month (1–28), 09:00 in the series' time zone.
+    digest_day: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Signups an hour through each of the series' signup keys (its widget, its website's
     #: form), all visitors together; each visitor's address has its own limit besides.
     api_signups_per_hour: Mapped[int] = mapped_column(default=200, server_default="200")
