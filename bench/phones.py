@@ -64,6 +64,8 @@ HINTS = (
     "uses-optimized-images",
     "uses-responsive-images",
 )
+#: --save: where Lighthouse's reports are kept (they hold personal links: yours only).
+SAVE_TO: Path | None = None
 PAGES = ("event", "signup", "ticket", "personal", "door", "directory")
 
 #: Written into the demo's database before the server starts: the next evening's slug, the
@@ -186,7 +188,11 @@ def _lighthouse(url: str, page: Page, spki: str, out: Path) -> dict:
         tail = "\n".join(result.stderr.replace(page.path, f"({page.title})").splitlines()[-15:])
         raise RuntimeError(f"lighthouse failed on the {page.title}:\n{tail}")
     report = json.loads(out.read_text())
-    out.unlink()
+    if SAVE_TO:  # Lighthouse's own report, to look into; it holds the personal links
+        SAVE_TO.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out.replace(SAVE_TO / f"{page.name}-{len(page.runs) + 1}.json")
+    else:
+        out.unlink()
     if report.get("runtimeError"):
         raise RuntimeError(f"{page.title}: {report['runtimeError'].get('message')}")
     return report
@@ -266,7 +272,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
     parser.add_argument("--page", action="append", choices=PAGES, help="only these pages")
     parser.add_argument("--audits", action="store_true", help="list what fails on every page")
+    parser.add_argument("--save", type=Path, help="keep Lighthouse's JSON reports there")
     args = parser.parse_args()
+    global SAVE_TO  # a setting for the whole run
+    SAVE_TO = args.save
     if not LIGHTHOUSE.exists():
         print("Lighthouse is needed: cd bench && npm ci")
         return 1
