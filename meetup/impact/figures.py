@@ -28,9 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-
-from meetup.directory import spatial
+from meetup.directory import sweep
 
 #: People by number of evenings they came to, for the "came back" chart: 1, 2, 3, 4, 5 or more.
 VISIT_BUCKETS = (1, 2, 3, 4, 5)
@@ -139,13 +137,10 @@ def _pairs(located: list[Attendance], radius_m: int) -> list[tuple[int, int]]:
     """Unordered pairs (by position in `located`) within the radius."""
     if len(located) < 2:
         return []
-    pairs = spatial.pairs_within(
-        np.array([a.latitude for a in located], dtype=float),
-        np.array([a.longitude for a in located], dtype=float),
-        radius_m,
+    lists = sweep.neighbour_lists(
+        [a.latitude for a in located], [a.longitude for a in located], radius_m
     )
-    keep = pairs.src < pairs.dst
-    return list(zip(pairs.src[keep].tolist(), pairs.dst[keep].tolist(), strict=True))
+    return [(i, j) for i, row in enumerate(lists) for _, j in row if i < j]
 
 
 def _first_evenings(evenings: Sequence[Evening], attendances: Iterable[Attendance]) -> dict:
