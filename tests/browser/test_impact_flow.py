@@ -66,6 +66,17 @@ def _club(make, organiser) -> str:
     return series
 
 
+def test_the_dashboard_in_english_on_a_desk(page, make):
+    organiser = make.user("organiser")
+    series = _club(make, organiser)
+    log_in(page, organiser)
+    page.goto(f"/admin/series/{series}/impact")
+    page.locator("a[hreflang=en]").click()
+    expect(page.locator("h1")).to_have_text("What the club achieved")
+    expect(page.locator("#sectors-caption")).to_contain_text("Sectors")
+    screenshot(page, "impact-dashboard-desktop-en")
+
+
 def test_organiser_sees_the_charts_on_a_phone_and_makes_the_report(phone, make):
     organiser = make.user("organiser")
     series = _club(make, organiser)
