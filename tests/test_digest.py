@@ -402,3 +402,33 @@ def test_the_person_finds_their_digests_in_their_data(app, client, make):
     assert row["month"] == month
     page = client.get(f"/r/{token}/my-data").get_data(as_text=True)
     assert "Neighbourhood digests" in page or "Nouvelles du quartier" in page
+
+
+def test_only_community_members_who_asked_for_news_get_one(app, make):
+    """Ivy asked for news but shows her card to her evening only; Jo asked but never came;
+    Cléo is in the community but did not ask: none of them gets a digest."""
+    _organiser, slug, upcoming, at = _club(app, make)
+    with app.app_context():
+        old = db.session.scalar(
+            select(Event.slug).where(Event.starts_at == at - timedelta(days=60))
+        )
+    _person(make, old, "Ivy", 30, came_at=at - timedelta(days=60), news=True,
+            visibility="attendees")  # fmt: skip
+    _person(make, upcoming, "Jo", 40, came_at=None, news=True)
+    with app.app_context():
+        digest.send_due(now=at + timedelta(hours=1))
+        recipients = db.session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.kind == "digest")
+        ).all()
+        assert sorted(recipients) == ["ana@example.org", "ben@example.org"]
+
+
+def test_a_newcomer_who_signs_up_again_is_shown_by_their_new_card(app, make, smtp):
+    """Between the queueing and the writing out, Cléo signs up for the next evening with a
+    new job: her new registration is her card, and the digest shows it."""
+    _organiser, _slug, upcoming, at = _club(app, make)
+    with app.app_context():
+        digest.send_due(now=at + timedelta(hours=1))
+    _person(make, upcoming, "Cleo", 100, job_title="Directrice artistique", help_with="")
+    text = text_of(_deliver(app, smtp)["ana@example.org"])
+    assert "Cleo Test (Directrice artistique)" in text and "Eve Test" in text

@@ -107,14 +107,16 @@ def render(
 
 
 def _still_listed(series: Series, people: list) -> list[Neighbour]:
-    """The draft's neighbours still in the community (their card unchanged), in order."""
+    """The draft's neighbours still in the community, in order, each shown by their card as
+    it is now (they may have signed up again since: their new registration is their card)."""
     directory = CommunityDirectory(series)
     found = []
     for registration_id, metres, exact in people:
         registration = db.session.get(Registration, registration_id)
-        if registration is not None and directory.lists(registration):
-            nearby = Nearby(registration, metres, exact)
-            found.append(Neighbour(card_for(registration), distance_note(nearby)))
+        card = directory.card_of(registration) if registration is not None else None
+        if card is not None:
+            nearby = Nearby(card, metres, exact and bool(card.share_address))
+            found.append(Neighbour(card_for(card), distance_note(nearby)))
     return found
 
 
