@@ -407,7 +407,7 @@ def test_the_person_finds_their_digests_in_their_data(app, client, make):
 def test_only_community_members_who_asked_for_news_get_one(app, make):
     """Ivy asked for news but shows her card to her evening only; Jo asked but never came;
     Cléo is in the community but did not ask: none of them gets a digest."""
-    _organiser, slug, upcoming, at = _club(app, make)
+    _organiser, _slug, upcoming, at = _club(app, make)
     with app.app_context():
         old = db.session.scalar(
             select(Event.slug).where(Event.starts_at == at - timedelta(days=60))
