@@ -306,12 +306,19 @@ def test_nothing_new_and_no_evening_ahead_sends_nothing(app, make):
         assert sent == ["ana@example.org"]
 
 
-def test_a_series_that_has_not_turned_it_on_sends_none(app, make):
+def test_a_series_that_has_not_turned_it_on_sends_none(app, make, smtp):
     _organiser, slug, _upcoming, at = _club(app, make)
     with app.app_context():
         _series(app, slug).digest_enabled = False
         db.session.commit()
         assert digest.send_due(now=at + timedelta(hours=1)).sent == 0
+        # Turned off after the digests were queued, before the worker wrote them out.
+        _series(app, slug).digest_enabled = True
+        db.session.commit()
+        assert digest.send_due(now=at + timedelta(hours=1)).sent == 2
+        _series(app, slug).digest_enabled = False
+        db.session.commit()
+    assert _deliver(app, smtp) == {}
 
 
 def test_who_chose_not_to_be_seen_never_appears(app, make, smtp):

@@ -135,6 +135,8 @@ def compose_digest(message: OutboxMessage, values: dict) -> Content:
         raise LookupError("the digest's person or series is gone")
     if not registration_services.gets_news(series.id, person.email):
         raise Withdrawn("the news consent was withdrawn")
+    if not series.digest_enabled:
+        raise Withdrawn("the series turned its digest off")
     event = _evening(values.get("event_id"))
     registered = event is not None and is_registered(event, person.email)
     signup_url = None
