@@ -439,3 +439,19 @@ def test_a_newcomer_who_signs_up_again_is_shown_by_their_new_card(app, make, smt
     _person(make, upcoming, "Cleo", 100, job_title="Directrice artistique", help_with="")
     text = text_of(_deliver(app, smtp)["ana@example.org"])
     assert "Cleo Test (Directrice artistique)" in text and "Eve Test" in text
+
+
+def test_the_evening_part_follows_what_the_person_did(app, make, smtp):
+    """Waitlisted for the next evening: said so, no button. Cancelled: the evening, no
+    button (a choice, as for the announcement), and nothing that says they are coming."""
+    _organiser, _slug, upcoming, at = _club(app, make)
+    make.registration(upcoming, email="ana@example.org", status="waitlisted", news=True,
+                      visibility="community")  # fmt: skip
+    make.registration(upcoming, email="ben@example.org", status="cancelled")
+    with app.app_context():
+        assert digest.send_due(now=at + timedelta(hours=1)).sent == 2
+    received = _deliver(app, smtp)
+    ana, ben = text_of(received["ana@example.org"]), text_of(received["ben@example.org"])
+    assert "Vous êtes sur sa liste d’attente." in ana and not JOIN.search(ana)
+    assert "The next evening:" in ben and not JOIN.search(ben)
+    assert "registered for it" not in ben and "waitlist" not in ben
