@@ -23,6 +23,7 @@ from meetup import (
     directory,
     events,
     i18n,
+    impact,
     mail,
     ops,
     privacy,
@@ -129,6 +130,12 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meetup.sqlite3"
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: pinging it before each request is a statement
+        # for nothing (PostgreSQL keeps the ping: a restarted server drops connections).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _check_observability(app: Flask) -> None:
@@ -209,6 +216,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.pairing_bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
+    app.register_blueprint(impact.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)

@@ -74,6 +74,8 @@ GET_ROUTES = {
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
     "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
+    "impact.dashboard": ("/admin/series/{series}/impact", SERIES_SCOPED),
+    "impact.report": ("/admin/series/{series}/impact/report.pdf", SERIES_SCOPED),
     "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
     "webhooks_admin.endpoint": ("/admin/series/{series}/webhooks/{webhook}", SERIES_SCOPED),
 }
@@ -347,6 +349,7 @@ def test_matrix_covers_every_staff_route(app):
             "door_admin",
             "api_admin",
             "webhooks_admin",
+            "impact",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}

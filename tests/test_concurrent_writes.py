@@ -688,6 +688,8 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     ),
     # The series' website and tools.
     "api_admin.website": Call("/admin/series/{series}/website", who="organiser"),
+    "impact.dashboard": Call("/admin/series/{series}/impact", who="organiser"),
+    "impact.report": Call("/admin/series/{series}/impact/report.pdf", who="organiser"),
     "api_admin.signup_key_new": Call(
         "/admin/series/{series}/website/keys",
         "POST",

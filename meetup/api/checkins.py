@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy import Row
 
 from meetup.api import bp
 from meetup.api import fields as f
@@ -19,8 +20,6 @@ from meetup.checkin.services import (
     Answer,
     Result,
 )
-from meetup.events.models import Event
-from meetup.events.queries import event_by_slug
 from meetup.timeutil import rfc3339, utcnow
 from meetup.writelock import own_lock
 
@@ -33,14 +32,15 @@ CHECKIN_FIELDS = {
 }
 
 
-def _door_event(slug: str) -> Event | None:
+def _door_event(slug: str) -> Row | None:
+    """The evening a scan names (services.door_event), if this token may run its door."""
     if not slug:
         return None
-    event = event_by_slug(slug)
+    user = api_user()
+    event = services.door_event(slug, user)
     if event is None:
         raise ApiError(404, "No event with that slug.")
-    user = api_user()
-    if not can_run_door(user, event.series_id, event.id):
+    if not can_run_door(user, event.series_id, event.id, team=event.team):
         raise ApiError(403, "This token may not run the door of that event's series.")
     if not services.door_may_open(event, user, utcnow()):
         raise ApiError(404, "No event with that slug open at the door.")

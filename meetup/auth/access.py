@@ -43,16 +43,21 @@ def can_manage_series(user: User, series) -> bool:
     return False
 
 
-def can_run_door(user: User, series_id: int, event_id: int | None = None) -> bool:
+def can_run_door(
+    user: User, series_id: int, event_id: int | None = None, *, team: bool | None = None
+) -> bool:
     """Admins everywhere; organisers and door volunteers at their series' evenings; a paired
     door phone at its evening (`event_id`) only. One query (a scan at the door asks it),
-    not the whole team."""
+    not the whole team; none when the caller read whether the user is on the series' team
+    (`team`: meetup.checkin.services.door_event)."""
     if not user.is_authenticated:
         return False
     if user.is_door_phone:
         phone = user.door_phone
         return phone is not None and event_id is not None and phone.event_id == event_id
-    return user.role is Role.ADMIN or on_team(series_id, user.id)
+    if user.role is Role.ADMIN:
+        return True
+    return team if team is not None else on_team(series_id, user.id)
 
 
 def is_on_team(user: User, series) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from meetup import counters, signals
 from meetup.auth.access import can_run_door
-from meetup.auth.models import Role, User
+from meetup.auth.models import Role, User, series_team
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -110,7 +110,7 @@ def on_now(starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
 DOOR_AHEAD = timedelta(days=14)
 
 
-def door_may_open(event: Event, user: User, now: datetime) -> bool:
+def door_may_open(event: Event | Row, user: User, now: datetime) -> bool:
     """Door volunteers work published evenings from two weeks before to ON_NOW after; past
     evenings (their attendance, their people) are the organisers' business only."""
     return _door_window(user, event.status, event.starts_at, event.ends_at, now)
@@ -126,6 +126,29 @@ def _door_window(
         and ends_at >= now - ON_NOW
         and starts_at <= now + DOOR_AHEAD
     )
+
+
+#: The evening a door names, with what its door window needs, and whether the account is on
+#: its series' team, in one query and no objects (a scan asks it).
+_DOOR_EVENT = select(
+    Event.id,
+    Event.series_id,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+    exists()
+    .where(
+        series_team.c.series_id == Event.series_id,
+        series_team.c.user_id == bindparam("user_id"),
+    )
+    .label("team"),
+).where(Event.slug == bindparam("slug"))
+
+
+def door_event(slug: str, user: User) -> Row | None:
+    """The evening `slug` (its id, series_id, status, starts_at, ends_at), and whether
+    `user` is on its series' team (`team`, for can_run_door); None if there is none."""
+    return db.session.execute(_DOOR_EVENT, {"slug": slug, "user_id": user.id}).first()
 
 
 # -- the check-in itself ---------------------------------------------------------------------
@@ -213,15 +236,17 @@ def _by_id(registration_id: int | None) -> Row | None:
     return db.session.execute(_SCANNED_BY_ID, {"id": registration_id}).first()
 
 
-def _claim(registration_id: int, now: datetime, door: str) -> bool:
+def _claim(registration_id: int, now: datetime, door: str, *, series_id: int | None = None) -> bool:
     """Check the person in if nobody has yet and they have a seat; False otherwise. Must
     open its transaction: it locks the row (PostgreSQL) or the database (SQLite) until the
-    commit, and a second door's claim waits, then finds the row taken."""
+    commit, and a second door's claim waits, then finds the row taken. `series_id`: the
+    series of the person's evening, when the caller read it (the webhooks need it)."""
     values = {"registration_id": registration_id, "at": now, "door_name": door}
     claimed = first_write(_CLAIM, values)
     if claimed.rowcount != 1:
         return False
-    signals.checked_in.send(registration_id)  # in this transaction (meetup.webhooks)
+    # In this transaction (meetup.webhooks), which may still roll back (a reused request id).
+    signals.checked_in.send(registration_id, series_id=series_id)
     return True
 
 
@@ -293,7 +318,7 @@ def check_in(
     scanned: str,
     user: User,
     *,
-    event: Event | None = None,
+    event: Event | Row | None = None,
     door: str = "",
     request_id: str = "",
     scanned_at: datetime | None = None,
@@ -307,8 +332,9 @@ def check_in(
     door = door_name(door)
     code = parse_code(scanned)
     user_id = user.id
-    if (replayed := _replay(user, request_id, code)) is not None:
-        return replayed
+    # A request id seen before is found when remembering it fails (IntegrityError, below):
+    # a retry is rare, so no scan pays a query to look for one first. Everything a scan
+    # writes (the claim included) is in the transaction that remembers it, rolled back then.
     now = utcnow()
     found = _by_code(code)
     status = _status(found, user, event.id if event else None, now)
@@ -320,7 +346,7 @@ def check_in(
     registration_id = found.id if status is not Answer.UNKNOWN else None
     end_reads()  # SQLite: the claim must open the write transaction
     at = scanned_at if scanned_at and now - OFFLINE_TIME_KEPT <= scanned_at <= now else now
-    if status is Answer.OK and not _claim(registration_id, at, door):
+    if status is Answer.OK and not _claim(registration_id, at, door, series_id=found.series_id):
         # Another door was quicker (or the seat went meanwhile): answer from the row as it is.
         db.session.rollback()
         return check_in(scanned, user, event=event, door=door, request_id=request_id)
@@ -341,8 +367,8 @@ def check_in(
             else:
                 first_write(_REMEMBER, values)
         db.session.commit()
-    except IntegrityError:  # the same request, sent twice at once: the first one answers
-        db.session.rollback()
+    except IntegrityError:  # the same request sent before (a retry, or twice at once): the
+        db.session.rollback()  # first one answers
         return _replay(user, request_id, code) or result
     counters.check_in(status)
     return result
@@ -356,7 +382,7 @@ class Undo(enum.StrEnum):
 
 
 def undo(
-    scanned: str, user: User, *, event: Event | None = None
+    scanned: str, user: User, *, event: Event | Row | None = None
 ) -> tuple[Undo, Registration | None]:
     """Take a check-in back (the wrong person ticked, a badge scanned by mistake). Commits."""
     found = _by_code(parse_code(scanned))

@@ -9,7 +9,7 @@ import json
 import secrets
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import bindparam, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from meetup import signals
@@ -71,6 +71,12 @@ def _event_events(instance: Event, is_new: bool) -> list[str]:
     return []
 
 
+#: Built once: every door scan asks it (SQLAlchemy reuses its compiled form).
+_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.series_id == bindparam("series_id")
+)
+
+
 class _Queue:
     """The deliveries of one flush, written in one statement."""
 
@@ -83,11 +89,7 @@ class _Queue:
     def endpoints(self, series_id: int) -> list:
         if series_id not in self._endpoints:
             self._endpoints[series_id] = list(
-                self.connection.execute(
-                    select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-                        WebhookEndpoint.series_id == series_id
-                    )
-                )
+                self.connection.execute(_ENDPOINTS, {"series_id": series_id})
             )
         return self._endpoints[series_id]
 
@@ -209,14 +211,16 @@ def _capture(session: Session, flush_context) -> None:
 
 
 @signals.checked_in.connect
-def _checked_in(registration_id: int, **_) -> None:
-    """The door's claim (meetup.checkin.services), in its transaction."""
+def _checked_in(registration_id: int, *, series_id: int | None = None, **_) -> None:
+    """The door's claim (meetup.checkin.services), in its transaction; `series_id`: the
+    series of the person's evening, when the scan read it (else read here)."""
     connection = db.session.connection()
-    series_id = connection.execute(
-        select(Event.series_id)
-        .join(Registration, Registration.event_id == Event.id)
-        .where(Registration.id == registration_id)
-    ).scalar()
+    if series_id is None:
+        series_id = connection.execute(
+            select(Event.series_id)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(Registration.id == registration_id)
+        ).scalar()
     queue = _Queue(connection)
     if not any("checkin.created" in e.events.split() for e in queue.endpoints(series_id)):
         return  # the usual case: one short query, nothing else at the door
