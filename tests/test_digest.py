@@ -306,12 +306,19 @@ def test_nothing_new_and_no_evening_ahead_sends_nothing(app, make):
         assert sent == ["ana@example.org"]
 
 
-def test_a_series_that_has_not_turned_it_on_sends_none(app, make):
+def test_a_series_that_has_not_turned_it_on_sends_none(app, make, smtp):
     _organiser, slug, _upcoming, at = _club(app, make)
     with app.app_context():
         _series(app, slug).digest_enabled = False
         db.session.commit()
         assert digest.send_due(now=at + timedelta(hours=1)).sent == 0
+        # Turned off after the digests were queued, before the worker wrote them out.
+        _series(app, slug).digest_enabled = True
+        db.session.commit()
+        assert digest.send_due(now=at + timedelta(hours=1)).sent == 2
+        _series(app, slug).digest_enabled = False
+        db.session.commit()
+    assert _deliver(app, smtp) == {}
 
 
 def test_who_chose_not_to_be_seen_never_appears(app, make, smtp):
@@ -402,3 +409,49 @@ def test_the_person_finds_their_digests_in_their_data(app, client, make):
     assert row["month"] == month
     page = client.get(f"/r/{token}/my-data").get_data(as_text=True)
     assert "Neighbourhood digests" in page or "Nouvelles du quartier" in page
+
+
+def test_only_community_members_who_asked_for_news_get_one(app, make):
+    """Ivy asked for news but shows her card to her evening only; Jo asked but never came;
+    Cléo is in the community but did not ask: none of them gets a digest."""
+    _organiser, _slug, upcoming, at = _club(app, make)
+    with app.app_context():
+        old = db.session.scalar(
+            select(Event.slug).where(Event.starts_at == at - timedelta(days=60))
+        )
+    _person(make, old, "Ivy", 30, came_at=at - timedelta(days=60), news=True,
+            visibility="attendees")  # fmt: skip
+    _person(make, upcoming, "Jo", 40, came_at=None, news=True)
+    with app.app_context():
+        digest.send_due(now=at + timedelta(hours=1))
+        recipients = db.session.scalars(
+            select(OutboxMessage.recipient).where(OutboxMessage.kind == "digest")
+        ).all()
+        assert sorted(recipients) == ["ana@example.org", "ben@example.org"]
+
+
+def test_a_newcomer_who_signs_up_again_is_shown_by_their_new_card(app, make, smtp):
+    """Between the queueing and the writing out, Cléo signs up for the next evening with a
+    new job: her new registration is her card, and the digest shows it."""
+    _organiser, _slug, upcoming, at = _club(app, make)
+    with app.app_context():
+        digest.send_due(now=at + timedelta(hours=1))
+    _person(make, upcoming, "Cleo", 100, job_title="Directrice artistique", help_with="")
+    text = text_of(_deliver(app, smtp)["ana@example.org"])
+    assert "Cleo Test (Directrice artistique)" in text and "Eve Test" in text
+
+
+def test_the_evening_part_follows_what_the_person_did(app, make, smtp):
+    """Waitlisted for the next evening: said so, no button. Cancelled: the evening, no
+    button (a choice, as for the announcement), and nothing that says they are coming."""
+    _organiser, _slug, upcoming, at = _club(app, make)
+    make.registration(upcoming, email="ana@example.org", status="waitlisted", news=True,
+                      visibility="community")  # fmt: skip
+    make.registration(upcoming, email="ben@example.org", status="cancelled")
+    with app.app_context():
+        assert digest.send_due(now=at + timedelta(hours=1)).sent == 2
+    received = _deliver(app, smtp)
+    ana, ben = text_of(received["ana@example.org"]), text_of(received["ben@example.org"])
+    assert "Vous êtes sur sa liste d’attente." in ana and not JOIN.search(ana)
+    assert "The next evening:" in ben and not JOIN.search(ben)
+    assert "registered for it" not in ben and "waitlist" not in ben

@@ -148,14 +148,15 @@ def last_sent(series_id: int, person: str) -> datetime | None:
     )
 
 
-def is_registered(event: Event, email: str) -> bool:
-    """Registered for `event` in any status (a cancellation was a choice, as for the
-    announcement: no button to undo it)."""
-    query = select(Registration.id).where(
-        Registration.event_id == event.id,
-        func.lower(Registration.email) == email.strip().lower(),
+def registration_for(event: Event, email: str) -> RegistrationStatus | None:
+    """How this address is registered for `event`, if it is (cancelled included: that was a
+    choice, as for the announcement; no button to undo it)."""
+    return db.session.scalar(
+        select(Registration.status).where(
+            Registration.event_id == event.id,
+            func.lower(Registration.email) == email.strip().lower(),
+        )
     )
-    return db.session.scalar(query.limit(1)) is not None
 
 
 @dataclass
@@ -194,7 +195,7 @@ def plan(
     default_since: datetime,
 ) -> Plan:
     since = last_sent(directory.series.id, person_key(card.email)) or default_since
-    offered = event is not None and not is_registered(event, card.email)
+    offered = event is not None and registration_for(event, card.email) is None
     return Plan(
         card=card,
         newcomers=new_neighbours(directory, card, since, now),

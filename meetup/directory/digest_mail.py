@@ -15,7 +15,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from meetup.directory.cards import Card, card_for
-from meetup.directory.digest import Plan, is_registered, next_evening
+from meetup.directory.digest import Plan, next_evening, registration_for
 from meetup.directory.queries import CommunityDirectory, Nearby
 from meetup.directory.wording import distance_note
 from meetup.events.models import Event, EventStatus, Series
@@ -26,7 +26,7 @@ from meetup.mail.models import OutboxMention, OutboxMessage
 from meetup.mail.services import Content, Withdrawn, composer, contact_line, queue_draft
 from meetup.registrations import news
 from meetup.registrations import services as registration_services
-from meetup.registrations.models import LinkPurpose, Registration
+from meetup.registrations.models import LinkPurpose, Registration, RegistrationStatus
 from meetup.timeutil import utcnow
 
 KIND = "digest"
@@ -79,7 +79,7 @@ def render(
     neighbours: list[Neighbour],
     event: Event | None,
     *,
-    registered: bool,
+    registered: RegistrationStatus | None,
     signup_url: str | None,
     unsubscribe_url: str,
 ) -> tuple[str, str]:
@@ -96,7 +96,8 @@ def render(
         "community_url": absolute_url("directory.community_page", slug=series.slug),
         "event": event,
         "event_url": absolute_url("public.event_page", slug=event.slug) if event else None,
-        "registered": registered,
+        #: "confirmed", "waitlisted", "cancelled" or None (not registered).
+        "registered": registered.value if registered is not None else None,
         "signup_url": signup_url,
         "unsubscribe_url": unsubscribe_url,
         "reply_to_organisers": bool(series.contact_email),
@@ -107,14 +108,16 @@ def render(
 
 
 def _still_listed(series: Series, people: list) -> list[Neighbour]:
-    """The draft's neighbours still in the community (their card unchanged), in order."""
+    """The draft's neighbours still in the community, in order, each shown by their card as
+    it is now (they may have signed up again since: their new registration is their card)."""
     directory = CommunityDirectory(series)
     found = []
     for registration_id, metres, exact in people:
         registration = db.session.get(Registration, registration_id)
-        if registration is not None and directory.lists(registration):
-            nearby = Nearby(registration, metres, exact)
-            found.append(Neighbour(card_for(registration), distance_note(nearby)))
+        card = directory.card_of(registration) if registration is not None else None
+        if card is not None:
+            nearby = Nearby(card, metres, exact and bool(card.share_address))
+            found.append(Neighbour(card_for(card), distance_note(nearby)))
     return found
 
 
@@ -133,11 +136,13 @@ def compose_digest(message: OutboxMessage, values: dict) -> Content:
         raise LookupError("the digest's person or series is gone")
     if not registration_services.gets_news(series.id, person.email):
         raise Withdrawn("the news consent was withdrawn")
+    if not series.digest_enabled:
+        raise Withdrawn("the series turned its digest off")
     event = _evening(values.get("event_id"))
-    registered = event is not None and is_registered(event, person.email)
+    registered = registration_for(event, person.email) if event is not None else None
     signup_url = None
     open_now = event is not None and signup_state(event, utcnow()) == SignupState.OPEN
-    if open_now and values.get("signup") and not registered:
+    if open_now and values.get("signup") and registered is None:
         signup_url = news.signup_url(event, values["signup"])
     unsubscribe = news.unsubscribe_url(values["unsubscribe"])
     with force_locale(person.language):
@@ -221,7 +226,7 @@ def preview(series: Series, language: str, now=None) -> tuple[str, str]:
             Sample("Camille", language),
             neighbours,
             event,
-            registered=False,
+            registered=None,
             signup_url=news.signup_url(event, "preview") if event is not None else None,
             unsubscribe_url=news.unsubscribe_url("preview"),
         )
