@@ -31,6 +31,7 @@ from meetup import (
     webhooks,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
+from meetup.auth import access
 from meetup.auth.cli import tokens_cli, users_cli
 from meetup.badges.cli import badges_cli
 from meetup.config import (
@@ -235,6 +236,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["sector"] = sector_label
     app.jinja_env.filters["capfirst"] = i18n.capfirst
     app.jinja_env.filters["event_when"] = i18n.format_event_when
+    app.jinja_env.globals["is_staff"] = access.is_staff
+    app.jinja_env.globals["may_create_series"] = access.may_create_series
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from meetup import counters, signals
-from meetup.auth.access import can_run_door
-from meetup.auth.models import Role, User
+from meetup.auth.access import can_run_door, manages
+from meetup.auth.models import User
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -113,13 +113,18 @@ DOOR_AHEAD = timedelta(days=14)
 def door_may_open(event: Event, user: User, now: datetime) -> bool:
     """Door volunteers work published evenings from two weeks before to ON_NOW after; past
     evenings (their attendance, their people) are the organisers' business only."""
-    return _door_window(user, event.status, event.starts_at, event.ends_at, now)
+    return _door_window(user, event.series_id, event.status, event.starts_at, event.ends_at, now)
 
 
 def _door_window(
-    user: User, status: EventStatus, starts_at: datetime, ends_at: datetime, now: datetime
+    user: User,
+    series_id: int,
+    status: EventStatus,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
 ) -> bool:
-    if user.role is not Role.DOOR:
+    if manages(user, series_id):  # its organisers (and admins): any evening, any time
         return True
     return (
         status is EventStatus.PUBLISHED
@@ -229,7 +234,7 @@ def _result(status: Answer, scanned: Row | None, user: User, now: datetime) -> R
     if scanned is None or status is Answer.UNKNOWN:
         return Result(status)
     if status is Answer.WRONG_EVENT and not _door_window(
-        user, scanned.event_status, scanned.starts_at, scanned.ends_at, now
+        user, scanned.series_id, scanned.event_status, scanned.starts_at, scanned.ends_at, now
     ):
         # A ticket of an evening this account may not open at the door (a past one, for a
         # volunteer): which evening it is for, as its own page says, nothing of the person.
@@ -369,12 +374,16 @@ def undo(
     allowed = (
         on_now(found.starts_at, found.ends_at, now)
         if event is None
-        else _door_window(user, found.event_status, found.starts_at, found.ends_at, now)
+        else _door_window(
+            user, found.series_id, found.event_status, found.starts_at, found.ends_at, now
+        )
     )
-    if user.role is Role.DOOR and not allowed:
+    if not allowed and not manages(user, found.series_id):
         return Undo.UNKNOWN, None
     if event is not None and found.event_id != event.id:
-        if not _door_window(user, found.event_status, found.starts_at, found.ends_at, utcnow()):
+        if not _door_window(
+            user, found.series_id, found.event_status, found.starts_at, found.ends_at, utcnow()
+        ):
             return Undo.WRONG_EVENT, None  # nothing of a person this account may not see
         return Undo.WRONG_EVENT, db.session.get(Registration, found.id)
     db.session.commit()
