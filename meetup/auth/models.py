@@ -103,15 +103,16 @@ class LoginSession(db.Model):
 #: What a token may do. `signup`: create registrations for its series' evenings, read
 #: nothing (publishable: it may sit in a web page); `read`: the API's lists and records;
 #: `write`: create and change series, events and registrations; `door`: check people in.
-#: A token also acts within its user's role: a door volunteer's token never writes.
+#: A token also acts within its user's role in each series: a door volunteer's never writes
+#: there.
 SIGNUP_SCOPE = "signup"
 STAFF_SCOPES = ("read", "write", "door")
 SCOPES = (SIGNUP_SCOPE, *STAFF_SCOPES)
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; it acts with its user's role, within its scopes. Only
-    its hash is stored."""
+    """A bearer token for the JSON API; it acts with its user's role in the series concerned
+    (meetup.auth.access), within its scopes. Only its hash is stored."""
 
     __tablename__ = "api_tokens"
 
