@@ -31,7 +31,7 @@ from meetup import (
     webhooks,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
-from meetup.auth import access
+from meetup.auth import access, cookie
 from meetup.auth.cli import tokens_cli, users_cli
 from meetup.badges.cli import badges_cli
 from meetup.config import (
@@ -193,6 +193,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the random login-session id does this job
+    app.session_interface = cookie.SessionInterface()  # door phones: until their evening's end
     limiter.init_app(app)
 
 
