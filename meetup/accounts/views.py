@@ -30,6 +30,7 @@ from meetup.events.models import Series
 from meetup.extensions import db, limiter
 from meetup.responses import private
 from meetup.timeutil import utcnow
+from meetup.writelock import end_reads, own_lock
 
 
 def _reset_rate_limit() -> str:
@@ -45,11 +46,13 @@ def log_in_fresh(user: User) -> None:
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])
+@own_lock  # one short write: reset.request_reset
 @limiter.limit(_reset_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        reset.request_reset(form.email.data)
+        end_reads()  # (the current user, if any, was read)
+        reset.request_reset(form.email.data)  # the worker looks it up and sends
         # The same words for every address: nobody learns which have an account.
         flash(
             _(
