@@ -436,6 +436,15 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         who="organiser",
         page="/admin/series/{series}/team",
     ),
+    # Roles one way and the other at once: each request sees the team as the one before
+    # left it (the series' row lock), and the organiser stays.
+    "accounts.member_role": Call(
+        "/admin/series/{series}/team/members/{door_id}/role",
+        "POST",
+        who="organiser",
+        data=lambda n: {"role": ("organiser", "door")[n % 2]},
+        page="/admin/series/{series}/team",
+    ),
     "door.offline_list": Call("/door/{tonight}/offline.json", who="door"),
     "door.service_worker": Call("/door/sw.js"),
     "door.manifest": Call("/door/manifest.webmanifest"),

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from meetup import counters, signals
-from meetup.auth.access import can_run_door
-from meetup.auth.models import Role, User, series_team
+from meetup.auth.access import can_run_door, manages
+from meetup.auth.models import Role, TeamRole, User, series_team
 from meetup.checkin.models import CheckinRequest
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -113,14 +113,28 @@ DOOR_AHEAD = timedelta(days=14)
 def door_may_open(event: Event | Row, user: User, now: datetime) -> bool:
     """Door volunteers work published evenings from two weeks before to ON_NOW after; past
     evenings (their attendance, their people) are the organisers' business only."""
-    return _door_window(user, event.status, event.starts_at, event.ends_at, now)
+    organiser = None
+    if isinstance(event, Row):  # door_event read the account's role on the team already
+        organiser = user.role is Role.ADMIN or (
+            not user.is_door_phone and event.team_role is TeamRole.ORGANISER
+        )
+    return _door_window(
+        user, event.series_id, event.status, event.starts_at, event.ends_at, now, organiser
+    )
 
 
 def _door_window(
-    user: User, status: EventStatus, starts_at: datetime, ends_at: datetime, now: datetime
+    user: User,
+    series_id: int,
+    status: EventStatus,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    organiser: bool | None = None,
 ) -> bool:
-    if user.role is not Role.DOOR:
-        return True
+    """`organiser`: whether the account manages the series, if the caller knows (else asked)."""
+    if organiser if organiser is not None else manages(user, series_id):
+        return True  # its organisers (and admins): any evening, any time
     return (
         status is EventStatus.PUBLISHED
         and ends_at >= now - ON_NOW
@@ -128,26 +142,27 @@ def _door_window(
     )
 
 
-#: The evening a door names, with what its door window needs, and whether the account is on
-#: its series' team, in one query and no objects (a scan asks it).
+#: The evening a door names, with what its door window needs, and the account's role on its
+#: series' team (None: not on it), in one query and no objects (a scan asks it).
 _DOOR_EVENT = select(
     Event.id,
     Event.series_id,
     Event.status,
     Event.starts_at,
     Event.ends_at,
-    exists()
+    select(series_team.c.role)
     .where(
         series_team.c.series_id == Event.series_id,
         series_team.c.user_id == bindparam("user_id"),
     )
-    .label("team"),
+    .scalar_subquery()
+    .label("team_role"),
 ).where(Event.slug == bindparam("slug"))
 
 
 def door_event(slug: str, user: User) -> Row | None:
-    """The evening `slug` (its id, series_id, status, starts_at, ends_at), and whether
-    `user` is on its series' team (`team`, for can_run_door); None if there is none."""
+    """The evening `slug` (its id, series_id, status, starts_at, ends_at), and `user`'s
+    role on its series' team (`team_role`, None if not on it); None if there is none."""
     return db.session.execute(_DOOR_EVENT, {"slug": slug, "user_id": user.id}).first()
 
 
@@ -254,7 +269,7 @@ def _result(status: Answer, scanned: Row | None, user: User, now: datetime) -> R
     if scanned is None or status is Answer.UNKNOWN:
         return Result(status)
     if status is Answer.WRONG_EVENT and not _door_window(
-        user, scanned.event_status, scanned.starts_at, scanned.ends_at, now
+        user, scanned.series_id, scanned.event_status, scanned.starts_at, scanned.ends_at, now
     ):
         # A ticket of an evening this account may not open at the door (a past one, for a
         # volunteer): which evening it is for, as its own page says, nothing of the person.
@@ -395,12 +410,16 @@ def undo(
     allowed = (
         on_now(found.starts_at, found.ends_at, now)
         if event is None
-        else _door_window(user, found.event_status, found.starts_at, found.ends_at, now)
+        else _door_window(
+            user, found.series_id, found.event_status, found.starts_at, found.ends_at, now
+        )
     )
-    if user.role is Role.DOOR and not allowed:
+    if not allowed and not manages(user, found.series_id):
         return Undo.UNKNOWN, None
     if event is not None and found.event_id != event.id:
-        if not _door_window(user, found.event_status, found.starts_at, found.ends_at, utcnow()):
+        if not _door_window(
+            user, found.series_id, found.event_status, found.starts_at, found.ends_at, utcnow()
+        ):
             return Undo.WRONG_EVENT, None  # nothing of a person this account may not see
         return Undo.WRONG_EVENT, db.session.get(Registration, found.id)
     db.session.commit()

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetup.auth.models import User, series_team
+from meetup.auth.models import TeamMember, TeamRole, User, series_team
 from meetup.extensions import db
 from meetup.models_base import enum_column
 from meetup.timeutil import UTCDateTime, utcnow
@@ -79,7 +79,14 @@ class Series(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
+    #: Who is on the team, with their role here; change the team through these.
+    memberships: Mapped[list[TeamMember]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    #: The team's people, by address (read only: see memberships).
+    team: Mapped[list[User]] = relationship(
+        secondary=series_team, order_by=User.email, viewonly=True
+    )
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="Event.starts_at", cascade="all, delete-orphan"
     )
@@ -87,6 +94,10 @@ class Series(db.Model):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def role_of(self, user: User) -> TeamRole | None:
+        """The user's role on this series' team, None off it."""
+        return next((m.role for m in self.memberships if m.user_id == user.id), None)
 
     def __repr__(self) -> str:
         return f"<Series {self.slug}>"
