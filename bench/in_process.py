@@ -52,7 +52,9 @@ def main() -> int:
         )
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
         subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
         figures = _measure()
     print(f"in process, {database_label(urls['app'])}, CPU ms per request (median of {REPEATS})")
