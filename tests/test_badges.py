@@ -487,6 +487,32 @@ def test_confirmation_email_carries_the_ticket_qr_code(app, client, make, tmp_pa
     assert decode([image]) == [expected]
 
 
+def test_the_confirmation_keeps_the_qr_matrix_for_the_badge(app, client, make, monkeypatch):
+    """Encoded once, when the email is written: the first badge print encodes nothing."""
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    with app.app_context():
+        found = db.session.scalar(select(Event).where(Event.slug == event))
+        profile = registration_services.Profile("Inès", "Gauthier", "ines@example.org")
+        registration_services.register(found, profile)
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count()).select_from(TicketQR)) == 0
+        assert compose_drafts() == 1
+        (kept,) = db.session.scalars(select(TicketQR)).all()
+        assert kept.content == qr_text(db.session.scalar(select(Registration.ticket_code)))
+        assert compose_drafts() == 0
+
+        def no_encoding(text):
+            raise AssertionError(f"encoded again: {text}")
+
+        monkeypatch.setattr("meetup.registrations.tickets.encode", no_encoding)
+        rows = services.printable(found)
+        pdf = services.badges_pdf(found, rows, LAYOUTS["single-a6"], mark_printed=True)
+        assert pdf.startswith(b"%PDF")
+        assert services.out_of_date(found, services.printable(found)) == set()
+
+
 def test_cli_writes_badges_and_only_new_ones_next_time(app, runner, evening, tmp_path):
     target = tmp_path / "badges.pdf"
     result = runner.invoke(

@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from meetup.extensions import db
@@ -107,6 +107,10 @@ class Content:
     reply_to: str | tuple[str, str] = ""
     #: The one-click unsubscribe address of a news email (RFC 8058), or "".
     list_unsubscribe: str = ""
+    #: Writes worth keeping that composing prepared without running them (composing only
+    #: reads): run with the written-out message, in its transaction. A ticket's QR matrix
+    #: encoded for the email, so that badges need not encode it again.
+    keep: tuple[Executable, ...] = ()
 
 
 def contact_line(address: str) -> str:
@@ -211,8 +215,14 @@ def message_bytes(message: OutboxMessage) -> bytes:
     """The message as it goes out: its stored bytes, or a draft composed now (not stored)."""
     if message.draft is None:
         return message.raw
+    return _composed(message)[0]
+
+
+def _composed(message: OutboxMessage) -> tuple[bytes, tuple[Executable, ...]]:
+    """A draft composed now: its bytes, and the writes composing left to keep."""
     content = _composers[message.kind](message, json.loads(message.draft))
-    return _build(content, message.recipient, message.message_id, message.created_at)
+    raw = _build(content, message.recipient, message.message_id, message.created_at)
+    return raw, content.keep
 
 
 def compose_drafts(limit: int = 50) -> int:
@@ -244,8 +254,10 @@ def _write_out(message_id: int) -> int:
     if message is None or message.draft is None:  # erased, or another worker was quicker
         db.session.rollback()
         return 0
+    keep: tuple[Executable, ...] = ()
     try:
-        values = {"raw": message_bytes(message), "draft": None}
+        raw, keep = _composed(message)
+        values = {"raw": raw, "draft": None}
     except SQLAlchemyError:
         raise
     except Withdrawn as reason:
@@ -274,6 +286,9 @@ def _write_out(message_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     changed = first_write(statement).rowcount
+    if changed and "raw" in values:
+        for write in keep:
+            db.session.execute(write)
     db.session.commit()
     return changed if "raw" in values else 0
 
