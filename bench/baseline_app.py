@@ -16,7 +16,7 @@ GET  /                        "hello"
 GET  /events/<slug>/signup    the signup form: the event, the count of seats taken, the
                               23 fields rendered and a CSRF token (flask_wtf.csrf)
 POST /events/<slug>/signup    the signup: the CSRF token checked, the 23 fields validated,
-                              then the signup's 13 statements (the seat lock, the count, the
+                              then the signup's statements (the seat lock, the count, the
                               same-email check, the registration, its consents, the webhooks'
                               and the series news' reads, the confirmation's draft)
 POST /api/v1/checkins         the door scan: the token, the evening and the team, the code,
@@ -40,7 +40,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from jinja2 import Environment
-from sqlalchemy import bindparam, create_engine, func, insert, select, update
+from sqlalchemy import and_, bindparam, create_engine, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import (
     BooleanField,
@@ -101,27 +101,18 @@ BY_EMAIL = select(registrations).where(
     registrations.c.event_id == bindparam("event_id"),
     func.lower(registrations.c.email) == bindparam("email"),
 )
-EVENING = (
-    select(events.c.slug, events.c.title, events.c.starts_at, events.c.series_id, series.c.timezone)
-    .join(series, series.c.id == events.c.series_id)
-    .where(events.c.id == bindparam("event_id"))
-)
-NEWS = (
-    select(registrations.c.id)
-    .where(
-        func.lower(registrations.c.email) == bindparam("email"),
-        registrations.c.erased_at.is_(None),
-        registrations.c.event_id.in_(
-            select(events.c.id).where(events.c.series_id == bindparam("series_id"))
+#: The person's registrations in the series (the series' news, answered on each of them).
+THEIRS = select(registrations).where(
+    or_(
+        registrations.c.id == bindparam("registration_id"),
+        and_(
+            func.lower(registrations.c.email) == bindparam("email"),
+            registrations.c.erased_at.is_(None),
+            registrations.c.event_id.in_(
+                select(events.c.id).where(events.c.series_id == bindparam("series_id"))
+            ),
         ),
-        registrations.c.news.is_(True),
     )
-    .limit(1)
-)
-STATUS_CHANGED = (
-    update(registrations)
-    .where(registrations.c.id == bindparam("registration_id"))
-    .values(status_changed_at=bindparam("now"), revision=1)
 )
 TOKEN = (
     select(tokens, users)
@@ -286,16 +277,15 @@ def _register(connection, event, form: SignupForm) -> None:
             for name in ("visibility", *CONSENTS)
         ],
     )
-    evening = connection.execute(EVENING, {"event_id": event.id}).one()
-    list(connection.execute(ENDPOINTS, {"series_id": evening.series_id}))
-    connection.execute(NEWS, {"email": email, "series_id": evening.series_id}).first()
-    connection.execute(STATUS_CHANGED, {"registration_id": registration_id, "now": now})
+    list(connection.execute(ENDPOINTS, {"series_id": event.series_id}))
+    theirs = {"registration_id": registration_id, "email": email, "series_id": event.series_id}
+    list(connection.execute(THEIRS, theirs))
     draft = {"ticket": True, "calendar": True, "token": token}
     connection.execute(
         insert(outbox).values(
             message_id=make_msgid(domain="bench.example.org"),
             recipient=form.email.data,
-            subject=f"Your seat: {evening.title}",
+            subject=f"Your seat: {event.title}",
             kind="confirmation",
             registration_id=registration_id,
             raw=b"",

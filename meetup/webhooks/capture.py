@@ -149,7 +149,21 @@ def _wants(chosen: list[str], event_type: str) -> bool:
     return event_type in chosen
 
 
+def _known_series_id(registration) -> int | None:
+    """The series of the registration's evening if the session has it at hand (a signup
+    does), without a query; None otherwise."""
+    evening = registration.__dict__.get("event") if isinstance(registration, Registration) else None
+    return evening.__dict__.get("series_id") if evening is not None else None
+
+
 def queue_registration(queue: _Queue, registration, event_types: list[str]) -> None:
+    series_id = _known_series_id(registration)
+    if series_id is not None and not any(
+        _wants(endpoint.events.split(), event_type)
+        for endpoint in queue.endpoints(series_id)
+        for event_type in event_types
+    ):
+        return  # nobody listens (a signup's usual case): no evening to read, no body to make
     evening, zone = queue.evening(registration.event_id)
     data = registration_data(registration, evening, zone)
     for event_type in event_types:
