@@ -5,7 +5,7 @@ event page stays as fast at 20,000 registrations as at 50. It replaces the index
 (event_id, status), its first two columns.
 
 Revision ID: 0040_count_index
-Revises: 0035_tables
+Revises: 0039_reset_requests
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0040_count_index"
-down_revision = "0035_tables"
+down_revision = "0039_reset_requests"
 branch_labels = None
 depends_on = None
 
