@@ -302,3 +302,31 @@ def test_an_organiser_demoted_while_their_change_waits_changes_nothing(
     response = post_form(client, url, data, page=f"/admin/series/{series}/edit")
     assert response.status_code == 403
     assert _roles(app, series) == {ann: "organiser", bea: "door", cid: "organiser"}
+
+
+def test_a_scanned_ticket_offers_the_registrations_to_this_series_organisers_only(app, make):
+    """The team's view of a scanned ticket links to the evening's registrations when the
+    reader organises this series, whatever their account's role: not for an organiser's
+    account at this series' door, and for a door volunteer's account organising it."""
+    from meetup.registrations.models import Registration
+
+    organiser_account = make.user("organiser")
+    door_account = make.user("door")
+    series = make.series(team=(organiser_account, door_account))
+    with app.app_context():
+        s = db.session.scalar(select(Series).where(Series.slug == series))
+        team.set_role(s, find_user_by_email(door_account), TeamRole.ORGANISER)
+        team.set_role(s, find_user_by_email(organiser_account), TeamRole.DOOR)
+    event = make.event(series)
+    registration_id = make.registration(event, first_name="Marie", last_name="Dupont")
+    with app.app_context():
+        code = db.session.get(Registration, registration_id).ticket_code
+    link = f'href="/admin/events/{event}/registrations"'
+    for email, offered in ((organiser_account, False), (door_account, True)):
+        browser = app.test_client()
+        log_in(browser, email)
+        html = browser.get(f"/b/{code}").get_data(as_text=True)
+        assert "Marie Dupont" in html  # both are on the team, within the door's window
+        assert (link in html) is offered, email
+        status = browser.get(f"/admin/events/{event}/registrations").status_code
+        assert status == (200 if offered else 403)

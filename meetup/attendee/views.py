@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from meetup.auth.access import can_run_door
+from meetup.auth.access import can_manage_series, can_run_door
 from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
 from meetup.checkin import services as checkin_services
@@ -302,6 +302,8 @@ def _staff_ticket(registration: Registration, now):
             registration=registration,
             event=event,
             on_now=checkin_services.on_now(event.starts_at, event.ends_at, now),
+            #: The registrations' link: for this series' organisers (its team role).
+            organiser=can_manage_series(current_user, event.series),
         )
     )
     response.headers["Cache-Control"] = "no-store"
