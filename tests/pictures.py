@@ -73,3 +73,55 @@ SVG = (
     b'<script>alert(1)</script><circle cx="50" cy="50" r="40"/></svg>'
 )
 TEXT = b"Dear organisers,\nthis is not a picture.\n"
+
+
+def evening_scene(size=(1600, 900)) -> bytes:
+    """A cover a club might use: a warm gradient, round tables, taken by a phone (EXIF with a
+    GPS position)."""
+    from PIL import ImageDraw
+
+    width, height = size
+    gradient = Image.linear_gradient("L").resize(size)
+    image = Image.merge(
+        "RGB",
+        (
+            gradient.point(lambda v: 120 + v // 2),
+            gradient.point(lambda v: 60 + v // 3),
+            gradient.point(lambda v: 40 + v // 6),
+        ),
+    )
+    draw = ImageDraw.Draw(image)
+    for n in range(5):
+        x = width * (n + 1) // 6
+        draw.ellipse((x - 90, height - 260, x + 90, height - 140), fill=(245, 230, 205))
+        for seat in (-120, 120):
+            draw.ellipse(
+                (x + seat - 25, height - 225, x + seat + 25, height - 175), fill=(70, 40, 30)
+            )
+    exif = Image.Exif()
+    exif[ExifTags.Base.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (45.0, 31.0, 27.0),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (4.0, 52.0, 26.0),
+    }
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=88)
+    return buffer.getvalue()
+
+
+def club_logo(size=(400, 400)) -> bytes:
+    """A round logo with a coffee cup, on a transparent background."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    w, h = size
+    draw.ellipse((0, 0, w - 1, h - 1), fill=(122, 74, 30, 255))
+    draw.rounded_rectangle((w * 0.28, h * 0.38, w * 0.64, h * 0.72), radius=18, fill="white")
+    draw.ellipse((w * 0.58, h * 0.44, w * 0.76, h * 0.62), outline="white", width=14)
+    for x in (0.38, 0.46, 0.54):
+        draw.line((w * x, h * 0.2, w * x, h * 0.32), fill="white", width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

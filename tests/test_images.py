@@ -23,9 +23,11 @@ from meetup.images import processing
 from meetup.images.models import StoredImage
 from meetup.images.processing import Kind, Problem, Rejected, clean
 from meetup.images.store import store
+from meetup.registrations import emails
+from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
 from tests import pictures
-from tests.helpers import csrf_from, log_in
+from tests.helpers import csrf_from, log_in, outbox, sign_up
 
 # -- the pure core: what comes out of an upload ----------------------------------------------
 
@@ -419,3 +421,33 @@ def test_only_the_series_organisers_upload(app, client, make, role):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0
+
+
+# -- in the emails ----------------------------------------------------------------------------
+
+
+def _html_of(message) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, client, make):
+    organiser, series, event = _world(make)
+    log_in(client, organiser)
+    _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
+    _edit_event(client, event, cover=_upload(pictures.plain("JPEG", size=(1200, 600)), "c.jpg"))
+    logo, cover = _series(app, series).logo_sha256, _event(app, event).cover_sha256
+    sign_up(app.test_client(), event, email="marie@example.org")
+    (confirmation,) = outbox(app, "confirmation")
+    body = _html_of(confirmation)
+    assert f'<img src="http://localhost/images/{logo}.png" alt="Le logo de Café' in body
+    assert 'width="120" height="48"' in body  # 300 × 120 shown 48 px high
+    assert f'<img src="http://localhost/images/{cover}.jpg"' in body
+    assert 'width="512" height="256"' in body
+    # An email about something else carries the logo, not the cover.
+    with app.app_context():
+        registration = db.session.scalar(select(Registration))
+        emails.queue_cancelled(registration, by_organiser=False)
+        db.session.commit()
+    (cancelled,) = outbox(app, "cancelled")
+    assert f"/images/{logo}.png" in _html_of(cancelled)
+    assert f"/images/{cover}.jpg" not in _html_of(cancelled)
