@@ -14,8 +14,7 @@ from flask import abort, make_response, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, select
 
-from meetup.auth.access import can_manage_series
-from meetup.auth.models import Role
+from meetup.auth.access import can_manage_series, is_staff
 from meetup.events import public_bp as bp
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
@@ -45,7 +44,7 @@ def is_public(digest: str) -> bool:
 def team_may_see(digest: str) -> bool:
     """An organiser who may edit a draft evening showing it, or any organiser for a picture
     nothing shows yet (one just uploaded with a form sent back: its address is unguessable)."""
-    if not (current_user.is_authenticated and current_user.has_role(Role.ADMIN, Role.ORGANISER)):
+    if not is_staff(current_user):
         return False
     drafts = db.session.scalars(select(Event).where(Event.cover_sha256 == digest)).all()
     if not drafts:

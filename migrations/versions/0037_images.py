@@ -2,7 +2,7 @@
 their re-encoded bytes, so that every web host serves them (issue 19, point 8).
 
 Revision ID: 0037_images
-Revises: 0035_tables
+Revises: 0040_count_index
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "0037_images"
-down_revision = "0035_tables"
+down_revision = "0040_count_index"
 branch_labels = None
 depends_on = None
 
