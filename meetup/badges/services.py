@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from meetup.auth.models import TeamRole
 from meetup.badges import text
 from meetup.badges.layouts import Layout
-from meetup.badges.pdf import Badge, Ticket, Words, render_badges, render_ticket
+from meetup.badges.pdf import Badge, Logo, Ticket, Words, render_badges, render_ticket
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_event_when
@@ -253,6 +253,12 @@ def select_registrations(
     return rows
 
 
+def series_logo(event: Event) -> Logo | None:
+    """The series' logo for its badges, if it has one."""
+    image = event.series.logo
+    return Logo(image.data, image.width, image.height) if image is not None else None
+
+
 def badges_pdf(
     event: Event,
     registrations: Sequence[Registration],
@@ -266,7 +272,9 @@ def badges_pdf(
     roles = roles if roles is not None else roles_for(event, registrations)
     line = event_line(event)
     badges = [badge_for(r, roles[r.id], line) for r in registrations]
-    pdf = render_badges(badges, layout, words(), title=_("Badges") + " — " + line)
+    pdf = render_badges(
+        badges, layout, words(), title=_("Badges") + " — " + line, logo=series_logo(event)
+    )
     if mark_printed:
         now, part = utcnow(), _event_part(event)
         marks = [
