@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test addok lint format bench bench-badges bench-web bench-checkin bench-neighbours bench-memory translations compile-translations clean help
+.PHONY: run test addok lint format bench bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike bench-memory translations compile-translations clean help
 
 help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -68,7 +68,7 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-badges bench-web bench-checkin bench-neighbours bench-memory
+bench: bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike bench-memory
 
 bench-neighbours: $(BIN)/.installed
 	$(BIN)/python bench/neighbours.py
@@ -84,6 +84,22 @@ bench-memory: $(BIN)/.installed
 bench-web: $(BIN)/.installed
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/web.py
+
+# Lighthouse, pinned in bench/package.json and its lock, installed into bench/node_modules
+# (git-ignored); it drives Debian's chromium. Needs npm (apt-get install npm) and nginx.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	@command -v npm >/dev/null || { echo "bench-phones needs npm: apt-get install npm"; exit 1; }
+	cd bench && npm ci --no-audit --no-fund
+	@touch $@
+
+bench-phones: $(BIN)/.installed bench/node_modules/.installed
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python bench/phones.py
+
+# 1,000 phones over 5 minutes on PostgreSQL (BENCH_POSTGRES_URL, default the local server),
+# about 7 minutes; SPIKE_ARGS=--quick: 100 phones over 30 s.
+bench-spike: $(BIN)/.installed
+	@command -v redis-server >/dev/null || { echo "bench-spike needs redis-server"; exit 1; }
+	$(BIN)/python bench/spike.py $(SPIKE_ARGS)
 
 bench-checkin: $(BIN)/.installed
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }

@@ -5,6 +5,7 @@ The journeys through it are in tests/browser/test_https_flow.py.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -130,3 +131,28 @@ def test_versioned_static_addresses_are_kept_a_year_by_nginx(https_site):
     status, headers, body = https_site.nginx.get(link)
     assert status == 200 and body == (STATIC_ROOT / "css" / "app.css").read_bytes()
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/vendor/pico/pico.min.css",
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/js/door.js",
+        "/",
+    ],
+)
+def test_text_goes_to_phones_compressed(https_site, path):
+    """Stylesheets, scripts and pages are gzipped for browsers that say they take it
+    (Lighthouse's phone profile, bench/phones.py: pages under 100 KB); Vary tells caches."""
+    status, headers, body = https_site.nginx.get(path, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in headers["Vary"]
+    plain = gzip.decompress(body)
+    if path.startswith("/static/"):
+        assert plain == (STATIC_ROOT / path.removeprefix("/static/")).read_bytes()
+        assert len(body) < len(plain) / 3
+    # Without Accept-Encoding, the bytes as they are.
+    status, headers, body = https_site.nginx.get(path)
+    assert status == 200 and "Content-Encoding" not in headers

@@ -14,7 +14,7 @@ from flask_babel import pgettext
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
-from meetup.auth.models import Role
+from meetup.auth.models import TeamRole
 from meetup.badges.layouts import Layout
 from meetup.events.models import Event
 from meetup.extensions import db
@@ -89,9 +89,9 @@ def roles_for(event: Event, registrations: Sequence[Registration]) -> dict[int, 
     regular (checked in at an earlier evening of the series) or first_time."""
     speakers = {folded(speaker.name) for speaker in event.speakers}
     team = {
-        user.email.lower()
-        for user in event.series.team
-        if user.role in (Role.ORGANISER, Role.ADMIN)
+        member.user.email.lower()
+        for member in event.series.memberships
+        if member.role is TeamRole.ORGANISER
     }
     came_before = set(
         db.session.scalars(

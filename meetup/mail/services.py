@@ -181,10 +181,20 @@ def queue_draft(
     return message
 
 
+#: The PostgreSQL advisory lock that queues campaigns one after another (any fixed number
+#: nothing else in the database uses).
+CAMPAIGN_PACE_LOCK = 0x6D656574  # "meet"
+
+
 def campaign_start(now: datetime) -> datetime:
     """When a new campaign's first copy may go: after the last copy of the campaigns queued
     before it (sent or not), so that together they keep to MAIL_CAMPAIGN_PER_MINUTE. (A
-    copy retried after a failure goes at its own time, outside this pace.)"""
+    copy retried after a failure goes at its own time, outside this pace.) Holds, until the
+    caller commits, a lock that makes campaigns queued at the same moment take turns (SQLite's
+    writer lock does it there; PostgreSQL needs a lock of its own, or both would read the same
+    last copy and go out together at twice the rate)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(CAMPAIGN_PACE_LOCK)))
     last = db.session.scalar(
         select(func.max(OutboxMessage.next_attempt_at)).where(
             OutboxMessage.campaign_id.is_not(None)

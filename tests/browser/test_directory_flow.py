@@ -96,10 +96,17 @@ def test_an_attendee_finds_their_neighbours_on_a_phone(app, phone, make):
     expect(neighbours.locator(".person-card").first).to_contain_text("à ≈ 30 m")
     expect(neighbours).not_to_contain_text("Lucie")  # 2 km away
     expect(phone.locator("main")).not_to_contain_text("Caché")  # chose nobody
-    # The map: one marker per person listed, and Zoé.
+    # The map: everyone listed, and Zoé; pins that would overlap (Marie's, 30 m from Zoé's)
+    # are one, which says how many it holds (a finger can tap each pin).
     directory_map = phone.locator("#directory-map")
     expect(directory_map).to_have_attribute("data-ready", "4")
-    expect(phone.locator("#directory-map .directory-pin")).to_have_count(4)
+    expect(directory_map).to_have_attribute("data-places", "4")
+    pins = phone.locator("#directory-map .directory-pin")
+    expect(pins.first).to_be_visible()
+    assert sum(int(pins.nth(i).inner_text() or 1) for i in range(pins.count())) == 4
+    for i in range(pins.count()):
+        box = pins.nth(i).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24
     # "Offers what I'm looking for": Marie does accounting.
     phone.get_by_label("Seulement les personnes qui proposent ce que je cherche").check()
     phone.get_by_role("button", name="Filtrer").click()

@@ -3,6 +3,8 @@
 // People shown at the same place (a rounded cell holds many) share one pin that says how
 // many they are; its popup lists them all, each with a link to their card and, when they
 // accept it, "Introduce us". Pins are real markers: Tab reaches them, Enter opens the list.
+// Pins are at least 24 px wide, and places whose pins would overlap at the map's zoom share
+// one (drawn again on each zoom): a finger can tap each one (WCAG 2.5.8, axe's target-size).
 (function () {
   "use strict";
   var box = document.getElementById("directory-map");
@@ -60,7 +62,7 @@
     var list = document.createElement("ul");
     people.forEach(function (m) { list.appendChild(entry(m)); });
     text.appendChild(list);
-    if (!people[0].exact) {
+    if (!people.every(function (m) { return m.exact; })) {
       var small = document.createElement("small");
       small.textContent = box.dataset.labelRounded;
       text.appendChild(small);
@@ -78,29 +80,51 @@
         if (!places[key]) { places[key] = []; order.push(key); }
         places[key].push(m);
       });
-      var layer = L.featureGroup();
-      order.forEach(function (key) {
-        var people = places[key];
-        var me = people.some(function (m) { return m.me; });
-        var label = people.length > 1 ? countText(people.length)
-          : (me ? box.dataset.labelMe : people[0].name);
-        var icon = L.divIcon({
-          className: "directory-pin" + (me ? " is-me" : "") + (people[0].exact ? " is-exact" : ""),
-          html: people.length > 1 ? "<span>" + people.length + "</span>" : "",
-          iconSize: people.length > 1 ? [30, 30] : [18, 18],
+      var layer = L.featureGroup().addTo(map);
+      // Two pins closer than this (centre to centre, in pixels) would overlap: one pin.
+      var SPACING = 32;
+      function draw() {
+        layer.clearLayers();
+        var groups = [];
+        order.forEach(function (key) {
+          var people = places[key];
+          var point = map.latLngToLayerPoint([people[0].lat, people[0].lon]);
+          var near = groups.filter(function (g) { return g.point.distanceTo(point) < SPACING; })[0];
+          if (near) {
+            near.people = near.people.concat(people);
+          } else {
+            groups.push({ point: point, people: people.slice() });
+          }
         });
-        var marker = L.marker([people[0].lat, people[0].lon], {
-          icon: icon, keyboard: true, title: label, alt: label, riseOnHover: true,
+        groups.forEach(function (group) {
+          var people = group.people;
+          var me = people.some(function (m) { return m.me; });
+          var exact = people.every(function (m) { return m.exact; });
+          var label = people.length > 1 ? countText(people.length)
+            : (me ? box.dataset.labelMe : people[0].name);
+          var icon = L.divIcon({
+            className: "directory-pin" + (me ? " is-me" : "") + (exact ? " is-exact" : "")
+              + (people.length > 1 ? " is-many" : ""),
+            html: people.length > 1 ? "<span>" + people.length + "</span>" : "",
+            iconSize: people.length > 1 ? [30, 30] : [24, 24],
+          });
+          var marker = L.marker([people[0].lat, people[0].lon], {
+            icon: icon, keyboard: true, title: label, alt: label, riseOnHover: true,
+          });
+          marker.bindPopup(popup(people), { maxHeight: 260 });
+          layer.addLayer(marker);
         });
-        marker.bindPopup(popup(people), { maxHeight: 260 });
-        layer.addLayer(marker);
-      });
-      layer.addTo(map);
+      }
       if (order.length) {
-        map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 16 });
+        var bounds = L.latLngBounds(order.map(function (key) {
+          return [places[key][0].lat, places[key][0].lon];
+        }));
+        map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
       } else {
         map.setView([46.6, 2.5], 5);
       }
+      draw();
+      map.on("zoomend", draw);
       box.dataset.ready = String(data.markers.length);
       box.dataset.places = String(order.length);
     });
