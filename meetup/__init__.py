@@ -23,6 +23,7 @@ from meetup import (
     directory,
     events,
     i18n,
+    impact,
     mail,
     ops,
     privacy,
@@ -31,6 +32,7 @@ from meetup import (
     webhooks,
     writelock,  # noqa: F401 - SQLite's BEGIN (its engine listeners)
 )
+from meetup.auth import access, cookie
 from meetup.auth.cli import tokens_cli, users_cli
 from meetup.badges.cli import badges_cli
 from meetup.config import (
@@ -129,6 +131,12 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
             app.instance_path, "meetup.sqlite3"
         )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no connection to lose: pinging it before each request is a statement
+        # for nothing (PostgreSQL keeps the ping: a restarted server drops connections).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _check_observability(app: Flask) -> None:
@@ -192,6 +200,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the random login-session id does this job
+    app.session_interface = cookie.SessionInterface()  # door phones: until their evening's end
     limiter.init_app(app)
 
 
@@ -209,6 +218,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin.pairing_bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(directory.admin_bp)
+    app.register_blueprint(impact.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(api.bp)
@@ -235,6 +245,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["sector"] = sector_label
     app.jinja_env.filters["capfirst"] = i18n.capfirst
     app.jinja_env.filters["event_when"] = i18n.format_event_when
+    app.jinja_env.globals["is_staff"] = access.is_staff
+    app.jinja_env.globals["may_create_series"] = access.may_create_series
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from meetup.api import keys as api_keys
 from meetup.auth import services as auth_services
-from meetup.auth.models import User
+from meetup.auth.models import TeamMember, TeamRole, User
 from meetup.events import services as event_services
 from meetup.events.models import EventStatus, Series
 from meetup.extensions import db
@@ -50,6 +50,19 @@ class Factory:
                 **values,
             )
             return series.slug
+
+    def on_team(self, series_slug: str, email: str, role: str) -> None:
+        """Put the account on the series' team as `role` (organiser, door), or change its
+        role there."""
+        with self.app.app_context():
+            series = db.session.scalar(db.select(Series).where(Series.slug == series_slug))
+            user = auth_services.find_user_by_email(email)
+            member = next((m for m in series.memberships if m.user_id == user.id), None)
+            if member is None:
+                series.memberships.append(TeamMember(user=user, role=TeamRole(role)))
+            else:
+                member.role = TeamRole(role)
+            db.session.commit()
 
     def event(
         self,

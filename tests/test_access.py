@@ -18,23 +18,38 @@ from meetup.registrations.models import Registration
 from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, post_form
 
-ROLES = ("anonymous", "door", "organiser", "outsider", "admin", "phone")
+ROLES = (
+    "anonymous",
+    "door",
+    "organiser",
+    "outsider",
+    "admin",
+    "phone",
+    "door_here",
+    "organiser_here",
+)
 LOGIN = "login"  # expected answer: a redirect to the login page
 OWN_DOOR = "own door"  # expected answer: a redirect to its evening's door screen
 
 # endpoint -> (url template, {role: expected}); `outsider` is an organiser of another series;
 # `phone` a door phone paired to the evening (meetup.checkin.pairing): the door role's
-# rights for that evening, nothing else.
-SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 403, "admin": 200, "phone": 403}  # fmt: skip
-STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200, "phone": 403}  # fmt: skip
-ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200, "phone": 403}  # fmt: skip
-DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200, "phone": OWN_DOOR}  # fmt: skip
-DOOR_SCOPED = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 403, "admin": 200, "phone": 200}  # fmt: skip
+# rights for that evening, nothing else. Roles are per team: `door_here` is a door
+# volunteer of this series and an organiser of another (an organiser's account);
+# `organiser_here` an organiser of this series and a door volunteer of another (a door
+# volunteer's account, so it creates no series).
+SERIES_SCOPED = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 403, "admin": 200, "phone": 403, "door_here": 403, "organiser_here": 200}  # fmt: skip
+STAFF_ANY = {"anonymous": LOGIN, "door": 403, "organiser": 200, "outsider": 200, "admin": 200, "phone": 403, "door_here": 200, "organiser_here": 200}  # fmt: skip
+CREATE_SERIES = STAFF_ANY | {"organiser_here": 403}
+ADMIN_ONLY = {"anonymous": LOGIN, "door": 403, "organiser": 403, "outsider": 403, "admin": 200, "phone": 403, "door_here": 403, "organiser_here": 403}  # fmt: skip
+DOOR_UP = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 200, "admin": 200, "phone": OWN_DOOR, "door_here": 200, "organiser_here": 200}  # fmt: skip
+DOOR_SCOPED = {"anonymous": LOGIN, "door": 200, "organiser": 200, "outsider": 403, "admin": 200, "phone": 200, "door_here": 200, "organiser_here": 200}  # fmt: skip
+#: The organiser's own API token: its owner (and admins) only.
+OWN_TOKEN = SERIES_SCOPED | {"organiser_here": 403}
 
 GET_ROUTES = {
     "admin.dashboard": ("/admin/", STAFF_ANY),
     "admin.series_list": ("/admin/series", STAFF_ANY),
-    "admin.series_new": ("/admin/series/new", STAFF_ANY),
+    "admin.series_new": ("/admin/series/new", CREATE_SERIES),
     "admin.series_detail": ("/admin/series/{series}", SERIES_SCOPED),
     "admin.series_edit": ("/admin/series/{series}/edit", SERIES_SCOPED),
     "admin.event_new": ("/admin/series/{series}/events/new", SERIES_SCOPED),
@@ -68,18 +83,21 @@ GET_ROUTES = {
     "registrations_admin.write": ("/admin/events/{event}/write", SERIES_SCOPED),
     "badges.calibration": ("/admin/badges/calibration/a4-2x5.pdf", STAFF_ANY),
     "directory_admin.directory": ("/admin/events/{event}/directory", SERIES_SCOPED),
+    "directory_admin.digest_settings": ("/admin/series/{series}/digest", SERIES_SCOPED),
     "directory_admin.tables": ("/admin/events/{event}/tables", SERIES_SCOPED),
     "privacy_admin.audit_log": ("/admin/audit", ADMIN_ONLY),
     "accounts.team": ("/admin/series/{series}/team", SERIES_SCOPED),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
     "api_admin.website": ("/admin/series/{series}/website", SERIES_SCOPED),
+    "impact.dashboard": ("/admin/series/{series}/impact", SERIES_SCOPED),
+    "impact.report": ("/admin/series/{series}/impact/report.pdf", SERIES_SCOPED),
     "webhooks_admin.endpoints": ("/admin/series/{series}/webhooks", SERIES_SCOPED),
     "webhooks_admin.endpoint": ("/admin/series/{series}/webhooks/{webhook}", SERIES_SCOPED),
 }
 
 # POSTs change things: a refused role must get 403 (or the login redirect) and change nothing.
 POST_ROUTES = {
-    "admin.series_new": ("/admin/series/new", STAFF_ANY),
+    "admin.series_new": ("/admin/series/new", CREATE_SERIES),
     "admin.series_edit": ("/admin/series/{series}/edit", SERIES_SCOPED),
     "admin.event_new": ("/admin/series/{series}/events/new", SERIES_SCOPED),
     "admin.event_edit": ("/admin/events/{event}/edit", SERIES_SCOPED),
@@ -92,7 +110,7 @@ POST_ROUTES = {
     "auth.user_deactivate": ("/admin/users/{victim}/deactivate", ADMIN_ONLY),
     "auth.user_reactivate": ("/admin/users/{victim}/reactivate", ADMIN_ONLY),
     "auth.tokens": ("/admin/tokens", STAFF_ANY),
-    "auth.token_revoke": ("/admin/tokens/{token}/revoke", SERIES_SCOPED),
+    "auth.token_revoke": ("/admin/tokens/{token}/revoke", OWN_TOKEN),
     "registrations_admin.registration_new": (
         "/admin/events/{event}/registrations/new",
         SERIES_SCOPED,
@@ -117,6 +135,7 @@ POST_ROUTES = {
     "door.undo": ("/door/{event}/undo", DOOR_SCOPED),
     "door.walk_in": ("/door/{event}/walk-in", DOOR_SCOPED),
     "door.badge": ("/door/{event}/badge", DOOR_SCOPED),
+    "directory_admin.digest_settings": ("/admin/series/{series}/digest", SERIES_SCOPED),
     "directory_admin.directory_action": ("/admin/events/{event}/directory/close", SERIES_SCOPED),
     "directory_admin.fix_address": (
         "/admin/events/{event}/directory/addresses/{registration}",
@@ -142,6 +161,10 @@ POST_ROUTES = {
     ),
     "accounts.member_remove": (
         "/admin/series/{series}/team/members/{member}/remove",
+        SERIES_SCOPED,
+    ),
+    "accounts.member_role": (
+        "/admin/series/{series}/team/members/{member}/role",
         SERIES_SCOPED,
     ),
     "door_admin.phones": ("/admin/events/{event}/door-phones", SERIES_SCOPED),
@@ -207,8 +230,15 @@ def world(app, make) -> World:
     outsider = make.user("organiser")
     admin = make.user("admin")
     victim = make.user("organiser")
+    door_here, organiser_here = make.user("organiser"), make.user("door")
     series = make.series(team=(organiser, door))
-    make.series(team=(outsider,))
+    make.on_team(series, door_here, "door")
+    make.on_team(series, organiser_here, "organiser")
+    elsewhere = make.series(team=(outsider,))
+    make.on_team(elsewhere, door_here, "organiser")
+    make.on_team(elsewhere, organiser_here, "door")
+    elsewhere_event = make.event(elsewhere)
+    make.registrations(elsewhere_event, 1)
     event = make.event(series)
     make.registrations(event, 1)
     make.api_token(organiser)
@@ -253,14 +283,117 @@ def world(app, make) -> World:
             "signup_key": str(signup_key.id),
             "webhook": str(webhook.id),
             "delivery": str(sent.id),
-            "registration": str(db.session.scalar(select(Registration.id))),
+            "registration": str(
+                db.session.scalar(
+                    select(Registration.id).where(Registration.event_id == event_obj.id)
+                )
+            ),
             "invitation": str(invitation.id),
             "member": str(find_user_by_email(door).id),
             "phone": str(phone.id),
             "pairing": pairing_code,
+            "elsewhere": elsewhere,
+            "elsewhere_event": elsewhere_event,
         }
-    emails = {"door": door, "organiser": organiser, "outsider": outsider, "admin": admin}
+    emails = {
+        "door": door,
+        "organiser": organiser,
+        "outsider": outsider,
+        "admin": admin,
+        "door_here": door_here,
+        "organiser_here": organiser_here,
+    }
     return World(emails, ids)
+
+
+#: The other series, where the two people with a role per series swap roles: `door_here`
+#: organises it, `organiser_here` only runs its door.
+ELSEWHERE_MANAGED = (
+    "/admin/series/{elsewhere}",
+    "/admin/series/{elsewhere}/edit",
+    "/admin/series/{elsewhere}/team",
+    "/admin/events/{elsewhere_event}",
+    "/admin/events/{elsewhere_event}/registrations",
+    "/admin/events/{elsewhere_event}/registrations.csv",
+    "/admin/events/{elsewhere_event}/badges",
+    "/admin/events/{elsewhere_event}/door-phones",
+)
+ELSEWHERE_DOOR = ("/door/{elsewhere_event}", "/door/{elsewhere_event}/search?q=camille")
+
+
+@pytest.mark.parametrize(("role", "organises_elsewhere"), [("door_here", True), ("organiser_here", False)])  # fmt: skip
+def test_a_role_holds_in_its_series_only(client, world, role, organises_elsewhere):
+    """The matrix above is the series where `door_here` is a door volunteer and
+    `organiser_here` an organiser; in the other series their rights swap."""
+    _as(client, world, role)
+    for url in ELSEWHERE_MANAGED:
+        answer = client.get(url.format(**world.ids))
+        assert answer.status_code == (200 if organises_elsewhere else 403), url
+    for url in ELSEWHERE_DOOR:
+        assert client.get(url.format(**world.ids)).status_code == 200, url
+    # The organisers' lists hold the series they organise, not those whose door they run.
+    organised = world.ids["elsewhere" if organises_elsewhere else "series"]
+    door_only = world.ids["series" if organises_elsewhere else "elsewhere"]
+    for url in ("/admin/series", "/admin/"):
+        page = client.get(url).get_data(as_text=True)
+        assert f"/admin/series/{organised}" in page, url
+        assert f"/admin/series/{door_only}" not in page, url
+    # The door's home holds both series' evenings.
+    door_home = client.get("/door/").get_data(as_text=True)
+    assert f"/door/{world.ids['event']}" in door_home
+    assert f"/door/{world.ids['elsewhere_event']}" in door_home
+
+
+def _api(client, method: str, path: str, token: str, **kwargs):
+    headers = {"Authorization": f"Bearer {token}"}
+    return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+
+def _ticket(app, event_slug: str) -> str:
+    with app.app_context():
+        return db.session.scalar(
+            select(Registration.ticket_code).join(Event).where(Event.slug == event_slug)
+        )
+
+
+@pytest.mark.parametrize("role", ["door_here", "organiser_here"])
+def test_an_api_token_acts_with_its_users_role_in_each_series(app, client, make, world, role):
+    token = make.api_token(world.emails[role])
+    ids = world.ids
+    if role == "door_here":
+        managed, door_only = ids["elsewhere"], ids["series"]
+        managed_event, door_event = ids["elsewhere_event"], ids["event"]
+    else:
+        managed, door_only = ids["series"], ids["elsewhere"]
+        managed_event, door_event = ids["event"], ids["elsewhere_event"]
+    listed = _api(client, "GET", "/series", token).get_json()["items"]
+    assert [series["slug"] for series in listed] == [managed]
+    events = _api(client, "GET", "/events", token).get_json()["items"]
+    assert {event["slug"] for event in events} == {managed_event}
+    assert _api(client, "GET", f"/series/{managed}", token).status_code == 200
+    assert _api(client, "GET", f"/series/{door_only}", token).status_code == 403
+    assert _api(client, "GET", f"/events/{managed_event}", token).status_code == 200
+    assert _api(client, "GET", f"/events/{door_event}", token).status_code == 403
+    assert _api(client, "GET", f"/events/{managed_event}/registrations", token).status_code == 200
+    assert _api(client, "GET", f"/events/{door_event}/registrations", token).status_code == 403
+    rename = {"json": {"city": "Lyon"}}
+    assert _api(client, "PATCH", f"/series/{door_only}", token, **rename).status_code == 403
+    assert _api(client, "PATCH", f"/series/{managed}", token, **rename).status_code == 200
+    signup = {"json": {"first_name": "Ada", "last_name": "L", "email": "ada@example.org"}}
+    path = "/events/{}/registrations"
+    assert _api(client, "POST", path.format(door_event), token, **signup).status_code == 403
+    assert _api(client, "POST", path.format(managed_event), token, **signup).status_code == 201
+    # The door: both series' evenings.
+    for event in (managed_event, door_event):
+        scan = {"json": {"code": _ticket(app, event), "event": event}}
+        answer = _api(client, "POST", "/checkins", token, **scan)
+        assert answer.status_code == 200, event
+        assert answer.get_json()["status"] == "ok"
+    # A new series: an organiser's account may, a door volunteer's may not.
+    new = {"json": {"name": "Café de Grenoble", "timezone": "Europe/Paris"}}
+    assert _api(client, "POST", "/series", token, **new).status_code == (
+        201 if role == "door_here" else 403
+    )
 
 
 def _expectations(routes):
@@ -345,6 +478,7 @@ def test_matrix_covers_every_staff_route(app):
             "door_admin",
             "api_admin",
             "webhooks_admin",
+            "impact",
         }
         and rule.endpoint not in PUBLIC_OR_SELF
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -385,6 +519,7 @@ def test_every_form_post_requires_csrf(app, client, world):
         "admin.series_new": {},
         "admin.series_edit": {"slug": world.ids["series"]},
         "admin.event_new": {"slug": world.ids["series"]},
+        "directory_admin.digest_settings": {"slug": world.ids["series"]},
     }
     urls = app.url_map.bind("")
     checked = 0

@@ -13,7 +13,7 @@ from email import policy
 import pytest
 from sqlalchemy import select
 
-from meetup.auth.models import User
+from meetup.auth.models import TeamMember, TeamRole, User
 from meetup.badges import services
 from meetup.badges.layouts import LAYOUTS
 from meetup.events.models import Event, Speaker
@@ -246,7 +246,9 @@ def test_badge_pages_are_for_the_series_organisers_only(app, make, evening):
                 from meetup.events.models import Series
 
                 series = db.session.scalar(select(Series).where(Series.slug == evening["series"]))
-                series.team.append(find_user_by_email(email))
+                series.memberships.append(
+                    TeamMember(user=find_user_by_email(email), role=TeamRole.DOOR)
+                )
                 db.session.commit()
         log_in(client, email)
         assert client.get(url).status_code == 403
@@ -438,7 +440,12 @@ def test_scanning_a_ticket_by_staff_roles(app, make, evening, reader, sees_the_p
     make.series(team=(door_elsewhere,))
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
-        event.series.team.append(db.session.scalar(select(User).where(User.email == door_on_team)))
+        event.series.memberships.append(
+            TeamMember(
+                user=db.session.scalar(select(User).where(User.email == door_on_team)),
+                role=TeamRole.DOOR,
+            )
+        )
         db.session.commit()
         code = db.session.get(Registration, evening["ids"][0]).ticket_code
     email_of = {
@@ -478,6 +485,32 @@ def test_confirmation_email_carries_the_ticket_qr_code(app, client, make, tmp_pa
     image = tmp_path / "ticket.png"
     image.write_bytes(png.get_content())
     assert decode([image]) == [expected]
+
+
+def test_the_confirmation_keeps_the_qr_matrix_for_the_badge(app, client, make, monkeypatch):
+    """Encoded once, when the email is written: the first badge print encodes nothing."""
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    with app.app_context():
+        found = db.session.scalar(select(Event).where(Event.slug == event))
+        profile = registration_services.Profile("Inès", "Gauthier", "ines@example.org")
+        registration_services.register(found, profile)
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count()).select_from(TicketQR)) == 0
+        assert compose_drafts() == 1
+        (kept,) = db.session.scalars(select(TicketQR)).all()
+        assert kept.content == qr_text(db.session.scalar(select(Registration.ticket_code)))
+        assert compose_drafts() == 0
+
+        def no_encoding(text):
+            raise AssertionError(f"encoded again: {text}")
+
+        monkeypatch.setattr("meetup.registrations.tickets.encode", no_encoding)
+        rows = services.printable(found)
+        pdf = services.badges_pdf(found, rows, LAYOUTS["single-a6"], mark_printed=True)
+        assert pdf.startswith(b"%PDF")
+        assert services.out_of_date(found, services.printable(found)) == set()
 
 
 def test_cli_writes_badges_and_only_new_ones_next_time(app, runner, evening, tmp_path):
@@ -575,7 +608,12 @@ def test_a_door_volunteer_sees_nobody_on_a_past_evenings_ticket(app, make, eveni
     door_on_team = make.user("door")
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == evening["event"]))
-        event.series.team.append(db.session.scalar(select(User).where(User.email == door_on_team)))
+        event.series.memberships.append(
+            TeamMember(
+                user=db.session.scalar(select(User).where(User.email == door_on_team)),
+                role=TeamRole.DOOR,
+            )
+        )
         event.starts_at = utcnow() - timedelta(days=200)
         event.ends_at = event.starts_at + timedelta(hours=2)
         db.session.commit()

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail import services as mail
 from meetup.mail.models import Campaign, OutboxMessage, OutboxStatus
 from meetup.privacy import erasure
+from meetup.registrations import campaigns
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
 from tests.helpers import csrf_from, log_in, text_of
@@ -217,3 +222,31 @@ def test_another_series_organiser_sees_no_campaign(app, client, make):
     assert outsider.get(f"/admin/outbox?campaign={campaign_id}").status_code == 404
     assert outsider.get(f"/admin/events/{slug}/write").status_code == 403
     assert client.get("/admin/outbox?campaign=99999999999999").status_code == 200
+
+
+@pytest.mark.postgres_only
+def test_campaigns_sent_at_once_keep_to_the_rate(app, make):
+    """Organisers of six evenings press "send" at the same moment: their copies still go at
+    least one interval apart (each campaign starts after those queued before it)."""
+    slugs = [_evening(make)[2] for _ in range(6)]
+    barrier = threading.Barrier(len(slugs))
+
+    def send(n: int) -> None:
+        with app.app_context():
+            event = db.session.scalar(select(Event).where(Event.slug == slugs[n]))
+            db.session.commit()
+            barrier.wait(timeout=30)
+            try:
+                campaigns.send(event, segment="came", subject="Merci", body=BODY,
+                               nonce=f"race-{n}-0123456789", sent_by=None)  # fmt: skip
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=len(slugs)) as pool:
+        list(pool.map(send, range(len(slugs))))
+    with app.app_context():
+        due = sorted(db.session.scalars(select(OutboxMessage.next_attempt_at)).all())
+    assert len(due) == 2 * len(slugs)  # Ana and Ben came to each
+    assert min(later - earlier for earlier, later in itertools.pairwise(due)) >= timedelta(
+        seconds=1
+    )

@@ -86,7 +86,7 @@ def test_without_the_lock_the_race_shows(app, evening, monkeypatch):
     unconditional UPDATE after the read) lets both doors say "ok". Proves the test above can
     fail."""
 
-    def blind_claim(registration_id, now, door):
+    def blind_claim(registration_id, now, door, **_):
         db.session.execute(
             text(
                 "UPDATE registrations SET checked_in_at = :now, checked_in_door = :door WHERE id = :id"

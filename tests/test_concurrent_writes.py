@@ -436,6 +436,15 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         who="organiser",
         page="/admin/series/{series}/team",
     ),
+    # Roles one way and the other at once: each request sees the team as the one before
+    # left it (the series' row lock), and the organiser stays.
+    "accounts.member_role": Call(
+        "/admin/series/{series}/team/members/{door_id}/role",
+        "POST",
+        who="organiser",
+        data=lambda n: {"role": ("organiser", "door")[n % 2]},
+        page="/admin/series/{series}/team",
+    ),
     "door.offline_list": Call("/door/{tonight}/offline.json", who="door"),
     "door.service_worker": Call("/door/sw.js"),
     "door.manifest": Call("/door/manifest.webmanifest"),
@@ -625,6 +634,15 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
         page="/admin/events/{upcoming}/directory",
     ),
     "directory_admin.tables": Call("/admin/events/{upcoming}/tables", who="organiser"),
+    "directory_admin.digest_settings": _with_page(
+        Call(
+            "/admin/series/{series}/digest",
+            "POST",
+            who="organiser",
+            data=lambda n: {"enabled": "y" if n % 2 else "", "day": str(1 + n % 28)},
+            ok=(302,),
+        )
+    ),
     "directory_admin.seat": Call(
         "/admin/events/{upcoming}/tables",
         "POST",
@@ -679,6 +697,8 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     ),
     # The series' website and tools.
     "api_admin.website": Call("/admin/series/{series}/website", who="organiser"),
+    "impact.dashboard": Call("/admin/series/{series}/impact", who="organiser"),
+    "impact.report": Call("/admin/series/{series}/impact/report.pdf", who="organiser"),
     "api_admin.signup_key_new": Call(
         "/admin/series/{series}/website/keys",
         "POST",

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from meetup.auth.models import TeamMember, TeamRole
 from meetup.directory import services
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.extensions import db
@@ -159,7 +160,11 @@ def test_a_door_token_cannot_open_a_directory(app, client, make, evening):
         from meetup.events.models import Series
 
         s = db.session.scalar(select(Series).where(Series.slug == series))
-        s.team.append(db.session.scalar(select(User).where(User.email == door)))
+        s.memberships.append(
+            TeamMember(
+                user=db.session.scalar(select(User).where(User.email == door)), role=TeamRole.DOOR
+            )
+        )
         db.session.commit()
     token = make.api_token(door)
     response = client.patch(

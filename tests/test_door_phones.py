@@ -4,15 +4,18 @@ evening's door and nothing else, until 12 hours after it or its revocation."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from sqlalchemy import select
+from werkzeug.http import parse_date
 
 from meetup.auth.models import DoorPhone, User
 from meetup.checkin import pairing
+from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
@@ -165,6 +168,52 @@ def test_the_phone_stops_12_hours_after_the_evening(app, client, evening):
     later = utcnow() + timedelta(hours=15)
     with mock.patch("meetup.auth.models.utcnow", return_value=later):
         assert phone.get(f"/door/{evening['tonight']}").status_code == 302
+
+
+def _at(later):
+    """The server's clock moved to `later` for logins, accounts and session cookies."""
+    patches = [
+        mock.patch(f"{module}.utcnow", return_value=later)
+        for module in ("meetup.auth.services", "meetup.auth.models", "meetup.auth.cookie")
+    ]
+    stack = contextlib.ExitStack()
+    for patch in patches:
+        stack.enter_context(patch)
+    return stack
+
+
+def test_a_phone_paired_ahead_works_however_long_it_lies_idle(app, client, evening, make):
+    """Paired at a rehearsal three days before the evening, the phone lies in a drawer and
+    runs the door on the evening without pairing again: its session lasts from pairing until
+    12 hours after the evening, not 12 hours idle as a person's does."""
+    log_in(client, evening["organiser"])
+    other = evening["other"]
+    path = LINK.search(_add_phone(client, other).get_data(as_text=True)).group(1)
+    phone, response = _pair(app, path)
+    with app.app_context():
+        until = db.session.scalar(select(DoorPhone.until))
+        event_end = db.session.scalar(select(Event.ends_at).where(Event.slug == other))
+    assert until == event_end + timedelta(hours=12)
+    # The browser is told to keep the cookie that long (and is told again at each answer).
+    assert parse_date(_session_cookie(response)["expires"]) == until.replace(microsecond=0)
+    answer = phone.get(f"/door/{other}")
+    assert parse_date(_session_cookie(answer)["expires"]) == until.replace(microsecond=0)
+    # A person logged in at the same moment.
+    person = _phone(app)
+    log_in(person, evening["organiser"])
+    for idle in (timedelta(hours=13), timedelta(days=3, hours=1), until - utcnow() - timedelta(minutes=1)):  # fmt: skip
+        with _at(utcnow() + idle):
+            assert phone.get(f"/door/{other}").status_code == 200, idle
+            assert person.get("/admin/").status_code == 302  # 12 hours idle: logged out
+            assert phone.get(f"/door/{other}").status_code == 200, idle
+    with _at(until + timedelta(minutes=1)):
+        assert phone.get(f"/door/{other}").headers["Location"].startswith("/login")
+
+
+def _session_cookie(response) -> dict[str, str]:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    attributes = dict(part.strip().split("=", 1) for part in header.split(";")[1:] if "=" in part)
+    return {key.lower(): value for key, value in attributes.items()}
 
 
 def test_expired_forged_and_closed_pairing_links(app, client, evening, make):

@@ -125,20 +125,73 @@ def test_an_existing_account_joins_after_logging_in(app, client, make):
     assert door in _team(app, series)
 
 
-def test_an_account_of_another_role_is_told_why_it_cannot_join(app, client, make):
+def _roles(app, series: str) -> dict[str, str]:
+    with app.app_context():
+        s = db.session.scalar(select(Series).where(Series.slug == series))
+        return {m.user.email: m.role.value for m in s.memberships}
+
+
+def test_an_organiser_elsewhere_joins_as_door_volunteer_with_door_rights_only(app, client, make):
+    """Roles are per team: an organiser of club B invited to club A's door gets A's door,
+    not A's management, and keeps organising B."""
     organiser = make.user("organiser")
     other_organiser = make.user("organiser")
     series = make.series(team=(organiser,))
+    theirs = make.series(team=(other_organiser,))
+    event = make.event(series)
     log_in(client, organiser)
     _invite(client, series, "someone@example.org", role="door")
     token = _link(app, "someone@example.org")
-    browser = app.test_client()
-    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    browser = _browser(app)
     log_in(browser, other_organiser)
     page = browser.get(f"/invitations/{token}").get_data(as_text=True)
-    assert "would let you manage this series" in page
-    assert post_form(browser, f"/invitations/{token}", {}).status_code == 422
-    assert other_organiser not in _team(app, series)
+    assert "with this role in this series only" in page
+    assert post_form(browser, f"/invitations/{token}", {}).status_code == 302
+    assert _roles(app, series)[other_organiser] == "door"
+    assert browser.get(f"/door/{event}").status_code == 200
+    assert browser.get(f"/admin/series/{series}").status_code == 403
+    assert browser.get(f"/admin/events/{event}/registrations").status_code == 403
+    assert browser.get(f"/admin/series/{theirs}").status_code == 200
+
+
+def test_a_door_volunteer_invited_as_organiser_organises_that_series_only(app, client, make):
+    organiser = make.user("organiser")
+    volunteer = make.user("door", email="vera@example.org")
+    series, elsewhere = make.series(team=(organiser,)), make.series(team=(organiser, volunteer))
+    log_in(client, organiser)
+    _invite(client, series, "vera@example.org", role="organiser")
+    browser = _browser(app)
+    log_in(browser, volunteer)
+    assert post_form(browser, f"/invitations/{_link(app, volunteer)}", {}).status_code == 302
+    assert _roles(app, series)[volunteer] == "organiser"
+    assert _roles(app, elsewhere)[volunteer] == "door"
+    assert browser.get(f"/admin/series/{series}/team").status_code == 200
+    assert browser.get(f"/admin/series/{elsewhere}").status_code == 403
+    # Her account stays a door volunteer's: she creates no series.
+    assert browser.get("/admin/series/new").status_code == 403
+    assert "New series" not in browser.get("/admin/series").get_data(as_text=True)
+
+
+def test_a_paired_door_phone_cannot_join_a_team(app, client, make):
+    from meetup.checkin import pairing
+    from meetup.events.models import Event
+
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    log_in(client, organiser)
+    _invite(client, series, "someone@example.org")
+    token = _link(app, "someone@example.org")
+    with app.app_context():
+        evening = db.session.scalar(select(Event).where(Event.slug == event))
+        organiser_user = db.session.scalar(select(User).where(User.email == organiser))
+        _phone, code = pairing.add_phone(evening, organiser_user)
+    phone = _browser(app)
+    assert post_form(phone, f"/p/{code}", {}).status_code == 302
+    page = phone.get(f"/invitations/{token}").get_data(as_text=True)
+    assert "paired to one evening" in page
+    assert post_form(phone, f"/invitations/{token}", {}).status_code == 422
+    assert _team(app, series) == [organiser]
 
 
 def test_the_inviter_cannot_tell_whether_the_address_had_an_account(app, client, make):

@@ -26,6 +26,7 @@ from meetup.events.models import Event, Series
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.privacy import retention
+from meetup.privacy.consents import WORDING_VERSION
 from meetup.privacy.models import ConsentRecord
 from meetup.registrations.models import Registration
 from meetup.timeutil import utcnow
@@ -84,7 +85,7 @@ def test_every_consent_is_recorded_with_its_wording_and_its_history(app, client,
             "news": "no",
         }
         assert {r.how for r in records} == {"public"} and {r.wording for r in records} == {
-            "2026-12-06"
+            WORDING_VERSION
         }
         # A change from the personal page: one new record, the old one kept.
         registration.share_email = False

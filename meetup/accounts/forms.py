@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from meetup.auth.models import Role, User
+from meetup.auth.models import Role, TeamRole, User
 from meetup.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from meetup.forms import Form
 from meetup.models_base import column_length
@@ -40,6 +40,18 @@ class InviteForm(Form):
         choices=[
             SelectChoice(Role.DOOR.value, _l("Door volunteer: the door screen of this series")),
             SelectChoice(Role.ORGANISER.value, _l("Organiser: everything about this series")),
+        ],
+    )
+
+
+class TeamRoleForm(Form):
+    """Someone's role in one series, on its team page."""
+
+    role = SelectField(
+        _l("Role in this series"),
+        choices=[
+            SelectChoice(TeamRole.ORGANISER.value, _l("organiser")),
+            SelectChoice(TeamRole.DOOR.value, _l("door volunteer")),
         ],
     )
 

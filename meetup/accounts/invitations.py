@@ -7,14 +7,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from meetup.accounts.emails import queue_account_email
 from meetup.accounts.models import Invitation
 from meetup.accounts.tokens import hash_token, new_token
 from meetup.auth import services as auth_services
-from meetup.auth.models import Role, User, series_team
+from meetup.auth.models import Role, TeamRole, User
+from meetup.events import team
 from meetup.events.models import Series
 from meetup.extensions import db
 from meetup.links import absolute_url
@@ -85,6 +86,7 @@ def invite(
     link). InvitationRefused("member") if an account with this address is on the team
     already (the inviter sees the team anyway), ("limit") past EMAILS_PER_DAY. Commits."""
     now = now or utcnow()
+    inviter_id = inviter.id  # read before the new row is pending (an expired inviter reloads)
     email = auth_services.normalise_email(email)
     role = Role(role)
     if role not in TEAM_ROLES:
@@ -105,7 +107,7 @@ def invite(
         invitation = Invitation(series=series, email=email, created_at=now)
         db.session.add(invitation)
     invitation.role = role
-    invitation.invited_by_id = inviter.id
+    invitation.invited_by_id = inviter_id
     _send(invitation, inviter, now)
     db.session.commit()
     return invitation
@@ -146,11 +148,15 @@ def check(token: str, now: datetime | None = None) -> Invitation:
     return invitation
 
 
-def role_fits(user: User, invitation: Invitation) -> bool:
-    """Roles are the account's, for every team it is on: a door volunteer's account joining
-    as organiser would need more rights everywhere, an organiser's joining as door volunteer
-    would manage the series. An administrator's may join any team."""
-    return user.role is Role.ADMIN or user.role is invitation.role
+def team_role(invitation: Invitation) -> TeamRole:
+    """The role the invitation gives in its series."""
+    return TeamRole(invitation.role.value)
+
+
+def may_join(user: User) -> bool:
+    """Any person's account joins with the invitation's role in that series, whatever it
+    does elsewhere (roles are per team); not a paired door phone's."""
+    return not user.is_door_phone
 
 
 def _claim(invitation: Invitation, user: User, now: datetime) -> None:
@@ -174,12 +180,12 @@ def accept(token: str, user: User, now: datetime | None = None) -> Invitation:
     """An existing account joins the team. Commits."""
     now = now or utcnow()
     invitation = check(token, now)
-    if not role_fits(user, invitation):
+    if not may_join(user):
         raise InvitationRefused("role")
     _claim(invitation, user, now)
-    series = invitation.series
-    if all(member.id != user.id for member in series.team):
-        series.team.append(user)
+    # Idempotent: on the team already (another invitation accepted at the same moment),
+    # no primary-key error; an organiser invitation makes a door volunteer an organiser.
+    team.join(invitation.series, user, team_role(invitation))
     db.session.commit()
     return invitation
 
@@ -187,7 +193,9 @@ def accept(token: str, user: User, now: datetime | None = None) -> Invitation:
 def accept_with_new_account(
     token: str, name: str, password: str, now: datetime | None = None
 ) -> User:
-    """Create the account (the invitation's address and role) and join. Commits.
+    """Create the account and join. The account's role is the invitation's: someone invited
+    as an organiser may create series of their own, a door volunteer may not (meetup.auth.
+    models.Role). Commits.
     InvitationRefused("account") if the address has an account meanwhile."""
     now = now or utcnow()
     invitation = check(token, now)
@@ -202,19 +210,6 @@ def accept_with_new_account(
         db.session.rollback()
         raise InvitationRefused("account") from None
     _claim(invitation, user, now)
-    invitation.series.team.append(user)
+    team.join(invitation.series, user, team_role(invitation))
     db.session.commit()
     return user
-
-
-def remove_member(series: Series, user: User) -> None:
-    """Off the team: the series' pages and door refuse them at their next request.
-    Commits."""
-    # A statement, not the relationship: two organisers removing someone at once is no error.
-    db.session.execute(
-        delete(series_team).where(
-            series_team.c.series_id == series.id, series_team.c.user_id == user.id
-        )
-    )
-    db.session.commit()
-    db.session.expire(series, ["team"])

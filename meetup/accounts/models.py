@@ -31,6 +31,19 @@ class PasswordReset(db.Model):
     user: Mapped[User] = relationship()
 
 
+class PasswordResetRequest(db.Model):
+    """A "forgot your password?" waiting for the worker (accounts.reset): made the same way
+    whether the address has an account or not, so the answer's time tells nothing. Deleted
+    when the worker takes it, within a round."""
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The address typed, kept only until the worker takes it.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Invitation(db.Model):
     """An invitation to a series' team, by email: single use, a week."""
 

@@ -1,21 +1,25 @@
 """A forgotten password: a single-use link, valid an hour, sent only to an active account;
-the answer is the same for every address typed."""
+the answer is the same for every address typed, and so is its time: the form stores a
+request row whatever the address, and the worker looks the address up and sends (as "send
+me my link again" does, meetup.registrations.services)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from meetup.accounts.emails import queue_account_email
-from meetup.accounts.models import PasswordReset
+from meetup.accounts.models import PasswordReset, PasswordResetRequest
 from meetup.accounts.tokens import hash_token, new_token
 from meetup.auth import services as auth_services
 from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.links import absolute_url
+from meetup.models_base import column_length
 from meetup.timeutil import utcnow
+from meetup.writelock import first_write
 
 LIFETIME = timedelta(hours=1)
 #: Emails one account may receive in an hour, whoever asks: anyone can type anyone's
@@ -31,12 +35,52 @@ class ResetRefused(ValueError):
         self.reason = reason
 
 
-def request_reset(email: str, now: datetime | None = None) -> bool:
+def request_reset(email: str, now: datetime | None = None) -> None:
+    """The form's part: one request row for the worker, whatever the address (an account's
+    or not, the request does the same work: its time tells nothing). Reads nothing.
+    Commits."""
+    first_write(
+        insert(PasswordResetRequest).values(
+            email=email.strip()[: column_length(PasswordResetRequest.email)],
+            created_at=now or utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+def handle_reset_requests(limit: int = 50) -> int:
+    """The worker's part: take each request (deleted first, so two workers never send it
+    twice; a worker stopped in between loses it, and the person asks again), then send what
+    send_reset sends. Returns how many emails were queued."""
+    queued = 0
+    ids = db.session.scalars(
+        select(PasswordResetRequest.id).order_by(PasswordResetRequest.id).limit(limit)
+    ).all()
+    db.session.commit()
+    for request_id in ids:
+        taken = first_write(
+            delete(PasswordResetRequest)
+            .where(PasswordResetRequest.id == request_id)
+            .returning(PasswordResetRequest.email, PasswordResetRequest.created_at)
+        ).first()
+        db.session.commit()
+        if taken is not None:  # else another worker took it
+            queued += send_reset(taken.email, taken.created_at)
+    return queued
+
+
+def run_reset_requests_job() -> str | None:
+    queued = handle_reset_requests()
+    return f"sent {queued} password reset links" if queued else None
+
+
+def send_reset(email: str, now: datetime | None = None) -> bool:
     """Email a reset link if `email` is an active account's and it did not receive too many
-    lately. The caller answers the same either way. True if an email was queued. Commits."""
+    lately. True if an email was queued. Commits."""
     now = now or utcnow()
     user = auth_services.find_user_by_email(email)
     if user is None or not user.is_active:
+        db.session.rollback()
         return False
     recent = db.session.scalar(
         select(func.count(PasswordReset.id)).where(
@@ -44,6 +88,7 @@ def request_reset(email: str, now: datetime | None = None) -> bool:
         )
     )
     if recent >= EMAILS_PER_HOUR:
+        db.session.rollback()
         return False
     token = new_token()
     db.session.add(

@@ -17,18 +17,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from meetup.accounts import bp, invitations, reset
-from meetup.accounts.forms import ForgotForm, InviteForm, JoinForm, NewPasswordForm
+from meetup.accounts.forms import ForgotForm, InviteForm, JoinForm, NewPasswordForm, TeamRoleForm
 from meetup.accounts.models import Invitation
 from meetup.auth import services as auth_services
-from meetup.auth.access import require_series_access, staff_required
+from meetup.auth.access import can_manage_series, require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
-from meetup.auth.models import Role, User
+from meetup.auth.models import Role, TeamRole, User
 from meetup.auth.views import home_for
 from meetup.events import queries
+from meetup.events import team as team_changes
 from meetup.events.models import Series
 from meetup.extensions import db, limiter
 from meetup.responses import private
 from meetup.timeutil import utcnow
+from meetup.writelock import end_reads, own_lock
 
 
 def _reset_rate_limit() -> str:
@@ -44,11 +46,13 @@ def log_in_fresh(user: User) -> None:
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])
+@own_lock  # one short write: reset.request_reset
 @limiter.limit(_reset_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        reset.request_reset(form.email.data)
+        end_reads()  # (the current user, if any, was read)
+        reset.request_reset(form.email.data)  # the worker looks it up and sends
         # The same words for every address: nobody learns which have an account.
         flash(
             _(
@@ -103,6 +107,7 @@ def _team_page(series: Series, form: InviteForm, status: int = 200):
     page = render_template(
         "accounts/team.html",
         series=series,
+        members=sorted(series.memberships, key=lambda m: m.user.email),
         form=form,
         invitations=invitations.pending(series),
         now=utcnow(),
@@ -180,18 +185,66 @@ def invitation_withdraw(slug: str, invitation_id: int):
     return redirect(url_for("accounts.team", slug=slug))
 
 
+def _member_of(series: Series, user_id: int) -> User:
+    member = next((m for m in series.team if m.id == user_id), None)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _last_organiser(member: User) -> str:
+    return _(
+        "%(name)s is this series' only organiser: make someone else an organiser first.",
+        name=member.display_name,
+    )
+
+
+@bp.post("/admin/series/<slug>/team/members/<id:user_id>/role")
+@staff_required
+def member_role(slug: str, user_id: int):
+    """Someone's role in this series (theirs elsewhere does not change)."""
+    series = _managed_series(slug)
+    member = _member_of(series, user_id)
+    form = TeamRoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose organiser or door volunteer."), "error")
+        return redirect(url_for("accounts.team", slug=slug))
+    role = TeamRole(form.role.data)
+    try:
+        team_changes.set_role(series, member, role)
+    except team_changes.LastOrganiser:
+        flash(_last_organiser(member), "error")
+    except team_changes.NotOnTeam:
+        flash(_("%(name)s is no longer on the team.", name=member.display_name), "error")
+    else:
+        flash(_ROLE_SET[role](member.display_name), "success")
+        if not can_manage_series(current_user, series):  # they made themselves door volunteer
+            return redirect(home_for(current_user))
+    return redirect(url_for("accounts.team", slug=slug))
+
+
+_ROLE_SET = {
+    TeamRole.ORGANISER: lambda name: _("%(name)s is now an organiser of this series.", name=name),
+    TeamRole.DOOR: lambda name: _(
+        "%(name)s is now a door volunteer of this series: its door screens only.", name=name
+    ),
+}
+
+
 @bp.post("/admin/series/<slug>/team/members/<id:user_id>/remove")
 @staff_required
 def member_remove(slug: str, user_id: int):
     series = _managed_series(slug)
-    member = next((m for m in series.team if m.id == user_id), None)
-    if member is None:
-        abort(404)
+    member = _member_of(series, user_id)
     if ConfirmForm().validate_on_submit():
         if member.id == current_user.id:
             flash(_("You cannot take yourself off the team: ask another organiser."), "error")
+            return redirect(url_for("accounts.team", slug=slug))
+        try:
+            team_changes.remove(series, member)
+        except team_changes.LastOrganiser:
+            flash(_last_organiser(member), "error")
         else:
-            invitations.remove_member(series, member)
             flash(
                 _(
                     "%(name)s is no longer on the team: this series' pages and door are closed "
@@ -223,7 +276,7 @@ def invitation(token: str):
     login_url = url_for("auth.login", next=request.path)
     if current_user.is_authenticated:
         form = ConfirmForm()
-        fits = invitations.role_fits(current_user, invitation)
+        fits = invitations.may_join(current_user)
         if fits and form.validate_on_submit():
             try:
                 invitations.accept(token, current_user)

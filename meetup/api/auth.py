@@ -1,5 +1,6 @@
-"""Bearer-token authentication for the API: a token acts with its user's role, within its
-scopes (meetup.auth.models.SCOPES)."""
+"""Bearer-token authentication for the API: a token acts with its user's role in the series
+concerned (meetup.auth.access: each endpoint asks it for its series), within its scopes
+(meetup.auth.models.SCOPES)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from functools import wraps
 from flask import g, request
 
 from meetup.api.errors import ApiError
-from meetup.auth.models import ApiToken, Role, User
+from meetup.auth.models import ApiToken, User
 from meetup.auth.services import verify_api_token
 
 
@@ -35,9 +36,10 @@ def missing_scope(api_token: ApiToken, scope: str) -> ApiError:
     )
 
 
-def token_required(*roles: Role, scope: str) -> Callable:
-    """401 without a valid token; 403 when it lacks `scope` or its user lacks every one of
-    `roles`."""
+def token_required(allowed: Callable[[User], bool], *, scope: str) -> Callable:
+    """401 without a valid token; 403 when it lacks `scope` or `allowed(its user)` is false
+    (meetup.auth.access.is_staff: organises some series; any_account). The endpoint then
+    checks the user's role in the series it touches."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -47,7 +49,7 @@ def token_required(*roles: Role, scope: str) -> Callable:
                 raise ApiError(401, "A valid API token is required (Authorization: Bearer TOKEN).")
             if not api_token.has_scope(scope):
                 raise missing_scope(api_token, scope)
-            if api_token.user.role not in roles:
+            if not allowed(api_token.user):
                 raise ApiError(403, "This token's role may not do that.")
             g.api_user = api_token.user
             return view(*args, **kwargs)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy import Row
 
 from meetup.api import bp
 from meetup.api import fields as f
 from meetup.api.auth import api_user, token_required
 from meetup.api.errors import ApiError
-from meetup.auth.access import can_run_door
-from meetup.auth.models import Role
+from meetup.auth.access import any_account, can_run_door
 from meetup.checkin import services
 from meetup.checkin.services import (
     MAX_DOOR,
@@ -19,12 +19,11 @@ from meetup.checkin.services import (
     Answer,
     Result,
 )
-from meetup.events.models import Event
-from meetup.events.queries import event_by_slug
 from meetup.timeutil import rfc3339, utcnow
 from meetup.writelock import own_lock
 
-DOOR = (Role.ADMIN, Role.ORGANISER, Role.DOOR)
+#: Any account: each request then needs a place on the team of the evening's series.
+DOOR = any_account
 CHECKIN_FIELDS = {
     "code": f.text(MAX_SCAN, allow_empty=False),
     "event": f.text(MAX_EVENT_SLUG),
@@ -33,14 +32,15 @@ CHECKIN_FIELDS = {
 }
 
 
-def _door_event(slug: str) -> Event | None:
+def _door_event(slug: str) -> Row | None:
+    """The evening a scan names (services.door_event), if this token may run its door."""
     if not slug:
         return None
-    event = event_by_slug(slug)
+    user = api_user()
+    event = services.door_event(slug, user)
     if event is None:
         raise ApiError(404, "No event with that slug.")
-    user = api_user()
-    if not can_run_door(user, event.series_id, event.id):
+    if not can_run_door(user, event.series_id, event.id, team=event.team_role is not None):
         raise ApiError(403, "This token may not run the door of that event's series.")
     if not services.door_may_open(event, user, utcnow()):
         raise ApiError(404, "No event with that slug open at the door.")
@@ -68,7 +68,7 @@ def checkin_json(result: Result) -> dict:
 
 @bp.post("/checkins")
 @own_lock  # the claim: services.check_in
-@token_required(*DOOR, scope="door")
+@token_required(DOOR, scope="door")
 def checkin_create():
     values = f.parse_object(f.json_object(), CHECKIN_FIELDS, required=("code",))
     event = _door_event(values.get("event", ""))
@@ -90,7 +90,7 @@ def checkin_create():
 
 
 @bp.delete("/checkins/<path:code>")
-@token_required(*DOOR, scope="door")
+@token_required(DOOR, scope="door")
 def checkin_delete(code: str):
     event = _door_event(request.args.get("event", ""))
     status, registration = services.undo(code, api_user(), event=event)

@@ -811,7 +811,8 @@ PATHS = {
 
 
 SCOPES_TEXT = (
-    "Tokens act with their user's role, within their scopes: `read` (the lists and records, "
+    "Tokens act with their user's role in the series concerned (organiser: its records; "
+    "door volunteer: its check-ins only), within their scopes: `read` (the lists and records, "
     "personal data included), `write` (create and change series and evenings, sign people "
     "up as the organisers: their consents are not taken), `door` (check people in and undo "
     "it), and a series' publishable `signup` key (mk_pub_…), which may sit in a web page: it "

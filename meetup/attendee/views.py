@@ -11,7 +11,7 @@ from meetup.auth.forms import ConfirmForm
 from meetup.badges import services as badge_services
 from meetup.checkin import services as checkin_services
 from meetup.directory import bp as directory_bp
-from meetup.directory import encounters, scans, spatial, tonight, viewer
+from meetup.directory import distance, encounters, scans, tonight, viewer
 from meetup.directory import links as directory_links
 from meetup.directory import services as directory_services
 from meetup.directory.cards import card_for
@@ -147,7 +147,7 @@ def _tonight_context(registration: Registration, now) -> dict:
         "tonight_cards": [(card_for(p.registration), p) for p in here.people] if here else [],
         "tonight_poll": current_app.config["TONIGHT_POLL_SECONDS"],
         "note": distance_note,
-        "walk": spatial.walking_minutes,
+        "walk": distance.walking_minutes,
     }
 
 
@@ -324,7 +324,7 @@ def _own_badge(registration: Registration, now):
             card=scans.own_card(registration, now),
             event=registration.event,
             note=distance_note,
-            walk=spatial.walking_minutes,
+            walk=distance.walking_minutes,
             offers=None,
         )
     )
@@ -346,7 +346,7 @@ def _scanned_card(registration: Registration, found: scans.ScanView, looking: Re
             me=found.requester,
             asked=directory_services.introductions_asked(found.requester),
             note=distance_note,
-            walk=spatial.walking_minutes,
+            walk=distance.walking_minutes,
             offers=None,
             url=lambda endpoint, **values: url_for(endpoints[endpoint], code=code),
         )

@@ -13,8 +13,12 @@ from meetup.validators import MaxLength
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator: everything, including accounts"),
-    Role.ORGANISER: _l("Organiser: the series they are on the team of"),
-    Role.DOOR: _l("Door volunteer: check-in screens only"),
+    Role.ORGANISER: _l(
+        "Organiser: may create series; in each series, what their role on its team allows"
+    ),
+    Role.DOOR: _l(
+        "Door volunteer: creates no series; in each series, what their role on its team allows"
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
@@ -15,6 +15,10 @@ from meetup.timeutil import UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
+    """An account's role. admin: everything, in every series. For the others, what they may
+    do in a series is their role on its team (TeamRole); the account's role only says whether
+    they may create new series (organiser) or work only where a team took them on (door)."""
+
     ADMIN = "admin"
     ORGANISER = "organiser"
     DOOR = "door"
@@ -75,6 +79,7 @@ class User(UserMixin, db.Model):
         return self.name or self.email
 
     def has_role(self, *roles: Role) -> bool:
+        """The account's role (see Role): for a series, ask meetup.auth.access."""
         return self.role in roles
 
     def __repr__(self) -> str:
@@ -98,15 +103,16 @@ class LoginSession(db.Model):
 #: What a token may do. `signup`: create registrations for its series' evenings, read
 #: nothing (publishable: it may sit in a web page); `read`: the API's lists and records;
 #: `write`: create and change series, events and registrations; `door`: check people in.
-#: A token also acts within its user's role: a door volunteer's token never writes.
+#: A token also acts within its user's role in each series: a door volunteer's never writes
+#: there.
 SIGNUP_SCOPE = "signup"
 STAFF_SCOPES = ("read", "write", "door")
 SCOPES = (SIGNUP_SCOPE, *STAFF_SCOPES)
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; it acts with its user's role, within its scopes. Only
-    its hash is stored."""
+    """A bearer token for the JSON API; it acts with its user's role in the series concerned
+    (meetup.auth.access), within its scopes. Only its hash is stored."""
 
     __tablename__ = "api_tokens"
 
@@ -139,14 +145,42 @@ class ApiToken(db.Model):
         return self.revoked_at is None and self.user.is_active
 
 
-#: The staff on a series' team: its organisers and door volunteers (Series.team). Here, with
-#: the accounts, so that access checks (meetup.auth.access) need no feature above them.
-series_team = Table(
-    "series_team",
-    db.metadata,
-    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+class TeamRole(enum.StrEnum):
+    """What someone does in one series (series_team.role). Administrator is an account role:
+    an administrator does everything everywhere, on a team or not."""
+
+    ORGANISER = "organiser"
+    DOOR = "door"
+
+    @classmethod
+    def joining_as(cls, user: User) -> TeamRole:
+        """The role an account joins a team with when nobody chose one (the series form's
+        team list): door for door volunteers' accounts, organiser for the others."""
+        return cls.DOOR if user.role is Role.DOOR else cls.ORGANISER
+
+
+class TeamMember(db.Model):
+    """One person on one series' team (Series.memberships), with their role in that series:
+    an organiser of one club may be a door volunteer of another. Here, with the accounts, so
+    that access checks (meetup.auth.access) need no feature above them."""
+
+    __tablename__ = "series_team"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: organiser: everything about this series; door: its door screens, in their window.
+    role: Mapped[TeamRole] = mapped_column(enum_column(TeamRole, "team_role"))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+#: The table, for queries that join it (Series.team reads it; writes go through
+#: Series.memberships or meetup.events.team).
+series_team = TeamMember.__table__
 
 
 class DoorPhone(db.Model):

@@ -108,14 +108,16 @@ def start_session(user: User) -> LoginSession:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """The user of a live login session; a session idle for longer than the session
-    lifetime is deleted, so an old cookie stops working even if it was kept."""
+    """The user of a live login session; a person's session idle for longer than the
+    session lifetime is deleted, so an old cookie stops working even if it was kept."""
     login_session = db.session.get(LoginSession, session_id)
     if login_session is None or not login_session.user.is_active:
         return None
     now = utcnow()
     idle_limit = timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
-    if now - login_session.last_seen_at > idle_limit:
+    # A paired door phone's login lasts, idle or not, until its evening's door window closes
+    # (User.is_active): paired for a rehearsal, it works on the evening.
+    if now - login_session.last_seen_at > idle_limit and not login_session.user.is_door_phone:
         _write_alone(delete(LoginSession).where(LoginSession.id == session_id))
         return None
     if now - login_session.last_seen_at > SESSION_TOUCH_INTERVAL:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from meetup.auth import bp, services, throttle
-from meetup.auth.access import admin_required, staff_required
+from meetup.auth.access import admin_required, is_staff, staff_required
 from meetup.auth.forms import ConfirmForm, LoginForm, TokenForm, UserForm
 from meetup.auth.models import DOOR_PHONE_DOMAIN, ApiToken, Role, User
 from meetup.auth.urls import safe_next_url
@@ -27,9 +27,10 @@ def _login_failed(response) -> bool:
 
 
 def home_for(user: User) -> str:
-    if user.role is Role.DOOR:
-        return url_for("door.home")
-    return url_for("admin.dashboard")
+    """The organisers' dashboard, or the door for someone who organises nothing."""
+    if is_staff(user):
+        return url_for("admin.dashboard")
+    return url_for("door.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

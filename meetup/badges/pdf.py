@@ -274,11 +274,8 @@ def _draw_qr(canvas: Canvas, matrix: QRMatrix, x: float, y: float, module: float
     canvas.translate(x, y)
     canvas.scale(module, module)
     canvas.setFillColorRGB(0, 0, 0)
-    path = canvas.beginPath()
-    size = matrix.size
-    for col, row, width, height in matrix.rectangles:
-        path.rect(col, size - row - height, width, height)
-    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.addLiteral(matrix.pdf_path)  # the same operators canvas.drawPath would write
+    canvas.addLiteral("f*")
     canvas.restoreState()
 
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
-from meetup.auth.models import Role
+from meetup.auth.models import TeamRole
 from meetup.badges import text
 from meetup.badges.layouts import Layout
 from meetup.badges.pdf import Badge, Ticket, Words, render_badges, render_ticket
@@ -84,9 +84,9 @@ def roles_for(event: Event, registrations: Sequence[Registration]) -> dict[int, 
     regular (checked in at an earlier evening of the series) or first_time."""
     speakers = {folded(speaker.name) for speaker in event.speakers}
     team = {
-        user.email.lower()
-        for user in event.series.team
-        if user.role in (Role.ORGANISER, Role.ADMIN)
+        member.user.email.lower()
+        for member in event.series.memberships
+        if member.role is TeamRole.ORGANISER
     }
     came_before = set(
         db.session.scalars(
@@ -148,11 +148,17 @@ def badge_for(registration: Registration, role: str, line: str) -> Badge:
     )
 
 
-def fingerprint(registration: Registration, role: str) -> str:
+def _event_part(event: Event) -> tuple[str, str]:
+    # as event_line prints it: the title and the local date
+    return event.one_line_title, event.starts_at.astimezone(event.zone).date().isoformat()
+
+
+def fingerprint(
+    registration: Registration, role: str, event_part: tuple[str, str] | None = None
+) -> str:
     """What the badge says, whatever the language it is printed in: when this changes (the
     card, the role, the evening's title or date, the QR code's address, the table), the
-    printed badge is out of date."""
-    event = registration.event
+    printed badge is out of date. `event_part`: _event_part(its event), for many at once."""
     content = (
         registration.first_name,
         registration.last_name,
@@ -160,8 +166,7 @@ def fingerprint(registration: Registration, role: str) -> str:
         registration.help_with,
         role,
         neighbourhood(registration),
-        event.one_line_title,  # as event_line prints it: the title and the local date
-        event.starts_at.astimezone(event.zone).date().isoformat(),
+        *(event_part or _event_part(registration.event)),
         qr_text(registration.ticket_code),
         # Only once seated: the badges printed before tables existed keep their fingerprint.
         *((f"table {registration.table_number}",) if registration.table_number else ()),
@@ -174,7 +179,8 @@ def out_of_date(
 ) -> set[int]:
     """Ids of those whose badge was never printed, or changed since it was."""
     roles = roles if roles is not None else roles_for(event, registrations)
-    return {r.id for r in registrations if r.badge_fingerprint != fingerprint(r, roles[r.id])}
+    part = _event_part(event)
+    return {r.id for r in registrations if r.badge_fingerprint != fingerprint(r, roles[r.id], part)}
 
 
 def cannot_print(registrations: Sequence[Registration]) -> list[tuple[Registration, str]]:
@@ -262,12 +268,32 @@ def badges_pdf(
     badges = [badge_for(r, roles[r.id], line) for r in registrations]
     pdf = render_badges(badges, layout, words(), title=_("Badges") + " — " + line)
     if mark_printed:
-        now = utcnow()
-        for registration in registrations:
-            registration.badge_printed_at = now
-            registration.badge_fingerprint = fingerprint(registration, roles[registration.id])
+        now, part = utcnow(), _event_part(event)
+        marks = [
+            {
+                "registration_id": r.id,
+                "printed_at": now,
+                "fingerprint": fingerprint(r, roles[r.id], part),
+            }
+            for r in registrations
+        ]
+        # One statement for all of them (executemany), not a flush of a thousand objects;
+        # the commit expires them, so what they say next is read back.
+        db.session.connection().execute(_MARK_PRINTED, marks)
     db.session.commit()
     return pdf
+
+
+_MARK_PRINTED = (
+    update(Registration.__table__)
+    .where(Registration.__table__.c.id == bindparam("registration_id"))
+    .values(
+        badge_printed_at=bindparam("printed_at"),
+        badge_fingerprint=bindparam("fingerprint"),
+        # as every change of a row does (meetup.registrations.models, `revision`)
+        revision=Registration.__table__.c.revision + 1,
+    )
+)
 
 
 def ticket_pdf(registration: Registration) -> bytes:

@@ -48,17 +48,22 @@ LEADING = ASCENT + DESCENT  # lines never overlap
 ELLIPSIS = "…"
 
 _lock = threading.Lock()
+_loaded: dict[str, TTFont] = {}
 
 
 def _font(name: str, filename: str) -> TTFont:
-    """Load a font the first time it is needed (the CJK fallback weighs 4 MB)."""
+    """Load a font the first time it is needed (the CJK fallback weighs 4 MB). Not through
+    pdfmetrics.getFont: for a name not registered yet it parses every AFM file reportlab
+    ships (100 of them) before giving up, a few tenths of a second per process."""
+    font = _loaded.get(name)
+    if font is not None:
+        return font
     with _lock:
-        try:
-            return pdfmetrics.getFont(name)
-        except KeyError:
+        if name not in _loaded:
             font = TTFont(name, str(FONT_DIR / filename))
             pdfmetrics.registerFont(font)
-            return font
+            _loaded[name] = font
+        return _loaded[name]
 
 
 def primary_font(bold: bool = False) -> str:
@@ -168,11 +173,13 @@ def _breakable(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _tokens(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
     """Words with their trailing space, hyphenated words after each hyphen (Jean-|Christophe),
-    CJK characters one by one."""
+    CJK characters one by one. Cached: fitting wraps the same text at every size it tries."""
     tokens: list[str] = []
     word = ""
+    wide = max(text, default="") >= "\u1100"  # no wide nor fullwidth character before U+1100
     for char in text:
         if char == " ":
             tokens.append(word + " ")
@@ -180,7 +187,7 @@ def _tokens(text: str) -> list[str]:
         elif char in "-‐" and word:
             tokens.append(word + char)
             word = ""
-        elif _breakable(char):
+        elif wide and _breakable(char):
             if word:
                 tokens.append(word)
             tokens.append(char)
@@ -189,7 +196,7 @@ def _tokens(text: str) -> list[str]:
             word += char
     if word:
         tokens.append(word)
-    return [token for token in tokens if token.strip()]
+    return tuple(token for token in tokens if token.strip())
 
 
 def _split_long(word: str, limit: float, bold: bool) -> list[str]:

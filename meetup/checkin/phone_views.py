@@ -9,6 +9,7 @@ from flask import abort, flash, make_response, redirect, render_template, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from meetup.auth import cookie
 from meetup.auth import services as auth_services
 from meetup.auth.access import staff_required
 from meetup.auth.forms import ConfirmForm
@@ -129,6 +130,7 @@ def pair(code: str):
             auth_services.end_session(current_user.get_id())
         session.clear()
         session.permanent = True
+        cookie.last_until(account.door_phone.until)  # idle or not (meetup.auth.cookie)
         auth_services.start_session(account)
         login_user(account)
         return redirect(url_for("door.screen", slug=event.slug))

@@ -55,7 +55,7 @@ def home():
         event = db.session.get(Event, current_user.door_phone.event_id)
         return redirect(url_for("door.screen", slug=event.slug))
     events = db.session.scalars(
-        queries.events_for(current_user)
+        queries.events_for(current_user, door=True)
         .where(
             Event.status == EventStatus.PUBLISHED,
             Event.ends_at >= now - services.ON_NOW,

@@ -1,5 +1,5 @@
 """Organisers: open or close an evening's directory, see and fix the addresses the map
-could not place, seat people at tables by neighbourhood."""
+could not place, seat people at tables by neighbourhood, set the monthly digest."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from meetup.auth.access import staff_required
+from meetup.auth.access import require_series_access, staff_required
 from meetup.auth.forms import ConfirmForm
 from meetup.directory import admin_bp as bp
-from meetup.directory import geocoding, links, seating, services
-from meetup.directory.forms import AddressFixForm, MoveForm, SeatingForm
+from meetup.directory import digest, digest_mail, geocoding, links, seating, services
+from meetup.directory.forms import AddressFixForm, DigestForm, MoveForm, SeatingForm
 from meetup.directory.queries import EventDirectory, directory_is_open
 from meetup.events import queries
 from meetup.extensions import db
@@ -220,3 +220,31 @@ def move_to_table(slug: str, registration_id: int):
         "success",
     )
     return redirect(url_for("directory_admin.tables", slug=slug) + f"#table-{form.table.data}")
+
+
+# -- the monthly neighbourhood digest -------------------------------------------------------
+
+
+@bp.route("/series/<slug>/digest", methods=["GET", "POST"])
+@staff_required
+def digest_settings(slug: str):
+    """The series' digest: on or off, its day, when the last went and to how many, and how
+    it reads in each language."""
+    series = queries.series_or_404(slug)
+    require_series_access(current_user, series)
+    form = DigestForm(data={"enabled": series.digest_enabled, "day": series.digest_day})
+    if form.validate_on_submit():
+        digest.update_settings(series, enabled=form.enabled.data, day=form.day.data)
+        if series.digest_enabled:
+            flash(_("The neighbourhood digest is on."), "success")
+        else:
+            flash(_("The neighbourhood digest is off."), "success")
+        return redirect(url_for("directory_admin.digest_settings", slug=slug))
+    html = render_template(
+        "directory/digest.html",
+        series=series,
+        form=form,
+        status=digest.status(series),
+        previews={language: digest_mail.preview(series, language) for language in ("fr", "en")},
+    )
+    return html, 422 if form.errors else 200

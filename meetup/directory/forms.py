@@ -123,3 +123,18 @@ class MoveForm(Form):
     """One person to another table (the choices: the evening's tables)."""
 
     table = SelectField(_l("Table"), coerce=int)
+
+
+class DigestForm(Form):
+    """The series' monthly neighbourhood digest: on or off, and its day."""
+
+    enabled = BooleanField(_l("Send the neighbourhood digest every month"))
+    day = IntegerField(
+        _l("Day of the month"),
+        default=1,
+        validators=[
+            InputRequired(message=_l("A day between 1 and 28.")),
+            NumberRange(min=1, max=28, message=_l("A day between 1 and 28.")),
+        ],
+        description=_l("It goes from 9:00 that day, in the series' time zone."),
+    )

@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
-from geopy.geocoders import BANFrance, Nominatim
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -93,6 +91,10 @@ def make_lookup(config) -> Lookup | None:
     timeout = config["GEOCODER_TIMEOUT"]
     if provider == "none":
         return None
+    # geopy (and the requests it brings) is imported here, when a lookup is made, not in every
+    # web worker: 11 MB that only geocoding needs.
+    from geopy.geocoders import BANFrance, Nominatim
+
     if provider == "ban":
         domain, scheme = _domain_and_scheme(config["GEOCODER_URL"], "api-adresse.data.gouv.fr")
         geocoder = BANFrance(domain=domain, scheme=scheme, timeout=timeout)
@@ -155,6 +157,8 @@ AREAS = frozenset(
 
 
 def _call(function, *args, **kwargs):
+    from geopy.exc import GeocoderParseError, GeocoderQueryError, GeocoderServiceError, GeopyError
+
     try:
         return function(*args, **kwargs)
     except (GeocoderQueryError, GeocoderParseError) as error:

@@ -115,3 +115,40 @@ class Encounter(db.Model):
 
     scanner: Mapped[Registration] = relationship(foreign_keys=[scanner_id])
     met: Mapped[Registration] = relationship(foreign_keys=[met_id])
+
+
+class DigestStatus(enum.StrEnum):
+    #: Queued in the outbox (new neighbours, or the next evening, or both).
+    SENT = "sent"
+    #: Looked at, nothing to tell: no email (the month is done for them all the same).
+    NOTHING = "nothing"
+
+
+class Digest(db.Model):
+    """One person's neighbourhood digest of one month (meetup.directory.digest). The row is
+    the claim: unique per series, month and person, inserted in the transaction that queues
+    the email, so however many workers run, each person gets one a month. Their last one
+    sent says since when people are new to them. Erased with the person."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("series_id", "period", "person", name="uq_digests_series_period_person"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    #: The month, in the series' time zone: "2026-12".
+    period: Mapped[str] = mapped_column(String(7))
+    #: SHA-256 of the person's address, lowercased (their registrations in the series share
+    #: it): not readable, and the same whichever of their cards was used.
+    person: Mapped[str] = mapped_column(String(64), index=True)
+    #: The card it went to (their latest registration then).
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[DigestStatus] = mapped_column(enum_column(DigestStatus, "digest_status"))
+    #: How many new neighbours it listed.
+    people: Mapped[int] = mapped_column(default=0)
+    #: The evening it offered (None: none ahead, or they were registered already).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

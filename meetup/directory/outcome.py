@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from meetup.checkin.services import came_before
-from meetup.directory import spatial
+from meetup.directory import sweep
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
@@ -50,7 +50,7 @@ def outcome(event: Event) -> Outcome:
     )
     located = [row for row in rows if row.near_latitude is not None]
     radius = event.series.neighbour_radius_m
-    with_neighbour = spatial.with_a_neighbour(
+    with_neighbour = sweep.with_a_neighbour(
         [row.near_latitude for row in located], [row.near_longitude for row in located], radius
     )
     # The evening's introductions: asked by or to its people, from its start until the

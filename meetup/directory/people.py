@@ -39,19 +39,24 @@ class People:
         return next((n for n in self.neighbours if n.registration.id == registration_id), None)
 
 
+def neighbours(directory: Directory, mine: Registration | None) -> list[Nearby]:
+    """Those listed within the series' radius of `mine`'s settled pin, nearest first (not
+    the person themself): the directory's page, and the monthly digest (digest.py)."""
+    if mine is None or not mine.is_near_located:
+        return []
+    radius = directory.series.neighbour_radius_m
+    return [
+        n
+        for n in directory.near(mine.near_latitude, mine.near_longitude, radius)
+        if n.registration.email.lower() != mine.email.lower()
+    ]
+
+
 def people(
     directory: Directory, me: Registration | None, mine: Registration | None, filters: Filters
 ) -> People:
     """What `directory` shows `me` (None: an organiser), measured from `mine`, the card that
     stands for them there."""
-    neighbours: list[Nearby] = []
-    if mine is not None and mine.is_near_located:
-        radius = directory.series.neighbour_radius_m
-        neighbours = [
-            n
-            for n in directory.near(mine.near_latitude, mine.near_longitude, radius)
-            if n.registration.email.lower() != mine.email.lower()
-        ]
     rows = [
         row for row in directory.listing() if me is None or row.email.lower() != me.email.lower()
     ]
@@ -64,7 +69,7 @@ def people(
     page = max(filters.page, 1)
     shown = load([row.id for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]])
     return People(
-        neighbours=neighbours,
+        neighbours=neighbours(directory, mine),
         shown=shown,
         total=len(rows),
         listed=listed,

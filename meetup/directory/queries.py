@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
-from meetup.directory import listing_cache, spatial
+from meetup.directory import distance, listing_cache
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
@@ -94,7 +94,7 @@ class Nearby:
 
     @property
     def next_door(self) -> bool:
-        return self.exact and self.metres < spatial.NEXT_DOOR_METRES
+        return self.exact and self.metres < distance.NEXT_DOOR_METRES
 
 
 #: Rows whose pin is in a square (indexed): the square's bounds are parameters (_box).
@@ -121,7 +121,7 @@ def _nearest_first(
 ) -> list[Nearby]:
     found = []
     for candidate in candidates:
-        metres = spatial.distance_metres(
+        metres = distance.distance_metres(
             latitude, longitude, candidate.near_latitude, candidate.near_longitude
         )
         if metres <= radius_m:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from meetup.directory import emails, geocoding, spatial
+from meetup.directory import distance, emails, geocoding, sweep
 from meetup.directory.cards import card_for, shown_metres
 from meetup.directory.models import Introduction, IntroductionStatus
 from meetup.directory.queries import CommunityDirectory, EventDirectory
@@ -109,22 +108,19 @@ def neighbour_counts(
 ) -> dict[int, int]:
     """For each of `people`, how many of `listed` (others) work within the radius of their
     office, offices placed as the directory places them (settled pins): the number its page
-    lists. One pass of spatial.pairs_within, counted with numpy."""
+    lists. One pass of the plain Python sweep (no numpy in a web request)."""
     here = [r for r in people if r.is_near_located]
     there = [r for r in listed if r.is_near_located]
-    points = [(r.near_latitude, r.near_longitude) for r in (*here, *there)]
-    pairs = spatial.pairs_within([p[0] for p in points], [p[1] for p in points], radius_m)
-    owner = np.array([r.id for r in here] + [r.id for r in there], dtype=np.int64)
-    from_person = pairs.src < len(here)
-    to_listed = pairs.dst >= len(here)
-    not_self = owner[pairs.src] != owner[pairs.dst]
-    keep = from_person & to_listed & not_self
-    counts = np.bincount(pairs.src[keep], minlength=len(points))
-    position = {r.id: i for i, r in enumerate(here)}
-    return {
-        person.id: int(counts[position[person.id]]) if person.id in position else 0
-        for person in people
-    }
+    located = [*here, *there]
+    lists = sweep.neighbour_lists(
+        [r.near_latitude for r in located], [r.near_longitude for r in located], radius_m
+    )
+    counts = {person.id: 0 for person in people}
+    for p, person in enumerate(here):
+        counts[person.id] = sum(
+            1 for _metres, q in lists[p] if q >= len(here) and located[q].id != person.id
+        )
+    return counts
 
 
 def _announce(event: Event, now: datetime) -> Announcement:
@@ -195,7 +191,7 @@ def _tell_about_newcomers(
     for member in members:
         near = []
         for newcomer in new:
-            metres = spatial.distance_metres(
+            metres = distance.distance_metres(
                 member.near_latitude,
                 member.near_longitude,
                 newcomer.near_latitude,

@@ -1,8 +1,11 @@
 """Who works near whom: neighbours within a radius and k nearest, on the haversine metric.
 
-Pure (numpy and scipy only, no Flask, no database). Points are offices given as degrees of
-latitude and longitude; distances are great-circle distances on a sphere of radius
-6,371,008.8 m (the mean earth radius), computed with the haversine formula.
+For batch work on large sets (100,000 offices: benchmarks, command-line tools). Pure (numpy
+and scipy only, no Flask, no database). The app's pages, emails and jobs use the plain Python
+sweep (meetup.directory.sweep) instead: the same lists for one series' sizes, without loading
+numpy and scipy (48 MB) into a web worker. Points are offices given as degrees of latitude
+and longitude; distances are great-circle distances on a sphere of radius 6,371,008.8 m (the
+mean earth radius), computed with the haversine formula (meetup.directory.distance).
 
 How it stays exact without any projection: every point becomes a 3-D point on the sphere
 (x, y, z scaled by the earth radius), and a KD-tree searches those with the straight-line
@@ -15,10 +18,9 @@ point at the radius is in (inclusive) and floating-point noise can never drop on
 Two layers:
   pairs_within / nearest_pairs   numpy arrays in CSR form (see `Pairs`), by position in the
                                  input; the fast path, for large sets and benchmarks
-  neighbours_within / k_nearest  dict id -> list[Neighbour], the convenience layer the pages
-                                 use; at 100,000 offices (1.1 M neighbours) the objects cost
-                                 ~0.5 s and ~140 MiB more than the arrays: for large sets,
-                                 use the arrays
+  neighbours_within / k_nearest  dict id -> list[Neighbour], the convenience layer; at
+                                 100,000 offices (1.1 M neighbours) the objects cost ~0.5 s
+                                 and ~140 MiB more than the arrays
 Every list is sorted by distance, then by id (by position in the array layer).
 """
 
@@ -35,36 +37,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-EARTH_RADIUS_METRES = 6_371_008.8
-#: Strictly closer (exact pins): "next door". Not "same building": 12 and 14 of a street
-#: are about 15 m apart.
-NEXT_DOOR_METRES = 30.0
-DEFAULT_RADIUS_METRES = 300.0
-WALKING_KM_PER_HOUR = 5.0
-WALKING_DETOUR = 1.3  # streets are longer than the straight line
+from meetup.directory.distance import (  # noqa: F401 - the names this module always had
+    DEFAULT_RADIUS_METRES,
+    EARTH_RADIUS_METRES,
+    NEXT_DOOR_METRES,
+    WALKING_DETOUR,
+    WALKING_KM_PER_HOUR,
+    Neighbour,
+    walking_minutes,
+)
 
 _HALF_CIRCUMFERENCE = math.pi * EARTH_RADIUS_METRES
 _LEAFSIZE = 16
 _MIN_QUANTUM_BITS = 12  # below this, sort with np.lexsort (see _sort_directed)
-
-
-def walking_minutes(metres: float) -> int:
-    """Walking time for a straight-line distance: 5 km/h on 1.3 × the distance, rounded up
-    to whole minutes, at least 1."""
-    minutes = metres * WALKING_DETOUR * 60.0 / (WALKING_KM_PER_HOUR * 1000.0)
-    # round() first: 2,500 m is exactly 39 minutes, not 40 because of 1.3's binary expansion
-    return max(1, math.ceil(round(minutes, 9)))
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    other: int  # the other attendee's id
-    metres: float  # great-circle distance between the two offices
-    next_door: bool  # metres < NEXT_DOOR_METRES
-
-    @property
-    def walking_minutes(self) -> int:
-        return walking_minutes(self.metres)
 
 
 @dataclass(frozen=True, eq=False)

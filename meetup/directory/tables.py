@@ -1,6 +1,6 @@
 """Tables by neighbourhood: attendees grouped by where their offices are into balanced tables.
 
-Pure (numpy only). Sizes differ by at most one. Organisers and speakers ("hosts") are spread
+Pure (plain Python: it runs in a web request). Sizes differ by at most one. Organisers and speakers ("hosts") are spread
 first, one per table in turn; people without a located office fill seats evenly; everyone
 located is then placed by recursive bisection: the tables are split in two halves, the
 offices sorted along the wider axis of their extent (metres, local projection) and cut at the
@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 _METRES_PER_DEGREE = 111_320.0
 
@@ -62,30 +60,32 @@ def assign(people: Sequence[Seat], tables: int) -> dict[int, int]:
     deal([p for p in people if not p.host and p.latitude is None])
     if located:
         lat0 = math.radians(sum(p.latitude for p in located) / len(located))
-        xy = np.array(
-            [
-                (p.longitude * _METRES_PER_DEGREE * math.cos(lat0), p.latitude * _METRES_PER_DEGREE)
-                for p in located
-            ]
+        xy = (
+            [p.longitude * _METRES_PER_DEGREE * math.cos(lat0) for p in located],
+            [p.latitude * _METRES_PER_DEGREE for p in located],
         )
         open_tables = [t for t in range(tables) if left[t] > 0]
-        _bisect(np.arange(len(located)), xy, open_tables, left, located, table_of)
+        _bisect(list(range(len(located))), xy, open_tables, left, located, table_of)
     return table_of
 
 
 def _bisect(idx, xy, tables, left, located, table_of) -> None:
     if len(tables) == 1:
-        for i in idx.tolist():
+        for i in idx:
             table_of[located[i].key] = tables[0]
         return
     half = len(tables) // 2
     first, second = tables[:half], tables[half:]
     cut = sum(left[t] for t in first)
-    span = xy[idx].max(axis=0) - xy[idx].min(axis=0)
-    axis = 0 if span[0] >= span[1] else 1
-    ordered = idx[np.argsort(xy[idx, axis], kind="stable")]
+    span = [_span([values[i] for i in idx]) for values in xy]
+    axis = xy[0] if span[0] >= span[1] else xy[1]
+    ordered = sorted(idx, key=axis.__getitem__)  # stable, as the cut needs
     _bisect(ordered[:cut], xy, first, left, located, table_of)
     _bisect(ordered[cut:], xy, second, left, located, table_of)
+
+
+def _span(values: list[float]) -> float:
+    return max(values) - min(values) if values else 0.0
 
 
 def mean_distance_within(people: Sequence[Seat], table_of: dict[int, int]) -> float:
@@ -99,13 +99,12 @@ def mean_distance_within(people: Sequence[Seat], table_of: dict[int, int]) -> fl
         if len(group) < 2:
             continue
         lat0 = math.radians(group[0].latitude)
-        pts = np.array(
-            [
-                (g.longitude * _METRES_PER_DEGREE * math.cos(lat0), g.latitude * _METRES_PER_DEGREE)
-                for g in group
-            ]
+        pts = [
+            (g.longitude * _METRES_PER_DEGREE * math.cos(lat0), g.latitude * _METRES_PER_DEGREE)
+            for g in group
+        ]
+        total += sum(
+            math.dist(pts[i], pts[j]) for i in range(len(pts)) for j in range(i + 1, len(pts))
         )
-        d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
-        total += d.sum() / 2
         pairs += len(group) * (len(group) - 1) // 2
     return total / pairs if pairs else 0.0

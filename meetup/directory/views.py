@@ -20,7 +20,7 @@ from flask_login import current_user
 from meetup import audit
 from meetup.auth.access import can_manage_series
 from meetup.auth.forms import ConfirmForm
-from meetup.directory import bp, matching, services, spatial, viewer
+from meetup.directory import bp, distance, matching, services, viewer
 from meetup.directory.cards import card_for, marker_for
 from meetup.directory.forms import FilterForm, IntroduceForm
 from meetup.directory.models import IntroductionStatus
@@ -185,7 +185,7 @@ def _page(directory: Directory):
             just_asked=_just_asked(shown_cards),
             asked_text=asked_text,
             note=distance_note,
-            walk=spatial.walking_minutes,
+            walk=distance.walking_minutes,
             url=lambda endpoint, **values: _url(directory, endpoint, **values),
             offers=lambda card: bool(looking_for) and matching.offers(card.help_with, looking_for),
             map_tiles=current_app.config["MAP_TILE_URL"],
@@ -243,7 +243,7 @@ def _card_page(directory: Directory, registration_id: int):
             just_asked=_just_asked({f"card-{registration.id}"}),
             asked_text=asked_text,
             note=distance_note,
-            walk=spatial.walking_minutes,
+            walk=distance.walking_minutes,
             url=lambda endpoint, **values: _url(directory, endpoint, **values),
             offers=lambda card: bool(looking_for) and matching.offers(card.help_with, looking_for),
             form=None,

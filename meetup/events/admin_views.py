@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from meetup.auth.access import require_series_access, staff_required
+from meetup.auth.access import may_create_series, require_series_access, requires, staff_required
 from meetup.auth.forms import ConfirmForm
-from meetup.auth.models import DOOR_PHONE_DOMAIN, Role, User, series_team
+from meetup.auth.models import DOOR_PHONE_DOMAIN, Role, TeamRole, User, series_team
 from meetup.directory.outcome import outcome
 from meetup.events import admin_bp as bp
 from meetup.events import queries, services
@@ -36,8 +36,10 @@ def _apply_errors(form, error: services.InvalidData) -> None:
 
 
 def _team_choices(series: Series | None = None) -> list[SelectChoice]:
-    """Staff who can be put on a team. An organiser only sees people they already work with
-    (their series' teams): accounts of other clubs stay private; an admin adds newcomers."""
+    """Staff who can be put on a team, each with their role in this series (for newcomers,
+    the one they would join as). An organiser only sees people they already work with (the
+    teams of the series they organise): accounts of other clubs stay private; an admin adds
+    newcomers, and roles change on the team page."""
     query = select(User).where(
         User.role != Role.ADMIN,
         User.deactivated_at.is_(None),
@@ -46,13 +48,23 @@ def _team_choices(series: Series | None = None) -> list[SelectChoice]:
     if current_user.role is not Role.ADMIN:
         colleagues = select(series_team.c.user_id).where(
             series_team.c.series_id.in_(
-                select(series_team.c.series_id).where(series_team.c.user_id == current_user.id)
+                select(series_team.c.series_id).where(
+                    series_team.c.user_id == current_user.id,
+                    series_team.c.role == TeamRole.ORGANISER,
+                )
             )
         )
         query = query.where(User.id.in_(colleagues))
     users = db.session.scalars(query.order_by(User.email))
-    labels = {Role.ORGANISER: _("organiser"), Role.DOOR: _("door")}
-    return [SelectChoice(user.id, f"{user.display_name} ({labels[user.role]})") for user in users]
+    labels = {TeamRole.ORGANISER: _("organiser"), TeamRole.DOOR: _("door")}
+    here = {m.user_id: m.role for m in series.memberships} if series is not None else {}
+    return [
+        SelectChoice(
+            user.id,
+            f"{user.display_name} ({labels[here.get(user.id) or TeamRole.joining_as(user)]})",
+        )
+        for user in users
+    ]
 
 
 def _admin_contacts() -> list[str]:
@@ -99,7 +111,7 @@ def series_list():
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
-@staff_required
+@requires(may_create_series)
 def series_new():
     form = SeriesForm()
     form.team.choices = _team_choices()
@@ -139,7 +151,7 @@ def series_edit(slug: str):
     require_series_access(current_user, series)
     form = SeriesForm(obj=series)
     del form.slug
-    form.team.choices = _team_choices()
+    form.team.choices = _team_choices(series)
     if not form.is_submitted():
         form.team.data = [member.id for member in series.team]
     if form.validate_on_submit():

@@ -8,10 +8,10 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from meetup.auth.models import User, series_team
+from meetup.auth.models import TeamMember, TeamRole, User, series_team
 from meetup.extensions import db
 from meetup.models_base import enum_column
 from meetup.timeutil import UTCDateTime, utcnow
@@ -64,6 +64,11 @@ class Series(db.Model):
     #: Reminders go this many hours before each evening (0: none), to those registered by
     #: then, for an evening published at least that far ahead (meetup.registrations.reminders).
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    #: The monthly neighbourhood digest (meetup.directory.digest) to community members who
+    #: asked for the series' news: off until an organiser has seen it and turns it on.
+    digest_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: It goes from this day of each month (1–28), 09:00 in the series' time zone.
+    digest_day: Mapped[int] = mapped_column(default=1, server_default="1")
     #: Signups an hour through each of the series' signup keys (its widget, its website's
     #: form), all visitors together; each visitor's address has its own limit besides.
     api_signups_per_hour: Mapped[int] = mapped_column(default=200, server_default="200")
@@ -74,7 +79,14 @@ class Series(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    team: Mapped[list[User]] = relationship(secondary=series_team, order_by=User.email)
+    #: Who is on the team, with their role here; change the team through these.
+    memberships: Mapped[list[TeamMember]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    #: The team's people, by address (read only: see memberships).
+    team: Mapped[list[User]] = relationship(
+        secondary=series_team, order_by=User.email, viewonly=True
+    )
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="Event.starts_at", cascade="all, delete-orphan"
     )
@@ -82,6 +94,10 @@ class Series(db.Model):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def role_of(self, user: User) -> TeamRole | None:
+        """The user's role on this series' team, None off it."""
+        return next((m.role for m in self.memberships if m.user_id == user.id), None)
 
     def __repr__(self) -> str:
         return f"<Series {self.slug}>"

@@ -14,7 +14,7 @@ from meetup.events.calendar import calendar_file, calendar_links, series_calenda
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
-from meetup.registrations.queries import counts_for
+from meetup.registrations.queries import confirmed_count, counts_for
 from meetup.timeutil import utcnow
 
 
@@ -62,7 +62,7 @@ def event_page(slug: str):
         current_user.is_authenticated and can_manage_series(current_user, event.series)
     ):
         abort(404)
-    counts = counts_for([event.id])[event.id]
+    taken = confirmed_count(event.id)
     now = utcnow()
     is_past = event.ends_at < now
     over = is_past or event.status is EventStatus.CANCELLED
@@ -70,7 +70,7 @@ def event_page(slug: str):
         render_template(
             "events/event.html",
             event=event,
-            seats_left=counts.seats_left(event.capacity),
+            seats_left=max(event.capacity - taken, 0),
             signup_state=services.signup_state(event),
             is_past=is_past,
             is_preview=is_preview,

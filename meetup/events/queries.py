@@ -10,24 +10,32 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from meetup.auth.access import can_manage_series
-from meetup.auth.models import Role, User, series_team
+from meetup.auth.models import Role, TeamRole, User, series_team
 from meetup.events.models import Event, EventSlugRedirect, EventStatus, Series
 from meetup.extensions import db
 
 
-def series_for(user: User) -> Select:
-    """The series a staff user works on (all of them for admins)."""
+def _team_roles(door: bool) -> tuple[TeamRole, ...]:
+    return (TeamRole.ORGANISER, TeamRole.DOOR) if door else (TeamRole.ORGANISER,)
+
+
+def series_for(user: User, *, door: bool = False) -> Select:
+    """The series a staff user organises (all of them for admins); with `door`, those they
+    run the door of too."""
     query = select(Series).order_by(Series.name)
     if user.role is not Role.ADMIN:
-        query = query.join(series_team).where(series_team.c.user_id == user.id)
+        query = query.join(series_team).where(
+            series_team.c.user_id == user.id, series_team.c.role.in_(_team_roles(door))
+        )
     return query
 
 
-def events_for(user: User) -> Select:
+def events_for(user: User, *, door: bool = False) -> Select:
+    """The evenings of series_for(user, door=door)."""
     query = select(Event).join(Event.series)
     if user.role is not Role.ADMIN:
         query = query.join(series_team, series_team.c.series_id == Series.id).where(
-            series_team.c.user_id == user.id
+            series_team.c.user_id == user.id, series_team.c.role.in_(_team_roles(door))
         )
     return query
 

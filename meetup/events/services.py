@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from meetup.auth.models import Role, User
+from meetup.events import team as team_changes
 from meetup.events.models import Event, EventSlugRedirect, EventStatus, Series, Speaker
 from meetup.events.recurrence import same_weekday_next_month
 from meetup.extensions import db
@@ -161,7 +162,7 @@ def create_series(
         retention_nobody_days=retention_nobody_days,
         retention_checkin_days=retention_checkin_days,
     )
-    series.team = _team_with(team, acting_user)
+    team_changes.choose(series, _team_with(team, acting_user))
     _insert_with_unique_slug(
         series, lambda: _unique_slug(slugify(name), _series_slug_exists, "series"), retry=not slug
     )
@@ -170,11 +171,12 @@ def create_series(
 
 
 def _team_with(team: Iterable[User], acting_user: User | None) -> list[User]:
-    """The team, with the acting organiser kept on it (nobody locks themselves out)."""
+    """The team, with the acting organiser kept on it (nobody locks themselves out; an
+    administrator needs no team)."""
     members = list(dict.fromkeys(team))
     if (
         acting_user is not None
-        and acting_user.role is Role.ORGANISER
+        and acting_user.role is not Role.ADMIN
         and acting_user not in members
     ):
         members.insert(0, acting_user)
@@ -198,13 +200,19 @@ def update_series(series: Series, acting_user: User | None = None, **changes) ->
         # Two organisers saving the team at once: one after the other, each from the team as
         # it is then (PostgreSQL's row lock; SQLite's writer lock is held already).
         db.session.refresh(series, with_for_update=True)
-        db.session.refresh(series, ["team"])
+        db.session.refresh(series, ["memberships"])
     for key, value in changes.items():
         setattr(
             series, key, value.strip() if isinstance(value, str) and key != "description" else value
         )
     if team is not None:
-        series.team = _team_with(team, acting_user)
+        try:
+            team_changes.choose(series, _team_with(team, acting_user))
+        except team_changes.LastOrganiser:
+            db.session.rollback()
+            raise InvalidData(
+                {"team": str(_l("A series keeps at least one organiser: tick one."))}
+            ) from None
     series.__dict__.pop("zone", None)  # the cached ZoneInfo follows a time zone change
     db.session.commit()
     return series

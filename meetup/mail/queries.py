@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import Select, func, select
 
-from meetup.auth.models import Role, User, series_team
+from meetup.auth.models import Role, TeamRole, User, series_team
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.mail.models import Campaign, OutboxMessage, OutboxStatus
@@ -23,7 +23,7 @@ def scoped(query: Select, user: User) -> Select:
         query.join(Registration, Registration.id == OutboxMessage.registration_id)
         .join(Event, Event.id == Registration.event_id)
         .join(series_team, series_team.c.series_id == Event.series_id)
-        .where(series_team.c.user_id == user.id)
+        .where(series_team.c.user_id == user.id, series_team.c.role == TeamRole.ORGANISER)
     )
 
 
@@ -58,7 +58,7 @@ def _scoped_campaigns(query: Select, user: User) -> Select:
     if user.role is Role.ADMIN:
         return query
     return query.join(series_team, series_team.c.series_id == Event.series_id).where(
-        series_team.c.user_id == user.id
+        series_team.c.user_id == user.id, series_team.c.role == TeamRole.ORGANISER
     )
 
 

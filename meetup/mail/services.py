@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from meetup.extensions import db
@@ -107,6 +107,10 @@ class Content:
     reply_to: str | tuple[str, str] = ""
     #: The one-click unsubscribe address of a news email (RFC 8058), or "".
     list_unsubscribe: str = ""
+    #: Writes worth keeping that composing prepared without running them (composing only
+    #: reads): run with the written-out message, in its transaction. A ticket's QR matrix
+    #: encoded for the email, so that badges need not encode it again.
+    keep: tuple[Executable, ...] = ()
 
 
 def contact_line(address: str) -> str:
@@ -177,10 +181,20 @@ def queue_draft(
     return message
 
 
+#: The PostgreSQL advisory lock that queues campaigns one after another (any fixed number
+#: nothing else in the database uses).
+CAMPAIGN_PACE_LOCK = 0x6D656574  # "meet"
+
+
 def campaign_start(now: datetime) -> datetime:
     """When a new campaign's first copy may go: after the last copy of the campaigns queued
     before it (sent or not), so that together they keep to MAIL_CAMPAIGN_PER_MINUTE. (A
-    copy retried after a failure goes at its own time, outside this pace.)"""
+    copy retried after a failure goes at its own time, outside this pace.) Holds, until the
+    caller commits, a lock that makes campaigns queued at the same moment take turns (SQLite's
+    writer lock does it there; PostgreSQL needs a lock of its own, or both would read the same
+    last copy and go out together at twice the rate)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(CAMPAIGN_PACE_LOCK)))
     last = db.session.scalar(
         select(func.max(OutboxMessage.next_attempt_at)).where(
             OutboxMessage.campaign_id.is_not(None)
@@ -201,8 +215,14 @@ def message_bytes(message: OutboxMessage) -> bytes:
     """The message as it goes out: its stored bytes, or a draft composed now (not stored)."""
     if message.draft is None:
         return message.raw
+    return _composed(message)[0]
+
+
+def _composed(message: OutboxMessage) -> tuple[bytes, tuple[Executable, ...]]:
+    """A draft composed now: its bytes, and the writes composing left to keep."""
     content = _composers[message.kind](message, json.loads(message.draft))
-    return _build(content, message.recipient, message.message_id, message.created_at)
+    raw = _build(content, message.recipient, message.message_id, message.created_at)
+    return raw, content.keep
 
 
 def compose_drafts(limit: int = 50) -> int:
@@ -234,8 +254,10 @@ def _write_out(message_id: int) -> int:
     if message is None or message.draft is None:  # erased, or another worker was quicker
         db.session.rollback()
         return 0
+    keep: tuple[Executable, ...] = ()
     try:
-        values = {"raw": message_bytes(message), "draft": None}
+        raw, keep = _composed(message)
+        values = {"raw": raw, "draft": None}
     except SQLAlchemyError:
         raise
     except Withdrawn as reason:
@@ -264,6 +286,9 @@ def _write_out(message_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     changed = first_write(statement).rowcount
+    if changed and "raw" in values:
+        for write in keep:
+            db.session.execute(write)
     db.session.commit()
     return changed if "raw" in values else 0
 

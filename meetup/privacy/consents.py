@@ -16,7 +16,7 @@ from meetup.timeutil import utcnow
 
 #: The date of the wording people read when they agree (the form's labels, the privacy
 #: page). Change it with the wording: records say which one each person saw.
-WORDING_VERSION = "2026-12-06"
+WORDING_VERSION = "2026-12-06.2"
 
 #: The registration's columns that are consents.
 CONSENTS = ("visibility", *CONSENT_FLAGS)

@@ -1,7 +1,8 @@
 """Erasure that really erases: a person's registrations are anonymised (the rows stay, empty,
 for the evenings' counts), and everything else about them goes: their emails in the outbox
 and in instance/mail (and the emails that spoke of them to others), introductions, the door's
-scan records, their QR matrices, consent history, and the geocoder's answers only they used.
+scan records, their QR matrices, consent history, their monthly digests' records, and the
+geocoder's answers only they used.
 Their personal links, directory link and QR codes stop working.
 """
 
@@ -12,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from meetup.checkin.models import CheckinRequest
+from meetup.directory.digest import person_key
 from meetup.directory.geocoding import address_key, provider_name
-from meetup.directory.models import Encounter, GeocodeCacheEntry, Introduction
+from meetup.directory.models import Digest, Encounter, GeocodeCacheEntry, Introduction
 from meetup.events.models import EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMention, OutboxMessage
@@ -211,6 +213,14 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     message_ids = _messages_about(ids, emails)
     files = _mail_files(message_ids)
     cache_keys = _unshared_address_keys(registrations)
+    # Their monthly digests, in the series erased (by their address: whichever card had it).
+    digests = or_(
+        Digest.registration_id.in_(ids),
+        and_(
+            Digest.person.in_({person_key(r.email) for r in registrations}),
+            Digest.series_id.in_({r.event.series_id for r in registrations}),
+        ),
+    )
     for registration in registrations:
         anonymise(registration, now)
     db.session.execute(delete(OutboxMention).where(OutboxMention.message_id.in_(message_ids)))
@@ -227,6 +237,7 @@ def wipe(registrations: list[Registration], now, *, emails: set[str] = frozenset
     db.session.execute(
         delete(Encounter).where(or_(Encounter.scanner_id.in_(ids), Encounter.met_id.in_(ids)))
     )
+    db.session.execute(delete(Digest).where(digests))
     if cache_keys:
         db.session.execute(delete(GeocodeCacheEntry).where(GeocodeCacheEntry.key.in_(cache_keys)))
     db.session.commit()

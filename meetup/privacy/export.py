@@ -8,7 +8,8 @@ import json
 from sqlalchemy import func, or_, select
 
 from meetup.directory import encounters
-from meetup.directory.models import Encounter, Introduction, IntroductionStatus
+from meetup.directory.digest import person_key
+from meetup.directory.models import Digest, Encounter, Introduction, IntroductionStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.privacy.consents import CONSENTS, value_text
@@ -57,6 +58,15 @@ def person_data(registration: Registration) -> dict:
         )
         .order_by(OutboxMessage.created_at)
     ).all()
+    digests = db.session.scalars(
+        select(Digest)
+        .where(
+            Digest.person.in_({person_key(email) for email in emails}),
+            Digest.series_id.in_({r.event.series_id for r in people}),
+        )
+        .order_by(Digest.created_at)
+    ).all()
+    series_names = {r.event.series_id: r.event.series.name for r in people}
     return {
         "email": registration.email,
         "registrations": [
@@ -123,6 +133,17 @@ def person_data(registration: Registration) -> dict:
         "encounters": [
             {"met": e.met.full_name if e.met_id in visible else None, "at": e.met_at}
             for e in scanned
+        ],
+        # The monthly neighbourhood digest: which months, and whether there was news.
+        "neighbourhood_digests": [
+            {
+                "series": series_names.get(d.series_id),
+                "month": d.period,
+                "status": d.status.value,
+                "new_neighbours": d.people,
+                "at": d.created_at,
+            }
+            for d in digests
         ],
         "emails": [
             {

@@ -23,7 +23,7 @@ from meetup.mail.compose import Attachment, InlineImage
 from meetup.mail.models import OutboxMessage
 from meetup.mail.services import Content, composer, contact_line, queue_draft
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.registrations.tickets import ticket_matrix
+from meetup.registrations.tickets import ticket_matrix_to_keep
 from meetup.timeutil import utcnow
 
 TICKET_CID = "ticket-qr"
@@ -82,12 +82,15 @@ def compose(message: OutboxMessage, values: dict) -> Content:
     if registration is None:
         raise LookupError(f"registration {message.registration_id} is gone")
     event = registration.event
-    attachments, images = [], []
+    attachments, images, keep = [], [], ()
     context = {
         key: value for key, value in values.items() if key not in {"ticket", "calendar", "token"}
     }
     if values["ticket"]:
-        png = ticket_matrix(registration, store=False).png()  # composing only reads
+        # Composing only reads: an encoded matrix is stored with the message (Content.keep).
+        matrix, store = ticket_matrix_to_keep(registration)
+        keep = (store,) if store is not None else ()
+        png = matrix.png()
         images.append(InlineImage(TICKET_CID, "image/png", png))
         context["ticket_cid"] = TICKET_CID
     if values["ticket"] or values["calendar"]:
@@ -115,6 +118,7 @@ def compose(message: OutboxMessage, values: dict) -> Content:
             inline_images=tuple(images),
             language=registration.language,
             reply_to=event.series.contact_email,
+            keep=keep,
         )
 
 

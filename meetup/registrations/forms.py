@@ -205,8 +205,9 @@ class CardForm(OfficeAddressForm):
     news = BooleanField(
         _l("Tell me about the club's next evenings"),
         description=_l(
-            "One email per evening, with a button that signs you up in one tap. Unsubscribe "
-            "in one click from any of them."
+            "One email per evening, with a button that signs you up in one tap; if the club "
+            "sends it, once a month, who new to the club works near you. Unsubscribe in one "
+            "click from any of them."
         ),
     )
     language = SelectField(_l("Language of my emails"), choices=LANGUAGE_CHOICES)

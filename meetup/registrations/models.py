@@ -81,8 +81,9 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         Index("uq_registrations_event_email", "event_id", func.lower("email"), unique=True),
-        #: Seat counts (confirmed per event) read the index, not every registration.
-        Index("ix_registrations_event_id_status", "event_id", "status"),
+        #: Seat counts (confirmed per event) and the evening's other counts (checked in,
+        #: walk-ins: registrations.queries.counts_for) read the index, not every registration.
+        Index("ix_registrations_counts", "event_id", "status", "checked_in_at", "source"),
         #: The same person's registrations across a series (the community directory).
         Index("ix_registrations_email_lower", func.lower("email")),
         #: Neighbour pages read a bounding box around one office.

@@ -122,7 +122,9 @@ def announce(event: Event, *, again: bool = False, now: datetime | None = None) 
     return len(people)
 
 
-def _new_link(person: Registration, purpose: LinkPurpose, event: Event | None = None) -> str:
+def new_link(person: Registration, purpose: LinkPurpose, event: Event | None = None) -> str:
+    """A one-tap link of `person` for `purpose` (its hash kept; the token returned): the
+    announcements and the neighbourhood digest (meetup.directory.digest)."""
     token, token_hash = new_manage_token()
     # No stored end: a signup link works while the evening's signups are open, as they are
     # when it is tapped (the evening may be moved after the announcement).
@@ -149,8 +151,8 @@ def queue_announcement(event: Event, person: Registration) -> OutboxMessage:
         registration_id=person.id,
         values={
             "event_id": event.id,
-            "signup": _new_link(person, LinkPurpose.SIGNUP, event),
-            "unsubscribe": _new_link(person, LinkPurpose.UNSUBSCRIBE),
+            "signup": new_link(person, LinkPurpose.SIGNUP, event),
+            "unsubscribe": new_link(person, LinkPurpose.UNSUBSCRIBE),
         },
     )
 

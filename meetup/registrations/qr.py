@@ -8,7 +8,6 @@ matrix costs microseconds. So each registration's matrix is encoded once and sto
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,8 +17,9 @@ from qrcode.constants import ERROR_CORRECT_M
 
 #: Light modules around the symbol, as the QR standard asks.
 QUIET_ZONE = 4
-
-_DARK_RUN = re.compile("1+")
+#: "x y w h re" for the rectangles met so far: the same ones recur from code to code (the
+#: finder and timing patterns, and most small ones), formatting them is most of the path's cost.
+_RECTANGLE_OPERATORS: dict[tuple[int, int, int, int], str] = {}
 
 
 @dataclass(frozen=True)
@@ -60,31 +60,51 @@ class QRMatrix:
         """Dark modules merged into rectangles (col, row, width, height): each row's runs,
         and a run joined to the identical run of the row above. About a third as many
         shapes as runs, a tenth as many as modules."""
+        size = self.size
+        bits = self._bit_string
         done: list[tuple[int, int, int, int]] = []
         open_runs: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-        for row in range(self.size):
-            runs = self._runs(row)
+        for row in range(size):
+            line = bits[row * size : (row + 1) * size]
             still_open = {}
-            for col, width in runs:
+            col = line.find("1")
+            while col >= 0:  # each run of dark modules: str.find, not a regex (3 × faster)
+                end = line.find("0", col)
+                if end < 0:
+                    end = size
+                width = end - col
                 above = open_runs.pop((col, width), None)
                 if above is not None:
                     still_open[(col, width)] = (col, above[1], width, above[3] + 1)
                 else:
                     still_open[(col, width)] = (col, row, width, 1)
+                col = line.find("1", end)
             done.extend(open_runs.values())
             open_runs = still_open
         done.extend(open_runs.values())
         return tuple(done)
 
     @cached_property
-    def _bit_string(self) -> str:
-        return "".join(f"{byte:08b}" for byte in self.bits)
+    def pdf_path(self) -> str:
+        """The dark modules as PDF path operators ("n x y w h re …"), in module units from
+        the symbol's bottom left corner: what a badge fills, written once per matrix rather
+        than rectangle by rectangle through reportlab's path object (6 × slower)."""
+        size = self.size
+        known = _RECTANGLE_OPERATORS
+        if len(known) > 50_000:
+            known.clear()
+        parts = []
+        for col, row, width, height in self.rectangles:
+            key = (col, size - row - height, width, height)
+            operator = known.get(key)
+            if operator is None:
+                operator = known[key] = "{} {} {} {} re".format(*key)
+            parts.append(operator)
+        return "n " + " ".join(parts)
 
-    def _runs(self, row: int) -> list[tuple[int, int]]:
-        """(first column, length) of each run of dark modules in a row."""
-        start = row * self.size
-        line = self._bit_string[start : start + self.size]
-        return [(m.start(), m.end() - m.start()) for m in _DARK_RUN.finditer(line)]
+    @cached_property
+    def _bit_string(self) -> str:
+        return format(int.from_bytes(self.bits, "big"), f"0{len(self.bits) * 8}b")
 
     def png(self, box_size: int = 8) -> bytes:
         """A black-on-white PNG with the quiet zone, `box_size` pixels per module."""

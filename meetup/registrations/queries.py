@@ -67,6 +67,19 @@ class Counts:
         return self.confirmed - self.confirmed_checked_in
 
 
+#: Built once: an evening's public page asks it (its seats left), from the index alone.
+_CONFIRMED = select(func.count()).where(
+    Registration.event_id == bindparam("event_id"),
+    Registration.status == RegistrationStatus.CONFIRMED,
+)
+
+
+def confirmed_count(event_id: int) -> int:
+    """The evening's seats taken: one count of index entries (ix_registrations_counts), not
+    the full counts of counts_for, which step through every registration of the evening."""
+    return db.session.scalar(_CONFIRMED, {"event_id": event_id})
+
+
 #: Built once, for every page that shows counts (see events.queries._EVENT).
 _COUNTS = (
     select(

@@ -242,8 +242,10 @@ def register(
         registration.consent_how = consent_how  # before any flush records them
         registration.event = event
         db.session.add(registration)
-    _take_the_series_news(registration)
+    # The status first: the series' news may read (and so flush the new row); a status set
+    # after that would cost an UPDATE of the row just inserted.
     _set_status(registration, newcomer_status)
+    _take_the_series_news(registration)
     db.session.flush()  # the email refers to the registration by id
     emails.queue_signup(registration, token)
     db.session.commit()

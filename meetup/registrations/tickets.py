@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, select
+from flask import current_app
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetup.events.models import EventStatus
@@ -68,8 +70,20 @@ def qr_text(code: str) -> str:
     """BASE_URL/B/<code>, scheme and host in capitals (both are case-blind): with a code in
     capitals and digits the whole URL fits QR's alphanumeric mode, 5.5 bits a character
     instead of 8, which keeps the symbol at version 3 (29 × 29 modules) for usual hosts."""
-    parts = urlsplit(absolute_url("registrations.ticket_scan", code=code))
-    return urlunsplit((parts.scheme.upper(), parts.netloc.upper(), parts.path, "", ""))
+    return _scan_prefix(current_app.config["BASE_URL"], current_app.url_map) + code
+
+
+_PLACEHOLDER = "C0DE"
+
+
+@lru_cache(maxsize=16)
+def _scan_prefix(base_url: str, url_map) -> str:
+    """What comes before the code (built once: a thousand badges ask it twice each)."""
+    parts = urlsplit(absolute_url("registrations.ticket_scan", code=_PLACEHOLDER))
+    text = urlunsplit((parts.scheme.upper(), parts.netloc.upper(), parts.path, "", ""))
+    if not text.endswith("/" + _PLACEHOLDER):
+        raise RuntimeError(f"the ticket's address does not end with its code: {text}")
+    return text.removesuffix(_PLACEHOLDER)
 
 
 def ticket_matrix(registration: Registration, *, store: bool = True) -> QRMatrix:
@@ -90,12 +104,34 @@ def ticket_matrix(registration: Registration, *, store: bool = True) -> QRMatrix
     if registration.id is None:  # a registration being made: nobody else can store it
         registration.ticket_qr = TicketQR(content=text, modules=matrix.to_bytes())
         return matrix
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(TicketQR)
-        .values(registration_id=registration.id, content=text, modules=matrix.to_bytes())
-        .on_conflict_do_nothing(index_elements=["registration_id"])
-    )
+    statement = _insert(registration.id, text, matrix)
+    # a row another request stored meanwhile stays (the same one)
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=["registration_id"]))
     db.session.expire(registration, ["ticket_qr"])
     return matrix
+
+
+def ticket_matrix_to_keep(registration: Registration) -> tuple[QRMatrix, Executable | None]:
+    """The registration's QR matrix, and the statement that stores it when it was encoded
+    just now (None when stored already), for a caller that only reads now and writes later:
+    the mail worker composing a confirmation, whose write comes after its reads are rolled
+    back (meetup.mail.services._write_out). So a ticket's code is encoded once, when its
+    email is written, not again when its badge is first printed."""
+    text = qr_text(registration.ticket_code)
+    stored = registration.ticket_qr
+    if stored is not None and stored.content == text:
+        return QRMatrix.from_bytes(stored.modules), None
+    matrix = encode(text)
+    statement = _insert(registration.id, text, matrix)
+    return matrix, statement.on_conflict_do_update(
+        index_elements=["registration_id"],
+        set_={"content": statement.excluded.content, "modules": statement.excluded.modules},
+    )
+
+
+def _insert(registration_id: int, text: str, matrix: QRMatrix):
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(TicketQR).values(
+        registration_id=registration_id, content=text, modules=matrix.to_bytes()
+    )

@@ -9,7 +9,7 @@ import json
 import secrets
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import bindparam, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from meetup import signals
@@ -71,6 +71,12 @@ def _event_events(instance: Event, is_new: bool) -> list[str]:
     return []
 
 
+#: Built once: every door scan asks it (SQLAlchemy reuses its compiled form).
+_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.series_id == bindparam("series_id")
+)
+
+
 class _Queue:
     """The deliveries of one flush, written in one statement."""
 
@@ -83,11 +89,7 @@ class _Queue:
     def endpoints(self, series_id: int) -> list:
         if series_id not in self._endpoints:
             self._endpoints[series_id] = list(
-                self.connection.execute(
-                    select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-                        WebhookEndpoint.series_id == series_id
-                    )
-                )
+                self.connection.execute(_ENDPOINTS, {"series_id": series_id})
             )
         return self._endpoints[series_id]
 
@@ -147,7 +149,21 @@ def _wants(chosen: list[str], event_type: str) -> bool:
     return event_type in chosen
 
 
+def _known_series_id(registration) -> int | None:
+    """The series of the registration's evening if the session has it at hand (a signup
+    does), without a query; None otherwise."""
+    evening = registration.__dict__.get("event") if isinstance(registration, Registration) else None
+    return evening.__dict__.get("series_id") if evening is not None else None
+
+
 def queue_registration(queue: _Queue, registration, event_types: list[str]) -> None:
+    series_id = _known_series_id(registration)
+    if series_id is not None and not any(
+        _wants(endpoint.events.split(), event_type)
+        for endpoint in queue.endpoints(series_id)
+        for event_type in event_types
+    ):
+        return  # nobody listens (a signup's usual case): no evening to read, no body to make
     evening, zone = queue.evening(registration.event_id)
     data = registration_data(registration, evening, zone)
     for event_type in event_types:
@@ -209,14 +225,16 @@ def _capture(session: Session, flush_context) -> None:
 
 
 @signals.checked_in.connect
-def _checked_in(registration_id: int, **_) -> None:
-    """The door's claim (meetup.checkin.services), in its transaction."""
+def _checked_in(registration_id: int, *, series_id: int | None = None, **_) -> None:
+    """The door's claim (meetup.checkin.services), in its transaction; `series_id`: the
+    series of the person's evening, when the scan read it (else read here)."""
     connection = db.session.connection()
-    series_id = connection.execute(
-        select(Event.series_id)
-        .join(Registration, Registration.event_id == Event.id)
-        .where(Registration.id == registration_id)
-    ).scalar()
+    if series_id is None:
+        series_id = connection.execute(
+            select(Event.series_id)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(Registration.id == registration_id)
+        ).scalar()
     queue = _Queue(connection)
     if not any("checkin.created" in e.events.split() for e in queue.endpoints(series_id)):
         return  # the usual case: one short query, nothing else at the door

@@ -29,7 +29,7 @@ def test_an_invited_volunteer_joins_from_the_email_and_reaches_the_door(
 
     log_in(page, organiser)
     page.goto(f"/admin/series/{series}")
-    page.get_by_role("link", name="Inviter, retirer").click()
+    page.get_by_role("link", name="Inviter, changer les rôles, retirer").click()
     page.fill("#email", "vera.benevole@example.org")
     page.select_option("#role", "door")
     page.get_by_role("button", name="Envoyer l’invitation").click()
@@ -70,3 +70,28 @@ def test_an_invited_volunteer_joins_from_the_email_and_reaches_the_door(
     page.reload()
     expect(page.locator("#members + ul")).to_contain_text("Véra")
     expect(page.locator("main")).not_to_contain_text("vera.benevole@example.org</td>")
+
+    # Her role in this series: door volunteer; the organiser makes her an organiser here.
+    vera = page.locator("#members + ul li", has_text="Véra")
+    expect(vera.locator("strong")).to_have_text("bénévole à l’accueil")
+    vera.get_by_label("Rôle dans cette série").select_option("organiser")
+    vera.get_by_role("button", name="Changer le rôle").click()
+    expect(page.locator(".flash, [role=status], .notice").first).to_contain_text(
+        "Véra est désormais organisateur·rice de cette série."
+    )
+    expect(page.locator("#members + ul li", has_text="Véra").locator("strong")).to_have_text(
+        "organisateur·rice"
+    )
+    screenshot(page, "team-roles")
+    # Back to the door; then Odile, the only organiser left, cannot step down.
+    vera = page.locator("#members + ul li", has_text="Véra")
+    vera.get_by_label("Rôle dans cette série").select_option("door")
+    vera.get_by_role("button", name="Changer le rôle").click()
+    odile = page.locator("#members + ul li", has_text="Odile Martin")
+    odile.get_by_label("Rôle dans cette série").select_option("door")
+    odile.get_by_role("button", name="Changer le rôle").click()
+    expect(page.locator(".flash, [role=status], .notice").first).to_contain_text(
+        "Odile Martin est la seule personne organisatrice de cette série"
+    )
+    expect(odile.locator("strong")).to_have_text("organisateur·rice")
+    screenshot(page, "team-last-organiser")
