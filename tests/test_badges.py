@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import email
 import re
+import shutil
 from collections import Counter
 from datetime import timedelta
 from email import policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -634,3 +636,28 @@ def test_a_ticket_page_shows_no_code_once_it_cannot_be_used(app, client, make):
     for code in codes:
         html = client.get(f"/b/{code}").get_data(as_text=True)
         assert "data:image/png" not in html
+
+
+def test_the_series_logo_is_printed_on_its_badges(app, client, evening, tmp_path):
+    from meetup.events.models import Series
+    from meetup.images.processing import Kind, clean
+    from meetup.images.store import store
+    from tests import pictures
+    from tests.scanning import rasterise
+
+    with app.app_context():
+        logo = store(clean(pictures.club_logo(), Kind.LOGO))
+        db.session.scalar(
+            select(Series).where(Series.slug == evening["series"])
+        ).logo_sha256 = logo.sha256
+        db.session.commit()
+    response = _post(client, evening)
+    assert response.status_code == 200
+    assert response.data.count(b"/Subtype /Image") == 2  # the logo and its mask, once
+    found = decode_labels(response.data, LAYOUTS["a4-2x5"], 150, tmp_path)
+    assert Counter(found) == Counter(_codes(app, evening["ids"]))
+    # For a person to look at: test-artifacts/badges-with-logo-a4-2x5.png.
+    (page,) = rasterise(response.data, 100, tmp_path / "colour", gray=False)
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(page, artifacts / "badges-with-logo-a4-2x5.png")

@@ -18,6 +18,7 @@ from meetup.badges import text
 from meetup.badges.layouts import INCH, LAYOUTS, MM, Box
 from meetup.badges.pdf import (
     Badge,
+    Logo,
     Ticket,
     Trace,
     render_badges,
@@ -230,10 +231,10 @@ def test_a_hundred_badges_decode_exactly_once_each(dpi, tmp_path):
     _assert_every_code_reads(LAYOUTS["a4-2x5"], badges, texts, dpi, tmp_path)
 
 
-def _assert_every_code_reads(layout, badges, texts, dpi, folder) -> None:
+def _assert_every_code_reads(layout, badges, texts, dpi, folder, logo=None) -> None:
     require_tools()
     expected = Counter(texts * layout.faces)
-    pages = rasterise(render_badges(badges, layout), dpi, folder)
+    pages = rasterise(render_badges(badges, layout, logo=logo), dpi, folder)
     on_pages = Counter(decode(pages))
     assert not on_pages - expected
     assert on_pages == expected, expected - on_pages
@@ -422,3 +423,63 @@ def test_the_same_input_gives_the_same_pdf():
     assert render_badges(badges, layout) == render_badges(badges, layout)
     changed = [dataclasses.replace(badges[0], first_name="Autre"), *badges[1:]]
     assert render_badges(changed, layout) != render_badges(badges, layout)
+
+
+# -- the series' logo -------------------------------------------------------------------------
+
+
+def _logo(kind: str = "round") -> Logo:
+    from meetup.images.processing import Kind, clean
+    from tests import pictures
+
+    data = pictures.club_logo() if kind == "round" else pictures.transparent_logo((500, 100))
+    image = clean(data, Kind.LOGO)
+    return Logo(image.data, image.width, image.height)
+
+
+@pytest.mark.parametrize("shape", ["round", "wide"])
+@pytest.mark.parametrize("layout", LAYOUTS.values(), ids=lambda layout: layout.name)
+def test_the_logo_takes_no_room_from_the_text_nor_the_code(layout, shape):
+    """With a logo, every badge is laid out as without (the names keep their size and
+    place), and the logo sits in its label, clear of the text, the band and the quiet zone."""
+    logo = _logo(shape)
+    for person in PEOPLE:
+        badge, _ = _badges(1, [person])
+        without, with_logo = Trace(), Trace()
+        render_badges(badge * layout.badges_per_page, layout, trace=without)
+        render_badges(badge * layout.badges_per_page, layout, trace=with_logo, logo=logo)
+        drawn = [box for box in with_logo.boxes if box[0] != "logo"]
+        assert drawn == without.boxes
+        logos = [
+            ((x, y, w, h), own)
+            for (kind, x, y, w, h), own in zip(with_logo.boxes, with_logo.faces, strict=True)
+            if kind == "logo"
+        ]
+        assert len(logos) == layout.badges_per_page * layout.faces
+        others = [(x, y, w, h) for kind, x, y, w, h in drawn if kind != "qr"]
+        for box, own in logos:
+            assert _inside(box, own), (layout.name, box)
+            assert box[3] >= 4 * MM - 0.01
+            assert not any(_overlap(box, other) for other in others), (person[0], box)
+
+
+def test_the_logo_is_embedded_once_whatever_the_number_of_badges():
+    layout = LAYOUTS["a4-2x5"]
+    logo = _logo()
+    one = render_badges(_badges(1)[0], layout, logo=logo)
+    forty = render_badges(_badges(40)[0], layout, logo=logo)
+    # The picture and its transparency mask, once each.
+    assert one.count(b"/Subtype /Image") == forty.count(b"/Subtype /Image") == 2
+    assert len(forty) - len(render_badges(_badges(40)[0], layout)) < 2 * len(logo.data) + 2000
+
+
+@pytest.mark.parametrize("layout", LAYOUTS.values(), ids=lambda layout: layout.name)
+def test_every_layout_with_a_logo_prints_readable_codes(layout, tmp_path):
+    badges, texts = _badges(layout.badges_per_page)
+    _assert_every_code_reads(layout, badges, texts, 150, tmp_path, logo=_logo())
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_a_hundred_badges_with_a_logo_decode_exactly_once_each(dpi, tmp_path):
+    badges, texts = _badges(100)
+    _assert_every_code_reads(LAYOUTS["a4-2x5"], badges, texts, dpi, tmp_path, logo=_logo())

@@ -38,12 +38,15 @@ from meetup.directory import services as directory_services
 from meetup.directory.models import Encounter, Introduction
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
+from meetup.images.processing import Kind, clean
+from meetup.images.store import store
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.registrations.models import LinkPurpose, OneTapLink, Registration
 from meetup.registrations.tokens import hash_token
 from meetup.timeutil import utcnow
 from meetup.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.helpers import csrf_from, log_in, signup_data
+from tests.pictures import photo_on_its_side, transparent_logo
 
 CONCURRENCY = 4
 CARLA = "token-carla-0123456789abcdefghijklmn"  # an attendee of the evening to come
@@ -202,8 +205,11 @@ def world(app, make) -> World:
             status=DeliveryStatus.DELIVERED,
         )
         db.session.add(sent)
+        logo = store(clean(transparent_logo(), Kind.LOGO))
+        db.session.scalar(select(Series).where(Series.slug == series)).logo_sha256 = logo.sha256
         db.session.commit()
         w.ids = {
+            "logo": logo.sha256,
             "series": series,
             "upcoming": upcoming,
             "tonight": tonight,
@@ -268,6 +274,7 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
     "public.event_page": Call("/events/{upcoming}"),
     "public.event_calendar": Call("/events/{upcoming}/calendar.ics"),
     "public.series_calendar": Call("/series/{series}/calendar.ics"),
+    "public.image": Call("/images/{logo}.png"),
     "public.set_language": Call("/language/fr?next=/"),
     "privacy.privacy_page": Call("/privacy"),
     "privacy.erased": Call("/erased"),
@@ -487,7 +494,13 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
             "/admin/series/{series}/edit",
             "POST",
             who="organiser",
-            data={"name": "Renamed", "timezone": "Europe/Paris", "default_capacity": "30"},
+            # The same new logo from every call at once: one row under its hash.
+            data=lambda _n: {
+                "name": "Renamed",
+                "timezone": "Europe/Paris",
+                "default_capacity": "30",
+                "logo": (io.BytesIO(transparent_logo((320, 120))), "logo.png"),
+            },
         )
     ),
     "admin.event_new": _with_page(
@@ -511,13 +524,14 @@ CALLS: dict[str, Call | tuple[Call, ...]] = {
             "/admin/events/{upcoming}/edit",
             "POST",
             who="organiser",
-            data={
+            data=lambda _n: {
                 "title": "Soirée",
                 "theme": "Réseaux",
                 "date": "2027-03-11",
                 "start_time": "19:00",
                 "end_time": "21:00",
                 "capacity": "50",
+                "cover": (io.BytesIO(photo_on_its_side()), "cover.jpg"),
             },
         )
     ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor, white
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from meetup.badges import text
@@ -62,6 +63,23 @@ class Badge:
     qr: QRMatrix | None = None
     #: The table the person was seated at (tables by neighbourhood), None if not.
     table: int | None = None
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The series' logo, as meetup.images keeps it: PNG (transparency kept) or JPEG bytes and
+    their size in pixels. Drawn once into the PDF, shown on every badge."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+#: A logo is left out of a badge where its room is smaller than this (points): 4 × 8 mm.
+LOGO_MIN_HEIGHT = 4 * MM
+LOGO_MIN_WIDTH = 8 * MM
+#: Tallest a logo is drawn (points): 18 mm, on the largest badges.
+LOGO_MAX_HEIGHT = 18 * MM
 
 
 @dataclass(frozen=True)
@@ -298,9 +316,12 @@ def draw_badge(
     words: Words,
     page_height: float,
     trace: Trace | None = None,
+    logo: _LogoImage | None = None,
 ) -> None:
     """Draw a badge inside `face` (points); nothing comes closer than `padding` to its edge.
-    `page_height` (points) places the QR code on the pixel grid, counted from the top."""
+    `page_height` (points) places the QR code on the pixel grid, counted from the top.
+    `logo` goes where no text and no code is: above the code on a landscape badge, beside
+    it (above the footer) on a portrait one; left out where that room is too small."""
     inner = _Rect(
         face.x + padding, face.y + padding, face.width - 2 * padding, face.height - 2 * padding
     )
@@ -340,11 +361,50 @@ def draw_badge(
         footer_height = inner.height * FOOTER if footer else 0.0
         column = _Rect(inner.x, inner.y + footer_height, column_width, below - footer_height)
         bottom = _Rect(inner.x, inner.y, column_width, footer_height)
+        # Above the code's quiet zone, under the band's place: the text keeps its column.
+        left = max(quiet_left, inner.x)
+        logo_room = _Rect(
+            left, quiet_top, inner.x + inner.width - left, inner.y + below - quiet_top
+        )
     else:
         column = _Rect(inner.x, quiet_top, inner.width, inner.y + below - quiet_top)
         bottom = _Rect(inner.x, inner.y, column_width, (quiet_top - inner.y) * 0.5)
+        # Left of the code, above the footer's half: the text keeps its place.
+        logo_room = _Rect(inner.x, bottom.top, column_width, quiet_top - bottom.top)
     _draw_blocks(canvas, blocks, column, scale, trace)
     _draw_blocks(canvas, footer, bottom, scale, trace, from_bottom=True)
+    if logo is not None:
+        _draw_logo(canvas, logo, logo_room, centred=landscape, trace=trace)
+
+
+class _LogoImage:
+    """A Logo read once for the whole document (reportlab then embeds it once)."""
+
+    def __init__(self, logo: Logo) -> None:
+        self.reader = ImageReader(io.BytesIO(logo.data))
+        self.ratio = logo.width / logo.height
+
+
+def _draw_logo(canvas: Canvas, logo: _LogoImage, room: _Rect, *, centred: bool, trace) -> None:
+    """The logo as large as fits `room` less a margin (at most LOGO_MAX_HEIGHT high): at its
+    top, centred (above the code), or at its left, centred vertically (beside the code)."""
+    margin = min(room.width, room.height) * 0.08
+    width, height = room.width - 2 * margin, min(room.height - 2 * margin, LOGO_MAX_HEIGHT)
+    if width < LOGO_MIN_WIDTH or height < LOGO_MIN_HEIGHT:
+        return
+    if width / height > logo.ratio:
+        width = height * logo.ratio
+    else:
+        height = width / logo.ratio
+    if height < LOGO_MIN_HEIGHT:
+        return  # a wide logo in a narrow room: unreadable
+    if centred:
+        x, y = room.x + (room.width - width) / 2, room.top - margin - height
+    else:
+        x, y = room.x + margin, room.y + (room.height - height) / 2
+    canvas.drawImage(logo.reader, x, y, width, height, mask="auto")
+    if trace is not None:
+        trace.add("logo", x, y, width, height)
 
 
 def _draw_band(canvas: Canvas, badge: Badge, words: Words, band: _Rect, trace) -> None:
@@ -400,9 +460,12 @@ def render_badges(
     *,
     title: str = "Badges",
     trace: Trace | None = None,
+    logo: Logo | None = None,
 ) -> bytes:
-    """A PDF of badges filling the layout's labels in order, page after page."""
+    """A PDF of badges filling the layout's labels in order, page after page; the series'
+    `logo` on each, where it has room."""
     words = words or Words()
+    logo_image = _LogoImage(logo) if logo is not None else None
     buffer = io.BytesIO()
     canvas = _canvas(buffer, layout, title)
     slots = layout.badge_faces()
@@ -427,6 +490,7 @@ def render_badges(
                 words,
                 layout.page_height * MM,
                 trace,
+                logo_image,
             )
         used += 1
     canvas.showPage()

@@ -22,6 +22,7 @@ from meetup.events import queries, services
 from meetup.events.forms import EventForm, SeriesForm, SpeakerForm
 from meetup.events.models import Event, EventStatus, Series, Speaker
 from meetup.extensions import db
+from meetup.images.uploads import accepts_pictures, chosen_picture, shown_picture
 from meetup.registrations import news
 from meetup.registrations import services as registration_services
 from meetup.registrations.queries import counts_for
@@ -111,16 +112,22 @@ def series_list():
 
 
 @bp.route("/series/new", methods=["GET", "POST"])
+@accepts_pictures
 @requires(may_create_series)
 def series_new():
     form = SeriesForm()
     form.team.choices = _team_choices()
     if not form.is_submitted():
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    logo = chosen_picture(form, "logo", None) if form.is_submitted() else None
+    if valid:
         try:
             series = services.create_series(
-                **form.service_values(), team=_chosen_team(form), acting_user=current_user
+                **form.service_values(),
+                logo_sha256=logo,
+                team=_chosen_team(form),
+                acting_user=current_user,
             )
         except services.InvalidData as error:
             _apply_errors(form, error)
@@ -128,7 +135,11 @@ def series_new():
             flash(_("Series created."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "events/series_form.html", form=form, series=None, admins=_admin_contacts()
+        "events/series_form.html",
+        form=form,
+        series=None,
+        admins=_admin_contacts(),
+        logo=shown_picture(form, "logo", None),
     )
 
 
@@ -145,6 +156,7 @@ def series_detail(slug: str):
 
 
 @bp.route("/series/<slug>/edit", methods=["GET", "POST"])
+@accepts_pictures
 @staff_required
 def series_edit(slug: str):
     series = queries.series_or_404(slug)
@@ -154,10 +166,16 @@ def series_edit(slug: str):
     form.team.choices = _team_choices(series)
     if not form.is_submitted():
         form.team.data = [member.id for member in series.team]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    logo = chosen_picture(form, "logo", series.logo_sha256) if form.is_submitted() else None
+    if valid:
         try:
             services.update_series(
-                series, **form.service_values(), team=_chosen_team(form), acting_user=current_user
+                series,
+                **form.service_values(),
+                logo_sha256=logo,
+                team=_chosen_team(form),
+                acting_user=current_user,
             )
         except services.InvalidData as error:
             _apply_errors(form, error)
@@ -165,11 +183,16 @@ def series_edit(slug: str):
             flash(_("Series saved."), "success")
             return redirect(url_for("admin.series_detail", slug=series.slug))
     return render_template(
-        "events/series_form.html", form=form, series=series, admins=_admin_contacts()
+        "events/series_form.html",
+        form=form,
+        series=series,
+        admins=_admin_contacts(),
+        logo=shown_picture(form, "logo", series.logo),
     )
 
 
 @bp.route("/series/<slug>/events/new", methods=["GET", "POST"])
+@accepts_pictures
 @staff_required
 def event_new(slug: str):
     series = queries.series_or_404(slug)
@@ -180,15 +203,23 @@ def event_new(slug: str):
         form.venue_name.data = series.default_venue_name
         form.venue_address.data = series.default_venue_address
         form.capacity.data = series.default_capacity
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    cover = chosen_picture(form, "cover", None) if form.is_submitted() else None
+    if valid:
         try:
-            event = services.create_event(series, **form.service_values())
+            event = services.create_event(series, **form.service_values(), cover_sha256=cover)
         except services.InvalidData as error:
             _apply_errors(form, error)
         else:
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("events/event_form.html", form=form, series=series, event=None)
+    return render_template(
+        "events/event_form.html",
+        form=form,
+        series=series,
+        event=None,
+        cover=shown_picture(form, "cover", None),
+    )
 
 
 def _render_event_detail(event: Event, speaker_form: SpeakerForm) -> str:
@@ -217,13 +248,17 @@ def event_detail(slug: str):
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@accepts_pictures
 @staff_required
 def event_edit(slug: str):
     event = queries.managed_event_or_404(slug, current_user)
     form = EventForm(zone=event.zone)
     if not form.is_submitted():
         form.fill_from(event)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    # Kept (form.cover_kept) through the question about telling people, and through errors.
+    cover = chosen_picture(form, "cover", event.cover_sha256) if form.is_submitted() else None
+    if valid:
         capacity_before = event.capacity
         values = form.service_values()
         choice = request.form.get("notify", "")
@@ -233,11 +268,11 @@ def event_edit(slug: str):
             notice = ChangeNotice(event, values, to_tell)
             return render_template(
                 "events/event_form.html", form=form, series=event.series, event=event,
-                notice=notice,
+                notice=notice, cover=shown_picture(form, "cover", event.cover),
             )  # fmt: skip
         try:
             told = registration_services.update_event_and_notify(
-                event, notify=choice != "no", **values
+                event, notify=choice != "no", **values, cover_sha256=cover
             )
         except services.InvalidData as error:
             _apply_errors(form, error)
@@ -261,7 +296,13 @@ def event_edit(slug: str):
             if event.capacity < capacity_before:
                 _warn_if_over_capacity(event)
             return redirect(url_for("admin.event_detail", slug=event.slug))
-    return render_template("events/event_form.html", form=form, series=event.series, event=event)
+    return render_template(
+        "events/event_form.html",
+        form=form,
+        series=event.series,
+        event=event,
+        cover=shown_picture(form, "cover", event.cover),
+    )
 
 
 class ChangeNotice:

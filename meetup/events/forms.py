@@ -27,6 +27,8 @@ from wtforms.validators import (
 from meetup.events.models import Event, Series, Speaker
 from meetup.events.services import MAX_CAPACITY
 from meetup.forms import CheckboxesField, Form
+from meetup.images.processing import Kind
+from meetup.images.uploads import MEGABYTES, PictureField, kept_field, remove_field
 from meetup.models_base import column_length
 from meetup.slugs import is_valid_slug
 from meetup.timeutil import NonexistentLocalTime, local_to_utc, selectable_timezones
@@ -140,6 +142,17 @@ class SeriesForm(Form):
             NumberRange(min=30, max=3650, message=_l("Between 30 and 3,650 days.")),
         ],
     )
+    logo = PictureField(
+        _l("Logo"),
+        kind=Kind.LOGO,
+        description=_l(
+            "JPEG, PNG, WebP or GIF, up to %(megabytes)d MB. Shown on the series' pages, in its "
+            "emails and on its badges; a transparent background stays transparent.",
+            megabytes=MEGABYTES,
+        ),
+    )
+    logo_kept = kept_field()
+    remove_logo = remove_field(_l("Remove the logo"))
     team = CheckboxesField(
         _l("Team"),
         coerce=int,
@@ -237,6 +250,17 @@ class EventForm(Form):
         validators=[Optional()],
         description=_l("Empty: when the event starts."),
     )
+    cover = PictureField(
+        _l("Cover picture"),
+        kind=Kind.COVER,
+        description=_l(
+            "JPEG, PNG, WebP or GIF, up to %(megabytes)d MB; a landscape picture looks best. "
+            "Shown on the evening's page, in its emails and in shared links.",
+            megabytes=MEGABYTES,
+        ),
+    )
+    cover_kept = kept_field()
+    remove_cover = remove_field(_l("Remove the cover picture"))
 
     def __init__(self, *args, zone: ZoneInfo, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.auth.models import TeamMember, TeamRole, User, series_team
 from meetup.extensions import db
+from meetup.images.models import StoredImage
 from meetup.models_base import enum_column
 from meetup.timeutil import UTCDateTime, utcnow
 
@@ -77,8 +78,11 @@ class Series(db.Model):
     allowed_origins: Mapped[str] = mapped_column(
         Text, default="", server_default="", info={"max_length": 4_000}
     )
+    #: The club's logo (meetup.images): on its pages, its emails and its badges.
+    logo_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    logo: Mapped[StoredImage | None] = relationship()
     #: Who is on the team, with their role here; change the team through these.
     memberships: Mapped[list[TeamMember]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
@@ -175,10 +179,13 @@ class Event(db.Model):
     came_count: Mapped[int | None] = mapped_column()
     walk_in_count: Mapped[int | None] = mapped_column()
     checkins_summarised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The evening's picture (meetup.images): on its page, its emails and link previews.
+    cover_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     series: Mapped[Series] = relationship(back_populates="events")
+    cover: Mapped[StoredImage | None] = relationship()
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="event",
         order_by="Speaker.position, Speaker.id",

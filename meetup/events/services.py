@@ -133,6 +133,7 @@ def create_series(
     reminder_hours: int = 24,
     retention_nobody_days: int = 30,
     retention_checkin_days: int = 365,
+    logo_sha256: str | None = None,
     team: Iterable[User] = (),
     acting_user: User | None = None,
 ) -> Series:
@@ -161,6 +162,7 @@ def create_series(
         reminder_hours=reminder_hours,
         retention_nobody_days=retention_nobody_days,
         retention_checkin_days=retention_checkin_days,
+        logo_sha256=logo_sha256,
     )
     team_changes.choose(series, _team_with(team, acting_user))
     _insert_with_unique_slug(
@@ -265,6 +267,7 @@ EVENT_FIELDS = (
     "capacity",
     "registration_opens_at",
     "registration_closes_at",
+    "cover_sha256",
 )
 
 
@@ -285,6 +288,7 @@ def create_event(
     title_en: str = "",
     theme_en: str = "",
     description_en: str = "",
+    cover_sha256: str | None = None,
 ) -> Event:
     """A new event of the series (a draft unless `status` says otherwise). Commits."""
     values = {
@@ -308,6 +312,7 @@ def create_event(
         "title_en": title_en.strip(),
         "theme_en": theme_en.strip(),
         "description_en": description_en,
+        "cover_sha256": cover_sha256,
     }
     # series_id rather than series=: the row must join the session inside the savepoint.
     event = Event(
@@ -381,7 +386,8 @@ def duplicate_as_next_month(event: Event) -> Event:
     """A draft copy on the same weekday of next month (2nd Thursday -> 2nd Thursday).
 
     Wall-clock times are kept in the series' time zone across daylight-saving changes;
-    registration windows move with the event. Speakers are not copied: they change monthly.
+    registration windows move with the event, the cover picture stays. Speakers are not
+    copied: they change monthly.
     Commits.
     """
     zone = event.zone
@@ -416,6 +422,7 @@ def duplicate_as_next_month(event: Event) -> Event:
         capacity=event.capacity,
         registration_opens_at=moved(event.registration_opens_at),
         registration_closes_at=moved(event.registration_closes_at),
+        cover_sha256=event.cover_sha256,
     )
 
 

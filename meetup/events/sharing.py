@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from meetup.events.models import Event, EventStatus, Series
 from meetup.i18n import format_date_in_zone, format_event_when, format_time_in_zone
+from meetup.images.models import StoredImage
 from meetup.links import absolute_url
 from meetup.markup import markdown_to_text
 
@@ -31,6 +32,13 @@ class ShareCard:
     locale: str
     #: The same tags in the other language, for og:locale:alternate.
     alternate_locale: str
+    #: The evening's cover, else the series' logo; None: a text-only card.
+    image: StoredImage | None = None
+    #: Its alt text (twitter:image:alt, og:image:alt).
+    image_alt: str = ""
+    #: A cover fills a large card; a logo (square-ish, 512 px at most) would be cropped to
+    #: 2:1 there, and shows whole as the small card's thumbnail.
+    large_image: bool = False
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -47,7 +55,14 @@ def _place(event: Event) -> str:
     return ", ".join(part for part in (event.venue_name, event.venue_address) if part)
 
 
-def _card(title: str, parts: list[str], url: str) -> ShareCard:
+def _card(
+    title: str,
+    parts: list[str],
+    url: str,
+    image: StoredImage | None,
+    image_alt: str,
+    large_image: bool = False,
+) -> ShareCard:
     language = str(get_locale() or "fr")[:2]
     locale = _OG_LOCALES.get(language, "fr_FR")
     other = next(value for key, value in _OG_LOCALES.items() if value != locale)
@@ -57,6 +72,9 @@ def _card(title: str, parts: list[str], url: str) -> ShareCard:
         url=url,
         locale=locale,
         alternate_locale=other,
+        image=image,
+        image_alt=image_alt if image is not None else "",
+        large_image=large_image and image is not None,
     )
 
 
@@ -69,6 +87,13 @@ def event_card(event: Event) -> ShareCard:
         title=f"{event.one_line_title} — {event.series.name}",
         parts=[when, _place(event), markdown_to_text(event.shown_description)],
         url=absolute_url("public.event_page", slug=event.slug),
+        image=event.cover or event.series.logo,
+        image_alt=(
+            _("The logo of %(series)s", series=event.series.name)
+            if event.cover is None
+            else event.one_line_title
+        ),
+        large_image=event.cover is not None,
     )
 
 
@@ -92,4 +117,6 @@ def series_card(series: Series, next_event: Event | None) -> ShareCard:
         title=series.name,
         parts=parts,
         url=absolute_url("public.series_page", slug=series.slug),
+        image=series.logo,
+        image_alt=_("The logo of %(series)s", series=series.name),
     )

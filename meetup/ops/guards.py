@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
+from meetup.images.uploads import apply_body_limit
+
 #: Largest id a URL may carry (a 32-bit database integer): beyond it, 404 instead of a crash.
 MAX_ID = 2**31 - 1
 
@@ -29,4 +31,6 @@ def refuse_nul_bytes() -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    # Before any before_request function reads the body: a view's own larger limit first.
+    app.url_value_preprocessor(apply_body_limit)
     app.before_request(refuse_nul_bytes)

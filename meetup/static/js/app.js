@@ -84,3 +84,28 @@ if (kept && kept.path === location.pathname) {
     }
   }
 }
+
+// A picture too large for the server (data-max-bytes): said at once, beside the field, and
+// the file let go, before a long upload the server would refuse (beyond its own limit, a bare
+// "too large" page where the form is lost).
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.maxBytes) return;
+  const tooLarge = Array.from(input.files || []).some((file) => file.size > Number(input.dataset.maxBytes));
+  let note = document.getElementById(`${input.id}-too-large`);
+  if (!tooLarge) {
+    if (note) note.remove();
+    input.removeAttribute("aria-invalid");
+    return;
+  }
+  input.value = "";
+  input.setAttribute("aria-invalid", "true");
+  if (!note) {
+    note = document.createElement("small");
+    note.id = `${input.id}-too-large`;
+    note.className = "field-error";
+    note.setAttribute("role", "alert");
+    input.insertAdjacentElement("afterend", note);
+  }
+  note.textContent = input.dataset.tooLarge || "";
+});

@@ -1,0 +1,41 @@
+"""Pictures kept in the database: every web host serves them, and backups hold them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meetup.extensions import db
+from meetup.timeutil import UTCDateTime, utcnow
+
+
+class StoredImage(db.Model):
+    """Re-encoded bytes (meetup.images.processing) under their SHA-256: the same picture is
+    kept once, and its address never serves anything else (cached for a year)."""
+
+    __tablename__ = "images"
+    __table_args__ = (
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+        CheckConstraint("byte_size = length(data)", name="byte_size_matches"),
+    )
+
+    #: Hex SHA-256 of `data`: the key, and the public address's only variable part.
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: image/png or image/jpeg, nothing else.
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    byte_size: Mapped[int] = mapped_column()
+    #: PostgreSQL bytea, SQLite BLOB; loaded only to serve or print it.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: Last uploaded: an image nothing uses is deleted a day after this (store.purge).
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def extension(self) -> str:
+        return "png" if self.content_type == "image/png" else "jpg"
+
+    def __repr__(self) -> str:
+        return f"<StoredImage {self.sha256[:12]} {self.width}x{self.height}>"

@@ -1,0 +1,163 @@
+"""Uploaded pictures checked and re-encoded with Pillow. Pure: bytes in, clean bytes out.
+
+Nothing of the upload reaches a page but its pixels: the file is opened only by the decoders
+of the formats we take (JPEG, PNG, WebP, GIF; never SVG, PSD, EPS…), refused before decoding
+when its dimensions are absurd or make a decompression bomb, turned upright by its EXIF
+orientation, shrunk to the kind's maxima and written afresh with no metadata at all (no EXIF,
+hence no GPS position, no ICC profile, no text chunks, no comment).
+
+Out: a logo as PNG (keeps transparency; flat colours compress well; every mail client and
+reportlab read it), a cover as JPEG at a fixed quality (every mail client and link preview
+reads it, unlike WebP, which Outlook and some link previews still refuse). An animated GIF
+keeps its first frame.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: An upload larger than this is refused before it is opened (the form says the limit).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Decoded pixels an upload may have: a 48 Mpx photo passes, a decompression bomb does not.
+MAX_PIXELS = 50_000_000
+#: Longest side accepted before shrinking; shortest side and widest ratio accepted.
+MAX_SIDE = 12_000
+MIN_SIDE = 16
+MAX_RATIO = 10
+#: The decoders a file may go through (Pillow's format names).
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+#: What a file input offers to choose (browsers filter on it; the server decides).
+ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
+JPEG_QUALITY = 85
+
+
+class Kind(enum.StrEnum):
+    LOGO = "logo"
+    COVER = "cover"
+
+
+@dataclass(frozen=True)
+class Rules:
+    #: The box the picture is shrunk into (never enlarged).
+    max_width: int
+    max_height: int
+    #: "PNG" or "JPEG".
+    output: str
+
+
+RULES = {
+    # Sharp on a phone's 3x screen at 160 px, on a badge at 300 dpi up to 40 mm.
+    Kind.LOGO: Rules(max_width=512, max_height=512, output="PNG"),
+    # Wide enough for a page on a large screen and for link previews (1200 × 630).
+    Kind.COVER: Rules(max_width=1600, max_height=1200, output="JPEG"),
+}
+
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+
+
+class Problem(enum.StrEnum):
+    """Why an upload was refused; the form turns each into a sentence."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"  # bytes
+    NOT_AN_IMAGE = "not_an_image"  # or a format we do not take (SVG…)
+    DAMAGED = "damaged"  # truncated, or fails to decode
+    TOO_MANY_PIXELS = "too_many_pixels"  # a decompression bomb, or an absurd photo
+    BAD_DIMENSIONS = "bad_dimensions"  # too small, or a sliver
+
+
+class Rejected(ValueError):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def _check_dimensions(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise Rejected(Problem.TOO_MANY_PIXELS)
+    if min(width, height) < MIN_SIDE or max(width, height) > MAX_RATIO * min(width, height):
+        raise Rejected(Problem.BAD_DIMENSIONS)
+
+
+def _open(data: bytes) -> Image.Image:
+    """The first frame, decoded, after the size checks; Pillow's own bomb guard as well."""
+    with warnings.catch_warnings():
+        # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that: both refuse here.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise Rejected(Problem.TOO_MANY_PIXELS) from error
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+            raise Rejected(Problem.NOT_AN_IMAGE) from error
+        _check_dimensions(*image.size)
+        try:
+            image.seek(0)
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise Rejected(Problem.TOO_MANY_PIXELS) from error
+        except (OSError, ValueError, SyntaxError, EOFError) as error:  # truncated, corrupt
+            raise Rejected(Problem.DAMAGED) from error
+    return image
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def _pixels(image: Image.Image, keep_alpha: bool) -> Image.Image:
+    """RGB or RGBA pixels; transparency over white when it cannot be kept (JPEG)."""
+    if _has_alpha(image):
+        rgba = image.convert("RGBA")
+        if keep_alpha:
+            return rgba
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def clean(data: bytes, kind: Kind) -> CleanImage:
+    """The upload re-encoded for `kind`, or Rejected with the reason."""
+    if not data:
+        raise Rejected(Problem.EMPTY)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Rejected(Problem.TOO_LARGE)
+    rules = RULES[kind]
+    with _open(data) as image:
+        try:
+            upright = ImageOps.exif_transpose(image)  # a copy, or None if nothing to turn
+            upright = upright if upright is not None else image.copy()
+        except (OSError, ValueError, SyntaxError) as error:
+            raise Rejected(Problem.DAMAGED) from error
+    pixels = _pixels(upright, keep_alpha=rules.output == "PNG")
+    pixels.thumbnail((rules.max_width, rules.max_height), Image.Resampling.LANCZOS)
+    # A new image: nothing of the upload's metadata (info, EXIF, ICC, XMP) can follow.
+    fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    buffer = io.BytesIO()
+    if rules.output == "PNG":
+        fresh.save(buffer, "PNG", optimize=True)
+    else:
+        fresh.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return CleanImage(
+        data=buffer.getvalue(),
+        content_type=CONTENT_TYPES[rules.output],
+        width=fresh.width,
+        height=fresh.height,
+    )

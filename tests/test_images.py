@@ -1,0 +1,453 @@
+"""A series' logo and an evening's cover: checked and re-encoded on upload, kept in the
+database under their hash, served to whom may see them, shown on the pages and in link
+previews."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
+
+from meetup.events.image_views import purge_job
+from meetup.events.models import Event, Series
+from meetup.extensions import db
+from meetup.images import processing
+from meetup.images.models import StoredImage
+from meetup.images.processing import Kind, Problem, Rejected, clean
+from meetup.images.store import store
+from meetup.registrations import emails
+from meetup.registrations.models import Registration
+from meetup.timeutil import utcnow
+from tests import pictures
+from tests.helpers import csrf_from, log_in, outbox, sign_up
+
+# -- the pure core: what comes out of an upload ----------------------------------------------
+
+
+def _open(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_a_photo_comes_out_upright_without_its_exif_and_gps():
+    result = clean(pictures.photo_on_its_side(), Kind.COVER)
+    image = _open(result.data)
+    assert result.content_type == "image/jpeg" and image.format == "JPEG"
+    # Stored 400 × 200 on its side; seen upright: 200 × 400, red above, blue below.
+    assert (result.width, result.height) == image.size == (200, 400)
+    red, blue = image.getpixel((100, 60)), image.getpixel((100, 340))
+    assert red[0] > 180 and red[2] < 80, red
+    assert blue[2] > 180 and blue[0] < 80, blue
+    assert len(image.getexif()) == 0  # no orientation, no make, no GPS
+    assert b"Exif" not in result.data and b"PhoneMaker" not in result.data
+    assert "icc_profile" not in image.info and "exif" not in image.info
+
+
+def test_a_transparent_logo_stays_transparent_and_loses_its_text_chunks():
+    result = clean(pictures.transparent_logo(), Kind.LOGO)
+    image = _open(result.data)
+    assert result.content_type == "image/png" and image.mode == "RGBA"
+    assert image.getpixel((0, 0))[3] == 0  # the background
+    assert image.getpixel((60, 60)) == (*pictures.BLUE, 255)  # the disc
+    assert image.info == {} and b"Someone" not in result.data
+
+
+def test_pictures_are_shrunk_to_their_kind_never_enlarged():
+    big = clean(pictures.plain("JPEG", size=(4000, 3000)), Kind.COVER)
+    assert (big.width, big.height) == (1600, 1200)
+    logo = clean(pictures.plain("PNG", size=(2000, 1000)), Kind.LOGO)
+    assert (logo.width, logo.height) == (512, 256)
+    small = clean(pictures.plain("PNG", size=(100, 50)), Kind.LOGO)
+    assert (small.width, small.height) == (100, 50)
+
+
+def test_a_transparent_png_as_a_cover_is_flattened_on_white():
+    result = clean(pictures.transparent_logo(), Kind.COVER)
+    image = _open(result.data)
+    assert image.mode == "RGB"
+    assert min(image.getpixel((2, 2))) > 245
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "GIF"])
+def test_webp_and_gif_are_taken_and_re_encoded(fmt):
+    result = clean(pictures.plain(fmt), Kind.COVER)
+    assert _open(result.data).format == "JPEG"
+
+
+def test_an_animated_gif_keeps_its_first_frame():
+    frames = [Image.new("RGB", (64, 64), colour) for colour in (pictures.RED, pictures.BLUE)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=100)
+    image = _open(clean(buffer.getvalue(), Kind.LOGO).data)
+    assert image.getpixel((10, 10))[0] > 180
+
+
+def test_the_same_upload_gives_the_same_bytes():
+    data = pictures.photo_on_its_side()
+    assert clean(data, Kind.COVER).data == clean(data, Kind.COVER).data
+
+
+BAD = {
+    "text renamed .jpg": (pictures.TEXT, Problem.NOT_AN_IMAGE),
+    "svg": (pictures.SVG, Problem.NOT_AN_IMAGE),
+    "empty": (b"", Problem.EMPTY),
+    "truncated jpeg": (pictures.photo_on_its_side()[:900], Problem.DAMAGED),
+    "bomb past Pillow's limit": (pictures.png_header_only(30_000, 30_000), Problem.TOO_MANY_PIXELS),
+    "bomb past ours": (pictures.png_header_only(8_000, 7_000), Problem.TOO_MANY_PIXELS),
+    "too wide": (pictures.png_header_only(13_000, 100), Problem.TOO_MANY_PIXELS),
+    "a sliver": (pictures.plain(size=(2000, 20)), Problem.BAD_DIMENSIONS),
+    "too small": (pictures.plain(size=(8, 8)), Problem.BAD_DIMENSIONS),
+    "too many bytes": (
+        pictures.plain("JPEG") + b"\0" * processing.MAX_UPLOAD_BYTES,
+        Problem.TOO_LARGE,
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "problem"), BAD.values(), ids=BAD.keys())
+def test_bad_uploads_are_refused_with_their_reason(data, problem):
+    with pytest.raises(Rejected) as refused:
+        clean(data, Kind.COVER)
+    assert refused.value.problem is problem
+
+
+def test_a_format_outside_the_list_is_refused_even_if_pillow_reads_it():
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(buffer, "BMP")
+    with pytest.raises(Rejected) as refused:
+        clean(buffer.getvalue(), Kind.LOGO)
+    assert refused.value.problem is Problem.NOT_AN_IMAGE
+
+
+# -- storing and serving ----------------------------------------------------------------------
+
+
+def _world(make, *, status="published"):
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,), name="Café des entreprenants de Vienne")
+    event = make.event(series, status=status, theme="Travailler par et sur Internet")
+    return organiser, series, event
+
+
+def _edit_series(client, slug, **data):
+    page = client.get(f"/admin/series/{slug}/edit").get_data(as_text=True)
+    values = {
+        "name": "Café des entreprenants de Vienne",
+        "timezone": "Europe/Paris",
+        "default_capacity": "40",
+        "csrf_token": csrf_from(page),
+    }
+    return _post(client, f"/admin/series/{slug}/edit", values | data)
+
+
+def _edit_event(client, slug, **data):
+    page = client.get(f"/admin/events/{slug}/edit").get_data(as_text=True)
+    values = {name: value for name, value in _form_values(page).items()}
+    values["csrf_token"] = csrf_from(page)
+    return _post(client, f"/admin/events/{slug}/edit", values | data)
+
+
+def _post(client, url: str, data: dict):
+    """A multipart POST, its body in memory (the test client's own would be an unclosed
+    temporary file past 500 KB)."""
+    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+    return client.post(
+        url,
+        input_stream=stream,
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _form_values(page: str) -> dict[str, str]:
+    """The text inputs and text areas of the event form, as the page fills them."""
+    values = {}
+    for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page):
+        values[name] = html.unescape(value)
+    for name, value in re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>\s*([^<]*)</textarea>', page):
+        values[name] = html.unescape(value)
+    values.pop("csrf_token", None)
+    return {k: v for k, v in values.items() if not k.endswith("_kept")}
+
+
+def _upload(data: bytes, name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(data), filename=name, content_type="application/octet-stream")
+
+
+def _series(app, slug) -> Series:
+    with app.app_context():
+        series = db.session.scalar(select(Series).where(Series.slug == slug))
+        db.session.expunge(series)
+        return series
+
+
+def _event(app, slug) -> Event:
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        db.session.expunge(event)
+        return event
+
+
+def test_an_organiser_uploads_a_logo_shown_on_the_pages(app, client, make):
+    organiser, series, event = _world(make)
+    log_in(client, organiser)
+    response = _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
+    assert response.status_code == 302
+    digest = _series(app, series).logo_sha256
+    with app.app_context():
+        stored = db.session.get(StoredImage, digest)
+        assert hashlib.sha256(stored.data).hexdigest() == digest
+        assert (stored.width, stored.height, stored.content_type) == (300, 120, "image/png")
+    img = f'<img src="/images/{digest}.png" alt="The logo of Café des entreprenants de Vienne" width="300" height="120"'
+    for page in (f"/series/{series}", f"/events/{event}"):
+        assert img in html.unescape(client.get(page).get_data(as_text=True)), page
+
+
+def test_replace_and_remove_a_logo(app, client, make):
+    organiser, series, _event_slug = _world(make)
+    log_in(client, organiser)
+    _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
+    first = _series(app, series).logo_sha256
+    _edit_series(client, series, logo=_upload(pictures.plain("PNG", size=(200, 200)), "2.png"))
+    second = _series(app, series).logo_sha256
+    assert second and second != first
+    page = client.get(f"/admin/series/{series}/edit").get_data(as_text=True)
+    assert f"/images/{second}.png" in page and "Remove the logo" in page
+    # Saving the form again without a file keeps the logo.
+    _edit_series(client, series, city="Vienne")
+    assert _series(app, series).logo_sha256 == second
+    _edit_series(client, series, remove_logo="y")
+    assert _series(app, series).logo_sha256 is None
+    assert f"/images/{second}.png" not in client.get(f"/series/{series}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (pictures.TEXT, "photo.jpg", "is not a picture we can use"),
+        (pictures.SVG, "logo.svg", "is not a picture we can use"),
+        (pictures.photo_on_its_side()[:900], "cut.jpg", "damaged or incomplete"),
+        (pictures.png_header_only(30_000, 30_000), "bomb.png", "too many pixels"),
+        (
+            pictures.plain("JPEG") + b"\0" * processing.MAX_UPLOAD_BYTES,
+            "big.jpg",
+            "larger than 5 MB",
+        ),
+    ],
+    ids=["text", "svg", "truncated", "bomb", "too big"],
+)
+def test_a_bad_picture_is_refused_and_nothing_typed_is_lost(
+    app, client, make, data, filename, message
+):
+    organiser, series, _event_slug = _world(make)
+    log_in(client, organiser)
+    response = _edit_series(
+        client,
+        series,
+        city="Vienne-sur-Rhône",
+        description="Notre *club* du jeudi",
+        logo=_upload(data, filename),
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert message in page
+    assert 'value="Vienne-sur-Rhône"' in page and "Notre *club* du jeudi" in page
+    assert _series(app, series).logo_sha256 is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0
+
+
+def test_a_picture_accepted_with_a_form_sent_back_is_kept(app, client, make):
+    organiser, series, _event_slug = _world(make)
+    log_in(client, organiser)
+    response = _edit_series(
+        client, series, default_capacity="-3", logo=_upload(pictures.transparent_logo(), "l.png")
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    kept = re.search(r'name="logo_kept"[^>]*value="([0-9a-f]{64})"', page)
+    assert kept and "kept while you correct the rest" in page
+    assert _series(app, series).logo_sha256 is None
+    # The organiser can see it (nothing shows it yet); nobody else.
+    assert client.get(f"/images/{kept.group(1)}.png").status_code == 200
+    assert app.test_client().get(f"/images/{kept.group(1)}.png").status_code == 404
+    _edit_series(client, series, logo_kept=kept.group(1))
+    assert _series(app, series).logo_sha256 == kept.group(1)
+
+
+def test_the_cover_goes_through_the_question_about_telling_people(app, client, make):
+    organiser, _series_slug, event = _world(make)
+    make.registration(event, first_name="Carla")
+    log_in(client, organiser)
+    response = _edit_event(
+        client, event, venue_name="Ailleurs", cover=_upload(pictures.photo_on_its_side(), "c.jpg")
+    )
+    page = response.get_data(as_text=True)
+    assert "can be told by email" in page
+    kept = re.search(r'name="cover_kept"[^>]*value="([0-9a-f]{64})"', page).group(1)
+    response = _edit_event(client, event, venue_name="Ailleurs", cover_kept=kept, notify="no")
+    assert response.status_code == 302
+    assert _event(app, event).cover_sha256 == kept
+
+
+def test_who_sees_a_drafts_cover(app, client, make):
+    organiser, _series_slug, event = _world(make, status="draft")
+    outsider = make.user("organiser")
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.photo_on_its_side(), "c.jpg"))
+    digest = _event(app, event).cover_sha256
+    url = f"/images/{digest}.jpg"
+    seen = client.get(url)
+    assert seen.status_code == 200 and seen.headers["Cache-Control"] == "private, no-store"
+    assert app.test_client().get(url).status_code == 404
+    other = app.test_client()
+    log_in(other, outsider)
+    assert other.get(url).status_code == 404
+    with app.app_context():
+        db.session.scalar(select(Event).where(Event.slug == event)).status = "published"
+        db.session.commit()
+    public = app.test_client().get(url)
+    assert public.status_code == 200
+    assert public.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_an_image_is_served_with_its_type_long_cache_and_nosniff(app, client, make):
+    _organiser, series, _event_slug = _world(make)
+    with app.app_context():
+        logo = store(clean(pictures.transparent_logo(), Kind.LOGO))
+        db.session.scalar(select(Series).where(Series.slug == series)).logo_sha256 = logo.sha256
+        db.session.commit()
+        digest = logo.sha256
+    response = client.get(f"/images/{digest}.png")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Set-Cookie" not in response.headers
+    assert hashlib.sha256(response.data).hexdigest() == digest
+    again = client.get(f"/images/{digest}.png", headers={"If-None-Match": f'"{digest}"'})
+    assert again.status_code == 304
+    for wrong in (f"/images/{digest}.jpg", f"/images/{'0' * 64}.png", "/images/abc.png"):
+        assert client.get(wrong).status_code == 404, wrong
+
+
+def test_open_graph_and_twitter_tags_name_the_picture(app, client, make):
+    organiser, series, event = _world(make)
+    client.get("/language/en")
+    page = client.get(f"/events/{event}").get_data(as_text=True)
+    assert 'property="og:image"' not in page and 'content="summary"' in page
+    log_in(client, organiser)
+    _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
+    logo = _series(app, series).logo_sha256
+    page = client.get(f"/series/{series}").get_data(as_text=True)
+    assert f'<meta property="og:image" content="http://localhost/images/{logo}.png">' in page
+    assert '<meta name="twitter:card" content="summary">' in page  # a logo: not cropped
+    _edit_event(client, event, cover=_upload(pictures.photo_on_its_side(), "c.jpg"))
+    cover = _event(app, event).cover_sha256
+    page = client.get(f"/events/{event}").get_data(as_text=True)
+    assert f'<meta property="og:image" content="http://localhost/images/{cover}.jpg">' in page
+    assert '<meta property="og:image:width" content="200">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert f'<meta name="twitter:image" content="http://localhost/images/{cover}.jpg">' in page
+    assert f'<img src="/images/{cover}.jpg"' in page and 'width="200" height="400"' in page
+
+
+def test_a_duplicated_evening_keeps_its_cover(app, client, make):
+    organiser, _series_slug, event = _world(make)
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.photo_on_its_side(), "c.jpg"))
+    page = client.get(f"/admin/events/{event}").get_data(as_text=True)
+    response = client.post(f"/admin/events/{event}/duplicate", data={"csrf_token": csrf_from(page)})
+    copy = response.headers["Location"].split("/")[-2]
+    assert _event(app, copy).cover_sha256 == _event(app, event).cover_sha256
+
+
+def test_pictures_nothing_shows_go_a_day_after_their_last_upload(app, make):
+    _organiser, series, _event_slug = _world(make)
+    with app.app_context():
+        used = store(clean(pictures.transparent_logo(), Kind.LOGO))
+        unused = store(clean(pictures.plain("PNG"), Kind.LOGO))
+        db.session.scalar(select(Series).where(Series.slug == series)).logo_sha256 = used.sha256
+        db.session.commit()
+        assert purge_job() is None  # too recent
+        for image in (used, unused):
+            image.uploaded_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+        used_digest, unused_digest = used.sha256, unused.sha256
+        assert purge_job() == "1 unused pictures deleted"
+        db.session.expire_all()
+        assert db.session.get(StoredImage, used_digest) is not None
+        assert db.session.get(StoredImage, unused_digest) is None
+
+
+def test_a_picture_form_from_elsewhere_stores_nothing(app, client, make):
+    organiser, series, _event_slug = _world(make)
+    log_in(client, organiser)
+    response = client.post(
+        f"/admin/series/{series}/edit",
+        data={"name": "X", "logo": _upload(pictures.transparent_logo(), "l.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400  # the CSRF page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0
+
+
+@pytest.mark.parametrize("role", ["door", "outsider"])
+def test_only_the_series_organisers_upload(app, client, make, role):
+    _organiser, series, _event_slug = _world(make)
+    log_in(client, make.user("door" if role == "door" else "organiser"))
+    page = client.get("/admin/tokens" if role == "outsider" else "/door/").get_data(as_text=True)
+    response = client.post(
+        f"/admin/series/{series}/edit",
+        data={
+            "csrf_token": csrf_from(page),
+            "name": "X",
+            "timezone": "Europe/Paris",
+            "default_capacity": "40",
+            "logo": _upload(pictures.transparent_logo(), "l.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0
+
+
+# -- in the emails ----------------------------------------------------------------------------
+
+
+def _html_of(message) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, client, make):
+    organiser, series, event = _world(make)
+    log_in(client, organiser)
+    _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
+    _edit_event(client, event, cover=_upload(pictures.plain("JPEG", size=(1200, 600)), "c.jpg"))
+    logo, cover = _series(app, series).logo_sha256, _event(app, event).cover_sha256
+    sign_up(app.test_client(), event, email="marie@example.org")
+    (confirmation,) = outbox(app, "confirmation")
+    body = _html_of(confirmation)
+    assert f'<img src="http://localhost/images/{logo}.png" alt="Le logo de Café' in body
+    assert 'width="120" height="48"' in body  # 300 × 120 shown 48 px high
+    assert f'<img src="http://localhost/images/{cover}.jpg"' in body
+    assert 'width="512" height="256"' in body
+    # An email about something else carries the logo, not the cover.
+    with app.app_context():
+        registration = db.session.scalar(select(Registration))
+        emails.queue_cancelled(registration, by_organiser=False)
+        db.session.commit()
+    (cancelled,) = outbox(app, "cancelled")
+    assert f"/images/{logo}.png" in _html_of(cancelled)
+    assert f"/images/{cover}.jpg" not in _html_of(cancelled)
