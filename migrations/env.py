@@ -98,15 +98,50 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection, _one_upgrade_at_a_time(connection):
+    with (
+        connectable.connect() as connection,
+        _one_upgrade_at_a_time(connection),
+        _sqlite_foreign_keys_off(connection),
+    ):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+            _check_foreign_keys(connection)
 
 
 #: The PostgreSQL advisory lock `flask db upgrade` holds: ("meetup" as a number).
 MIGRATION_LOCK = 0x6D6565747570
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite's batch operations copy a table, drop the old one and rename the copy. With
+    foreign keys enforced, dropping the old table deletes the rows that refer to it (ON
+    DELETE CASCADE: every series' team, when 0037_images recreates "series") or fails (other
+    references: its evenings). So, as SQLite's own procedure for such changes says, they are
+    off for the run (set outside any transaction, where SQLite takes the pragma), checked at
+    its end (_check_foreign_keys), and on again after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection) -> None:
+    """On SQLite, every reference still points at a row (the run had them off)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migrations left broken foreign keys: {broken[:5]}")
 
 
 @contextmanager

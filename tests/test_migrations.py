@@ -150,3 +150,34 @@ def test_two_hosts_upgrading_at_once_both_succeed(empty_database, tmp_path):
         (version,) = connection.execute(text("SELECT version_num FROM alembic_version")).one()
     engine.dispose()
     assert version == ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+
+
+def test_stepping_over_the_images_migration_keeps_teams_evenings_and_people(app, make):
+    """0037_images adds (and takes back) a column with a foreign key to "series" and
+    "events": on SQLite a copy of each table, the old one dropped. With foreign keys
+    enforced that dropped every series' team (ON DELETE CASCADE) or failed on the evenings
+    that refer to the series; the run has them off (migrations/env.py), checked after."""
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    make.registration(event)
+    tables = ("series", "series_team", "events", "registrations")
+
+    def counts() -> dict[str, int]:
+        with app.app_context():
+            found = {t: db.session.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}  # noqa: S608 (names above)
+            db.session.remove()
+            return found
+
+    assert counts() == dict.fromkeys(tables, 1)
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="0040_count_index")
+    assert counts() == dict.fromkeys(tables, 1)
+    with app.app_context():
+        upgrade()
+    assert counts() == dict.fromkeys(tables, 1)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # enforced again on the pool's connections
+            assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
+        db.session.remove()
