@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test addok lint format bench bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike translations compile-translations clean help
+.PHONY: run test addok lint format bench bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike bench-memory translations compile-translations clean help
 
 help:
 	@echo "make run           install, migrate, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -68,13 +68,18 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike
+bench: bench-badges bench-web bench-checkin bench-neighbours bench-phones bench-spike bench-memory
 
 bench-neighbours: $(BIN)/.installed
 	$(BIN)/python bench/neighbours.py
 
 bench-badges: $(BIN)/.installed
 	$(BIN)/python bench/badges.py --verify
+	@command -v sqlite3 >/dev/null || { echo "bench needs sqlite3: apt-get install sqlite3"; exit 1; }
+	$(BIN)/python bench/badges_cli.py
+
+bench-memory: $(BIN)/.installed
+	$(BIN)/python bench/memory.py
 
 bench-web: $(BIN)/.installed
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }

@@ -257,6 +257,15 @@ def _report(pages: list[Page], show_audits: bool) -> bool:
         )
         largest = ", ".join(f"{url} {size / 1024:.1f}" for url, size in middle["largest"])
         print(f"    {middle['requests']} requests; largest (KB): {largest}")
+        # What a page loads after it is shown (the door's offline cache) may land inside
+        # Lighthouse's window or not: every run's transfer, and the worst against the target.
+        each = [run["transfer"] / 1024 for run in page.runs]
+        if len(each) > 1:
+            worst = max(each)
+            print(
+                f"    transfer of each run (KB): {', '.join(f'{kb:.1f}' for kb in each)}"
+                + ("" if worst <= TRANSFER_TARGET_KB else f"  (worst over {TRANSFER_TARGET_KB})")
+            )
         if show_audits or not met:
             for line in middle["failing"]:
                 print(f"    - {line}")

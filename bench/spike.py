@@ -50,6 +50,7 @@ from email import policy
 from pathlib import Path
 
 import gevent
+import psutil  # a dependency of locust
 from gevent.event import Event as Signal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,6 +313,41 @@ def _stop_on_sigterm(signum, frame) -> None:
     raise SystemExit(143)  # the `finally` blocks stop the servers and drop the database
 
 
+_LOGGED = re.compile(r"\b(GET|POST) (/\S*) (\d{3}) ([\d.]+)ms")
+
+
+def _print_app_times(log: Path) -> None:
+    """The same requests as the app timed them (its request log: route pattern, status,
+    duration; meetup/ops/logs.py): what the phones waited beyond that was spent in queues
+    (2 sync workers) or on a busy machine's CPU."""
+    times: dict[str, list[float]] = {}
+    for method, route, _status, duration in _LOGGED.findall(log.read_text(errors="replace")):
+        times.setdefault(f"{method} {route}", []).append(float(duration))
+    print("\nin the app (its own request log)")
+    for route, values in sorted(times.items(), key=lambda item: -len(item[1])):
+        values.sort()
+        p50, p95, p99 = (
+            values[min(len(values) - 1, int(q * len(values)))] for q in (0.5, 0.95, 0.99)
+        )
+        print(
+            f"  {route:<34} {len(values):>6} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {values[-1]:>7.1f}"
+        )
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes and their children, so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            for each in [process, *process.children(recursive=True)]:
+                times = each.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -370,6 +406,8 @@ def main() -> int:
                 watcher = gevent.spawn(mailbox.watch)
                 environment = Environment(user_classes=[Phone], host=gunicorn.url, events=events)
                 runner = environment.create_local_runner()
+                web_pid = gunicorn._process.pid  # the bench's own server
+                cpu_before = (_cpu_seconds([web_pid]), _cpu_seconds([worker.pid]))
                 started = time.monotonic()
                 runner.start(phones, spawn_rate=phones / seconds)
                 deadline = started + seconds + 600
@@ -389,11 +427,20 @@ def main() -> int:
                             flush=True,
                         )
                 elapsed = time.monotonic() - started
+                cpu = (
+                    _cpu_seconds([web_pid]) - cpu_before[0],
+                    _cpu_seconds([worker.pid]) - cpu_before[1],
+                )
                 runner.quit()
                 mailbox.stopped = True
                 watcher.join(timeout=2)
                 print(f"load after:  {_uptime()}")
                 errors = _print_stats(environment, elapsed)
+                _print_app_times(gunicorn.log_path)
+                print(
+                    f"CPU used: web workers {cpu[0]:.0f} s, mail worker {cpu[1]:.0f} s, in "
+                    f"{elapsed:.0f} s on {os.cpu_count()} cores shared with the machine's load"
+                )
                 for _ in range(60):  # the worker sends what is left (waitlist emails)
                     result = _check(gunicorn.env, slug, pending=True)
                     if not result["pending"]:

@@ -46,6 +46,13 @@ def markdown_to_text(text: str | None) -> str:
     as "text (address)", paragraphs apart, list items on lines of their own."""
     if not text:
         return ""
+    return _to_text(text)
+
+
+@lru_cache(maxsize=512)
+def _to_text(text: str) -> str:
+    """Pure and deterministic, as _render: the event page asks it twice a view (its calendar
+    links and its link preview), a fifth of the page's time."""
     parts: list[str] = []
     lists: list[list[int]] = []  # per open list: [numbered, number of the next item]
     for token in _markdown.parse(text):

@@ -455,3 +455,18 @@ def test_the_evening_part_follows_what_the_person_did(app, make, smtp):
     assert "Vous êtes sur sa liste d’attente." in ana and not JOIN.search(ana)
     assert "The next evening:" in ben and not JOIN.search(ben)
     assert "registered for it" not in ben and "waitlist" not in ben
+
+
+def test_a_recipient_who_leaves_the_community_before_it_is_written_gets_no_cards(app, make, smtp):
+    """Ana's digest is queued; before the worker writes it out she keeps her card to her
+    evenings only ("attendees"): the community's cards are shown to those who share theirs,
+    so her email keeps the next evening and names nobody."""
+    _organiser, _slug, _upcoming, at = _club(app, make)
+    with app.app_context():
+        digest.send_due(now=at + timedelta(hours=1))
+        ana = db.session.scalar(select(Registration).where(Registration.first_name == "Ana"))
+        ana.visibility = Visibility.ATTENDEES
+        db.session.commit()
+    text = text_of(_deliver(app, smtp)["ana@example.org"])
+    assert "Cleo" not in text and "Eve" not in text and "Atelier" not in text
+    assert "Prochaine soirée" in text or "prochaine soirée" in text.lower()

@@ -56,6 +56,10 @@ class _Handler(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         elif encoding == "deflate":
             body = zlib.decompress(body)
+        elif encoding == "br":  # the SDK's choice when brotli is installed (locust brings it)
+            import brotli
+
+            body = brotli.decompress(body)
         elif encoding:
             raise AssertionError(f"unexpected Content-Encoding {encoding}")
         self.server.envelopes.append((self.path, body))  # type: ignore[attr-defined]

@@ -274,3 +274,34 @@ def test_an_admins_account_joins_with_the_invitations_role(app, make):
     with app.app_context():
         invitations.accept(token, db.session.scalar(select(User).where(User.email == admin)))
     assert _roles(app, series)[admin] == "organiser"
+
+
+@pytest.mark.parametrize("action", ["role", "remove"])
+def test_an_organiser_demoted_while_their_change_waits_changes_nothing(
+    app, client, make, monkeypatch, action
+):
+    """Bea asks to demote (or remove) Cid; Ann demotes Bea at that moment, and commits
+    between Bea's access check and Bea's turn at the series' lock. Bea is a door volunteer
+    when her change runs: it is refused, Cid keeps his role."""
+    ann, bea, cid = make.user("organiser"), make.user("organiser"), make.user("organiser")
+    series = make.series(team=(ann, bea, cid))
+    page_url = f"/admin/series/{series}/team"
+    log_in(client, bea)
+    bea_id, cid_id = _id(app, bea), _id(app, cid)
+    real_lock = team._lock
+
+    def ann_demotes_bea_first(s):
+        db.session.execute(
+            series_team.update()
+            .where(series_team.c.series_id == s.id, series_team.c.user_id == bea_id)
+            .values(role=TeamRole.DOOR)
+        )
+        db.session.commit()
+        real_lock(s)
+
+    monkeypatch.setattr(team, "_lock", ann_demotes_bea_first)
+    url = f"{page_url}/members/{cid_id}/{action}"
+    data = {"role": "door"} if action == "role" else {}
+    response = post_form(client, url, data, page=f"/admin/series/{series}/edit")
+    assert response.status_code == 403
+    assert _roles(app, series) == {ann: "organiser", bea: "door", cid: "organiser"}

@@ -211,7 +211,9 @@ def member_role(slug: str, user_id: int):
         return redirect(url_for("accounts.team", slug=slug))
     role = TeamRole(form.role.data)
     try:
-        team_changes.set_role(series, member, role)
+        team_changes.set_role(series, member, role, by=current_user)
+    except team_changes.NotAllowed:
+        abort(403)
     except team_changes.LastOrganiser:
         flash(_last_organiser(member), "error")
     except team_changes.NotOnTeam:
@@ -241,7 +243,9 @@ def member_remove(slug: str, user_id: int):
             flash(_("You cannot take yourself off the team: ask another organiser."), "error")
             return redirect(url_for("accounts.team", slug=slug))
         try:
-            team_changes.remove(series, member)
+            team_changes.remove(series, member, by=current_user)
+        except team_changes.NotAllowed:
+            abort(403)
         except team_changes.LastOrganiser:
             flash(_last_organiser(member), "error")
         else:

@@ -7,6 +7,7 @@ import enum
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
@@ -14,9 +15,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import selectinload
 
 from meetup.auth.models import TeamRole
-from meetup.badges import text
 from meetup.badges.layouts import Layout
-from meetup.badges.pdf import Badge, Logo, Ticket, Words, render_badges, render_ticket
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_event_when
@@ -24,6 +23,12 @@ from meetup.registrations.models import Registration, RegistrationStatus
 from meetup.registrations.tickets import qr_text, ticket_matrix
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from meetup.badges.pdf import Badge, Logo, Words
+
+# meetup.badges.pdf and .text (reportlab and its PIL, 6 MB) are imported where a PDF is made
+# or a font is asked, not when a web worker starts (issue 23, point 7).
 
 
 class Which(enum.StrEnum):
@@ -121,6 +126,8 @@ def event_line(event: Event) -> str:
 
 def words() -> Words:
     """The words printed on badges, in the current language."""
+    from meetup.badges.pdf import Words
+
     return Words(
         ask_me_about=_("Ask me about"),
         office=_("Office:"),
@@ -135,6 +142,8 @@ def words() -> Words:
 
 
 def badge_for(registration: Registration, role: str, line: str) -> Badge:
+    from meetup.badges.pdf import Badge
+
     return Badge(
         first_name=registration.first_name,
         last_name=registration.last_name,
@@ -186,6 +195,8 @@ def out_of_date(
 def cannot_print(registrations: Sequence[Registration]) -> list[tuple[Registration, str]]:
     """People whose badge would lose letters no shipped font has, with those letters, so the
     organiser can write those badges by hand (or ask for a Latin spelling)."""
+    from meetup.badges import text
+
     found = []
     for registration in registrations:
         content = " ".join(
@@ -255,6 +266,8 @@ def select_registrations(
 
 def series_logo(event: Event) -> Logo | None:
     """The series' logo for its badges, if it has one."""
+    from meetup.badges.pdf import Logo
+
     image = event.series.logo
     return Logo(image.data, image.width, image.height) if image is not None else None
 
@@ -269,6 +282,8 @@ def badges_pdf(
 ) -> bytes:
     """The PDF; QR matrices encoded now are kept, and the badges counted as printed if asked.
     `roles` (roles_for) when the caller has them. Commits."""
+    from meetup.badges.pdf import render_badges
+
     roles = roles if roles is not None else roles_for(event, registrations)
     line = event_line(event)
     badges = [badge_for(r, roles[r.id], line) for r in registrations]
@@ -306,6 +321,8 @@ _MARK_PRINTED = (
 
 def ticket_pdf(registration: Registration) -> bytes:
     """A one-page ticket. Commits: keeps the QR matrix if it was encoded just now."""
+    from meetup.badges.pdf import Ticket, render_ticket
+
     event = registration.event
     where = ", ".join(part for part in (event.venue_name, event.venue_address) if part)
     pdf = render_ticket(

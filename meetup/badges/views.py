@@ -15,7 +15,6 @@ from meetup.auth.access import staff_required
 from meetup.badges import bp, preview, services
 from meetup.badges.forms import BadgeForm
 from meetup.badges.layouts import LAYOUTS, SINGLE_LAYOUT
-from meetup.badges.pdf import CalibrationWords, render_calibration
 from meetup.badges.services import Order, Which
 from meetup.events import queries
 from meetup.responses import pdf_response
@@ -109,6 +108,8 @@ def calibration(layout: str):
     """Label outlines to print on plain paper and hold against a sheet of labels."""
     if layout not in LAYOUTS:
         abort(404)
+    from meetup.badges.pdf import CalibrationWords, render_calibration
+
     words = CalibrationWords(
         title=_("Calibration page"),
         scale=_("This bar must measure 100 mm. Print at 100 % (no “fit to page”)."),

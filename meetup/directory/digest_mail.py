@@ -107,10 +107,14 @@ def render(
     return text + contact_line(series.contact_email), html
 
 
-def _still_listed(series: Series, people: list) -> list[Neighbour]:
+def _still_listed(series: Series, person: Registration, people: list) -> list[Neighbour]:
     """The draft's neighbours still in the community, in order, each shown by their card as
-    it is now (they may have signed up again since: their new registration is their card)."""
+    it is now (they may have signed up again since: their new registration is their card);
+    none if `person` no longer shares their own card with the community (its cards are for
+    those who share theirs, as on its page)."""
     directory = CommunityDirectory(series)
+    if directory.viewer_registration(person, utcnow()) is None:
+        return []
     found = []
     for registration_id, metres, exact in people:
         registration = db.session.get(Registration, registration_id)
@@ -146,7 +150,7 @@ def compose_digest(message: OutboxMessage, values: dict) -> Content:
         signup_url = news.signup_url(event, values["signup"])
     unsubscribe = news.unsubscribe_url(values["unsubscribe"])
     with force_locale(person.language):
-        neighbours = _still_listed(series, values.get("people", []))
+        neighbours = _still_listed(series, person, values.get("people", []))
         if not neighbours and event is None:
             raise Withdrawn("nothing left to tell")
         text, html = render(

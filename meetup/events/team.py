@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from meetup.auth.access import team_role
+from meetup.auth.access import manages, team_role
 from meetup.auth.models import TeamMember, TeamRole, User, series_team
 from meetup.events.models import Series
 from meetup.extensions import db
@@ -21,6 +21,11 @@ class LastOrganiser(ValueError):
 
 class NotOnTeam(LookupError):
     """The person is not (or no longer) on the series' team."""
+
+
+class NotAllowed(PermissionError):
+    """Who asks for the change no longer organises the series (demoted or removed while
+    their request waited for the lock)."""
 
 
 def _member(series: Series, user: User):
@@ -54,6 +59,14 @@ def _lock(series: Series) -> None:
     db.session.execute(select(Series.id).where(Series.id == series.id).with_for_update())
 
 
+def _check_by(series: Series, by: User | None) -> None:
+    """Under the lock: `by` still manages the series (their access was checked before it,
+    and another organiser's change may have committed since). NotAllowed."""
+    if by is not None and not manages(by, series.id):
+        db.session.rollback()
+        raise NotAllowed(by.id)
+
+
 def _organisers(series: Series) -> int:
     return db.session.scalar(
         select(func.count())
@@ -72,10 +85,12 @@ def _guard_last_organiser(series: Series, user: User) -> TeamRole:
     return role
 
 
-def set_role(series: Series, user: User, role: TeamRole) -> None:
-    """Change someone's role in this series. LastOrganiser, NotOnTeam. Commits."""
+def set_role(series: Series, user: User, role: TeamRole, by: User | None = None) -> None:
+    """Change someone's role in this series, asked by `by` (None: no one to check).
+    LastOrganiser, NotOnTeam, NotAllowed. Commits."""
     role = TeamRole(role)
     _lock(series)
+    _check_by(series, by)
     current = team_role(series.id, user.id)
     if current is None:
         db.session.rollback()
@@ -92,11 +107,12 @@ def set_role(series: Series, user: User, role: TeamRole) -> None:
     db.session.expire(series, ["memberships", "team"])
 
 
-def remove(series: Series, user: User) -> None:
-    """Off the team: the series' pages and door refuse them at their next request. Someone
-    not on it (removed by another organiser a moment ago) is no error. LastOrganiser.
-    Commits."""
+def remove(series: Series, user: User, by: User | None = None) -> None:
+    """Off the team, asked by `by` (None: no one to check): the series' pages and door
+    refuse them at their next request. Someone not on it (removed by another organiser a
+    moment ago) is no error. LastOrganiser, NotAllowed. Commits."""
     _lock(series)
+    _check_by(series, by)
     try:
         _guard_last_organiser(series, user)
     except NotOnTeam:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
@@ -11,8 +12,12 @@ from flask_babel import gettext as _
 from meetup.events.models import Series
 from meetup.i18n import format_date_in_zone
 from meetup.impact import districts as district_rules
-from meetup.impact import figures, queries, report
+from meetup.impact import figures, queries
 from meetup.registrations.sectors import sector_label
+
+if TYPE_CHECKING:
+    # imported where the PDF is made: reportlab is 6 MB a web worker need not load at start
+    from meetup.impact import report
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ def key_figures(f: figures.Figures) -> list[tuple[str, str]]:
 
 
 def _page(history: History, heading: str, start: datetime, end: datetime) -> report.Page:
+    from meetup.impact import report
+
     f = history.figures(start, end)
     found, unknown = district_rules.districts(history.offices(start, end))
     rows = [(d.label, _small(d.people)) for d in found[: report.MAX_ROWS - 1]]
@@ -198,6 +205,8 @@ def impact_report(
     series: Series, history: History, start: date | None = None, end: date | None = None
 ) -> bytes:
     """The PDF: a page per year, or one for the dates given (both included)."""
+    from meetup.impact import report
+
     if start is not None and end is not None:
         period = (
             f"{format_date_in_zone(local_midnight(series, start), series.zone, 'long')} – "

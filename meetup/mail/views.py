@@ -47,6 +47,7 @@ KIND_LABELS = {
     "walk_in": _l("Welcome at the door"),
     "invitation": _l("Team invitation"),
     "password_reset": _l("New password link"),
+    "digest": _l("Neighbourhood digest"),
 }
 
 

@@ -11,10 +11,6 @@ import io
 from dataclasses import dataclass
 from functools import cached_property
 
-import qrcode
-from PIL import Image
-from qrcode.constants import ERROR_CORRECT_M
-
 #: Light modules around the symbol, as the QR standard asks.
 QUIET_ZONE = 4
 #: "x y w h re" for the rectangles met so far: the same ones recur from code to code (the
@@ -115,6 +111,8 @@ class QRMatrix:
             for col in range(self.size):
                 if self.is_dark(row, col):
                     pixels[offset + col] = 0
+        from PIL import Image  # here: 2 MB a web worker needs only for an email or a page
+
         image = Image.frombytes("L", (side, side), bytes(pixels)).convert("1")
         image = image.resize((side * box_size, side * box_size), Image.Resampling.NEAREST)
         buffer = io.BytesIO()
@@ -125,6 +123,9 @@ class QRMatrix:
 def encode(text: str) -> QRMatrix:
     """The smallest QR code (error correction M, about 15 % of the symbol may be lost) for
     `text`, with the mask the standard's penalty rules choose."""
+    import qrcode  # here: 4 MB (and PIL) a web worker needs only when a code is new
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(text)
     code.make(fit=True)
