@@ -309,7 +309,7 @@ def checkin():
             abort(401)
         event = connection.execute(DOOR_EVENT, {"slug": body["event"], "user_id": token.user_id})
         event = event.first()
-        if event is None or not event.team:
+        if event is None or event.team_role is None:
             abort(404)
         found = connection.execute(SCANNED, code_values(body["code"])).first()
         if found is None or found.event_id != event.id:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from bench.databases import bench_run, database_label  # noqa: E402
-from bench.web import free_port, wait_for  # noqa: E402
+from bench.rounds import free_port, wait_for  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))

@@ -782,7 +782,7 @@ if (screen) {
   async function cacheForOffline() {
     if (!("caches" in window)) return;
     const urls = [window.location.pathname, ds.walkInUrl];
-    // jsQR (57 KB compressed) only where the camera would need it: Chrome on Android reads
+    // jsQR (46 KB compressed) only where the camera would need it: Chrome on Android reads
     // QR codes itself (BarcodeDetector); a phone's data plan is not spent on what it never runs.
     if (!(await readsQrItself())) urls.push(ds.decoderUrl);
     for (const element of document.querySelectorAll("script[src], link[rel=stylesheet]")) {
