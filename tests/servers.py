@@ -260,7 +260,7 @@ SITE_REWRITES: tuple[tuple[str, int, str | None], ...] = (
     ),
     ("error_log /var/log/nginx/error.log crit;", 1, "error_log {error_log} crit;"),
     ("alias /srv/meetup/meetup/static/;", 1, "alias {static}/;"),
-    ("proxy_pass http://127.0.0.1:8000;", 1, "proxy_pass http://{upstream};"),
+    ("proxy_pass http://127.0.0.1:8000;", 2, "proxy_pass http://{upstream};"),
 )
 
 

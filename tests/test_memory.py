@@ -1,6 +1,6 @@
 """A web worker's memory (issue 23, point 7): the app loads without numpy and scipy (the
 directory's batch work only), Alembic (`flask db` only), geopy (geocoding only), reportlab
-and qrcode (a PDF, a new QR code).
+and qrcode (a PDF, a new QR code), Pillow (a PDF, a picture uploaded).
 bench/memory.py measures the workers' RSS."""
 
 from __future__ import annotations
@@ -10,7 +10,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("numpy", "scipy", "alembic", "flask_migrate", "mako", "geopy", "reportlab", "qrcode")
+HEAVY = (
+    "numpy",
+    "scipy",
+    "alembic",
+    "flask_migrate",
+    "mako",
+    "geopy",
+    "reportlab",
+    "PIL",
+    "qrcode",
+)
 
 
 def test_creating_the_app_does_not_import_the_heavy_libraries(tmp_path):

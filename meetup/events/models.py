@@ -78,11 +78,15 @@ class Series(db.Model):
     allowed_origins: Mapped[str] = mapped_column(
         Text, default="", server_default="", info={"max_length": 4_000}
     )
-    #: The club's logo (meetup.images): on its pages, its emails and its badges.
-    logo_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"), index=True)
+    #: The club's logo (meetup.images): on its pages, its emails and its badges. No foreign
+    #: key: adding one to a table on SQLite means copying the table, and dropping the old
+    #: copy would cascade to its team (images.store.purge never deletes a picture in use).
+    logo_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    logo: Mapped[StoredImage | None] = relationship()
+    logo: Mapped[StoredImage | None] = relationship(
+        primaryjoin="foreign(Series.logo_sha256) == StoredImage.sha256", viewonly=True
+    )
     #: Who is on the team, with their role here; change the team through these.
     memberships: Mapped[list[TeamMember]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
@@ -179,13 +183,16 @@ class Event(db.Model):
     came_count: Mapped[int | None] = mapped_column()
     walk_in_count: Mapped[int | None] = mapped_column()
     checkins_summarised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: The evening's picture (meetup.images): on its page, its emails and link previews.
-    cover_sha256: Mapped[str | None] = mapped_column(ForeignKey("images.sha256"), index=True)
+    #: The evening's picture (meetup.images): on its page, its emails and link previews (no
+    #: foreign key, as Series.logo_sha256).
+    cover_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     series: Mapped[Series] = relationship(back_populates="events")
-    cover: Mapped[StoredImage | None] = relationship()
+    cover: Mapped[StoredImage | None] = relationship(
+        primaryjoin="foreign(Event.cover_sha256) == StoredImage.sha256", viewonly=True
+    )
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="event",
         order_by="Speaker.position, Speaker.id",

@@ -18,8 +18,13 @@ import enum
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where a picture is checked, not when a web worker starts (issue 23,
+# point 7: the forms import this module for its limits and messages).
 
 #: An upload larger than this is refused before it is opened (the form says the limit).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -95,6 +100,8 @@ def _check_dimensions(width: int, height: int) -> None:
 
 def _open(data: bytes) -> Image.Image:
     """The first frame, decoded, after the size checks; Pillow's own bomb guard as well."""
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that: both refuse here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -123,6 +130,8 @@ def _has_alpha(image: Image.Image) -> bool:
 
 def _pixels(image: Image.Image, keep_alpha: bool) -> Image.Image:
     """RGB or RGBA pixels; transparency over white when it cannot be kept (JPEG)."""
+    from PIL import Image
+
     if _has_alpha(image):
         rgba = image.convert("RGBA")
         if keep_alpha:
@@ -139,6 +148,8 @@ def clean(data: bytes, kind: Kind) -> CleanImage:
         raise Rejected(Problem.EMPTY)
     if len(data) > MAX_UPLOAD_BYTES:
         raise Rejected(Problem.TOO_LARGE)
+    from PIL import Image, ImageOps
+
     rules = RULES[kind]
     with _open(data) as image:
         try:

@@ -31,27 +31,17 @@ def upgrade():
         sa.CheckConstraint("byte_size = length(data)", name=op.f("ck_images_byte_size_matches")),
         sa.PrimaryKeyConstraint("sha256", name=op.f("pk_images")),
     )
-    with op.batch_alter_table("series") as batch_op:
-        batch_op.add_column(sa.Column("logo_sha256", sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f("ix_series_logo_sha256"), ["logo_sha256"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_series_logo_sha256_images"), "images", ["logo_sha256"], ["sha256"]
-        )
-    with op.batch_alter_table("events") as batch_op:
-        batch_op.add_column(sa.Column("cover_sha256", sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f("ix_events_cover_sha256"), ["cover_sha256"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_events_cover_sha256_images"), "images", ["cover_sha256"], ["sha256"]
-        )
+    # Plain columns, no foreign key: on SQLite a foreign key means copying the table, and
+    # dropping the old `series` would cascade to its team (foreign_keys is on).
+    op.add_column("series", sa.Column("logo_sha256", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_series_logo_sha256"), "series", ["logo_sha256"])
+    op.add_column("events", sa.Column("cover_sha256", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_events_cover_sha256"), "events", ["cover_sha256"])
 
 
 def downgrade():
-    with op.batch_alter_table("events") as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_events_cover_sha256_images"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_events_cover_sha256"))
-        batch_op.drop_column("cover_sha256")
-    with op.batch_alter_table("series") as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_series_logo_sha256_images"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_series_logo_sha256"))
-        batch_op.drop_column("logo_sha256")
+    op.drop_index(op.f("ix_events_cover_sha256"), table_name="events")
+    op.drop_column("events", "cover_sha256")
+    op.drop_index(op.f("ix_series_logo_sha256"), table_name="series")
+    op.drop_column("series", "logo_sha256")
     op.drop_table("images")
