@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.http import parse_date
 
+from meetup.auth import cookie
 from meetup.auth.models import DoorPhone, User
 from meetup.checkin import pairing
+from meetup.events import services as event_services
 from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.registrations.models import Registration
@@ -194,10 +196,12 @@ def test_a_phone_paired_ahead_works_however_long_it_lies_idle(app, client, eveni
         until = db.session.scalar(select(DoorPhone.until))
         event_end = db.session.scalar(select(Event.ends_at).where(Event.slug == other))
     assert until == event_end + timedelta(hours=12)
-    # The browser is told to keep the cookie that long (and is told again at each answer).
-    assert parse_date(_session_cookie(response)["expires"]) == until.replace(microsecond=0)
+    # The browser is told to keep the cookie that long, and a month more should the evening
+    # be postponed (told again at each answer); the server decides (User.is_active).
+    kept = (until + cookie.PHONE_GRACE).replace(microsecond=0)
+    assert parse_date(_session_cookie(response)["expires"]) == kept
     answer = phone.get(f"/door/{other}")
-    assert parse_date(_session_cookie(answer)["expires"]) == until.replace(microsecond=0)
+    assert parse_date(_session_cookie(answer)["expires"]) == kept
     # A person logged in at the same moment.
     person = _phone(app)
     log_in(person, evening["organiser"])
@@ -208,6 +212,34 @@ def test_a_phone_paired_ahead_works_however_long_it_lies_idle(app, client, eveni
             assert phone.get(f"/door/{other}").status_code == 200, idle
     with _at(until + timedelta(minutes=1)):
         assert phone.get(f"/door/{other}").headers["Location"].startswith("/login")
+
+
+def test_a_phone_paired_ahead_still_works_when_the_evening_is_postponed(app, client, evening):
+    """Paired three days ahead, then the evening moves a week later: the phone's window moves
+    with it and the phone, left idle past the former date, runs the door on the new night."""
+    log_in(client, evening["organiser"])
+    path = LINK.search(_add_phone(client, evening["other"]).get_data(as_text=True)).group(1)
+    phone, _response = _pair(app, path)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == evening["other"]))
+        former_until = db.session.scalar(select(DoorPhone.until))
+        event_services.update_event(
+            event,
+            starts_at=event.starts_at + timedelta(days=7),
+            ends_at=event.ends_at + timedelta(days=7),
+        )
+        db.session.commit()
+        moved, new_slug = event.ends_at, event.slug
+        until = db.session.scalar(select(DoorPhone.until))
+    assert until == moved + timedelta(hours=12) == former_until + timedelta(days=7)
+    with _at(former_until + timedelta(hours=1)):
+        answer = phone.get(f"/door/{new_slug}")
+        assert answer.status_code == 200
+        # The cookie is told the new end at once.
+        kept = (until + cookie.PHONE_GRACE).replace(microsecond=0)
+        assert parse_date(_session_cookie(answer)["expires"]) == kept
+    with _at(until + timedelta(minutes=1)):
+        assert phone.get(f"/door/{new_slug}").headers["Location"].startswith("/login")
 
 
 def _session_cookie(response) -> dict[str, str]:

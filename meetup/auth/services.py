@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, session
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from meetup.auth import cookie
 from meetup.auth.models import (
     SCOPES,
     SIGNUP_SCOPE,
@@ -127,6 +128,8 @@ def load_session_user(session_id: str) -> User | None:
         login_session = db.session.get(LoginSession, session_id)
     user = login_session.user
     user.current_session_id = login_session.id
+    if user.is_door_phone and has_request_context() and session.get(cookie.UNTIL) is not None:
+        cookie.last_until(user.door_phone.until)  # its evening moved: the window followed
     return user
 
 

@@ -9,7 +9,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import event as orm_event
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.orm import Session
 
 from meetup.auth import services as auth_services
 from meetup.auth.models import DOOR_PHONE_DOMAIN, DoorPhone, Role, User
@@ -39,6 +41,22 @@ def _hash(code: str) -> str:
 
 def window_end(event: Event) -> datetime:
     return event.ends_at + ON_NOW
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _window_follows_the_evening(session: Session, flush_context, instances) -> None:
+    """An evening moved (postponed, or its end changed): its phones' door window moves with
+    it, so a phone paired ahead still runs the door on the night (meetup.auth.cookie)."""
+    for moved in [obj for obj in session.dirty if isinstance(obj, Event)]:
+        if not inspect(moved).attrs.ends_at.history.has_changes():
+            continue
+        with session.no_autoflush:
+            for phone in session.scalars(
+                select(DoorPhone).where(
+                    DoorPhone.event_id == moved.id, DoorPhone.revoked_at.is_(None)
+                )
+            ):
+                phone.until = window_end(moved)
 
 
 def phones(event: Event) -> list[DoorPhone]:
