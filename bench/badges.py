@@ -3,7 +3,8 @@
 Rendered the way the application renders them (meetup.badges.pdf, fonts embedded, one vector
 path per QR code drawn from the stored module matrix). Three figures:
   text only  the same badges, same layout and fonts, no QR code (the baseline)
-  QR         matrices read back from storage (TicketQR.modules), as when organisers print
+  QR         matrices and their PDF paths read back from storage (TicketQR), as when
+             organisers print
   QR, cold   every matrix encoded by `qrcode` first (a fresh import, nothing stored yet)
 and an independent floor (issue 23, point 6):
   floor      reportlab alone drawing the same texts in the same fonts (NotoSans regular and
@@ -159,7 +160,8 @@ def main() -> None:
     layout = LAYOUTS["a4-2x5"]
     people = _people(rng)
     texts = [BASE + new_ticket_code() for _ in people]
-    stored = [encode(t).to_bytes() for t in texts]  # what TicketQR.modules holds
+    # what TicketQR holds: the modules, and their PDF path (kept with them since 0041_qr_path)
+    stored = [(m.to_bytes(), m.pdf_path) for m in map(encode, texts)]
     render_badges(people[:20], layout)  # fonts loaded once, as in a running server
 
     _floor(people[:20], layout)
@@ -169,8 +171,8 @@ def main() -> None:
 
     def with_stored_matrices() -> bytes:
         badges = [
-            dataclasses.replace(b, qr=QRMatrix.from_bytes(m))
-            for b, m in zip(people, stored, strict=True)
+            dataclasses.replace(b, qr=QRMatrix.from_bytes(modules, path))
+            for b, (modules, path) in zip(people, stored, strict=True)
         ]
         return render_badges(badges, layout)
 

@@ -22,9 +22,11 @@ from meetup.events.models import Event, Speaker
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage
 from meetup.mail.services import compose_drafts
+from meetup.privacy import erasure
 from meetup.registrations import services as registration_services
 from meetup.registrations.models import Registration, TicketQR, Visibility
-from meetup.registrations.tickets import qr_text, ticket_matrix
+from meetup.registrations.qr import QRMatrix
+from meetup.registrations.tickets import qr_text, ticket_matrix, ticket_matrix_to_keep
 from meetup.timeutil import utcnow
 from tests.helpers import csrf_from, log_in
 from tests.scanning import decode, decode_labels, decode_pdf
@@ -661,3 +663,60 @@ def test_the_series_logo_is_printed_on_its_badges(app, client, evening, tmp_path
     artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(page, artifacts / "badges-with-logo-a4-2x5.png")
+
+
+def test_the_qr_path_is_kept_with_the_matrix_and_reused(app, make, monkeypatch):
+    """The merged QR path (QRMatrix.pdf_path) is stored with the matrix wherever the matrix
+    is, filled in once for rows kept without it, and later prints draw it as stored: the same
+    PDF, byte for byte, without working the rectangles out again."""
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    event = make.event(series)
+    ids = [make.registration(event, first_name=name) for name in ("Inès", "Paul", "Zoé")]
+
+    def fresh_path(row: TicketQR) -> str:
+        return QRMatrix.from_bytes(row.modules).pdf_path  # worked out, not read
+
+    with app.app_context():
+        found = db.session.scalar(select(Event).where(Event.slug == event))
+        first, second, third = (db.session.get(Registration, i) for i in ids)
+        # The mail worker's way (INSERT … ON CONFLICT DO UPDATE), then the page's way.
+        _, keep = ticket_matrix_to_keep(first)
+        db.session.execute(keep)
+        ticket_matrix(second)
+        db.session.commit()
+        rows = db.session.scalars(select(TicketQR)).all()
+        assert len(rows) == 2 and all(row.pdf_path == fresh_path(row) for row in rows)
+        # What it says changes (BASE_URL): encoded again, the path with it.
+        app.config["BASE_URL"] = "https://autre-club.example.org"
+        for registration in (first, second):
+            db.session.refresh(registration)
+        _, keep = ticket_matrix_to_keep(first)
+        db.session.execute(keep)
+        ticket_matrix(second)
+        db.session.commit()
+        rows = db.session.scalars(select(TicketQR)).all()
+        assert all("AUTRE-CLUB" in row.content for row in rows)
+        assert all(row.pdf_path == fresh_path(row) for row in rows)
+        # Rows kept before the path was: filled in by the first print (the third encoded now).
+        db.session.execute(db.update(TicketQR).values(pdf_path=None))
+        db.session.commit()
+        pdf = services.badges_pdf(
+            found, services.printable(found), LAYOUTS["a4-2x5"], mark_printed=True
+        )
+        rows = db.session.scalars(select(TicketQR)).all()
+        assert len(rows) == 3 and all(row.pdf_path == fresh_path(row) for row in rows)
+        assert third.id in {row.registration_id for row in rows}
+
+        def no_rectangles(self):
+            raise AssertionError("rectangles worked out again")
+
+        monkeypatch.setattr(QRMatrix, "rectangles", property(no_rectangles))
+        again = services.badges_pdf(
+            found, services.printable(found), LAYOUTS["a4-2x5"], mark_printed=True
+        )
+        assert again == pdf
+        # An erasure takes the path away with the matrix (the row goes).
+        erasure.erase([db.session.get(Registration, first.id)])
+        kept = set(db.session.scalars(select(TicketQR.registration_id)))
+        assert kept == {second.id, third.id}

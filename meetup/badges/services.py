@@ -20,7 +20,7 @@ from meetup.events.models import Event
 from meetup.extensions import db
 from meetup.i18n import format_date_in_zone, format_event_when
 from meetup.registrations.models import Registration, RegistrationStatus
-from meetup.registrations.tickets import qr_text, ticket_matrix
+from meetup.registrations.tickets import keep_pdf_paths, qr_text, ticket_matrix
 from meetup.textfold import folded
 from meetup.timeutil import utcnow
 
@@ -290,6 +290,8 @@ def badges_pdf(
     pdf = render_badges(
         badges, layout, words(), title=_("Badges") + " — " + line, logo=series_logo(event)
     )
+    # Matrices kept before their PDF path was (0041_qr_path): keep the one just worked out.
+    keep_pdf_paths((r, b.qr) for r, b in zip(registrations, badges, strict=True) if b.qr)
     if mark_printed:
         now, part = utcnow(), _event_part(event)
         marks = [

@@ -293,6 +293,10 @@ class TicketQR(db.Model):
     content: Mapped[str] = mapped_column(String(400))
     #: meetup.registrations.qr.QRMatrix.to_bytes()
     modules: Mapped[bytes] = mapped_column(LargeBinary)
+    #: QRMatrix.pdf_path of `modules` (the merged rectangles as PDF operators), written with
+    #: them so that badge prints reuse it; NULL for rows kept before it existed (filled in
+    #: when their badge is printed: meetup.badges.services.badges_pdf).
+    pdf_path: Mapped[str | None] = mapped_column(Text)
 
 
 class EarlierLink(db.Model):

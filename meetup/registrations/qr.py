@@ -41,11 +41,16 @@ class QRMatrix:
         return bytes([self.size]) + self.bits
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> QRMatrix:
+    def from_bytes(cls, data: bytes, pdf_path: str | None = None) -> QRMatrix:
+        """The stored matrix; `pdf_path`: its `pdf_path` as stored with it (TicketQR), which
+        then is not worked out again (finding the rectangles is most of a badge's QR cost)."""
         size = data[0]
         if not 21 <= size <= 177 or len(data) != 1 + (size * size + 7) // 8:
             raise ValueError("not a stored QR matrix")
-        return cls(size, bytes(data[1:]))
+        matrix = cls(size, bytes(data[1:]))
+        if pdf_path is not None:
+            matrix.__dict__["pdf_path"] = pdf_path  # where cached_property keeps it
+        return matrix
 
     def is_dark(self, row: int, col: int) -> bool:
         index = row * self.size + col

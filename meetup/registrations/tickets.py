@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import Executable, bindparam, select
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from meetup.events.models import EventStatus
@@ -94,15 +95,18 @@ def ticket_matrix(registration: Registration, *, store: bool = True) -> QRMatrix
     text = qr_text(registration.ticket_code)
     stored = registration.ticket_qr
     if stored is not None and stored.content == text:
-        return QRMatrix.from_bytes(stored.modules)
+        return QRMatrix.from_bytes(stored.modules, stored.pdf_path)
     matrix = encode(text)
     if not store:
         return matrix
     if stored is not None:
         stored.content, stored.modules = text, matrix.to_bytes()
+        stored.pdf_path = matrix.pdf_path
         return matrix
     if registration.id is None:  # a registration being made: nobody else can store it
-        registration.ticket_qr = TicketQR(content=text, modules=matrix.to_bytes())
+        registration.ticket_qr = TicketQR(
+            content=text, modules=matrix.to_bytes(), pdf_path=matrix.pdf_path
+        )
         return matrix
     statement = _insert(registration.id, text, matrix)
     # a row another request stored meanwhile stays (the same one)
@@ -120,18 +124,54 @@ def ticket_matrix_to_keep(registration: Registration) -> tuple[QRMatrix, Executa
     text = qr_text(registration.ticket_code)
     stored = registration.ticket_qr
     if stored is not None and stored.content == text:
-        return QRMatrix.from_bytes(stored.modules), None
+        return QRMatrix.from_bytes(stored.modules, stored.pdf_path), None
     matrix = encode(text)
     statement = _insert(registration.id, text, matrix)
+    excluded = statement.excluded
     return matrix, statement.on_conflict_do_update(
         index_elements=["registration_id"],
-        set_={"content": statement.excluded.content, "modules": statement.excluded.modules},
+        set_={
+            "content": excluded.content,
+            "modules": excluded.modules,
+            "pdf_path": excluded.pdf_path,
+        },
     )
+
+
+def keep_pdf_paths(drawn: Iterable[tuple[Registration, QRMatrix]]) -> None:
+    """Store the PDF path of matrices kept without one (before migration 0041_qr_path), for
+    registrations whose matrix was read from storage and drawn (`pdf_path` worked out): once,
+    then later prints reuse it. One statement for all (the caller commits); a row re-encoded
+    meanwhile (other modules) is left alone."""
+    rows = [
+        {"id": registration.id, "old_modules": stored.modules, "path": matrix.pdf_path}
+        for registration, matrix in drawn
+        # ticket_qr as loaded (not loaded again): expired when a matrix was just stored
+        if (stored := registration.__dict__.get("ticket_qr")) is not None
+        and stored.pdf_path is None
+        and stored.modules == matrix.to_bytes()
+    ]
+    if rows:
+        db.session.connection().execute(_KEEP_PATH, rows)
+
+
+_KEEP_PATH = (
+    update(TicketQR.__table__)
+    .where(
+        TicketQR.__table__.c.registration_id == bindparam("id"),
+        TicketQR.__table__.c.modules == bindparam("old_modules"),
+        TicketQR.__table__.c.pdf_path.is_(None),
+    )
+    .values(pdf_path=bindparam("path"))
+)
 
 
 def _insert(registration_id: int, text: str, matrix: QRMatrix):
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(TicketQR).values(
-        registration_id=registration_id, content=text, modules=matrix.to_bytes()
+        registration_id=registration_id,
+        content=text,
+        modules=matrix.to_bytes(),
+        pdf_path=matrix.pdf_path,  # with the matrix, once: badge prints reuse it
     )
