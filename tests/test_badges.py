@@ -688,7 +688,7 @@ def test_the_qr_path_is_kept_with_the_matrix_and_reused(app, make, monkeypatch):
         rows = db.session.scalars(select(TicketQR)).all()
         assert len(rows) == 2 and all(row.pdf_path == fresh_path(row) for row in rows)
         # What it says changes (BASE_URL): encoded again, the path with it.
-        app.config["BASE_URL"] = "https://autre-club.example.org"
+        monkeypatch.setitem(app.config, "BASE_URL", "https://autre-club.example.org")
         for registration in (first, second):
             db.session.refresh(registration)
         _, keep = ticket_matrix_to_keep(first)
