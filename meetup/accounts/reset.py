@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from meetup.accounts.emails import queue_account_email
 from meetup.accounts.models import PasswordReset, PasswordResetRequest
@@ -18,6 +18,7 @@ from meetup.auth.models import User
 from meetup.extensions import db
 from meetup.links import absolute_url
 from meetup.models_base import column_length
+from meetup.queued import take_each
 from meetup.timeutil import utcnow
 from meetup.writelock import first_write
 
@@ -49,24 +50,15 @@ def request_reset(email: str, now: datetime | None = None) -> None:
 
 
 def handle_reset_requests(limit: int = 50) -> int:
-    """The worker's part: take each request (deleted first, so two workers never send it
-    twice; a worker stopped in between loses it, and the person asks again), then send what
-    send_reset sends. Returns how many emails were queued."""
-    queued = 0
-    ids = db.session.scalars(
-        select(PasswordResetRequest.id).order_by(PasswordResetRequest.id).limit(limit)
-    ).all()
-    db.session.commit()
-    for request_id in ids:
-        taken = first_write(
-            delete(PasswordResetRequest)
-            .where(PasswordResetRequest.id == request_id)
-            .returning(PasswordResetRequest.email, PasswordResetRequest.created_at)
-        ).first()
-        db.session.commit()
-        if taken is not None:  # else another worker took it
-            queued += send_reset(taken.email, taken.created_at)
-    return queued
+    """The worker's part: each request taken (queued.take_each), then what send_reset sends.
+    Returns how many emails were queued."""
+    requests = take_each(
+        PasswordResetRequest,
+        PasswordResetRequest.email,
+        PasswordResetRequest.created_at,
+        limit=limit,
+    )
+    return sum(send_reset(taken.email, taken.created_at) for taken in requests)
 
 
 def run_reset_requests_job() -> str | None:

@@ -20,6 +20,7 @@ from meetup.events.models import Event, EventStatus
 from meetup.extensions import db
 from meetup.mail.models import OutboxMessage, OutboxStatus
 from meetup.models_base import column_length
+from meetup.queued import take_each
 from meetup.registrations import emails
 from meetup.registrations.models import (
     MAX_EARLIER_LINKS,
@@ -513,21 +514,10 @@ def request_link_again(email: str, event_id: int | None = None) -> None:
 
 
 def handle_link_requests(limit: int = 50) -> int:
-    """The worker's part: take each request (deleted first, so two workers never send it
-    twice; a worker stopped in between loses it, and the person asks again), then send
-    what send_link_again sends. Returns how many emails were queued."""
+    """The worker's part: each request taken (queued.take_each), then what send_link_again
+    sends. Returns how many emails were queued."""
     queued = 0
-    ids = db.session.scalars(select(LinkRequest.id).order_by(LinkRequest.id).limit(limit)).all()
-    db.session.commit()
-    for request_id in ids:
-        taken = first_write(
-            delete(LinkRequest)
-            .where(LinkRequest.id == request_id)
-            .returning(LinkRequest.email, LinkRequest.event_id)
-        ).first()
-        db.session.commit()
-        if taken is None:  # another worker took it
-            continue
+    for taken in take_each(LinkRequest, LinkRequest.email, LinkRequest.event_id, limit=limit):
         event = db.session.get(Event, taken.event_id) if taken.event_id is not None else None
         if taken.event_id is not None and event is None:
             continue
