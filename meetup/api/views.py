@@ -198,11 +198,7 @@ def series_create():
 @bp.get("/series/<slug>")
 @token_required(STAFF, scope="read")
 def series_show(slug: str):
-    series = db.session.scalar(db.select(Series).where(Series.slug == slug))
-    if series is None:
-        raise ApiError(404, "No series with that slug.")
-    if not can_manage_series(api_user(), series):
-        raise ApiError(403, "This token may not manage that series.")
+    series = _series_or_error(slug)
     return jsonify(series_json(series))
 
 
@@ -210,11 +206,7 @@ def series_show(slug: str):
 @token_required(STAFF, scope="write")
 def series_update(slug: str):
     """Change a series' settings: only the fields sent; the slug never changes."""
-    series = db.session.scalar(db.select(Series).where(Series.slug == slug))
-    if series is None:
-        raise ApiError(404, "No series with that slug.")
-    if not can_manage_series(api_user(), series):
-        raise ApiError(403, "This token may not manage that series.")
+    series = _series_or_error(slug)
     values = f.parse_object(f.json_object(), SERIES_FIELDS, read_only=(*SERIES_READ_ONLY, "slug"))
     _service_call(services.update_series, series, acting_user=api_user(), **values)
     return jsonify(series_json(series))
@@ -226,6 +218,15 @@ def series_update(slug: str):
 def _events_json(events: list[Event]) -> list[dict]:
     counts = counts_for(event.id for event in events)
     return [event_json(event, counts[event.id].seats_left(event.capacity)) for event in events]
+
+
+def _series_or_error(slug: str) -> Series:
+    series = db.session.scalar(db.select(Series).where(Series.slug == slug))
+    if series is None:
+        raise ApiError(404, "No series with that slug.")
+    if not can_manage_series(api_user(), series):
+        raise ApiError(403, "This token may not manage that series.")
+    return series
 
 
 def _event_or_error(slug: str) -> Event:
