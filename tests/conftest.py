@@ -21,11 +21,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from werkzeug.serving import make_server
 
-from meetup import create_app
+from meetup import create_app, kept_pages
 from meetup.config import TestConfig
 from meetup.directory import listing_cache
 from meetup.extensions import db, limiter
-from meetup.registrations import form_page
 from tests import factories
 from tests.fakes import SmtpServer
 from tests.helpers import TILE_HOST, log_in
@@ -109,7 +108,7 @@ def _clean_state(request) -> Iterator[None]:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
-        form_page.forget()
+        kept_pages.forget()
     limiter.reset()
     listing_cache.clear()
     # Messages the file transport wrote (instance/mail) go with the rows they came from.

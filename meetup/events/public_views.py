@@ -14,6 +14,7 @@ from meetup.events.calendar import calendar_file, calendar_links, series_calenda
 from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.i18n import LANGUAGE_COOKIE
+from meetup.kept_pages import kept_page, rows
 from meetup.registrations.queries import confirmed_count, counts_for
 from meetup.timeutil import utcnow
 
@@ -66,24 +67,31 @@ def event_page(slug: str):
     now = utcnow()
     is_past = event.ends_at < now
     over = is_past or event.status is EventStatus.CANCELLED
-    response = make_response(
-        render_template(
+    state = services.signup_state(event, now)
+    # A page that ends nothing: the next evening, for someone who came too late.
+    next_event = queries.next_public_event(event, now) if over else None
+
+    def render() -> str:
+        return render_template(
             "events/event.html",
             event=event,
             seats_left=max(event.capacity - taken, 0),
-            signup_state=services.signup_state(event),
+            signup_state=state,
             is_past=is_past,
             is_preview=is_preview,
             calendar_links=calendar_links(event),
             # A draft's preview is not for sharing: no link-preview tags.
             share=None if is_preview else sharing.event_card(event),
-            # A page that ends nothing: the next evening, for someone who came too late.
-            next_event=queries.next_public_event(event, now) if over else None,
+            next_event=next_event,
         )
-    )
+
     if is_preview:
+        response = make_response(render())
         response.headers["Cache-Control"] = "no-store"
-    return response
+        return response
+    # The same for every visitor (but the form's token) until something it shows changes.
+    shown = rows(event, event.series, next_event, *event.speakers)
+    return kept_page("event", (shown, taken, state, is_past), render)
 
 
 @bp.get("/events/<slug>/calendar.ics")

@@ -22,7 +22,8 @@ from meetup.auth.forms import ConfirmForm
 from meetup.events import queries
 from meetup.events.services import SignupState, signup_state
 from meetup.extensions import csrf, limiter
-from meetup.registrations import bp, form_page, news, services
+from meetup.kept_pages import kept_page, rows
+from meetup.registrations import bp, news, services
 from meetup.registrations.forms import LinkAgainForm, SignupForm
 from meetup.registrations.models import RegistrationStatus
 from meetup.responses import private
@@ -41,9 +42,9 @@ def signup(slug: str):
         return redirect(url_for("public.event_page", slug=slug))
     if request.method == "GET":  # the empty form, the same for every visitor but its token
         full = services.public_status(event) is RegistrationStatus.WAITLISTED
-        return form_page.empty_form_page(
-            event,
-            full,
+        return kept_page(
+            "signup form",
+            (rows(event, event.series), full),
             lambda: render_template(
                 "registrations/signup.html", event=event, form=SignupForm(), full=full
             ),

@@ -1,0 +1,95 @@
+"""Public pages rendered once and served again, per worker: the evening's page and its empty
+signup form, which every visitor of an announcement opens and which are the same for all of
+them but the CSRF token.
+
+A page is kept under a key made of everything it shows: the language, the address asked
+(the language links carry it), the host, and what the view passes in, which is the rows it
+shows (`rows`: every column of each, so that a change to any of them, or to a row added or
+removed, makes a new key and an edited evening is never served from an old page) and what
+it computes (seats taken, whether signups are open). Each visitor gets their own CSRF
+token, put in place of the one the page was rendered with. Pages that differ by visitor are
+never kept nor served: a logged-in visitor's (the admin links and the log-out form) and a
+page showing flashed messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import inspect
+
+#: Pages kept per worker and application: a few evenings, two languages, a few addresses
+#: each, the count of seats changing (about 20 KB a page).
+MAX_PAGES = 128
+
+_lock = threading.Lock()
+#: Each mapped class's column attributes, in a fixed order.
+_columns: dict[type, tuple[str, ...]] = {}
+
+
+def rows(*objects) -> tuple:
+    """What a key holds of these ORM objects (None for one missing): every column's value.
+    Read from what is loaded, without a query (an expired attribute reads None: the key
+    then differs from the loaded one's, never matches a wrong page)."""
+    values = []
+    for obj in objects:
+        if obj is None:
+            values.append(None)
+            continue
+        state = inspect(obj)
+        keys = _columns.get(state.class_)
+        if keys is None:
+            keys = _columns[state.class_] = tuple(a.key for a in state.mapper.column_attrs)
+        loaded = state.dict
+        values.append((state.class_.__name__, *(loaded.get(key) for key in keys)))
+    return tuple(values)
+
+
+def _pages() -> OrderedDict[tuple, tuple[str, ...]]:
+    """This application's pages (each app its own: tests make many)."""
+    return current_app.extensions.setdefault("kept_pages", OrderedDict())
+
+
+def _for_anyone() -> bool:
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def kept_page(name: str, key: tuple[Hashable, ...], render: Callable[[], str]) -> str:
+    """The page `render()` makes for `key` (see the module), with this visitor's CSRF token
+    if it has a form; rendered once per key and worker."""
+    if not _for_anyone():
+        return render()
+    key = (name, str(get_locale()), request.host_url, request.full_path, *key)
+    pages = _pages()
+    with _lock:
+        kept = pages.get(key)
+        if kept is not None:
+            pages.move_to_end(key)
+    if kept is not None:
+        return kept[0] if len(kept) == 1 else generate_csrf().join(kept)
+    page = render()
+    # The token the page was rendered with, if it has a form (flask_wtf keeps it in `g`).
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token is None or token not in page:
+        kept = (page,)
+    elif page.count(token) == 1:
+        kept = tuple(page.split(token))
+    else:
+        return page  # more than once: nowhere certain to put another visitor's token
+    with _lock:
+        pages[key] = kept
+        while len(pages) > MAX_PAGES:
+            pages.popitem(last=False)
+    return page
+
+
+def forget() -> None:
+    """Every kept page of this application (a change needs none: its key changes)."""
+    with _lock:
+        _pages().clear()
