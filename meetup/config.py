@@ -94,7 +94,10 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-    RATELIMIT_HEADERS_ENABLED = True
+    #: No X-RateLimit-* headers: they cost two Redis round trips on every limited request
+    #: (each signup's), for figures nothing reads. A refused client still learns when to try
+    #: again: Retry-After on every 429 (meetup.ops.errors).
+    RATELIMIT_HEADERS_ENABLED = False
     #: Failed logins per client address (meetup.auth.throttle).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
     #: Failed logins per account from one address.

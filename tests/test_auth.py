@@ -160,6 +160,9 @@ def test_failed_logins_are_rate_limited_but_successes_are_not(app, client, make)
     response = log_in(client, email, "wrong-password!")
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+    assert (
+        1 <= int(response.headers["Retry-After"]) <= 61
+    )  # the limit of 5 per minute (its window, rounded up)
 
 
 def _attempt(app, email, password="wrong-password!", address="10.0.0.1", client=None):  # noqa: S107

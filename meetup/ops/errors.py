@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+import time
+
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from meetup.api.errors import api_error_response
 from meetup.auth.views import throttled_login_page
-from meetup.extensions import db
+from meetup.extensions import db, limiter
 
 _TEMPLATES = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}
 
@@ -89,7 +91,25 @@ def handle_database_error(error: OperationalError):
     return response
 
 
+def retry_after_a_limit(response: Response) -> Response:
+    """A 429 says when to try again: Retry-After, in seconds, from the limit that was
+    breached (its window read from the limiter's storage only now, for a refused request).
+    Flask-Limiter would add it with its X-RateLimit-* headers, which are off (config)."""
+    if response.status_code != 429 or "Retry-After" in response.headers:
+        return response
+    limit = limiter.current_limit
+    if limit is None:
+        return response
+    try:
+        reset_at = limit.reset_at
+    except Exception:  # the storage went away since the check: a minute is a fair guess
+        reset_at = int(time.time()) + 60
+    response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(retry_after_a_limit)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
