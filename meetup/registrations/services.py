@@ -458,12 +458,25 @@ def same_person_in_series(series_id: int, email: str):
     )
 
 
+#: The person's registrations in the series, and whether one asked for the news: built once
+#: (a signup asks both; building them took a tenth of a millisecond each time).
+_THEIRS = select(Registration).where(
+    func.lower(Registration.email) == bindparam("email"),
+    Registration.erased_at.is_(None),
+    Registration.event_id.in_(select(Event.id).where(Event.series_id == bindparam("series_id"))),
+)
+_GETS_NEWS = (
+    select(Registration.id).where(_THEIRS.whereclause, Registration.news.is_(True)).limit(1)
+)
+
+
+def _person(series_id: int, email: str) -> dict:
+    return {"series_id": series_id, "email": email.strip().lower()}
+
+
 def gets_news(series_id: int, email: str) -> bool:
     """Whether this address asked for the series' news (and has not unsubscribed since)."""
-    query = select(Registration.id).where(
-        same_person_in_series(series_id, email), Registration.news.is_(True)
-    )
-    return db.session.scalar(query.limit(1)) is not None
+    return db.session.scalar(_GETS_NEWS, _person(series_id, email)) is not None
 
 
 def _take_the_series_news(registration: Registration) -> None:
@@ -481,9 +494,7 @@ def set_news(registration: Registration, value: bool) -> int:
     # Two conditions joined by OR would read every registration (no index serves both):
     # the person's others by the email index, and this one as it is.
     theirs = db.session.scalars(
-        select(Registration).where(
-            same_person_in_series(registration.event.series_id, registration.email)
-        )
+        _THEIRS, _person(registration.event.series_id, registration.email)
     ).all()
     if registration not in theirs:  # SQLite's lower() leaves "É" as it is
         theirs.append(registration)
