@@ -4,7 +4,8 @@ batches of BENCH_REQUESTS requests, on a scratch SQLite database (or BENCH_POSTG
 
   signup form GET      the empty form a visitor opens (target: <= 2 ms)
   event page GET       the public page of an evening as its registrations grow from 50 to
-                       20,000 (target: flat)
+                       20,000 (target: flat); kept per worker (meetup.kept_pages), and at
+                       500 also rendered each time, as after every signup or edit
 
 Run: .venv/bin/python bench/in_process.py
 """
@@ -66,6 +67,7 @@ def main() -> int:
 def _measure() -> dict[str, float]:
     from sqlalchemy import func, insert, select
 
+    from meetup import kept_pages
     from meetup.events.models import Event, EventStatus
     from meetup.extensions import db
     from meetup.registrations.models import Registration, RegistrationStatus
@@ -121,7 +123,22 @@ def _measure() -> dict[str, float]:
                 db.session.execute(insert(Registration), rows)
             db.session.commit()
         figures[f"event page GET, {size} registrations"] = cpu_ms(get(f"/events/{slug}"))
+        if size == 500:  # what a visitor costs when the page changed since (a signup, an edit)
+            figures["event page GET, 500, rendered each time"] = cpu_ms(
+                _forgetting(app, kept_pages, get(f"/events/{slug}"))
+            )
     return figures
+
+
+def _forgetting(app, kept_pages, call):
+    """`call`, with no page kept before it."""
+
+    def forget_then_call():
+        with app.app_context():
+            kept_pages.forget()
+        call()
+
+    return forget_then_call
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """What the app counts as things happen, for Prometheus (meetup.ops.metrics exposes them at
-/metrics): requests and their latency, signups by outcome, door scans by answer. At the
+/metrics): requests and their latency, signups by outcome, door scans by answer, public pages
+served from the kept ones. At the
 bottom of the layers, so that a feature's service counts without importing operations.
 Labels are never personal data nor unbounded values.
 """
@@ -41,6 +42,15 @@ CHECKINS = Counter(
     registry=REGISTRY,
 )
 
+KEPT_PAGES = Counter(
+    "meetup_kept_pages",
+    "Public pages (the evening's, its signup form) by how they were made: served from the "
+    "page kept for everyone (kept), rendered and kept (rendered), or rendered for one "
+    "visitor only (personal: logged in, or a message to show).",
+    ["page", "outcome"],
+    registry=REGISTRY,
+)
+
 
 def signup(outcome: str, source: str) -> None:
     """A new registration (meetup.registrations.services.register)."""
@@ -50,3 +60,8 @@ def signup(outcome: str, source: str) -> None:
 def check_in(answer: str) -> None:
     """A door scan's answer (meetup.checkin.services), or "walk_in"."""
     CHECKINS.labels(answer=str(answer)).inc()
+
+
+def kept_page(page: str, outcome: str) -> None:
+    """A public page served (meetup.kept_pages): "kept", "rendered" or "personal"."""
+    KEPT_PAGES.labels(page=page, outcome=outcome).inc()

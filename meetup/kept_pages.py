@@ -24,6 +24,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import inspect
 
+from meetup import counters
+
 #: Pages kept per worker and application: a few evenings, two languages, a few addresses
 #: each, the count of seats changing (about 20 KB a page).
 MAX_PAGES = 128
@@ -64,6 +66,7 @@ def kept_page(name: str, key: tuple[Hashable, ...], render: Callable[[], str]) -
     """The page `render()` makes for `key` (see the module), with this visitor's CSRF token
     if it has a form; rendered once per key and worker."""
     if not _for_anyone():
+        counters.kept_page(name, "personal")
         return render()
     key = (name, str(get_locale()), request.host_url, request.full_path, *key)
     pages = _pages()
@@ -72,7 +75,9 @@ def kept_page(name: str, key: tuple[Hashable, ...], render: Callable[[], str]) -
         if kept is not None:
             pages.move_to_end(key)
     if kept is not None:
+        counters.kept_page(name, "kept")
         return kept[0] if len(kept) == 1 else generate_csrf().join(kept)
+    counters.kept_page(name, "rendered")
     page = render()
     # The token the page was rendered with, if it has a form (flask_wtf keeps it in `g`).
     token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from meetup import kept_pages
+from meetup import counters, kept_pages
 from meetup.events.models import Event, Series, Speaker
 from meetup.extensions import db
 from meetup.timeutil import utcnow
@@ -212,3 +212,17 @@ def test_the_kept_pages_are_bounded(app, make, monkeypatch):
     for event in events:
         _event_page(app.test_client(), event)
     assert len(app.extensions["kept_pages"]) == 3
+
+
+def test_how_each_page_was_made_is_counted_for_the_operators(app, client, make, login):
+    def count(outcome: str) -> float:
+        return counters.KEPT_PAGES.labels(page="event", outcome=outcome)._value.get()
+
+    before = {outcome: count(outcome) for outcome in ("rendered", "kept", "personal")}
+    event = make.event(make.series())
+    for _ in range(3):
+        _event_page(app.test_client(), event)
+    login("organiser")
+    _event_page(client, event)
+    grew = {outcome: count(outcome) - before[outcome] for outcome in before}
+    assert grew == {"rendered": 1, "kept": 2, "personal": 1}
