@@ -33,12 +33,13 @@ MAX_PAGES = 128
 _lock = threading.Lock()
 #: Each mapped class's column attributes, in a fixed order.
 _columns: dict[type, tuple[str, ...]] = {}
+_column_sets: dict[type, frozenset[str]] = {}
 
 
 def rows(*objects) -> tuple:
-    """What a key holds of these ORM objects (None for one missing): every column's value.
-    Read from what is loaded, without a query (an expired attribute reads None: the key
-    then differs from the loaded one's, never matches a wrong page)."""
+    """What a key holds of these ORM objects (None for one missing): every column's value,
+    read from what is loaded; a column not loaded (deferred, expired) is loaded now, so
+    that no change can hide from the key."""
     values = []
     for obj in objects:
         if obj is None:
@@ -48,8 +49,11 @@ def rows(*objects) -> tuple:
         keys = _columns.get(state.class_)
         if keys is None:
             keys = _columns[state.class_] = tuple(a.key for a in state.mapper.column_attrs)
+            _column_sets[state.class_] = frozenset(keys)
         loaded = state.dict
-        values.append((state.class_.__name__, *(loaded.get(key) for key in keys)))
+        if not loaded.keys() >= _column_sets[state.class_]:
+            loaded = {key: getattr(obj, key) for key in keys}
+        values.append((state.class_.__name__, *(loaded[key] for key in keys)))
     return tuple(values)
 
 

@@ -226,3 +226,15 @@ def test_how_each_page_was_made_is_counted_for_the_operators(app, client, make, 
     _event_page(client, event)
     grew = {outcome: count(outcome) - before[outcome] for outcome in before}
     assert grew == {"rendered": 1, "kept": 2, "personal": 1}
+
+
+def test_a_key_reads_every_column_even_one_not_loaded(app, make):
+    event = make.event(make.series(), theme="Avant")
+    with app.app_context():
+        loaded = db.session.scalar(select(Event).where(Event.slug == event))
+        whole = kept_pages.rows(loaded)
+        db.session.expire(loaded, ["theme"])
+        db.session.execute(update(Event).where(Event.slug == event).values(theme="Après"))
+        assert kept_pages.rows(loaded) != whole
+        assert "Après" in kept_pages.rows(loaded)[0]
+        db.session.rollback()
