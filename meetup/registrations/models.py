@@ -134,10 +134,6 @@ class Registration(db.Model):
     near_longitude: Mapped[float | None] = mapped_column()
     #: The pin counts for neighbour lists from then (None: nothing waiting).
     near_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: No longer written nor read: deferred, so that this code runs on a database where it is
-    #: gone. A later release drops it (after every host runs this one: README "Rolling
-    #: upgrades"; dropping it now would fail the hosts still on older code mid-upgrade).
-    location_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), deferred=True)
     #: Geocoder calls that failed (unreachable, timeout) for the current address.
     geocode_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Not before then (backoff after a failure).
