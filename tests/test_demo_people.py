@@ -3,8 +3,13 @@ a job title is in the grammatical gender of the first name (issue 19, point 10).
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from meetup.demo.data import PEOPLE
-from meetup.demo.loader import ATTENDEES
+from meetup.demo.loader import ATTENDEES, SERIES_SLUG
+from meetup.events.models import Series
+from meetup.extensions import db
+from meetup.images.models import StoredImage
 
 WOMEN = {
     "Amélie", "Aurélie", "Camille", "Catherine", "Chloé", "Céline", "Élodie", "Farida", "Hélène",
@@ -67,3 +72,25 @@ def test_the_demo_series_page_uses_french_typography(app, runner, client):
     ).get_data(as_text=True)
     assert "d’un intervenant" in html
     assert "d'un" not in html and "d&#39;un" not in html
+
+
+def test_the_demo_shows_a_logo_and_a_cover_as_an_upload_would(app, runner, client):
+    """A new organiser sees where pictures go: the club's logo on its pages, the next
+    evening's cover, both cleaned and stored as an organiser's upload is."""
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        series = db.session.scalar(select(Series).where(Series.slug == SERIES_SLUG))
+        logo, cover = series.logo, next(e.cover for e in series.events if e.cover)
+        assert (logo.content_type, logo.width, logo.height) == ("image/png", 512, 512)
+        assert (cover.content_type, cover.width, cover.height) == ("image/jpeg", 1200, 450)
+        upcoming = next(e.slug for e in series.events if e.cover)
+        assert logo.byte_size + cover.byte_size < 40_000  # a phone page's budget: 100 KB
+    page = client.get(f"/events/{upcoming}").get_data(as_text=True)
+    assert f"/{logo.sha256}.png" in page and f"/{cover.sha256}.jpg" in page
+    for digest, extension in ((logo.sha256, "png"), (cover.sha256, "jpg")):
+        answer = client.get(f"/images/{digest}.{extension}")
+        assert answer.status_code == 200 and answer.data[:4] in (b"\x89PNG", b"\xff\xd8\xff\xe0")
+    # Loading it again changes nothing, pictures included.
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 2

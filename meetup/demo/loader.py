@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from meetup.auth import services as auth_services
 from meetup.auth.models import Role
+from meetup.demo import pictures
 from meetup.demo.data import OFFICES, PEOPLE
 from meetup.events import services as event_services
 from meetup.events.models import Event, EventStatus, Series
 from meetup.events.recurrence import nth_weekday
 from meetup.extensions import db
+from meetup.images.processing import Kind
 from meetup.registrations.models import Registration, RegistrationStatus, Visibility
 from meetup.registrations.tokens import new_manage_token, new_ticket_code
 from meetup.timeutil import local_to_utc, utcnow
@@ -138,8 +140,11 @@ def load_demo(today: date | None = None) -> DemoResult:
     if series is not None:
         return DemoResult(series, False, ORGANISER_EMAIL, password, admin_password=ensure_admin())
 
+    logo = pictures.stored(pictures.logo_png(), Kind.LOGO)
+    cover = pictures.stored(pictures.cover_png(), Kind.COVER)
     series = event_services.create_series(
         name="Café des entreprenants de Vienne",
+        logo_sha256=logo.sha256,
         city="Vienne (Isère)",
         timezone="Europe/Paris",
         slug=SERIES_SLUG,
@@ -181,6 +186,7 @@ def load_demo(today: date | None = None) -> DemoResult:
         starts_at=next_start,
         ends_at=next_start + timedelta(hours=2, minutes=30),
         status=EventStatus.PUBLISHED,
+        cover_sha256=cover.sha256,
     )
     event_services.add_speaker(
         upcoming, name="Julien Mercier", title="Développeur indépendant", company="NumériSoft",
