@@ -45,8 +45,9 @@ CHECKINS = Counter(
 KEPT_PAGES = Counter(
     "meetup_kept_pages",
     "Public pages (the evening's, its signup form) by how they were made: served from the "
-    "page kept for everyone (kept), rendered and kept (rendered), or rendered for one "
-    "visitor only (personal: logged in, or a message to show).",
+    "page kept for everyone (kept), rendered and kept (rendered), rendered for one visitor "
+    "only (personal: logged in, or a message to show), or rendered and not kept "
+    "(unkept: its form's token showed more than once).",
     ["page", "outcome"],
     registry=REGISTRY,
 )
@@ -63,5 +64,6 @@ def check_in(answer: str) -> None:
 
 
 def kept_page(page: str, outcome: str) -> None:
-    """A public page served (meetup.kept_pages): "kept", "rendered" or "personal"."""
+    """A public page served (meetup.kept_pages): "kept", "rendered", "personal" or
+    "unkept"."""
     KEPT_PAGES.labels(page=page, outcome=outcome).inc()

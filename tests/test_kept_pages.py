@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select, update
 
 from meetup import counters, kept_pages
@@ -34,13 +35,16 @@ def test_each_visitor_gets_a_token_of_their_own_that_works(app, make):
         assert response.status_code == 302
 
 
-def test_a_token_of_another_session_is_refused(app, make):
+def test_a_token_from_another_visitor_s_page_is_refused_one_s_own_is_not(app, make):
     event = make.event(make.series())
     first, second = app.test_client(), app.test_client()
-    token = csrf_from(_page(first, event))
-    _page(second, event)
-    response = second.post(f"/events/{event}/signup", data={**signup_data(), "csrf_token": token})
+    theirs = csrf_from(_page(first, event))
+    own = csrf_from(_page(second, event))  # the kept page, with this visitor's token
+    data = signup_data()
+    response = second.post(f"/events/{event}/signup", data={**data, "csrf_token": theirs})
     assert response.status_code == 400  # CSRFProtect: the token is not this session's
+    response = second.post(f"/events/{event}/signup", data={**data, "csrf_token": own})
+    assert response.status_code == 302
 
 
 def test_an_edited_evening_shows_at_once(app, client, make):
@@ -73,10 +77,10 @@ def test_each_language_has_its_page(app, make):
 def test_a_logged_in_visitor_never_gets_or_leaves_a_kept_page(app, client, make, login):
     event = make.event(make.series())
     anonymous = app.test_client()
-    _page(anonymous, event)
-    login("organiser")
     for visitor in (client, anonymous):
         visitor.set_cookie("lang", "en")
+    _page(anonymous, event)
+    login("organiser")
     assert "Log out" in _page(client, event)
     assert "Log out" not in _page(anonymous, event)
 
@@ -90,8 +94,11 @@ def _event_page(client, event) -> str:
     return response.get_data(as_text=True)
 
 
-def _kept(app) -> list[tuple]:
-    return [key for key in app.extensions.get("kept_pages", {}) if key[0] == "event"]
+def _kept(app) -> list[bytes]:
+    """The keys kept (each a SHA-256: 32 bytes, whatever the page shows)."""
+    keys = list(app.extensions.get("kept_pages", {}))
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in keys)
+    return keys
 
 
 def test_the_event_page_is_kept_and_each_visitor_gets_a_token_that_works(app, make):
@@ -238,3 +245,27 @@ def test_a_key_reads_every_column_even_one_not_loaded(app, make):
         assert kept_pages.rows(loaded) != whole
         assert "Après" in kept_pages.rows(loaded)[0]
         db.session.rollback()
+
+
+def test_nothing_is_kept_while_templates_reload_as_they_are_edited(app, make, monkeypatch):
+    monkeypatch.setitem(app.config, "TEMPLATES_AUTO_RELOAD", True)
+    event = make.event(make.series())
+    _event_page(app.test_client(), event)
+    _page(app.test_client(), event)
+    assert _kept(app) == []
+
+
+def test_a_page_whose_token_shows_twice_is_not_kept(app, make, monkeypatch):
+    """The token copied elsewhere in the page (a link carrying it, say): nowhere certain to
+    put another visitor's, so the page is rendered for each."""
+    event = make.event(make.series())
+    original = kept_pages.kept_page
+
+    def doubled(name, key, render):
+        return original(name, key, lambda: render() + "<!-- " + generate_csrf() + " -->")
+
+    monkeypatch.setattr("meetup.events.public_views.kept_page", doubled)
+    first, second = app.test_client(), app.test_client()
+    first_page, second_page = _event_page(first, event), _event_page(second, event)
+    assert _kept(app) == []
+    assert csrf_from(first_page) != csrf_from(second_page)
