@@ -436,6 +436,8 @@ def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, clien
     _edit_series(client, series, logo=_upload(pictures.transparent_logo(), "l.png"))
     _edit_event(client, event, cover=_upload(pictures.plain("JPEG", size=(1200, 600)), "c.jpg"))
     logo, cover = _series(app, series).logo_sha256, _event(app, event).cover_sha256
+    with app.app_context():
+        cover = db.session.get(StoredImage, cover).small_sha256  # the copy for phones (800 px)
     sign_up(app.test_client(), event, email="marie@example.org")
     (confirmation,) = outbox(app, "confirmation")
     body = _html_of(confirmation)
@@ -443,6 +445,7 @@ def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, clien
     assert 'width="120" height="48"' in body  # 300 × 120 shown 48 px high
     assert f'<img src="http://localhost/images/{cover}.jpg"' in body
     assert 'width="512" height="256"' in body
+    assert app.test_client().get(f"/images/{cover}.jpg").status_code == 200  # for anyone
     # An email about something else carries the logo, not the cover.
     with app.app_context():
         registration = db.session.scalar(select(Registration))
@@ -451,3 +454,80 @@ def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, clien
     (cancelled,) = outbox(app, "cancelled")
     assert f"/images/{logo}.png" in _html_of(cancelled)
     assert f"/images/{cover}.jpg" not in _html_of(cancelled)
+
+
+# -- a cover's copy for phones ----------------------------------------------------------------
+
+
+def test_a_wide_cover_gets_a_copy_for_phones_and_pages_offer_both(app, client, make):
+    organiser, _series_slug, event = _world(make)
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
+    with app.app_context():
+        cover = db.session.get(StoredImage, _event(app, event).cover_sha256)
+        small = cover.small
+        assert (cover.width, small.width) == (1600, processing.PHONE_WIDTH)
+        assert small.height == round(cover.height * processing.PHONE_WIDTH / cover.width)
+        assert small.byte_size < cover.byte_size / 2
+        cover_digest, small_digest = cover.sha256, small.sha256
+    copy = _open(app.test_client().get(f"/images/{small_digest}.jpg").data)
+    assert not copy.getexif() and copy.size == (processing.PHONE_WIDTH, small.height)
+    page = app.test_client().get(f"/events/{event}").get_data(as_text=True)
+    assert (
+        f'srcset="/images/{small_digest}.jpg {processing.PHONE_WIDTH}w, '
+        f'/images/{cover_digest}.jpg 1600w"'
+    ) in page
+    # Not for pictures no wider than a phone's copy, nor for logos.
+    assert processing.phone_copy(clean(pictures.photo_on_its_side(), Kind.COVER)) is None
+    wide_logo = clean(pictures.plain("PNG", size=(2000, 400)), Kind.LOGO)
+    assert processing.phone_copy(wide_logo) is None
+
+
+def test_a_drafts_copy_for_phones_is_hidden_as_its_cover_is(app, client, make):
+    organiser, _series_slug, event = _world(make, status="draft")
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
+    with app.app_context():
+        small = db.session.get(StoredImage, _event(app, event).cover_sha256).small_sha256
+    url = f"/images/{small}.jpg"
+    assert client.get(url).headers["Cache-Control"] == "private, no-store"
+    assert app.test_client().get(url).status_code == 404
+    stranger = app.test_client()
+    log_in(stranger, make.user("organiser"))
+    assert stranger.get(url).status_code == 404
+    with app.app_context():
+        db.session.scalar(select(Event).where(Event.slug == event)).status = "published"
+        db.session.commit()
+    public = app.test_client().get(url)
+    assert public.status_code == 200 and "immutable" in public.headers["Cache-Control"]
+
+
+def test_covers_kept_before_get_their_copy_and_copies_go_with_their_cover(app, make):
+    _organiser, _series_slug, event = _world(make)
+    with app.app_context():
+        scene = clean(pictures.evening_scene(), Kind.COVER)
+        digest = hashlib.sha256(scene.data).hexdigest()
+        db.session.add(  # as a cover stored before copies were made
+            StoredImage(
+                sha256=digest,
+                content_type=scene.content_type,
+                width=scene.width,
+                height=scene.height,
+                byte_size=len(scene.data),
+                data=scene.data,
+                uploaded_at=utcnow() - timedelta(days=2),
+            )
+        )
+        db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
+        db.session.commit()
+        assert purge_job() == "1 copies for phones made"
+        small = db.session.get(StoredImage, digest).small_sha256
+        assert small is not None and purge_job() is None  # nothing more to make or delete
+        # The evening loses its cover: the cover goes a day after, its copy the day after.
+        db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = None
+        db.session.get(StoredImage, small).uploaded_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+        assert purge_job() == "1 unused pictures deleted"
+        assert purge_job() == "1 unused pictures deleted"
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0

@@ -35,9 +35,19 @@ def image_url(image: StoredImage, external: bool = False) -> str:
     return url_for("public.image", **values)
 
 
+def _shown_as(digest: str) -> list[str]:
+    """The digests whose showing makes this picture shown: its own, and for a copy for
+    phones, its original's."""
+    originals = select(StoredImage.sha256).where(StoredImage.small_sha256 == digest)
+    return [digest, *db.session.scalars(originals)]
+
+
 def is_public(digest: str) -> bool:
-    shown_by_series = exists().where(Series.logo_sha256 == digest)
-    shown_by_event = exists().where(Event.cover_sha256 == digest, Event.status != EventStatus.DRAFT)
+    shown = _shown_as(digest)
+    shown_by_series = exists().where(Series.logo_sha256.in_(shown))
+    shown_by_event = exists().where(
+        Event.cover_sha256.in_(shown), Event.status != EventStatus.DRAFT
+    )
     return bool(db.session.scalar(select(shown_by_series | shown_by_event)))
 
 
@@ -46,7 +56,8 @@ def team_may_see(digest: str) -> bool:
     nothing shows yet (one just uploaded with a form sent back: its address is unguessable)."""
     if not is_staff(current_user):
         return False
-    drafts = db.session.scalars(select(Event).where(Event.cover_sha256 == digest)).all()
+    shown = _shown_as(digest)
+    drafts = db.session.scalars(select(Event).where(Event.cover_sha256.in_(shown))).all()
     if not drafts:
         return True
     return any(can_manage_series(current_user, event.series) for event in drafts)
@@ -75,6 +86,11 @@ def image(digest: str, extension: str):
 
 
 def purge_job() -> str | None:
-    """For the worker, once a day across all workers (meetup.jobs): pictures nothing shows."""
-    count = store.purge([Series.logo_sha256, Event.cover_sha256])
-    return f"{count} unused pictures deleted" if count else None
+    """For the worker, once a day across all workers (meetup.jobs): pictures nothing shows
+    deleted, and copies for phones made for covers kept before there were any."""
+    users = [Series.logo_sha256, Event.cover_sha256]
+    count = store.purge(users)
+    made = store.add_phone_copies(users)
+    said = [f"{count} unused pictures deleted"] if count else []
+    said += [f"{made} copies for phones made"] if made else []
+    return ", ".join(said) or None

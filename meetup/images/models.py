@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
 from meetup.timeutil import UTCDateTime, utcnow
@@ -32,6 +32,14 @@ class StoredImage(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: Last uploaded: an image nothing uses is deleted a day after this (store.purge).
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: A cover's copy for phones (processing.phone_copy), kept as a picture of its own; no
+    #: foreign key, as the digests that point at pictures (Event.cover_sha256).
+    small_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    small: Mapped[StoredImage | None] = relationship(
+        primaryjoin="foreign(StoredImage.small_sha256) == remote(StoredImage.sha256)",
+        viewonly=True,
+    )
 
     @property
     def extension(self) -> str:

@@ -39,6 +39,11 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 #: What a file input offers to choose (browsers filter on it; the server decides).
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 JPEG_QUALITY = 85
+#: A cover wider than this gets a copy this wide too, which phones load instead (srcset):
+#: photos at 1,600 px weighed 223 and 297 KB, three times a phone page's whole budget; their
+#: copies at 800 px and quality 75 weigh 63 and 90 KB, sharp on a 2x screen 400 px wide.
+PHONE_WIDTH = 800
+PHONE_QUALITY = 75
 
 
 class Kind(enum.StrEnum):
@@ -172,3 +177,19 @@ def clean(data: bytes, kind: Kind) -> CleanImage:
         width=fresh.width,
         height=fresh.height,
     )
+
+
+def phone_copy(image: CleanImage) -> CleanImage | None:
+    """A cover's copy PHONE_WIDTH wide (JPEG, no metadata: it comes from clean bytes), or
+    None for a picture not wider than that, or not a JPEG (logos)."""
+    if image.content_type != CONTENT_TYPES["JPEG"] or image.width <= PHONE_WIDTH:
+        return None
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.data)) as opened:
+        pixels = opened.convert("RGB")
+    height = max(1, round(image.height * PHONE_WIDTH / image.width))
+    smaller = pixels.resize((PHONE_WIDTH, height), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    smaller.save(buffer, "JPEG", quality=PHONE_QUALITY, optimize=True, progressive=True)
+    return CleanImage(buffer.getvalue(), image.content_type, PHONE_WIDTH, height)

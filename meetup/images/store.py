@@ -6,12 +6,13 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from meetup.extensions import db
 from meetup.images.models import StoredImage
-from meetup.images.processing import CleanImage
+from meetup.images.processing import PHONE_WIDTH, CleanImage, phone_copy
 from meetup.timeutil import utcnow
 
 #: A picture nothing uses (removed, replaced, or uploaded with a form never saved) is kept
@@ -25,29 +26,60 @@ def is_digest(value: str) -> bool:
     return bool(_DIGEST.fullmatch(value or ""))
 
 
-def store(image: CleanImage) -> StoredImage:
-    """The picture's row, added unless the same bytes are kept already (then only its
-    upload time moves, so that the purge leaves it alone). Commits: the picture outlives a
-    form sent back with an error elsewhere."""
+def _upsert(image: CleanImage, now: datetime, small: str | None = None) -> str:
+    """The picture's row added, or only its upload time moved (and its copy named) if the
+    same bytes are kept already. Returns its digest."""
     digest = hashlib.sha256(image.data).hexdigest()
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    db.session.execute(
-        insert(StoredImage)
-        .values(
-            sha256=digest,
-            content_type=image.content_type,
-            width=image.width,
-            height=image.height,
-            byte_size=len(image.data),
-            data=image.data,
-            uploaded_at=now,
-        )
-        .on_conflict_do_update(index_elements=["sha256"], set_={"uploaded_at": now})
+    statement = insert(StoredImage).values(
+        sha256=digest,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        byte_size=len(image.data),
+        data=image.data,
+        uploaded_at=now,
+        small_sha256=small,
     )
+    changed = {"uploaded_at": now} | ({"small_sha256": small} if small else {})
+    db.session.execute(statement.on_conflict_do_update(index_elements=["sha256"], set_=changed))
+    return digest
+
+
+def store(image: CleanImage) -> StoredImage:
+    """The picture's row, added unless the same bytes are kept already (then only its
+    upload time moves, so that the purge leaves it alone), with its copy for phones if it
+    is a wide cover (processing.phone_copy). Commits: the picture outlives a form sent back
+    with an error elsewhere."""
+    now = utcnow()
+    copy = phone_copy(image)
+    small = _upsert(copy, now) if copy is not None else None
+    digest = _upsert(image, now, small)
     db.session.commit()
     return db.session.get(StoredImage, digest)
+
+
+def add_phone_copies(users: list, limit: int = 200) -> int:
+    """Copies for phones of the pictures `users` (columns holding a digest) point at that
+    lack one (kept before copies were made). Commits each; how many were made."""
+    wanting = select(StoredImage).where(
+        StoredImage.small_sha256.is_(None),
+        StoredImage.content_type == "image/jpeg",
+        StoredImage.width > PHONE_WIDTH,
+        or_(*(exists().where(column == StoredImage.sha256) for column in users)),
+    )
+    made = 0
+    for picture in db.session.scalars(wanting.limit(limit)).all():
+        original = CleanImage(picture.data, picture.content_type, picture.width, picture.height)
+        copy = phone_copy(original)
+        if copy is None:
+            continue
+        small = _upsert(copy, utcnow())
+        picture.small_sha256 = small
+        db.session.commit()
+        made += 1
+    return made
 
 
 def find(digest: str) -> StoredImage | None:
@@ -55,8 +87,11 @@ def find(digest: str) -> StoredImage | None:
 
 
 def unused_images(users: list) -> list:
-    """Conditions "no row of these columns points at the picture", one per column."""
-    return [~exists().where(column == StoredImage.sha256) for column in users]
+    """Conditions "no row of these columns points at the picture", one per column, and "no
+    picture has it as its copy for phones" (a copy goes a day after its original)."""
+    original = aliased(StoredImage)
+    copy_of = exists().where(original.small_sha256 == StoredImage.sha256)
+    return [*(~exists().where(column == StoredImage.sha256) for column in users), ~copy_of]
 
 
 def purge(users: list, now: datetime | None = None) -> int:
