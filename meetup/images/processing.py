@@ -42,6 +42,7 @@ JPEG_QUALITY = 85
 #: A cover wider than this gets a copy this wide too, which phones load instead (srcset):
 #: photos at 1,600 px weighed 223 and 297 KB, three times a phone page's whole budget; their
 #: copies at 800 px and quality 75 weigh 63 and 90 KB, sharp on a 2x screen 400 px wide.
+#: A 3x phone (390 px × 3 = 1,170) still takes the cover: a second copy would serve it.
 PHONE_WIDTH = 800
 PHONE_QUALITY = 75
 
