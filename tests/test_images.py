@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import itertools
 import re
 from datetime import timedelta
 
@@ -437,7 +438,7 @@ def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, clien
     _edit_event(client, event, cover=_upload(pictures.plain("JPEG", size=(1200, 600)), "c.jpg"))
     logo, cover = _series(app, series).logo_sha256, _event(app, event).cover_sha256
     with app.app_context():
-        cover = db.session.get(StoredImage, cover).small_sha256  # the copy for phones (800 px)
+        cover = db.session.get(StoredImage, cover).at_least(768).sha256  # its 800 px copy
     sign_up(app.test_client(), event, email="marie@example.org")
     (confirmation,) = outbox(app, "confirmation")
     body = _html_of(confirmation)
@@ -456,53 +457,60 @@ def test_emails_show_the_logo_and_the_cover_by_their_absolute_address(app, clien
     assert f"/images/{cover}.jpg" not in _html_of(cancelled)
 
 
-# -- a cover's copy for phones ----------------------------------------------------------------
+# -- a cover's copies, for phones ------------------------------------------------------------
 
 
-def test_a_wide_cover_gets_a_copy_for_phones_and_pages_offer_both(app, client, make):
+def test_a_wide_cover_is_kept_with_copies_and_pages_offer_them_all(app, client, make):
     organiser, _series_slug, event = _world(make)
     log_in(client, organiser)
     _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
     with app.app_context():
         cover = db.session.get(StoredImage, _event(app, event).cover_sha256)
-        small = cover.small
-        assert (cover.width, small.width) == (1600, processing.PHONE_WIDTH)
-        assert small.height == round(cover.height * processing.PHONE_WIDTH / cover.width)
-        assert small.byte_size < cover.byte_size / 2
-        cover_digest, small_digest = cover.sha256, small.sha256
-    copy = _open(app.test_client().get(f"/images/{small_digest}.jpg").data)
-    assert not copy.getexif() and copy.size == (processing.PHONE_WIDTH, small.height)
+        chain = cover.with_copies
+        assert [each.width for each in chain] == [1600, 1200, 800]
+        for wide, narrow in itertools.pairwise(chain):
+            assert narrow.height == round(cover.height * narrow.width / cover.width)
+            assert narrow.byte_size < wide.byte_size
+        assert cover.at_least(768) is chain[2] and cover.at_least(2000) is cover
+        digests = [each.sha256 for each in chain]
+    for digest, width in zip(digests[1:], (1200, 800), strict=True):
+        copy = _open(app.test_client().get(f"/images/{digest}.jpg").data)
+        assert not copy.getexif() and copy.width == width
     page = app.test_client().get(f"/events/{event}").get_data(as_text=True)
     assert (
-        f'srcset="/images/{small_digest}.jpg {processing.PHONE_WIDTH}w, '
-        f'/images/{cover_digest}.jpg 1600w"'
+        f'srcset="/images/{digests[2]}.jpg 800w, /images/{digests[1]}.jpg 1200w, '
+        f'/images/{digests[0]}.jpg 1600w"'
     ) in page
-    # Not for pictures no wider than a phone's copy, nor for logos.
-    assert processing.phone_copy(clean(pictures.photo_on_its_side(), Kind.COVER)) is None
-    wide_logo = clean(pictures.plain("PNG", size=(2000, 400)), Kind.LOGO)
-    assert processing.phone_copy(wide_logo) is None
+    # A cover 1,200 px wide gets the 800 px copy only; none for narrower ones, nor logos.
+    assert [
+        c.width for c in processing.copies(clean(pictures.plain("JPEG", (1200, 600)), Kind.COVER))
+    ] == [800]
+    assert processing.copies(clean(pictures.photo_on_its_side(), Kind.COVER)) == []
+    assert processing.copies(clean(pictures.plain("PNG", size=(2000, 400)), Kind.LOGO)) == []
 
 
-def test_a_drafts_copy_for_phones_is_hidden_as_its_cover_is(app, client, make):
+def test_a_drafts_copies_are_hidden_as_its_cover_is(app, client, make):
     organiser, _series_slug, event = _world(make, status="draft")
     log_in(client, organiser)
     _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
     with app.app_context():
-        small = db.session.get(StoredImage, _event(app, event).cover_sha256).small_sha256
-    url = f"/images/{small}.jpg"
-    assert client.get(url).headers["Cache-Control"] == "private, no-store"
-    assert app.test_client().get(url).status_code == 404
+        chain = db.session.get(StoredImage, _event(app, event).cover_sha256).with_copies
+        urls = [f"/images/{each.sha256}.jpg" for each in chain[1:]]
     stranger = app.test_client()
     log_in(stranger, make.user("organiser"))
-    assert stranger.get(url).status_code == 404
+    for url in urls:  # the 1,200 px copy, and the 800 px copy of that copy
+        assert client.get(url).headers["Cache-Control"] == "private, no-store"
+        assert app.test_client().get(url).status_code == 404
+        assert stranger.get(url).status_code == 404
     with app.app_context():
         db.session.scalar(select(Event).where(Event.slug == event)).status = "published"
         db.session.commit()
-    public = app.test_client().get(url)
-    assert public.status_code == 200 and "immutable" in public.headers["Cache-Control"]
+    for url in urls:
+        public = app.test_client().get(url)
+        assert public.status_code == 200 and "immutable" in public.headers["Cache-Control"]
 
 
-def test_covers_kept_before_get_their_copy_and_copies_go_with_their_cover(app, make):
+def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(app, make):
     _organiser, _series_slug, event = _world(make)
     with app.app_context():
         scene = clean(pictures.evening_scene(), Kind.COVER)
@@ -520,14 +528,14 @@ def test_covers_kept_before_get_their_copy_and_copies_go_with_their_cover(app, m
         )
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
         db.session.commit()
-        assert purge_job() == "1 copies for phones made"
-        small = db.session.get(StoredImage, digest).small_sha256
-        assert small is not None and purge_job() is None  # nothing more to make or delete
-        # The evening loses its cover: the cover goes a day after, its copy the day after.
+        assert purge_job() == "1 covers' copies made"
+        chain = db.session.get(StoredImage, digest).with_copies
+        assert [each.width for each in chain] == [1600, 1200, 800]
+        assert purge_job() is None  # nothing more to make, nothing to delete
+        # The evening loses its cover: the cover goes, then each copy a round after.
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = None
-        db.session.get(StoredImage, small).uploaded_at = utcnow() - timedelta(days=2)
         db.session.commit()
-        assert purge_job() == "1 unused pictures deleted"
-        assert purge_job() == "1 unused pictures deleted"
-        db.session.expire_all()
-        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 0
+        for left in (2, 1, 0):
+            assert purge_job() == "1 unused pictures deleted"
+            db.session.expire_all()
+            assert db.session.scalar(select(func.count()).select_from(StoredImage)) == left

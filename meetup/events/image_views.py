@@ -20,6 +20,7 @@ from meetup.events.models import Event, EventStatus, Series
 from meetup.extensions import db
 from meetup.images import store
 from meetup.images.models import StoredImage
+from meetup.images.processing import COPY_WIDTHS
 from meetup.links import absolute_url
 
 #: A year: the address changes whenever the picture does.
@@ -36,10 +37,17 @@ def image_url(image: StoredImage, external: bool = False) -> str:
 
 
 def _shown_as(digest: str) -> list[str]:
-    """The digests whose showing makes this picture shown: its own, and for a copy for
-    phones, its original's."""
-    originals = select(StoredImage.sha256).where(StoredImage.small_sha256 == digest)
-    return [digest, *db.session.scalars(originals)]
+    """The digests whose showing makes this picture shown: its own, and for a copy, those
+    of the pictures it is a copy of (up the chain: 800 → 1,200 → 1,600 px)."""
+    shown, copies_of = [digest], [digest]
+    for _ in COPY_WIDTHS:
+        copies_of = db.session.scalars(
+            select(StoredImage.sha256).where(StoredImage.small_sha256.in_(copies_of))
+        ).all()
+        if not copies_of:
+            break
+        shown += copies_of
+    return shown
 
 
 def is_public(digest: str) -> bool:
@@ -87,10 +95,10 @@ def image(digest: str, extension: str):
 
 def purge_job() -> str | None:
     """For the worker, once a day across all workers (meetup.jobs): pictures nothing shows
-    deleted, and copies for phones made for covers kept before there were any."""
+    deleted, and copies made for covers kept before there were any."""
     users = [Series.logo_sha256, Event.cover_sha256]
     count = store.purge(users)
-    made = store.add_phone_copies(users)
+    made = store.add_copies(users)
     said = [f"{count} unused pictures deleted"] if count else []
-    said += [f"{made} copies for phones made"] if made else []
+    said += [f"{made} covers' copies made"] if made else []
     return ", ".join(said) or None

@@ -32,14 +32,29 @@ class StoredImage(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     #: Last uploaded: an image nothing uses is deleted a day after this (store.purge).
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: A cover's copy for phones (processing.phone_copy), kept as a picture of its own; no
-    #: foreign key, as the digests that point at pictures (Event.cover_sha256).
+    #: A wide cover's next narrower copy (processing.copies), a picture of its own that
+    #: names the next one in turn: 1,600 → 1,200 → 800 px. No foreign key, as the digests
+    #: that point at pictures (Event.cover_sha256).
     small_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
     small: Mapped[StoredImage | None] = relationship(
         primaryjoin="foreign(StoredImage.small_sha256) == remote(StoredImage.sha256)",
         viewonly=True,
     )
+
+    @property
+    def with_copies(self) -> list[StoredImage]:
+        """This picture and its copies, widest first (a query per copy: pages that show
+        them are kept, meetup.kept_pages)."""
+        chain: list[StoredImage] = [self]
+        while chain[-1].small is not None and len(chain) < 4:
+            chain.append(chain[-1].small)
+        return chain
+
+    def at_least(self, width: int) -> StoredImage:
+        """The narrowest of this picture and its copies at least `width` wide (this one if
+        none is)."""
+        return next((each for each in reversed(self.with_copies) if each.width >= width), self)
 
     @property
     def extension(self) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from meetup.extensions import db
 from meetup.images.models import StoredImage
-from meetup.images.processing import PHONE_WIDTH, CleanImage, phone_copy
+from meetup.images.processing import COPY_WIDTHS, CleanImage, copies
 from meetup.timeutil import utcnow
 
 #: A picture nothing uses (removed, replaced, or uploaded with a form never saved) is kept
@@ -47,36 +47,38 @@ def _upsert(image: CleanImage, now: datetime, small: str | None = None) -> str:
     return digest
 
 
+def _store_with_copies(image: CleanImage, now: datetime) -> str:
+    """The picture and its copies (processing.copies), each naming the next narrower one
+    (small_sha256): the narrowest first, so that what a row names is there. Returns the
+    picture's digest."""
+    smaller = None
+    for copy in reversed(copies(image)):
+        smaller = _upsert(copy, now, smaller)
+    return _upsert(image, now, smaller)
+
+
 def store(image: CleanImage) -> StoredImage:
     """The picture's row, added unless the same bytes are kept already (then only its
-    upload time moves, so that the purge leaves it alone), with its copy for phones if it
-    is a wide cover (processing.phone_copy). Commits: the picture outlives a form sent back
-    with an error elsewhere."""
-    now = utcnow()
-    copy = phone_copy(image)
-    small = _upsert(copy, now) if copy is not None else None
-    digest = _upsert(image, now, small)
+    upload time moves, so that the purge leaves it alone), with its copies if it is a wide
+    cover. Commits: the picture outlives a form sent back with an error elsewhere."""
+    digest = _store_with_copies(image, utcnow())
     db.session.commit()
     return db.session.get(StoredImage, digest)
 
 
-def add_phone_copies(users: list, limit: int = 200) -> int:
-    """Copies for phones of the pictures `users` (columns holding a digest) point at that
-    lack one (kept before copies were made). Commits each; how many were made."""
+def add_copies(users: list, limit: int = 200) -> int:
+    """Copies of the pictures `users` (columns holding a digest) point at that lack them
+    (kept before copies were made). Commits each; how many pictures got theirs."""
     wanting = select(StoredImage).where(
         StoredImage.small_sha256.is_(None),
         StoredImage.content_type == "image/jpeg",
-        StoredImage.width > PHONE_WIDTH,
+        StoredImage.width > min(COPY_WIDTHS),
         or_(*(exists().where(column == StoredImage.sha256) for column in users)),
     )
     made = 0
     for picture in db.session.scalars(wanting.limit(limit)).all():
         original = CleanImage(picture.data, picture.content_type, picture.width, picture.height)
-        copy = phone_copy(original)
-        if copy is None:
-            continue
-        small = _upsert(copy, utcnow())
-        picture.small_sha256 = small
+        _store_with_copies(original, picture.uploaded_at)
         db.session.commit()
         made += 1
     return made
@@ -88,10 +90,10 @@ def find(digest: str) -> StoredImage | None:
 
 def unused_images(users: list) -> list:
     """Conditions "no row of these columns points at the picture", one per column, and "no
-    picture has it as its copy for phones" (a copy goes a day after its original)."""
-    original = aliased(StoredImage)
-    copy_of = exists().where(original.small_sha256 == StoredImage.sha256)
-    return [*(~exists().where(column == StoredImage.sha256) for column in users), ~copy_of]
+    picture names it as its copy" (a copy goes a day after the picture that named it)."""
+    named_by = aliased(StoredImage)
+    a_copy = exists().where(named_by.small_sha256 == StoredImage.sha256)
+    return [*(~exists().where(column == StoredImage.sha256) for column in users), ~a_copy]
 
 
 def purge(users: list, now: datetime | None = None) -> int:

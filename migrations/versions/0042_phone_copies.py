@@ -1,6 +1,6 @@
-"""A cover's copy for phones: a picture of its own, which the original names, so that pages
-offer both (srcset) and a phone loads a quarter of the bytes (issue 23, point 9). Covers
-kept before get theirs from the worker's daily round.
+"""A wide cover's copies (1,200 and 800 px), each a picture of its own that the next wider
+one names, so that pages offer them all (srcset) and a phone loads a third to a half of the
+bytes (issue 23, point 9). Covers kept before get theirs from the worker's daily round.
 
 Revision ID: 0042_phone_copies
 Revises: 0041_qr_path

@@ -79,15 +79,21 @@ def test_logo_and_cover_from_the_forms_to_a_phone(app, browser, page, phone, liv
         and box["width"] <= 390
         and abs(box["width"] * 900 / 1600 - box["height"]) < 2
     )
-    # The phone (390 px at 2x) loads the copy for phones; a desk's 1280 px screen the cover.
+    # Each screen loads the narrowest copy it needs: the phone (390 px at 2x) the 800 px one,
+    # a desk 1280 px wide at 1x the 1,200 px one, the same desk at 2x the cover itself.
     with app.app_context():
         stored = db.session.scalar(select(Event).where(Event.slug == slug)).cover
-        cover_digest, small_digest = stored.sha256, stored.small_sha256
-    assert cover.evaluate("img => img.currentSrc").endswith(f"/images/{small_digest}.jpg")
-    page.goto(f"/events/{slug}")
-    desk_cover = page.locator("img.event-cover")
-    expect(desk_cover).to_be_visible()
-    assert desk_cover.evaluate("img => img.currentSrc").endswith(f"/images/{cover_digest}.jpg")
+        full, wide, narrow = (each.sha256 for each in stored.with_copies)
+    assert cover.evaluate("img => img.currentSrc").endswith(f"/images/{narrow}.jpg")
+    for scale, loaded in ((1, wide), (2, full)):
+        desk = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=scale)
+        try:
+            desk.goto(f"{live_server}/events/{slug}")
+            shown = desk.locator("img.event-cover")
+            expect(shown).to_be_visible()
+            assert shown.evaluate("img => img.currentSrc").endswith(f"/images/{loaded}.jpg")
+        finally:
+            desk.close()
     screenshot(phone, "images-event-phone", full_page=False)
     phone.goto(f"/series/{series}")
     expect(phone.locator(".hero img.series-logo")).to_be_visible()
