@@ -28,6 +28,7 @@ from meetup.extensions import db, limiter
 from tests import factories
 from tests.fakes import SmtpServer
 from tests.helpers import TILE_HOST, log_in
+from tests.live import LIVE_REQUESTS
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
@@ -220,11 +221,13 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    LIVE_REQUESTS.app = app
+    server = make_server("127.0.0.1", 0, LIVE_REQUESTS, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    LIVE_REQUESTS.wait_idle()
 
 
 # -- the app as in production: gunicorn behind nginx, over HTTPS ---------------------------

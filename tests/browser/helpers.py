@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
+from tests.live import LIVE_REQUESTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,6 +85,7 @@ def guarded_page(
         yield context.new_page()
     finally:
         context.close()
+        LIVE_REQUESTS.wait_idle()  # its last requests answered before the tables are emptied
     guard.assert_clean()  # whatever arrived after the test body fails the teardown
 
 
