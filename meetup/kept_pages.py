@@ -37,7 +37,6 @@ MAX_PAGES = 64
 _lock = threading.Lock()
 #: Each mapped class's column attributes, in a fixed order.
 _columns: dict[type, tuple[str, ...]] = {}
-_column_sets: dict[type, frozenset[str]] = {}
 
 
 def rows(*objects) -> tuple:
@@ -53,9 +52,8 @@ def rows(*objects) -> tuple:
         keys = _columns.get(state.class_)
         if keys is None:
             keys = _columns[state.class_] = tuple(a.key for a in state.mapper.column_attrs)
-            _column_sets[state.class_] = frozenset(keys)
         loaded = state.dict
-        if not loaded.keys() >= _column_sets[state.class_]:
+        if any(key not in loaded for key in keys):
             loaded = {key: getattr(obj, key) for key in keys}
         values.append((state.class_.__name__, *(loaded[key] for key in keys)))
     return tuple(values)
