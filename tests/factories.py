@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -87,6 +87,17 @@ class Factory:
                 **values,
             )
             return event.slug
+
+    def vienne_evening(self, series_slug: str) -> str:
+        """The evening the calendar, sharing and picture tests show: a theme, a fixed date
+        (12 December 2030, 19:00 in Paris) and a venue with its address."""
+        return self.event(
+            series_slug,
+            theme="Travailler par et sur Internet",
+            starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
+            venue_name="Café du Théâtre",
+            venue_address="3 rue Chantelouve, 38200 Vienne",
+        )
 
     def registrations(self, event_slug: str, count: int, status: str = "confirmed") -> None:
         with self.app.app_context():

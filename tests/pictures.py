@@ -9,6 +9,13 @@ import zlib
 from PIL import ExifTags, Image
 
 RED, BLUE = (220, 30, 30), (30, 60, 220)
+#: Where a phone says it took the picture (Vienne): what no stored picture may keep.
+PHONE_GPS = {
+    ExifTags.GPS.GPSLatitudeRef: "N",
+    ExifTags.GPS.GPSLatitude: (45.0, 31.0, 27.0),
+    ExifTags.GPS.GPSLongitudeRef: "E",
+    ExifTags.GPS.GPSLongitude: (4.0, 52.0, 26.0),
+}
 
 
 def photo_on_its_side(size=(400, 200)) -> bytes:
@@ -20,12 +27,7 @@ def photo_on_its_side(size=(400, 200)) -> bytes:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6
     exif[ExifTags.Base.Make] = "PhoneMaker"
-    exif[ExifTags.Base.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (45.0, 31.0, 27.0),
-        ExifTags.GPS.GPSLongitudeRef: "E",
-        ExifTags.GPS.GPSLongitude: (4.0, 52.0, 26.0),
-    }
+    exif[ExifTags.Base.GPSInfo] = PHONE_GPS
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, quality=90)
     return buffer.getvalue()
@@ -99,12 +101,7 @@ def evening_scene(size=(1600, 900)) -> bytes:
                 (x + seat - 25, height - 225, x + seat + 25, height - 175), fill=(70, 40, 30)
             )
     exif = Image.Exif()
-    exif[ExifTags.Base.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (45.0, 31.0, 27.0),
-        ExifTags.GPS.GPSLongitudeRef: "E",
-        ExifTags.GPS.GPSLongitude: (4.0, 52.0, 26.0),
-    }
+    exif[ExifTags.Base.GPSInfo] = PHONE_GPS
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, quality=88)
     return buffer.getvalue()

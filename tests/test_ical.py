@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -19,13 +19,7 @@ def _parse(data: bytes):
 
 def test_event_calendar_file(client, make):
     series = make.series(name="Café des entreprenants de Vienne")
-    slug = make.event(
-        series,
-        theme="Travailler par et sur Internet",
-        starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
-        venue_name="Café du Théâtre",
-        venue_address="3 rue Chantelouve, 38200 Vienne",
-    )
+    slug = make.vienne_evening(series)
     response = client.get(f"/events/{slug}/calendar.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"

@@ -510,22 +510,15 @@ def test_a_drafts_copies_are_hidden_as_its_cover_is(app, client, make):
         assert public.status_code == 200 and "immutable" in public.headers["Cache-Control"]
 
 
-def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(app, make):
+def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(
+    app, make, monkeypatch
+):
     _organiser, _series_slug, event = _world(make)
     with app.app_context():
-        scene = clean(pictures.evening_scene(), Kind.COVER)
-        digest = hashlib.sha256(scene.data).hexdigest()
-        db.session.add(  # as a cover stored before copies were made
-            StoredImage(
-                sha256=digest,
-                content_type=scene.content_type,
-                width=scene.width,
-                height=scene.height,
-                byte_size=len(scene.data),
-                data=scene.data,
-                uploaded_at=utcnow() - timedelta(days=2),
-            )
-        )
+        with monkeypatch.context() as before:  # as a cover stored before copies were made
+            before.setattr("meetup.images.store.copies", lambda image: [])
+            digest = store(clean(pictures.evening_scene(), Kind.COVER)).sha256
+        db.session.get(StoredImage, digest).uploaded_at = utcnow() - timedelta(days=2)
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
         db.session.commit()
         assert purge_job() == "1 covers' copies made"

@@ -16,6 +16,13 @@ from meetup.timeutil import utcnow
 from tests.helpers import csrf_from, post_form, sign_up, signup_data
 
 
+def _write(app, statement) -> None:
+    """A change made behind the pages' back (an organiser, another worker)."""
+    with app.app_context():
+        db.session.execute(statement)
+        db.session.commit()
+
+
 def _page(client, event) -> str:
     response = client.get(f"/events/{event}/signup")
     assert response.status_code == 200
@@ -50,9 +57,7 @@ def test_a_token_from_another_visitor_s_page_is_refused_one_s_own_is_not(app, ma
 def test_an_edited_evening_shows_at_once(app, client, make):
     event = make.event(make.series(), theme="Avant")
     assert "Avant" in _page(client, event)
-    with app.app_context():
-        db.session.execute(update(Event).where(Event.slug == event).values(theme="Après"))
-        db.session.commit()
+    _write(app, update(Event).where(Event.slug == event).values(theme="Après"))
     page = _page(client, event)
     assert "Après" in page and "Avant" not in page
 
@@ -132,13 +137,9 @@ def test_an_edited_evening_series_or_speaker_shows_at_once(app, client, make):
     series = make.series(name="Club Avant")
     event = make.event(series, theme="Thème avant")
     assert "Thème avant" in _event_page(client, event)
-    with app.app_context():
-        db.session.execute(update(Event).where(Event.slug == event).values(theme="Thème après"))
-        db.session.commit()
+    _write(app, update(Event).where(Event.slug == event).values(theme="Thème après"))
     assert "Thème après" in _event_page(client, event)
-    with app.app_context():
-        db.session.execute(update(Series).where(Series.slug == series).values(name="Club Après"))
-        db.session.commit()
+    _write(app, update(Series).where(Series.slug == series).values(name="Club Après"))
     page = _event_page(client, event)
     assert "Club Après" in page and "Club Avant" not in page
     with app.app_context():
@@ -146,9 +147,7 @@ def test_an_edited_evening_series_or_speaker_shows_at_once(app, client, make):
         db.session.add(Speaker(event_id=event_id, name="Aïcha Intervenante", bio="Avant"))
         db.session.commit()
     assert "Aïcha Intervenante" in _event_page(client, event)
-    with app.app_context():
-        db.session.execute(update(Speaker).values(bio="Biographie revue"))
-        db.session.commit()
+    _write(app, update(Speaker).values(bio="Biographie revue"))
     page = _event_page(client, event)
     assert "Biographie revue" in page and ">Avant<" not in page
 

@@ -5,7 +5,6 @@ said at once, before any upload."""
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -30,13 +29,7 @@ def _file(name: str, data: bytes, mime: str) -> dict:
 def test_logo_and_cover_from_the_forms_to_a_phone(app, browser, page, phone, live_server, make):
     organiser = make.user("organiser")
     series = make.series(team=(organiser,), name="Café des entreprenants de Vienne")
-    slug = make.event(
-        series,
-        theme="Travailler par et sur Internet",
-        starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
-        venue_name="Café du Théâtre",
-        venue_address="3 rue Chantelouve, 38200 Vienne",
-    )
+    slug = make.vienne_evening(series)
     log_in(page, organiser)
     page.goto("/language/en")
     page.goto(f"/admin/series/{series}/edit")

@@ -3,7 +3,6 @@ series' calendar feed to subscribe to, fetched and parsed as a calendar app woul
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,13 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_calendar_links_and_feed_on_a_phone(phone, live_server, make):
     series = make.series(name="Café des entreprenants de Vienne")
-    slug = make.event(
-        series,
-        theme="Travailler par et sur Internet",
-        starts_at=datetime(2030, 12, 12, 18, tzinfo=UTC),
-        venue_name="Café du Théâtre",
-        venue_address="3 rue Chantelouve, 38200 Vienne",
-    )
+    slug = make.vienne_evening(series)
     phone.goto("/language/fr")
     phone.goto(f"/events/{slug}")
     links = phone.locator(".calendar-links")
