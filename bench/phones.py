@@ -20,6 +20,7 @@ without their token. Lighthouse's performance score depends on the machine's loa
 is printed before and after.
 
     .venv/bin/python bench/phones.py [--runs 3] [--page event --page door] [--audits]
+        [--cover photo.jpg]   (the event page with a real photo as its cover)
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ with app.app_context():
         Registration.event_id == upcoming.id,
         Registration.status == RegistrationStatus.CONFIRMED).order_by(Registration.id)).first()
     token, seated.manage_token_hash = new_manage_token()
+    if len(sys.argv) > 2:  # --cover: a real photo, as an organiser uploads it
+        from meetup.images.processing import Kind, clean
+        from meetup.images.store import store
+        with open(sys.argv[2], "rb") as photo:
+            upcoming.cover_sha256 = store(clean(photo.read(), Kind.COVER)).sha256
     db.session.commit()
     with open(sys.argv[1], "w") as out:
         out.write(f"{upcoming.slug}\\n{past.slug}\\n{token}\\n")
@@ -282,6 +288,9 @@ def main() -> int:
     parser.add_argument("--page", action="append", choices=PAGES, help="only these pages")
     parser.add_argument("--audits", action="store_true", help="list what fails on every page")
     parser.add_argument("--save", type=Path, help="keep Lighthouse's JSON reports there")
+    parser.add_argument(
+        "--cover", type=Path, help="this photo as the next evening's cover (the demo's drawn one)"
+    )
     args = parser.parse_args()
     global SAVE_TO  # a setting for the whole run
     SAVE_TO = args.save
@@ -309,7 +318,8 @@ def main() -> int:
             gunicorn.flask("demo", "load")
             prepared = workdir / "prepared.txt"
             subprocess.run(
-                [sys.executable, "-c", PREPARE, str(prepared)],
+                [sys.executable, "-c", PREPARE, str(prepared)]
+                + ([str(args.cover.resolve())] if args.cover else []),
                 cwd=ROOT,
                 env=gunicorn.env,
                 check=True,

@@ -93,6 +93,5 @@ def test_the_demo_shows_a_logo_and_a_cover_as_an_upload_would(app, runner, clien
     # Loading it again changes nothing, pictures included.
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
-        assert (
-            db.session.scalar(select(func.count()).select_from(StoredImage)) == 3
-        )  # and the cover's copy for phones
+        # The logo, the cover, its copy for phones and the two's AVIF twins.
+        assert db.session.scalar(select(func.count()).select_from(StoredImage)) == 5

@@ -481,12 +481,64 @@ def test_a_wide_cover_is_kept_with_copies_and_pages_offer_them_all(app, client, 
         f'srcset="/images/{digests[2]}.jpg 800w, /images/{digests[1]}.jpg 1200w, '
         f'/images/{digests[0]}.jpg 1600w"'
     ) in page
+    # Each has its AVIF twin, offered first: the same size, about half the bytes.
+    with app.app_context():
+        chain = db.session.get(StoredImage, digests[0]).with_copies
+        twins = [(each.avif.sha256, each.avif.width, each.avif.height) for each in chain]
+        for each in chain:
+            assert each.avif.content_type == "image/avif" and each.avif.avif is None
+            assert (each.avif.width, each.avif.height) == (each.width, each.height)
+            assert each.avif.byte_size < 0.75 * each.byte_size
+    source = (
+        f'<picture><source type="image/avif" srcset="/images/{twins[2][0]}.avif 800w, '
+        f'/images/{twins[1][0]}.avif 1200w, /images/{twins[0][0]}.avif 1600w" sizes="'
+    )
+    assert source in page and page.index(source) < page.index('class="event-cover"')
+    for digest, width, height in twins:
+        served = app.test_client().get(f"/images/{digest}.avif")
+        assert served.headers["Content-Type"] == "image/avif"
+        assert "immutable" in served.headers["Cache-Control"]
+        twin = _open(served.data)
+        assert (twin.format, twin.size) == ("AVIF", (width, height))
+        assert not twin.getexif() and not {"icc_profile", "xmp", "exif"} & set(twin.info)
+        assert app.test_client().get(f"/images/{digest}.jpg").status_code == 404
     # A cover 1,200 px wide gets the 800 px copy only; none for narrower ones, nor logos.
     assert [
         c.width for c in processing.copies(clean(pictures.plain("JPEG", (1200, 600)), Kind.COVER))
     ] == [800]
     assert processing.copies(clean(pictures.photo_on_its_side(), Kind.COVER)) == []
     assert processing.copies(clean(pictures.plain("PNG", size=(2000, 400)), Kind.LOGO)) == []
+    assert processing.avif_twin(clean(pictures.plain("PNG", size=(2000, 400)), Kind.LOGO)) is None
+
+
+def test_a_narrow_cover_has_a_twin_and_no_copies(app, client, make):
+    organiser, _series_slug, event = _world(make)
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.evening_scene((700, 400)), "small.jpg"))
+    with app.app_context():
+        cover = db.session.get(StoredImage, _event(app, event).cover_sha256)
+        assert cover.with_copies == [cover] and cover.avif_copies == [cover.avif]
+        jpeg, avif = cover.sha256, cover.avif.sha256
+    page = app.test_client().get(f"/events/{event}").get_data(as_text=True)
+    assert f'<picture><source type="image/avif" srcset="/images/{avif}.avif">' in page
+    assert f'<img src="/images/{jpeg}.jpg" alt=' in page and "sizes=" not in page
+
+
+def test_without_an_avif_encoder_pages_offer_the_jpeg_alone(app, client, make, monkeypatch):
+    from PIL import features  # as a Pillow built without libavif says
+
+    check = features.check
+    monkeypatch.setattr(features, "check", lambda name: name != "avif" and check(name))
+    organiser, _series_slug, event = _world(make)
+    log_in(client, organiser)
+    _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
+    with app.app_context():
+        cover = db.session.get(StoredImage, _event(app, event).cover_sha256)
+        assert [each.avif for each in cover.with_copies] == [None] * 3
+        assert cover.avif_copies == []
+        assert purge_job() is None  # nothing it could make: not tried again every day
+    page = app.test_client().get(f"/events/{event}").get_data(as_text=True)
+    assert "<picture>" not in page and 'class="event-cover"' in page
 
 
 def test_a_drafts_copies_are_hidden_as_its_cover_is(app, client, make):
@@ -496,9 +548,11 @@ def test_a_drafts_copies_are_hidden_as_its_cover_is(app, client, make):
     with app.app_context():
         chain = db.session.get(StoredImage, _event(app, event).cover_sha256).with_copies
         urls = [f"/images/{each.sha256}.jpg" for each in chain[1:]]
+        urls += [f"/images/{each.avif.sha256}.avif" for each in chain]
     stranger = app.test_client()
     log_in(stranger, make.user("organiser"))
-    for url in urls:  # the 1,200 px copy, and the 800 px copy of that copy
+    # The 1,200 px copy, the 800 px copy of that copy, and the three's AVIF twins.
+    for url in urls:
         assert client.get(url).headers["Cache-Control"] == "private, no-store"
         assert app.test_client().get(url).status_code == 404
         assert stranger.get(url).status_code == 404
@@ -517,6 +571,7 @@ def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(
     with app.app_context():
         with monkeypatch.context() as before:  # as a cover stored before copies were made
             before.setattr("meetup.images.store.copies", lambda image: [])
+            before.setattr("meetup.images.store.avif_twin", lambda image: None)
             digest = store(clean(pictures.evening_scene(), Kind.COVER)).sha256
         db.session.get(StoredImage, digest).uploaded_at = utcnow() - timedelta(days=2)
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
@@ -524,11 +579,13 @@ def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(
         assert purge_job() == "1 covers' copies made"
         chain = db.session.get(StoredImage, digest).with_copies
         assert [each.width for each in chain] == [1600, 1200, 800]
+        assert [each.avif.width for each in chain] == [1600, 1200, 800]
         assert purge_job() is None  # nothing more to make, nothing to delete
-        # The evening loses its cover: the cover goes, then each copy a round after.
+        # The evening loses its cover: the cover goes, then what it named a round after
+        # (the 1,200 px copy and its own twin), and so on down the chain.
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = None
         db.session.commit()
-        for left in (2, 1, 0):
-            assert purge_job() == "1 unused pictures deleted"
+        for deleted, left in ((1, 5), (2, 3), (2, 1), (1, 0)):
+            assert purge_job() == f"{deleted} unused pictures deleted"
             db.session.expire_all()
             assert db.session.scalar(select(func.count()).select_from(StoredImage)) == left

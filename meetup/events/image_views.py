@@ -1,4 +1,4 @@
-"""The pictures of series and evenings, at /images/<sha256>.<png|jpg>: from the database, so
+"""The pictures of series and evenings, at /images/<sha256>.<png|jpg|avif>: from the database, so
 every web host serves them alike.
 
 Who may see one: everybody, once a series (its pages are public) or a published or cancelled
@@ -37,9 +37,14 @@ def image_url(image: StoredImage, external: bool = False) -> str:
 
 
 def _shown_as(digest: str) -> list[str]:
-    """The digests whose showing makes this picture shown: its own, and for a copy, those
-    of the pictures it is a copy of (up the chain: 800 → 1,200 → 1,600 px)."""
-    shown, copies_of = [digest], [digest]
+    """The digests whose showing makes this picture shown: its own, for an AVIF twin its
+    JPEG's, and for a copy, those of the pictures it is a copy of (up the chain: 800 →
+    1,200 → 1,600 px)."""
+    shown = [digest]
+    shown += db.session.scalars(
+        select(StoredImage.sha256).where(StoredImage.avif_sha256 == digest)
+    ).all()
+    copies_of = list(shown)
     for _ in COPY_WIDTHS:
         copies_of = db.session.scalars(
             select(StoredImage.sha256).where(StoredImage.small_sha256.in_(copies_of))
@@ -71,7 +76,7 @@ def team_may_see(digest: str) -> bool:
     return any(can_manage_series(current_user, event.series) for event in drafts)
 
 
-@bp.get("/images/<digest>.<any(png, jpg):extension>")
+@bp.get("/images/<digest>.<any(png, jpg, avif):extension>")
 def image(digest: str, extension: str):
     picture = store.find(digest)
     if picture is None or picture.extension != extension:

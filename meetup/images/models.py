@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
+from meetup.images.processing import EXTENSIONS
 from meetup.timeutil import UTCDateTime, utcnow
 
 
@@ -23,7 +24,7 @@ class StoredImage(db.Model):
 
     #: Hex SHA-256 of `data`: the key, and the public address's only variable part.
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: image/png or image/jpeg, nothing else.
+    #: image/png, image/jpeg or image/avif (a JPEG's twin), nothing else.
     content_type: Mapped[str] = mapped_column(String(32))
     width: Mapped[int] = mapped_column()
     height: Mapped[int] = mapped_column()
@@ -37,9 +38,21 @@ class StoredImage(db.Model):
     #: that point at pictures (Event.cover_sha256).
     small_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
+    #: A cover's (or a copy's) same pixels as AVIF (processing.avif_twin): pages offer it
+    #: beside the JPEG, which emails and older browsers take. No foreign key, as above.
+    avif_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+
     small: Mapped[StoredImage | None] = relationship(
         primaryjoin="foreign(StoredImage.small_sha256) == remote(StoredImage.sha256)",
         viewonly=True,
+    )
+    #: Read with the picture (its data column aside), in the same query: a page showing a
+    #: cover asks for no more queries than before the twins.
+    avif: Mapped[StoredImage | None] = relationship(
+        primaryjoin="foreign(StoredImage.avif_sha256) == remote(StoredImage.sha256)",
+        viewonly=True,
+        lazy="joined",
+        join_depth=1,
     )
 
     @property
@@ -57,8 +70,15 @@ class StoredImage(db.Model):
         return next((each for each in reversed(self.with_copies) if each.width >= width), self)
 
     @property
+    def avif_copies(self) -> list[StoredImage]:
+        """The AVIF twins of with_copies, widest first; none unless each has one (a cover
+        kept before twins were made gets them from the worker's daily round)."""
+        twins = [each.avif for each in self.with_copies]
+        return twins if all(twins) else []
+
+    @property
     def extension(self) -> str:
-        return "png" if self.content_type == "image/png" else "jpg"
+        return EXTENSIONS[self.content_type]
 
     def __repr__(self) -> str:
         return f"<StoredImage {self.sha256[:12]} {self.width}x{self.height}>"

@@ -8,7 +8,8 @@ hence no GPS position, no ICC profile, no text chunks, no comment).
 
 Out: a logo as PNG (keeps transparency; flat colours compress well; every mail client and
 reportlab read it), a cover as JPEG at a fixed quality (every mail client and link preview
-reads it, unlike WebP, which Outlook and some link previews still refuse). An animated GIF
+reads it, unlike WebP, which Outlook and some link previews still refuse), with narrower
+copies, and an AVIF twin of each for the pages of browsers that read it. An animated GIF
 keeps its first frame.
 """
 
@@ -46,6 +47,12 @@ JPEG_QUALITY = 85
 #: copies weigh 113 and 158 KB at 1,200 px, 63 and 90 KB at 800 px.
 COPY_WIDTHS = (1200, 800)
 COPY_QUALITY = 75
+#: Pages offer a cover and each of its copies as AVIF too (<picture>: browsers that do not
+#: read it, and emails, take the JPEG). At this quality the two photos above look the same
+#: and weigh about half: 53 and 70 KB at 1,200 px, 31 and 42 KB at 800 px. Speed 8 of 0–10
+#: encodes the three of a cover in about half a second, at most 10 % larger than speed 6.
+AVIF_QUALITY = 50
+AVIF_SPEED = 8
 
 
 class Kind(enum.StrEnum):
@@ -69,8 +76,8 @@ RULES = {
     Kind.COVER: Rules(max_width=1600, max_height=1200, output="JPEG"),
 }
 
-CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "AVIF": "image/avif"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/avif": "avif"}
 
 
 class Problem(enum.StrEnum):
@@ -199,3 +206,25 @@ def copies(image: CleanImage) -> list[CleanImage]:
         smaller.save(buffer, "JPEG", quality=COPY_QUALITY, optimize=True, progressive=True)
         made.append(CleanImage(buffer.getvalue(), image.content_type, width, height))
     return made
+
+
+def makes_avif() -> bool:
+    """Whether this Pillow encodes AVIF (the pinned wheels do; a build without libavif not)."""
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def avif_twin(image: CleanImage) -> CleanImage | None:
+    """A cover's (or a copy's) same pixels as AVIF, with no metadata (they come from clean
+    bytes); None for a logo (PNG), or if this Pillow has no AVIF encoder (pages then offer
+    the JPEG alone)."""
+    if image.content_type != CONTENT_TYPES["JPEG"] or not makes_avif():
+        return None
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.data)) as opened:
+        pixels = opened.convert("RGB")
+    buffer = io.BytesIO()
+    pixels.save(buffer, "AVIF", quality=AVIF_QUALITY, speed=AVIF_SPEED)
+    return CleanImage(buffer.getvalue(), CONTENT_TYPES["AVIF"], image.width, image.height)

@@ -72,19 +72,19 @@ def test_logo_and_cover_from_the_forms_to_a_phone(app, browser, page, phone, liv
         and box["width"] <= 390
         and abs(box["width"] * 900 / 1600 - box["height"]) < 2
     )
-    # Each screen loads the narrowest copy it needs: the phone (390 px at 2x) the 800 px one,
-    # a desk 1280 px wide at 1x the 1,200 px one, the same desk at 2x the cover itself.
+    # Each screen loads the narrowest copy it needs, as AVIF: the phone (390 px at 2x) the
+    # 800 px one, a desk 1280 px wide at 1x the 1,200 px one, the same desk at 2x the cover.
     with app.app_context():
         stored = db.session.scalar(select(Event).where(Event.slug == slug)).cover
-        full, wide, narrow = (each.sha256 for each in stored.with_copies)
-    assert cover.evaluate("img => img.currentSrc").endswith(f"/images/{narrow}.jpg")
+        full, wide, narrow = (each.sha256 for each in stored.avif_copies)
+    assert cover.evaluate("img => img.currentSrc").endswith(f"/images/{narrow}.avif")
     for scale, loaded in ((1, wide), (2, full)):
         desk = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=scale)
         try:
             desk.goto(f"{live_server}/events/{slug}")
             shown = desk.locator("img.event-cover")
             expect(shown).to_be_visible()
-            assert shown.evaluate("img => img.currentSrc").endswith(f"/images/{loaded}.jpg")
+            assert shown.evaluate("img => img.currentSrc").endswith(f"/images/{loaded}.avif")
         finally:
             desk.close()
     screenshot(phone, "images-event-phone", full_page=False)
