@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
@@ -576,7 +576,7 @@ def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(
         db.session.get(StoredImage, digest).uploaded_at = utcnow() - timedelta(days=2)
         db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
         db.session.commit()
-        assert purge_job() == "1 covers' copies made"
+        assert purge_job() == "1 covers' copies or AVIF twins made"
         chain = db.session.get(StoredImage, digest).with_copies
         assert [each.width for each in chain] == [1600, 1200, 800]
         assert [each.avif.width for each in chain] == [1600, 1200, 800]
@@ -589,3 +589,67 @@ def test_covers_kept_before_get_their_copies_and_copies_go_after_their_cover(
             assert purge_job() == f"{deleted} unused pictures deleted"
             db.session.expire_all()
             assert db.session.scalar(select(func.count()).select_from(StoredImage)) == left
+
+
+def test_a_twin_kept_is_never_made_again(app, make, monkeypatch):
+    """The same cover stored again (another evening, a re-upload) keeps its twin, even if
+    the encoder now writes other bytes (a new version): a page kept with the twin's address
+    goes on finding it. A twin whose row is gone is made again by the daily round."""
+    _organiser, _series_slug, event = _world(make)
+    photo = clean(pictures.evening_scene(), Kind.COVER)
+    with app.app_context():
+        cover = store(photo)
+        db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = cover.sha256
+        db.session.commit()
+        twins = [each.avif.sha256 for each in cover.with_copies]
+        encoded = []
+        with monkeypatch.context() as newer:
+            newer.setattr("meetup.images.store.avif_twin", lambda image: encoded.append(image))
+            assert store(photo).sha256 == cover.sha256
+        assert encoded == []
+        db.session.expire_all()
+        chain = db.session.get(StoredImage, cover.sha256).with_copies
+        assert [each.avif.sha256 for each in chain] == twins
+        # The 800 px copy's twin lost (a purge by a worker still on the previous release).
+        db.session.execute(delete(StoredImage).where(StoredImage.sha256 == twins[2]))
+        db.session.commit()
+        assert db.session.get(StoredImage, cover.sha256).avif_copies == []
+        assert purge_job() == "1 covers' copies or AVIF twins made"
+        db.session.expire_all()
+        assert len(db.session.get(StoredImage, cover.sha256).avif_copies) == 3
+
+
+def test_the_daily_round_writes_after_another_worker_committed(app, make, monkeypatch):
+    """The twins are encoded outside any transaction: on SQLite, one that read before
+    another worker committed could not write after (database is locked, at once)."""
+    _organiser, _series_slug, event = _world(make)
+    with app.app_context():
+        with monkeypatch.context() as before:
+            before.setattr("meetup.images.store.avif_twin", lambda image: None)
+            digest = store(clean(pictures.evening_scene(), Kind.COVER)).sha256
+        db.session.scalar(select(Event).where(Event.slug == event)).cover_sha256 = digest
+        db.session.commit()
+        encode = processing.avif_twin
+
+        def while_another_worker_commits(image):
+            with db.engine.connect() as other:  # another connection, as another worker's
+                other.execute(update(Series).values(name=Series.name + "."))  # a real change
+                other.commit()
+            return encode(image)
+
+        monkeypatch.setattr("meetup.images.store.avif_twin", while_another_worker_commits)
+        assert purge_job() == "1 covers' copies or AVIF twins made"
+        db.session.expire_all()
+        assert len(db.session.get(StoredImage, digest).avif_copies) == 3
+
+
+def test_a_twin_carries_no_colour_profile_nor_anything_else():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 500), (120, 60, 40)).save(buffer, "JPEG", icc_profile=profile)
+    assert _open(buffer.getvalue()).info.get("icc_profile")
+    twin = processing.avif_twin(processing.CleanImage(buffer.getvalue(), "image/jpeg", 900, 500))
+    opened = _open(twin.data)
+    assert not {"icc_profile", "exif", "xmp"} & set(opened.info) and not opened.getexif()

@@ -55,8 +55,8 @@ def _shown_as(digest: str) -> list[str]:
     return shown
 
 
-def is_public(digest: str) -> bool:
-    shown = _shown_as(digest)
+def is_public(shown: list[str]) -> bool:
+    """Whether a public page shows one of `shown` (_shown_as)."""
     shown_by_series = exists().where(Series.logo_sha256.in_(shown))
     shown_by_event = exists().where(
         Event.cover_sha256.in_(shown), Event.status != EventStatus.DRAFT
@@ -64,12 +64,12 @@ def is_public(digest: str) -> bool:
     return bool(db.session.scalar(select(shown_by_series | shown_by_event)))
 
 
-def team_may_see(digest: str) -> bool:
-    """An organiser who may edit a draft evening showing it, or any organiser for a picture
-    nothing shows yet (one just uploaded with a form sent back: its address is unguessable)."""
+def team_may_see(shown: list[str]) -> bool:
+    """An organiser who may edit a draft evening showing one of `shown` (_shown_as), or any
+    organiser for a picture nothing shows yet (one just uploaded with a form sent back: its
+    address is unguessable)."""
     if not is_staff(current_user):
         return False
-    shown = _shown_as(digest)
     drafts = db.session.scalars(select(Event).where(Event.cover_sha256.in_(shown))).all()
     if not drafts:
         return True
@@ -81,9 +81,10 @@ def image(digest: str, extension: str):
     picture = store.find(digest)
     if picture is None or picture.extension != extension:
         abort(404)
-    if is_public(digest):
+    shown = _shown_as(digest)
+    if is_public(shown):
         cache = PUBLIC_CACHE
-    elif team_may_see(digest):
+    elif team_may_see(shown):
         cache = "private, no-store"
     else:
         abort(404)
@@ -105,5 +106,5 @@ def purge_job() -> str | None:
     count = store.purge(users)
     made = store.add_copies(users)
     said = [f"{count} unused pictures deleted"] if count else []
-    said += [f"{made} covers' copies made"] if made else []
+    said += [f"{made} covers' copies or AVIF twins made"] if made else []
     return ", ".join(said) or None
