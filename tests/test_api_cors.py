@@ -235,3 +235,63 @@ def test_the_organiser_lists_origins_and_a_bad_line_is_named_with_nothing_lost(a
     with app.app_context():
         row = db.session.scalar(select(Series).where(Series.slug == world["series"]))
         assert row.allowed_origins == "https://www.club-vienne.fr\nhttps://b.fr"
+
+
+def test_the_public_data_gives_the_pictures_for_the_clubs_own_pages(app, client, world):
+    from meetup.events.models import Event
+    from meetup.images.processing import Kind, clean
+    from meetup.images.store import store
+    from tests import pictures
+    from tests.test_api_openapi import check_response
+
+    assert client.get(f"{API}/public/events/{world['event']}").get_json()["cover"] is None
+    with app.app_context():
+        cover = store(clean(pictures.evening_scene(), Kind.COVER))
+        logo = store(clean(pictures.club_logo(), Kind.LOGO))
+        event = db.session.scalar(select(Event).where(Event.slug == world["event"]))
+        event.cover_sha256 = cover.sha256
+        db.session.scalar(
+            select(Series).where(Series.slug == world["series"])
+        ).logo_sha256 = logo.sha256
+        db.session.commit()
+        jpegs = [each.sha256 for each in cover.with_copies]
+        twins = [each.sha256 for each in cover.avif_copies]
+    data = client.get(f"{API}/public/events/{world['event']}").get_json()
+    base = "http://localhost"  # the tests' BASE_URL: addresses are absolute
+    assert data["cover"] == {
+        "url": f"{base}/images/{jpegs[0]}.jpg",
+        "type": "image/jpeg",
+        "width": 1600,
+        "height": 900,
+        "sources": [
+            {
+                "type": "image/avif",
+                "srcset": f"{base}/images/{twins[2]}.avif 800w, {base}/images/{twins[1]}.avif"
+                f" 1200w, {base}/images/{twins[0]}.avif 1600w",
+            },
+            {
+                "type": "image/jpeg",
+                "srcset": f"{base}/images/{jpegs[2]}.jpg 800w, {base}/images/{jpegs[1]}.jpg"
+                f" 1200w, {base}/images/{jpegs[0]}.jpg 1600w",
+            },
+        ],
+    }
+    assert data["series"]["logo"]["sources"] == [
+        {"type": "image/png", "srcset": f"{data['series']['logo']['url']} 400w"}
+    ]
+    # As documented (OpenAPI), and every address answers anyone, as the club's page asks.
+    document = client.get(f"{API}/openapi.json").get_json()
+    check_response(
+        document,
+        "/public/events/{slug}",
+        "get",
+        client.get(f"{API}/public/events/{world['event']}"),
+    )
+    answer = client.get(f"{API}/public/series/{world['series']}/events")
+    check_response(document, "/public/series/{slug}/events", "get", answer)
+    listed = answer.get_json()
+    assert listed["items"][0]["cover"] == data["cover"] and listed["series"]["logo"]
+    for source in data["cover"]["sources"]:
+        for address in source["srcset"].split(", "):
+            url = address.split()[0].removeprefix(base)
+            assert app.test_client().get(url).status_code == 200, url

@@ -485,10 +485,38 @@ SCHEMAS["Registration"] = {
 }
 
 
+SCHEMAS["Picture"] = {
+    "type": ["object", "null"],
+    "additionalProperties": False,
+    "description": (
+        "A logo or a cover, or null. `sources` are an HTML <picture>'s, in order: AVIF first"
+        " when kept, then the picture's own type; each srcset lists every width kept"
+    ),
+    "required": ["url", "type", "width", "height", "sources"],
+    "properties": {
+        "url": READ_ONLY_URL,
+        "type": {"type": "string", "enum": ["image/png", "image/jpeg"]},
+        "width": {"type": "integer", "minimum": 1},
+        "height": {"type": "integer", "minimum": 1},
+        "sources": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["type", "srcset"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["image/avif", "image/png", "image/jpeg"]},
+                    "srcset": {"type": "string", "description": "Absolute addresses with widths"},
+                },
+            },
+        },
+    },
+}
 SCHEMAS["PublicSeries"] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["slug", "name", "city", "contact_email", "url"],
+    "required": ["slug", "name", "city", "contact_email", "url", "logo"],
     "properties": {
         "slug": {"type": "string"},
         "name": {"type": "string"},
@@ -498,6 +526,7 @@ SCHEMAS["PublicSeries"] = {
             "description": "Shown on the club's pages; may be empty",
         },
         "url": READ_ONLY_URL,
+        "logo": _ref("Picture"),
     },
 }
 SCHEMAS["PublicEvent"] = {
@@ -520,6 +549,7 @@ SCHEMAS["PublicEvent"] = {
         "registration_closes_at",
         "seats_left",
         "url",
+        "cover",
         "calendar_url",
         "signup_url",
     ],
@@ -547,6 +577,7 @@ SCHEMAS["PublicEvent"] = {
             "description": "0: a signup now goes on the waitlist",
         },
         "url": READ_ONLY_URL,
+        "cover": _ref("Picture"),
         "calendar_url": READ_ONLY_URL,
         "signup_url": {
             **READ_ONLY_URL,
