@@ -318,6 +318,7 @@ def test_an_organiser_creates_a_series_and_joins_its_team(client, world):
         "allowed_origins": [],
         "api_signups_per_hour": 200,
         "url": "http://localhost/series/cafe-des-entreprenants-de-grenoble",
+        "logo": None,
     }
     assert response.headers["Location"].endswith(f"{API}/series/{body['slug']}")
     assert call(client, "GET", f"/series/{body['slug']}", token).get_json() == body
@@ -468,6 +469,7 @@ def test_create_an_event_with_times_in_the_series_zone(client, world):
         "directory_open": False,
         "seats_left": 45,
         "url": f"http://localhost/events/{slug}",
+        "cover": None,
     }
     assert response.headers["Location"].endswith(f"{API}/events/{slug}")
     shown = call(client, "GET", f"/events/{slug}", world.tokens["organiser"]).get_json()
@@ -982,3 +984,30 @@ def test_api_responses_are_never_cached(client, world):
     response = call(client, "GET", f"/events/{world.event}", world.tokens["admin"])
     assert response.headers["Cache-Control"] == "no-store"
     assert response.mimetype == "application/json"
+
+
+def test_the_organisers_read_the_pictures_and_may_not_write_them(app, client, world):
+    """The series' logo and the evening's cover as the public data gives them (a draft's
+    cover too: its organisers see it), read-only: pictures go through the forms' checks."""
+    from meetup.images.processing import Kind, clean
+    from meetup.images.store import store
+    from tests import pictures
+
+    token = world.tokens["organiser"]
+    assert call(client, "GET", f"/events/{world.event}", token).get_json()["cover"] is None
+    with app.app_context():
+        cover = store(clean(pictures.evening_scene(), Kind.COVER)).sha256
+        logo = store(clean(pictures.club_logo(), Kind.LOGO)).sha256
+        event = db.session.scalar(select(Event).where(Event.slug == world.event))
+        event.cover_sha256, event.status = cover, "draft"
+        db.session.scalar(select(Series).where(Series.slug == world.series)).logo_sha256 = logo
+        db.session.commit()
+    answer = call(client, "GET", f"/events/{world.event}", token).get_json()["cover"]
+    assert answer["url"] == f"http://localhost/images/{cover}.jpg"
+    assert [source["type"] for source in answer["sources"]] == ["image/avif", "image/jpeg"]
+    series = call(client, "GET", f"/series/{world.series}", token).get_json()
+    assert series["logo"]["url"] == f"http://localhost/images/{logo}.png"
+    for path, name in ((f"/events/{world.event}", "cover"), (f"/series/{world.series}", "logo")):
+        response = call(client, "PATCH", path, token, json={name: None})
+        error = assert_error(response, 422, "validation_failed", {name})
+        assert error["fields"] == {name: "This field is read-only."}

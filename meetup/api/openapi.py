@@ -269,8 +269,12 @@ SCHEMAS = {
     # Not an allOf of SeriesInput: its additionalProperties: false would refuse `url`.
     "Series": {
         "type": "object",
-        "required": [*SERIES_PROPERTIES, "url"],
-        "properties": {**_as_answered(SERIES_PROPERTIES), "url": READ_ONLY_URL},
+        "required": [*SERIES_PROPERTIES, "url", "logo"],
+        "properties": {
+            **_as_answered(SERIES_PROPERTIES),
+            "url": READ_ONLY_URL,
+            "logo": {**_ref("Picture"), "readOnly": True},
+        },
     },
     "EventInput": {
         "type": "object",
@@ -281,12 +285,13 @@ SCHEMAS = {
     },
     "Event": {
         "type": "object",
-        "required": [*EVENT_PROPERTIES, "slug", "seats_left", "url"],
+        "required": [*EVENT_PROPERTIES, "slug", "seats_left", "url", "cover"],
         "properties": {
             **_as_answered(EVENT_PROPERTIES),
             "slug": {"type": "string", "readOnly": True},
             "seats_left": {"type": "integer", "minimum": 0, "readOnly": True},
             "url": READ_ONLY_URL,
+            "cover": {**_ref("Picture"), "readOnly": True},
         },
     },
 }

@@ -7,38 +7,14 @@ from flask import jsonify
 
 from meetup.api import bp
 from meetup.api.errors import ApiError
-from meetup.api.serializers import local_iso, public_url
+from meetup.api.serializers import local_iso, picture_json, public_url
 from meetup.events import queries
-from meetup.events.image_views import image_url
 from meetup.events.models import Event, EventStatus, Series
 from meetup.events.queries import event_by_slug
 from meetup.events.services import signup_state
 from meetup.extensions import db
-from meetup.images.models import StoredImage
 from meetup.registrations.queries import counts_for
 from meetup.timeutil import utcnow
-
-
-def picture_json(image: StoredImage | None) -> dict | None:
-    """A logo or a cover for the club's own pages: the picture's absolute address and size,
-    and the sources of an HTML <picture> (AVIF first when kept, then the picture's own
-    type), each a srcset of every width kept, so that a phone loads the narrowest it needs."""
-    if image is None:
-        return None
-
-    def srcset(images: list[StoredImage]) -> str:
-        return ", ".join(f"{image_url(each, external=True)} {each.width}w" for each in images[::-1])
-
-    twins = image.avif_copies
-    sources = [{"type": "image/avif", "srcset": srcset(twins)}] if twins else []
-    sources.append({"type": image.content_type, "srcset": srcset(image.with_copies)})
-    return {
-        "url": image_url(image, external=True),
-        "type": image.content_type,
-        "width": image.width,
-        "height": image.height,
-        "sources": sources,
-    }
 
 
 def public_series_json(series: Series) -> dict:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from meetup.events.image_views import image_url
 from meetup.events.models import Event, Series
+from meetup.images.models import StoredImage
 from meetup.links import absolute_url
 from meetup.timeutil import rfc3339
 
@@ -15,6 +17,28 @@ def local_iso(value: datetime | None, event: Event) -> str | None:
 
 def public_url(endpoint: str, **values) -> str:
     return absolute_url(endpoint, **values)
+
+
+def picture_json(image: StoredImage | None) -> dict | None:
+    """A logo or a cover for the club's own pages: the picture's absolute address and size,
+    and the sources of an HTML <picture> (AVIF first when kept, then the picture's own
+    type), each a srcset of every width kept, so that a phone loads the narrowest it needs."""
+    if image is None:
+        return None
+
+    def srcset(images: list[StoredImage]) -> str:
+        return ", ".join(f"{image_url(each, external=True)} {each.width}w" for each in images[::-1])
+
+    twins = image.avif_copies
+    sources = [{"type": "image/avif", "srcset": srcset(twins)}] if twins else []
+    sources.append({"type": image.content_type, "srcset": srcset(image.with_copies)})
+    return {
+        "url": image_url(image, external=True),
+        "type": image.content_type,
+        "width": image.width,
+        "height": image.height,
+        "sources": sources,
+    }
 
 
 def series_json(series: Series) -> dict:
@@ -36,6 +60,7 @@ def series_json(series: Series) -> dict:
         "allowed_origins": [line for line in series.allowed_origins.splitlines() if line],
         "api_signups_per_hour": series.api_signups_per_hour,
         "url": public_url("public.series_page", slug=series.slug),
+        "logo": picture_json(series.logo),
     }
 
 
@@ -57,4 +82,5 @@ def event_json(event: Event, seats_left: int) -> dict:
         "directory_open": event.directory_opened_at is not None,
         "seats_left": seats_left,
         "url": public_url("public.event_page", slug=event.slug),
+        "cover": picture_json(event.cover),
     }

@@ -88,7 +88,7 @@ SERIES_FIELDS = {
     "allowed_origins": _origins,
     "api_signups_per_hour": f.integer(1, MAX_SIGNUPS_PER_HOUR),
 }
-SERIES_READ_ONLY = ("url",)
+SERIES_READ_ONLY = ("url", "logo")
 WEBSITE_SETTINGS = ("allowed_origins", "api_signups_per_hour")
 
 EVENT_FIELDS = {
@@ -106,7 +106,7 @@ EVENT_FIELDS = {
     "status": f.choice(*(status.value for status in EventStatus)),
     "directory_open": f.boolean,
 }
-EVENT_READ_ONLY = ("slug", "seats_left", "url")
+EVENT_READ_ONLY = ("slug", "seats_left", "url", "cover")
 
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
