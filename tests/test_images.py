@@ -9,6 +9,7 @@ import html
 import io
 import itertools
 import re
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -653,3 +654,32 @@ def test_a_twin_carries_no_colour_profile_nor_anything_else():
     twin = processing.avif_twin(processing.CleanImage(buffer.getvalue(), "image/jpeg", 900, 500))
     opened = _open(twin.data)
     assert not {"icc_profile", "exif", "xmp"} & set(opened.info) and not opened.getexif()
+
+
+def test_an_upload_encodes_with_the_writer_lock_free(app, client, make, monkeypatch):
+    """Encoding a cover's copies and twins takes a fraction of a second: signups and door
+    scans of every worker must not wait for it (on SQLite a POST holds the writer lock from
+    its first read; the picture is encoded outside any transaction, then written)."""
+    organiser, _series_slug, event = _world(make)
+    log_in(client, organiser)
+    encode, free = processing.avif_twin, []
+
+    def while_a_signup_writes(image):
+        if db.engine.dialect.name == "sqlite":  # as another worker's process, never waiting
+            other = sqlite3.connect(db.engine.url.database, timeout=0)
+            with other:
+                other.execute("UPDATE series SET city = city || '.'")
+            other.close()
+        else:  # PostgreSQL has no database-wide writer lock: this shows nothing is held
+            with db.engine.connect() as other:
+                other.execute(update(Series).values(city=Series.city + "."))
+                other.commit()
+        free.append(image.width)
+        return encode(image)
+
+    monkeypatch.setattr("meetup.images.store.avif_twin", while_a_signup_writes)
+    response = _edit_event(client, event, cover=_upload(pictures.evening_scene(), "scene.jpg"))
+    assert response.status_code == 302
+    assert free == [800, 1200, 1600]
+    with app.app_context():
+        assert len(db.session.get(StoredImage, _event(app, event).cover_sha256).avif_copies) == 3

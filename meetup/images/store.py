@@ -105,9 +105,14 @@ def store(image: CleanImage) -> StoredImage:
     """The picture's row, added unless the same bytes are kept already (then only its
     upload time moves, so that the purge leaves it alone), with its copies if it is a wide
     cover and the AVIF twins of all (processing.avif_twin). Commits: the picture outlives a
-    form sent back with an error elsewhere."""
+    form sent back with an error elsewhere. Nothing is encoded inside a transaction: on
+    SQLite a POST holds the writer lock from its first read, and every worker's signups and
+    door scans would wait for the encoding (a fifth of a second and more); the caller's
+    reads end first, and the lock is taken again for the writes alone."""
+    end_reads()
     chain = _chain(image)
     kept = _kept_twins(chain)
+    end_reads()
     digest = _write(chain, _twins(chain, kept), kept, utcnow())
     db.session.commit()
     return db.session.get(StoredImage, digest)
