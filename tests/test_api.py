@@ -1011,3 +1011,54 @@ def test_the_organisers_read_the_pictures_and_may_not_write_them(app, client, wo
         response = call(client, "PATCH", path, token, json={name: None})
         error = assert_error(response, 422, "validation_failed", {name})
         assert error["fields"] == {name: "This field is read-only."}
+
+
+def test_lists_read_the_pictures_in_a_few_queries_whatever_their_length(app, client, make):
+    """Each evening's cover comes with its copies and their twins: reading them evening by
+    evening made three queries each (40 statements for ten evenings)."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.engine import Engine
+
+    from meetup.images.processing import Kind, clean
+    from meetup.images.store import store
+    from tests import pictures
+
+    organiser = make.user("organiser")
+    series = make.series(team=(organiser,))
+    token = make.api_token(organiser)
+    statements = []
+
+    @sa_event.listens_for(Engine, "before_cursor_execute")
+    def counted(*args) -> None:
+        statements.append(1)
+
+    def evenings(count: int) -> dict[str, int]:
+        for _ in range(count):
+            slug = make.event(series)
+            with app.app_context():
+                width = 1600 - 8 * len(statements)  # each its own cover
+                cover = store(clean(pictures.evening_scene((width, 900)), Kind.COVER))
+                db.session.scalar(
+                    select(Event).where(Event.slug == slug)
+                ).cover_sha256 = cover.sha256
+                db.session.commit()
+        made = {}
+        for path, headers in (
+            ("/events?per_page=50", {"Authorization": f"Bearer {token}"}),
+            (f"/public/series/{series}/events", {}),
+        ):
+            client.get(API + path, headers=headers)  # the token's first use is written down
+            statements.clear()
+            answer = client.get(API + path, headers=headers).get_json()
+            assert all(
+                item["cover"]["sources"][0]["type"] == "image/avif" for item in answer["items"]
+            )
+            made[path] = len(statements)
+        return made
+
+    try:
+        two = evenings(2)
+        six = evenings(4)
+    finally:
+        sa_event.remove(Engine, "before_cursor_execute", counted)
+    assert six == two

@@ -66,7 +66,7 @@ def public_series_events(slug: str):
     series = db.session.scalar(db.select(Series).where(Series.slug == slug))
     if series is None:
         raise ApiError(404, "No series with that slug.")
-    events = queries.public_events(series, upcoming=True, now=utcnow())
+    events = queries.public_events(series, upcoming=True, now=utcnow(), with_covers=True)
     counts = counts_for(event.id for event in events)
     return jsonify(
         series=public_series_json(series),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from flask import jsonify, request, url_for
+from sqlalchemy.orm import selectinload
 
 from meetup.api import bp
 from meetup.api import fields as f
@@ -172,7 +173,11 @@ def openapi():
 @bp.get("/series")
 @token_required(STAFF, scope="read")
 def series_index():
-    query = queries.series_for(api_user()).order_by(Series.id)  # names tie: pages need an order
+    query = (
+        queries.series_for(api_user())
+        .order_by(Series.id)  # names tie: pages need an order
+        .options(selectinload(Series.logo))
+    )
     return jsonify(_paginated(query, lambda rows: [series_json(s) for s in rows]))
 
 
@@ -241,7 +246,11 @@ def _event_or_error(slug: str) -> Event:
 @bp.get("/events")
 @token_required(STAFF, scope="read")
 def events_index():
-    query = queries.events_for(api_user()).order_by(Event.starts_at.desc(), Event.id)
+    query = (
+        queries.events_for(api_user())
+        .order_by(Event.starts_at.desc(), Event.id)
+        .options(queries.WITH_COVERS)
+    )
     if (series_slug := query_text("series")) is not None:
         query = query.where(Series.slug == series_slug)
     if (status := query_text("status")) is not None:
