@@ -683,3 +683,21 @@ def test_an_upload_encodes_with_the_writer_lock_free(app, client, make, monkeypa
     assert free == [800, 1200, 1600]
     with app.app_context():
         assert len(db.session.get(StoredImage, _event(app, event).cover_sha256).avif_copies) == 3
+
+
+def test_a_copys_twin_comes_from_its_pixels_not_its_jpeg():
+    """A copy's AVIF twin is encoded from the pixels the copy was written from, not from the
+    copy's lossy JPEG (which would carry its blocks into the twin)."""
+    from PIL import ImageChops, ImageStat
+
+    photo = clean(pictures.evening_scene(), Kind.COVER)
+    copy = processing.copies(photo)[-1]
+    assert copy.pixels is not None and copy.pixels.size == (copy.width, copy.height)
+
+    def error(twin) -> float:
+        difference = ImageChops.difference(_open(twin.data).convert("RGB"), copy.pixels)
+        return sum(ImageStat.Stat(difference).rms)
+
+    from_jpeg = processing.CleanImage(copy.data, copy.content_type, copy.width, copy.height)
+    assert from_jpeg == copy  # the pixels are not part of what a picture is
+    assert error(processing.avif_twin(copy)) < error(processing.avif_twin(from_jpeg))
