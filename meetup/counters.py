@@ -1,7 +1,7 @@
 """What the app counts as things happen, for Prometheus (meetup.ops.metrics exposes them at
 /metrics): requests and their latency, signups by outcome, door scans by answer, public pages
-served from the kept ones. At the
-bottom of the layers, so that a feature's service counts without importing operations.
+served from the kept ones. At the bottom of the layers, so that a feature's service counts
+without importing operations.
 Labels are never personal data nor unbounded values.
 """
 

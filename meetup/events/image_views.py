@@ -1,5 +1,5 @@
-"""The pictures of series and evenings, at /images/<sha256>.<png|jpg|avif>: from the database, so
-every web host serves them alike.
+"""The pictures of series and evenings, at /images/<sha256>.<png|jpg|avif>: from the
+database, so every web host serves them alike.
 
 Who may see one: everybody, once a series (its pages are public) or a published or cancelled
 evening shows it; cached for a year by browsers and proxies, since the address names the
@@ -101,7 +101,8 @@ def image(digest: str, extension: str):
 
 def purge_job() -> str | None:
     """For the worker, once a day across all workers (meetup.jobs): pictures nothing shows
-    deleted, and copies made for covers kept before there were any."""
+    deleted, and the copies and AVIF twins a cover lacks made (kept before they existed, or
+    a twin's row lost)."""
     users = [Series.logo_sha256, Event.cover_sha256]
     count = store.purge(users)
     made = store.add_copies(users)

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetup.extensions import db
-from meetup.images.processing import EXTENSIONS
+from meetup.images.processing import COPY_WIDTHS, EXTENSIONS
 from meetup.timeutil import UTCDateTime, utcnow
 
 
@@ -60,7 +60,7 @@ class StoredImage(db.Model):
         """This picture and its copies, widest first (a query per copy: pages that show
         them are kept, meetup.kept_pages)."""
         chain: list[StoredImage] = [self]
-        while chain[-1].small is not None and len(chain) < 4:
+        while len(chain) <= len(COPY_WIDTHS) and chain[-1].small is not None:
             chain.append(chain[-1].small)
         return chain
 
